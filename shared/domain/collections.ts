@@ -1,0 +1,237 @@
+/**
+ * The clinic's domain, defined once. Every collection has:
+ * - `fields`: what a client may write, with their validation;
+ * - `defaults`: values for fields a create may leave out;
+ * - `row`: what the server stores and sends (fields + meta + derived values).
+ * Create/update input schemas are derived from these, so server, terminal and UI agree.
+ */
+import { z } from 'zod';
+import { calendarDate, cents, instant, longText, rowId, rowMeta, shortText } from './primitives';
+
+const personName = z.string().trim().min(1).max(100);
+
+// ---------- patients ----------
+export const sexes = ['female', 'male', 'other', 'unknown'] as const;
+
+const patientFields = {
+  firstName: personName,
+  lastName: personName,
+  dateOfBirth: calendarDate.nullable(),
+  sex: z.enum(sexes),
+  phone: shortText(40),
+  email: z.union([z.literal(''), z.email().max(200)]),
+  address: shortText(400),
+  insuranceProvider: shortText(200),
+  insuranceNumber: shortText(100),
+  allergies: longText(4000),
+  notes: longText(),
+  /** Clinical: never stored on or sent to a receptionist's terminal. */
+  medicalHistory: longText(),
+};
+const patientDefaults = {
+  dateOfBirth: null,
+  sex: 'unknown',
+  phone: '',
+  email: '',
+  address: '',
+  insuranceProvider: '',
+  insuranceNumber: '',
+  allergies: '',
+  notes: '',
+  medicalHistory: '',
+} as const;
+
+// ---------- appointments ----------
+export const appointmentStatuses = [
+  'scheduled',
+  'arrived',
+  'in_progress',
+  'completed',
+  'cancelled',
+  'no_show',
+] as const;
+export type AppointmentStatus = (typeof appointmentStatuses)[number];
+
+const appointmentFields = {
+  patientId: rowId,
+  providerId: rowId,
+  room: shortText(60),
+  start: instant,
+  end: instant,
+  reason: shortText(500),
+  status: z.enum(appointmentStatuses),
+  notes: longText(),
+};
+const appointmentDefaults = { room: '', reason: '', status: 'scheduled', notes: '' } as const;
+
+// ---------- treatment records (clinical) ----------
+const treatmentRecordFields = {
+  patientId: rowId,
+  providerId: rowId,
+  appointmentId: rowId.nullable(),
+  date: calendarDate,
+  diagnosis: longText(),
+  procedures: longText(),
+  prescriptions: longText(),
+  notes: longText(),
+};
+const treatmentRecordDefaults = {
+  appointmentId: null,
+  diagnosis: '',
+  procedures: '',
+  prescriptions: '',
+  notes: '',
+} as const;
+
+// ---------- invoices ----------
+export const invoiceStatuses = ['draft', 'issued', 'paid', 'void'] as const;
+export type InvoiceStatus = (typeof invoiceStatuses)[number];
+
+export const invoiceLine = z.strictObject({
+  description: z.string().trim().min(1).max(300),
+  quantity: z.int().min(1).max(10_000),
+  unitPriceCents: cents,
+});
+export type InvoiceLine = z.infer<typeof invoiceLine>;
+
+const invoiceFields = {
+  patientId: rowId,
+  appointmentId: rowId.nullable(),
+  status: z.enum(invoiceStatuses),
+  lines: z.array(invoiceLine).max(200),
+};
+const invoiceDefaults = { appointmentId: null, status: 'draft', lines: [] as InvoiceLine[] } as const;
+
+// ---------- payments ----------
+export const paymentMethods = ['cash', 'card', 'insurance', 'other'] as const;
+const paymentFields = {
+  invoiceId: rowId,
+  amountCents: cents.min(1),
+  method: z.enum(paymentMethods),
+  receivedAt: instant,
+};
+const paymentDefaults = { method: 'cash' } as const;
+
+// ---------- inventory ----------
+const inventoryFields = {
+  name: z.string().trim().min(1).max(200),
+  sku: shortText(60),
+  unit: shortText(30),
+  quantity: z.int().min(0).max(10_000_000),
+  reorderLevel: z.int().min(0).max(10_000_000),
+  location: shortText(100),
+};
+const inventoryDefaults = { sku: '', unit: 'unit', quantity: 0, reorderLevel: 0, location: '' } as const;
+
+// ---------- referrals ----------
+export const referralDirections = ['outgoing', 'incoming'] as const;
+export const referralStatuses = ['draft', 'sent', 'accepted', 'completed', 'cancelled'] as const;
+const referralFields = {
+  patientId: rowId,
+  direction: z.enum(referralDirections),
+  provider: z.string().trim().min(1).max(200),
+  specialty: shortText(100),
+  reason: longText(4000),
+  status: z.enum(referralStatuses),
+  date: calendarDate,
+};
+const referralDefaults = { specialty: '', reason: '', status: 'draft' } as const;
+
+// ---------- users ----------
+export const roles = ['admin', 'doctor', 'assistant', 'receptionist'] as const;
+export const role = z.enum(roles);
+export type Role = z.infer<typeof role>;
+
+const userFields = {
+  username: z
+    .string()
+    .trim()
+    .min(2)
+    .max(60)
+    .regex(/^[a-z0-9._-]+$/i, 'letters, digits, dot, dash or underscore'),
+  displayName: z.string().trim().min(1).max(100),
+  role,
+  active: z.boolean(),
+};
+const userDefaults = { active: true } as const;
+export const password = z.string().min(8).max(200);
+
+// ---------- the registry ----------
+type Shape = Record<string, z.ZodType>;
+
+function defineCollection<F extends Shape, D extends { [K in keyof F]?: z.output<F[K]> }, X extends Shape>(
+  fields: F,
+  defaults: D,
+  derived: X,
+) {
+  type OptionalOnCreate = { [K in keyof D & keyof F]: true };
+  // The cast only helps TypeScript past zod's mask check, which it cannot evaluate for generic keys.
+  const optionalOnCreate = Object.fromEntries(Object.keys(defaults).map((k) => [k, true])) as never;
+  const writable = z.strictObject(fields);
+  return {
+    fields,
+    defaults,
+    fieldNames: Object.keys(fields) as (keyof F & string)[],
+    /** What a create may carry: required fields, optional defaulted ones, and an optional client id. */
+    create: writable.partial<OptionalOnCreate>(optionalOnCreate).extend({ id: rowId.optional() }),
+    /** What an update may carry: any non-empty subset of the writable fields. */
+    update: writable.partial().refine((v) => Object.keys(v).length > 0, { message: 'no fields to change' }),
+    row: z.object({ ...rowMeta, ...fields, ...derived }),
+  };
+}
+
+export const collections = {
+  patients: defineCollection(patientFields, patientDefaults, {}),
+  appointments: defineCollection(appointmentFields, appointmentDefaults, {}),
+  'treatment-records': defineCollection(treatmentRecordFields, treatmentRecordDefaults, {}),
+  invoices: defineCollection(invoiceFields, invoiceDefaults, { totalCents: cents, paidCents: cents }),
+  payments: defineCollection(paymentFields, paymentDefaults, {}),
+  inventory: defineCollection(inventoryFields, inventoryDefaults, { lowStock: z.boolean() }),
+  referrals: defineCollection(referralFields, referralDefaults, {}),
+  users: defineCollection(userFields, userDefaults, {}),
+};
+
+export type CollectionName = keyof typeof collections;
+export const collectionNames = Object.keys(collections) as CollectionName[];
+export const collectionName = z.enum(collectionNames as [CollectionName, ...CollectionName[]]);
+
+export type RowOf<C extends CollectionName> = z.infer<(typeof collections)[C]['row']>;
+export type CreateOf<C extends CollectionName> = z.infer<(typeof collections)[C]['create']>;
+export type UpdateOf<C extends CollectionName> = z.infer<(typeof collections)[C]['update']>;
+
+export type Patient = RowOf<'patients'>;
+export type Appointment = RowOf<'appointments'>;
+export type TreatmentRecord = RowOf<'treatment-records'>;
+export type Invoice = RowOf<'invoices'>;
+export type Payment = RowOf<'payments'>;
+export type InventoryItem = RowOf<'inventory'>;
+export type Referral = RowOf<'referrals'>;
+export type User = RowOf<'users'>;
+
+/** Any stored row, when the collection is not known statically. */
+export type AnyRow = { id: string; version: number; updatedAt: string; updatedBy: string } & Record<string, unknown>;
+
+/** The user as the API returns it: never a password or its hash. */
+export const publicUser = z.object({
+  id: rowId,
+  username: z.string(),
+  displayName: z.string(),
+  role,
+});
+export type PublicUser = z.infer<typeof publicUser>;
+
+/** `POST /api/users` body: the user fields plus an initial password. */
+export const createUserInput = collections.users.create.extend({ password });
+
+/** Inventory adjustments commute: a delta, never an absolute quantity. */
+export const adjustInput = z.strictObject({
+  delta: z.int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, 'delta must not be 0'),
+  reason: shortText(300).optional(),
+});
+export type AdjustInput = z.infer<typeof adjustInput>;
+
+export const loginInput = z.strictObject({
+  username: z.string().min(1).max(100),
+  password: z.string().min(1).max(200),
+});
+export const refreshInput = z.strictObject({ refreshToken: z.string().min(1).max(4000) });

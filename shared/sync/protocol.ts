@@ -1,0 +1,118 @@
+/**
+ * The sync protocol between terminals and the clinic server (see ../../docs/api.md).
+ * Mutations are intentions with a client-made id; the server applies them in order, once.
+ */
+import { z } from 'zod';
+import { collectionName, publicUser, type AnyRow } from '../domain/collections';
+import { rowId, version } from '../domain/primitives';
+
+/** A position in the server's change log. Opaque to clients: send back what you were given. */
+export const cursor = z.string().max(64);
+export type Cursor = z.infer<typeof cursor>;
+
+export const mutationOps = ['create', 'update', 'delete', 'adjust'] as const;
+export type MutationOp = (typeof mutationOps)[number];
+
+const rowData = z.record(z.string(), z.unknown());
+
+export const mutation = z.strictObject({
+  mutationId: z.uuid(),
+  collection: collectionName,
+  op: z.enum(mutationOps),
+  id: rowId,
+  /** The row version the edit was made on; required for update, ignored for create/adjust. */
+  baseVersion: version.nullable().optional(),
+  /** create: the row's fields; update: only the changed fields; adjust: {delta, reason}. */
+  data: rowData.optional(),
+});
+export type Mutation = z.infer<typeof mutation>;
+
+export const pushRequest = z.strictObject({
+  clientId: z.string().min(1).max(100),
+  mutations: z.array(mutation).max(500),
+});
+export type PushRequest = z.infer<typeof pushRequest>;
+
+export const mutationStatuses = ['applied', 'conflict', 'rejected'] as const;
+export type MutationStatus = (typeof mutationStatuses)[number];
+
+export const mutationResult = z.object({
+  mutationId: z.string(),
+  status: z.enum(mutationStatuses),
+  /** applied: the stored row; conflict/rejected: the server's current row when there is one. */
+  row: rowData.nullable().optional(),
+  error: z.string().optional(),
+  /** conflict: the fields that another write changed since baseVersion. */
+  fields: z.array(z.string()).optional(),
+  /** An HTTP-like code for why a mutation was refused (403, 404, 409, 400). */
+  code: z.int().optional(),
+});
+export type MutationResult = Omit<z.infer<typeof mutationResult>, 'row'> & { row?: AnyRow | null };
+
+export const pushResponse = z.object({ results: z.array(mutationResult), cursor });
+export type PushResponse = { results: MutationResult[]; cursor: Cursor };
+
+export const change = z.object({
+  collection: collectionName,
+  id: rowId,
+  op: z.enum(['upsert', 'delete']),
+  version,
+  row: rowData.optional(),
+});
+export type Change = Omit<z.infer<typeof change>, 'row'> & { row?: AnyRow };
+
+export const pullResponse = z.object({ changes: z.array(change), cursor, hasMore: z.boolean() });
+export type PullResponse = { changes: Change[]; cursor: Cursor; hasMore: boolean };
+
+export const pullQuery = z.strictObject({
+  since: cursor.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).optional(),
+  /** Extension: restrict to some collections (comma separated). */
+  collections: z.string().max(300).optional(),
+});
+
+/** Messages on the live WebSocket `/api/sync/live`. */
+export const liveServerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('poke'), cursor }),
+  z.object({ type: z.literal('heartbeat'), at: z.string() }),
+  z.object({ type: z.literal('ready'), cursor }),
+  z.object({ type: z.literal('error'), error: z.string() }),
+]);
+export type LiveServerMessage = z.infer<typeof liveServerMessage>;
+
+export const liveClientMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('auth'), token: z.string() }),
+  z.object({ type: z.literal('ping') }),
+]);
+export type LiveClientMessage = z.infer<typeof liveClientMessage>;
+
+export const loginResponse = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  user: publicUser,
+});
+export type LoginResponse = z.infer<typeof loginResponse>;
+
+export const refreshResponse = z.object({ accessToken: z.string(), refreshToken: z.string() });
+
+/** A 400 body: what was wrong and where. */
+export const errorBody = z.object({
+  error: z.string(),
+  details: z.array(z.unknown()).optional(),
+  current: rowData.optional(),
+  conflictsWith: rowData.optional(),
+  requestId: z.string().optional(),
+});
+export type ErrorBody = z.infer<typeof errorBody>;
+
+export const auditEntry = z.object({
+  seq: z.number(),
+  at: z.string(),
+  userId: z.string().nullable(),
+  username: z.string().nullable(),
+  action: z.string(),
+  collection: z.string().nullable(),
+  rowId: z.string().nullable(),
+  detail: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof auditEntry>;
