@@ -1,0 +1,189 @@
+/**
+ * The clinic server's storage interface. The embedded SQLite store (./sqlite) implements it today;
+ * a PostgreSQL store must be able to implement it unchanged, with several server instances
+ * writing at once. Hence:
+ * - everything is async, even though better-sqlite3 is synchronous;
+ * - all writes happen inside `write(fn)`: ONE database transaction per call, committed when `fn`
+ *   resolves, rolled back when it throws (nothing half-written). SQLite runs one writer at a time;
+ *   PostgreSQL may run many, so the domain logic (server/mutations/) asks for `lock(keys)` before
+ *   any check-then-write that other writers could race (double booking, mutation ids), and the
+ *   store backs uniqueness with constraints (mutation id, username, change seq);
+ * - the change log cursor is opaque (a string); only the store knows how to make a cursor that
+ *   never lets a reader see seq N+1 committed while N is still in flight.
+ *
+ * Rows are stored whole (the row as the API returns it, derived fields included) plus hidden
+ * per-field versions for field-level merge. Deleted rows stay as tombstones (`deleted: true`).
+ */
+import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
+import type { AuditEntry, Change, Cursor, MutationResult } from '../../shared/sync/protocol';
+
+/** A row as stored: the public row plus what the server keeps beside it. */
+export interface StoredRow {
+  collection: CollectionName;
+  id: string;
+  /** Same as row.version; duplicated so stores can index it. */
+  version: number;
+  /** Tombstone: kept so that pulls can tell terminals the row is gone. */
+  deleted: boolean;
+  /** The row as the API returns it to a role that may see every field. */
+  row: AnyRow;
+  /** field name -> the row version that last wrote it (field-level merge). */
+  fieldVersions: Record<string, number>;
+}
+
+/** One entry of the change log; the store assigns its sequence number. */
+export interface ChangeEntry {
+  collection: CollectionName;
+  id: string;
+  version: number;
+  op: 'upsert' | 'delete';
+}
+
+export interface AuditInput {
+  userId: string | null;
+  username: string | null;
+  /** e.g. `create`, `update`, `delete`, `adjust`, `read`, `login`, `login-failed`, `pull`. */
+  action: string;
+  collection: CollectionName | null;
+  rowId: string | null;
+  detail: string | null;
+}
+
+/** A user as auth needs it: the public row plus the password hash (never sent to clients). */
+export interface UserCredentials {
+  user: StoredRow;
+  passwordHash: string;
+}
+
+export interface RefreshTokenRecord {
+  /** Hash of the token; the token itself is never stored. */
+  tokenHash: string;
+  userId: string;
+  /** ISO instant. */
+  expiresAt: string;
+}
+
+export interface AppointmentSlotQuery {
+  start: string;
+  end: string;
+  providerId: string;
+  /** '' means no room: then only the provider can clash. */
+  room: string;
+  /** The appointment being written, which cannot clash with itself. */
+  excludeId: string;
+}
+
+/** What a write transaction may do. Only server/mutations/ and server/auth/ use it. */
+export interface WriteTx {
+  /**
+   * Serialize against other writers for these keys until this transaction ends
+   * (PostgreSQL: pg_advisory_xact_lock per key, keys sorted to avoid deadlocks).
+   * SQLite already runs one writer at a time, so there it does nothing.
+   * Keys look like `slot:provider:<id>`, `slot:room:<name>`, `mutation:<id>`, `row:<collection>:<id>`.
+   */
+  lock(keys: string[]): Promise<void>;
+
+  /** The row, including tombstones; null when it never existed. */
+  getRow(collection: CollectionName, id: string): Promise<StoredRow | null>;
+  /** Insert or replace the row (the caller has already bumped its version). */
+  putRow(row: StoredRow): Promise<void>;
+  /** Append to the change log in this transaction. */
+  appendChange(change: ChangeEntry): Promise<void>;
+
+  /** Live appointments (not deleted) of the provider or the room that overlap [start, end). */
+  findOverlappingAppointments(query: AppointmentSlotQuery): Promise<AnyRow[]>;
+  /** Live payments of an invoice. */
+  listPaymentsOfInvoice(invoiceId: string): Promise<AnyRow[]>;
+  /** The live user row with this username (case-insensitive), if any. */
+  findUserByUsername(username: string): Promise<StoredRow | null>;
+
+  /** The first result of a mutation id, if it was seen before. */
+  getMutationResult(mutationId: string): Promise<MutationResult | null>;
+  /** Remember a mutation's result; a unique constraint refuses a second one for the same id. */
+  saveMutationResult(mutationId: string, userId: string, result: MutationResult): Promise<void>;
+
+  appendAudit(entry: AuditInput): Promise<void>;
+
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+  saveRefreshToken(record: RefreshTokenRecord): Promise<void>;
+  /** Delete and return the refresh token (rotation: a token works once). */
+  takeRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /** Drop every refresh token of a user (deactivation, password change). */
+  revokeRefreshTokens(userId: string): Promise<void>;
+
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
+}
+
+export interface PullOptions {
+  /** Omitted or '' = from the beginning. */
+  since?: Cursor;
+  limit: number;
+  /** Only changes of these collections; the cursor still advances past the others. */
+  collections: readonly CollectionName[];
+}
+
+/** A pulled change with the row's current full state (redaction is the caller's job). */
+export type StoredChange = Change;
+
+export interface PullPage {
+  changes: StoredChange[];
+  /** Resume from here. Advances past entries of collections not asked for. */
+  cursor: Cursor;
+  hasMore: boolean;
+}
+
+/** Thrown by a store for a cursor it cannot read (a client's mistake -> 400). */
+export class BadCursorError extends Error {}
+
+export interface ClinicStore {
+  /** A short name for logs: `sqlite:<path>` or `postgres`. */
+  readonly description: string;
+
+  /** Create or upgrade the schema (versioned, recorded in schema_migrations). Idempotent. */
+  migrate(): Promise<void>;
+
+  /**
+   * Run `fn` in one write transaction. Commits when it resolves, rolls back when it throws (and
+   * rethrows). After a commit that appended changes, the `committed` listeners hear the new cursor.
+   */
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+
+  getRow(collection: CollectionName, id: string): Promise<StoredRow | null>;
+  /** Live rows (no tombstones) of one collection, oldest first. */
+  listRows(collection: CollectionName): Promise<StoredRow[]>;
+  countRows(collection: CollectionName): Promise<number>;
+
+  /**
+   * Changes after `since` in commit order, each with its row's current state. A log entry whose
+   * version is older than the row's current version is skipped: a later entry carries that state,
+   * so a walk never repeats a row state and never misses the final one.
+   */
+  pullSince(options: PullOptions): Promise<PullPage>;
+  /** The cursor after the last committed change. */
+  headCursor(): Promise<Cursor>;
+
+  findUserByUsername(username: string): Promise<UserCredentials | null>;
+  countUsers(): Promise<number>;
+
+  /** Newest first. */
+  listAudit(limit: number): Promise<AuditEntry[]>;
+
+  getSetting(key: string): Promise<string | null>;
+
+  /**
+   * One in-process event per committed write that changed rows, with the head cursor after it.
+   * The PostgreSQL store will feed it from LISTEN/NOTIFY so every instance pokes its sockets.
+   * Returns an unsubscribe function.
+   */
+  onCommitted(listener: (cursor: Cursor) => void): () => void;
+
+  close(): Promise<void>;
+}
+
+/** Who is acting, for role checks and `updatedBy`. */
+export interface Actor {
+  id: string;
+  username: string;
+  role: Role;
+}
