@@ -1,0 +1,82 @@
+/**
+ * Running mutations against a store: one write transaction per mutation, with its audit entry.
+ * REST writes and sync push both come through here, so they follow exactly the same rules.
+ */
+import { redactRow } from '../../shared/domain/access';
+import type { AnyRow } from '../../shared/domain/collections';
+import type { Mutation, MutationResult } from '../../shared/sync/protocol';
+import type { Actor, ClinicStore } from '../store/types';
+import { applyMutation, type Applied, type ApplyOptions, type MutationInput } from './apply';
+import { MutationRefused } from './refusal';
+
+/** Apply and audit in one transaction; throws MutationRefused (nothing written) when refused. */
+export async function runMutation(
+  store: ClinicStore,
+  actor: Actor,
+  m: MutationInput,
+  options: ApplyOptions & { beforeCommit?: (tx: Parameters<Parameters<ClinicStore['write']>[0]>[0], applied: Applied) => Promise<void> } = {},
+): Promise<Applied> {
+  return store.write(async (tx) => {
+    const applied = await applyMutation(tx, actor, m, options);
+    await options.beforeCommit?.(tx, applied);
+    await tx.appendAudit({
+      userId: actor.id,
+      username: actor.username,
+      action: m.op,
+      collection: m.collection,
+      rowId: m.id,
+      detail: applied.detail,
+    });
+    return applied;
+  });
+}
+
+function redacted(actor: Actor, m: Mutation, row: AnyRow | null | undefined): AnyRow | null {
+  return row ? redactRow(actor.role, m.collection, row) : null;
+}
+
+/**
+ * One pushed mutation, applied at most once. Its result (applied, conflict or rejected) is
+ * stored under its mutationId and returned again on replay. Each mutation has its own
+ * transaction: a refused one leaves the earlier ones of the same push applied.
+ */
+export async function pushMutation(store: ClinicStore, actor: Actor, m: Mutation): Promise<MutationResult> {
+  const input: MutationInput = { collection: m.collection, op: m.op, id: m.id, baseVersion: m.baseVersion, data: m.data };
+  try {
+    return await store.write(async (tx) => {
+      await tx.lock([`mutation:${m.mutationId}`]);
+      const seen = await tx.getMutationResult(m.mutationId);
+      if (seen) return seen;
+      const applied = await applyMutation(tx, actor, input, { tombstoneDeleteIsApplied: true });
+      const result: MutationResult = { mutationId: m.mutationId, status: 'applied', row: redacted(actor, m, applied.row) };
+      await tx.saveMutationResult(m.mutationId, actor.id, result);
+      await tx.appendAudit({
+        userId: actor.id,
+        username: actor.username,
+        action: m.op,
+        collection: m.collection,
+        rowId: m.id,
+        detail: `${applied.detail} (sync ${m.mutationId})`,
+      });
+      return result;
+    });
+  } catch (error) {
+    if (!(error instanceof MutationRefused)) throw error;
+    const result: MutationResult = {
+      mutationId: m.mutationId,
+      status: error.extra.isVersionConflict ? 'conflict' : 'rejected',
+      row: redacted(actor, m, error.extra.current ?? error.extra.conflictsWith ?? null),
+      error: error.message,
+      code: error.code,
+    };
+    if (error.extra.fields) result.fields = error.extra.fields;
+    // Remember the refusal too, so a replay answers the same; a concurrent replay may have won.
+    return store.write(async (tx) => {
+      await tx.lock([`mutation:${m.mutationId}`]);
+      const seen = await tx.getMutationResult(m.mutationId);
+      if (seen) return seen;
+      await tx.saveMutationResult(m.mutationId, actor.id, result);
+      return result;
+    });
+  }
+}

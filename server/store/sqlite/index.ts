@@ -1,0 +1,368 @@
+/**
+ * The embedded store: better-sqlite3 in WAL mode. One connection writes (write transactions are
+ * queued, so exactly one runs at a time, with BEGIN IMMEDIATE), a second read-only connection
+ * serves reads, so a read never sees a write transaction that is still open across an `await`.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AnyRow, CollectionName } from '../../../shared/domain/collections';
+import type { AuditEntry, Cursor, MutationResult } from '../../../shared/sync/protocol';
+import {
+  BadCursorError,
+  type AppointmentSlotQuery,
+  type AuditInput,
+  type ChangeEntry,
+  type ClinicStore,
+  type PullOptions,
+  type PullPage,
+  type RefreshTokenRecord,
+  type StoredChange,
+  type StoredRow,
+  type UserCredentials,
+  type WriteTx,
+} from '../types';
+import { migrations } from './migrations';
+import { WriteQueue } from './write-queue';
+
+interface RowRecord {
+  collection: string;
+  id: string;
+  version: number;
+  deleted: number;
+  data: string;
+  field_versions: string;
+}
+
+function toStoredRow(r: RowRecord): StoredRow {
+  return {
+    collection: r.collection as CollectionName,
+    id: r.id,
+    version: r.version,
+    deleted: r.deleted === 1,
+    row: JSON.parse(r.data) as AnyRow,
+    fieldVersions: JSON.parse(r.field_versions) as Record<string, number>,
+  };
+}
+
+function parseCursor(cursor: Cursor | undefined): number {
+  if (cursor === undefined || cursor === '') return 0;
+  if (!/^\d{1,15}$/.test(cursor)) throw new BadCursorError(`cursor "${cursor}" is not one this server gave out`);
+  return Number(cursor);
+}
+
+export interface SqliteStoreOptions {
+  dataDir: string;
+  /** File name inside dataDir; default clinic.db. */
+  fileName?: string;
+}
+
+export class SqliteClinicStore implements ClinicStore {
+  readonly description: string;
+  private readonly path: string;
+  private writer: Database.Database;
+  private reader: Database.Database | null = null;
+  private readonly queue = new WriteQueue();
+  private readonly events = new EventEmitter();
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.path = join(options.dataDir, options.fileName ?? 'clinic.db');
+    this.description = `sqlite:${this.path}`;
+    this.writer = new Database(this.path);
+    this.writer.pragma('journal_mode = WAL');
+    this.writer.pragma('synchronous = NORMAL');
+    this.writer.pragma('foreign_keys = ON');
+    this.writer.pragma('busy_timeout = 5000');
+    this.events.setMaxListeners(0);
+  }
+
+  async migrate(): Promise<void> {
+    const db = this.writer;
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        );
+      }).immediate();
+    }
+    if (!this.reader) {
+      this.reader = new Database(this.path, { readonly: true });
+      this.reader.pragma('busy_timeout = 5000');
+    }
+  }
+
+  private get read(): Database.Database {
+    if (!this.reader) throw new Error('store used before migrate()');
+    return this.reader;
+  }
+
+  async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      if (this.closed) throw new Error('store is closed');
+      const db = this.writer;
+      const tx = new SqliteWriteTx(db);
+      db.exec('BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await fn(tx);
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+      if (tx.changed) this.events.emit('committed', String(tx.lastSeq));
+      return result;
+    });
+  }
+
+  async getRow(collection: CollectionName, id: string): Promise<StoredRow | null> {
+    const r = this.read.prepare('SELECT * FROM rows WHERE collection = ? AND id = ?').get(collection, id) as
+      | RowRecord
+      | undefined;
+    return r ? toStoredRow(r) : null;
+  }
+
+  async listRows(collection: CollectionName): Promise<StoredRow[]> {
+    const rs = this.read
+      .prepare('SELECT * FROM rows WHERE collection = ? AND deleted = 0 ORDER BY rowid')
+      .all(collection) as RowRecord[];
+    return rs.map(toStoredRow);
+  }
+
+  async countRows(collection: CollectionName): Promise<number> {
+    const r = this.read.prepare('SELECT count(*) AS n FROM rows WHERE collection = ? AND deleted = 0').get(collection) as {
+      n: number;
+    };
+    return r.n;
+  }
+
+  async pullSince(options: PullOptions): Promise<PullPage> {
+    const since = parseCursor(options.since);
+    const db = this.read;
+    // One read transaction: the page and the head come from the same snapshot.
+    return db.transaction((): PullPage => {
+      const entries = db
+        .prepare(
+          `SELECT c.seq, c.collection, c.row_id AS id, c.op, r.version, r.deleted, r.data
+           FROM changes c JOIN rows r ON r.collection = c.collection AND r.id = c.row_id
+           WHERE c.seq > ? AND c.version = r.version
+             AND c.collection IN (SELECT value FROM json_each(?))
+           ORDER BY c.seq LIMIT ?`,
+        )
+        .all(since, JSON.stringify(options.collections), options.limit + 1) as {
+        seq: number;
+        collection: CollectionName;
+        id: string;
+        op: 'upsert' | 'delete';
+        version: number;
+        deleted: number;
+        data: string;
+      }[];
+      const hasMore = entries.length > options.limit;
+      const page = hasMore ? entries.slice(0, options.limit) : entries;
+      const changes: StoredChange[] = page.map((e) =>
+        e.deleted === 1
+          ? { collection: e.collection, id: e.id, op: 'delete', version: e.version }
+          : { collection: e.collection, id: e.id, op: 'upsert', version: e.version, row: JSON.parse(e.data) as AnyRow },
+      );
+      let cursor: number;
+      if (hasMore) cursor = page[page.length - 1]!.seq;
+      else {
+        const head = db.prepare('SELECT coalesce(max(seq), 0) AS head FROM changes').get() as { head: number };
+        cursor = Math.max(head.head, page.length > 0 ? page[page.length - 1]!.seq : 0);
+      }
+      return { changes, cursor: String(cursor), hasMore };
+    })();
+  }
+
+  async headCursor(): Promise<Cursor> {
+    const r = this.read.prepare('SELECT coalesce(max(seq), 0) AS head FROM changes').get() as { head: number };
+    return String(r.head);
+  }
+
+  async findUserByUsername(username: string): Promise<UserCredentials | null> {
+    const r = this.read
+      .prepare(
+        `SELECT r.*, c.password_hash FROM rows r JOIN credentials c ON c.user_id = r.id
+         WHERE r.collection = 'users' AND r.deleted = 0 AND lower(json_extract(r.data, '$.username')) = lower(?)`,
+      )
+      .get(username) as (RowRecord & { password_hash: string }) | undefined;
+    return r ? { user: toStoredRow(r), passwordHash: r.password_hash } : null;
+  }
+
+  async countUsers(): Promise<number> {
+    return this.countRows('users');
+  }
+
+  async listAudit(limit: number): Promise<AuditEntry[]> {
+    const rs = this.read
+      .prepare(
+        `SELECT seq, at, user_id AS userId, username, action, collection, row_id AS rowId, detail
+         FROM audit ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(limit) as AuditEntry[];
+    return rs;
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    const r = this.read.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return r?.value ?? null;
+  }
+
+  onCommitted(listener: (cursor: Cursor) => void): () => void {
+    this.events.on('committed', listener);
+    return () => this.events.off('committed', listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Let queued writes finish before the connections go.
+    await this.queue.run(async () => {
+      this.closed = true;
+    });
+    this.reader?.close();
+    this.writer.close();
+    this.events.removeAllListeners();
+  }
+}
+
+class SqliteWriteTx implements WriteTx {
+  changed = false;
+  lastSeq = 0;
+  private readonly now = () => new Date().toISOString();
+
+  constructor(private readonly db: Database.Database) {}
+
+  async lock(_keys: string[]): Promise<void> {
+    // One writer at a time already (WriteQueue + BEGIN IMMEDIATE).
+  }
+
+  async getRow(collection: CollectionName, id: string): Promise<StoredRow | null> {
+    const r = this.db.prepare('SELECT * FROM rows WHERE collection = ? AND id = ?').get(collection, id) as
+      | RowRecord
+      | undefined;
+    return r ? toStoredRow(r) : null;
+  }
+
+  async putRow(row: StoredRow): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO rows (collection, id, version, deleted, data, field_versions) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
+           data = excluded.data, field_versions = excluded.field_versions`,
+      )
+      .run(row.collection, row.id, row.version, row.deleted ? 1 : 0, JSON.stringify(row.row), JSON.stringify(row.fieldVersions));
+  }
+
+  async appendChange(change: ChangeEntry): Promise<void> {
+    const info = this.db
+      .prepare('INSERT INTO changes (collection, row_id, version, op, committed_at) VALUES (?, ?, ?, ?, ?)')
+      .run(change.collection, change.id, change.version, change.op, this.now());
+    this.changed = true;
+    this.lastSeq = Number(info.lastInsertRowid);
+  }
+
+  async findOverlappingAppointments(q: AppointmentSlotQuery): Promise<AnyRow[]> {
+    const rs = this.db
+      .prepare(
+        `SELECT data FROM rows
+         WHERE collection = 'appointments' AND deleted = 0 AND id <> @excludeId
+           AND (json_extract(data, '$.providerId') = @providerId
+                OR (@room <> '' AND json_extract(data, '$.room') = @room))
+           AND julianday(json_extract(data, '$.start')) < julianday(@end)
+           AND julianday(json_extract(data, '$.end')) > julianday(@start)`,
+      )
+      .all(q) as { data: string }[];
+    return rs.map((r) => JSON.parse(r.data) as AnyRow);
+  }
+
+  async listPaymentsOfInvoice(invoiceId: string): Promise<AnyRow[]> {
+    const rs = this.db
+      .prepare(
+        `SELECT data FROM rows WHERE collection = 'payments' AND deleted = 0
+         AND json_extract(data, '$.invoiceId') = ?`,
+      )
+      .all(invoiceId) as { data: string }[];
+    return rs.map((r) => JSON.parse(r.data) as AnyRow);
+  }
+
+  async findUserByUsername(username: string): Promise<StoredRow | null> {
+    const r = this.db
+      .prepare(
+        `SELECT * FROM rows WHERE collection = 'users' AND deleted = 0
+         AND lower(json_extract(data, '$.username')) = lower(?)`,
+      )
+      .get(username) as RowRecord | undefined;
+    return r ? toStoredRow(r) : null;
+  }
+
+  async getMutationResult(mutationId: string): Promise<MutationResult | null> {
+    const r = this.db.prepare('SELECT result FROM mutations WHERE mutation_id = ?').get(mutationId) as
+      | { result: string }
+      | undefined;
+    return r ? (JSON.parse(r.result) as MutationResult) : null;
+  }
+
+  async saveMutationResult(mutationId: string, userId: string, result: MutationResult): Promise<void> {
+    this.db
+      .prepare('INSERT INTO mutations (mutation_id, user_id, result, applied_at) VALUES (?, ?, ?, ?)')
+      .run(mutationId, userId, JSON.stringify(result), this.now());
+  }
+
+  async appendAudit(e: AuditInput): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO audit (at, user_id, username, action, collection, row_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(this.now(), e.userId, e.username, e.action, e.collection, e.rowId, e.detail);
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO credentials (user_id, password_hash) VALUES (?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash`,
+      )
+      .run(userId, passwordHash);
+  }
+
+  async saveRefreshToken(r: RefreshTokenRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)')
+      .run(r.tokenHash, r.userId, r.expiresAt);
+  }
+
+  async takeRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
+    const r = this.db
+      .prepare('DELETE FROM refresh_tokens WHERE token_hash = ? RETURNING token_hash, user_id, expires_at')
+      .get(tokenHash) as { token_hash: string; user_id: string; expires_at: string } | undefined;
+    return r ? { tokenHash: r.token_hash, userId: r.user_id, expiresAt: r.expires_at } : null;
+  }
+
+  async revokeRefreshTokens(userId: string): Promise<void> {
+    this.db.prepare('DELETE FROM refresh_tokens WHERE user_id = ?').run(userId);
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    const r = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return r?.value ?? null;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    this.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
+  }
+}

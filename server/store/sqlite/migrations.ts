@@ -1,0 +1,82 @@
+/**
+ * Versioned schema of the embedded store. Append new entries; never edit an applied one.
+ * Rows of every collection share one table (the row as JSON + hidden field versions); the few
+ * lookups the domain needs (slots, payments of an invoice, usernames) get expression indexes.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'rows, change log, mutations, audit, credentials, settings',
+    sql: `
+      CREATE TABLE rows (
+        collection TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+        data TEXT NOT NULL,
+        field_versions TEXT NOT NULL,
+        PRIMARY KEY (collection, id)
+      );
+      CREATE INDEX rows_live ON rows (collection, deleted);
+      CREATE INDEX rows_appointment_provider ON rows (json_extract(data, '$.providerId'))
+        WHERE collection = 'appointments';
+      CREATE INDEX rows_appointment_room ON rows (json_extract(data, '$.room'))
+        WHERE collection = 'appointments';
+      CREATE INDEX rows_payment_invoice ON rows (json_extract(data, '$.invoiceId'))
+        WHERE collection = 'payments';
+      CREATE UNIQUE INDEX rows_username ON rows (lower(json_extract(data, '$.username')))
+        WHERE collection = 'users' AND deleted = 0;
+
+      CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        collection TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+        committed_at TEXT NOT NULL,
+        FOREIGN KEY (collection, row_id) REFERENCES rows (collection, id)
+      );
+      CREATE INDEX changes_row ON changes (collection, row_id);
+
+      CREATE TABLE mutations (
+        mutation_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        result TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+      );
+
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        user_id TEXT,
+        username TEXT,
+        action TEXT NOT NULL,
+        collection TEXT,
+        row_id TEXT,
+        detail TEXT
+      );
+
+      CREATE TABLE credentials (
+        collection TEXT NOT NULL DEFAULT 'users' CHECK (collection = 'users'),
+        user_id TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        FOREIGN KEY (collection, user_id) REFERENCES rows (collection, id)
+      );
+
+      CREATE TABLE refresh_tokens (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES credentials (user_id) ON DELETE CASCADE,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
+
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
+];
