@@ -1,0 +1,288 @@
+/**
+ * The renderer's state: the signed-in user, every synced collection keyed by id, sync status,
+ * open conflicts and toasts. Loaded once after sign-in with 'data.list'; from then on it changes
+ * only through 'data.changed' deltas pushed by main (our own optimistic edits included), so no
+ * screen ever refetches a whole table.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { syncedCollections } from '../../../shared/domain/access';
+import type { AdjustInput, CollectionName, PublicUser, RowOf } from '../../../shared/domain/collections';
+import type { ClinicBridge, Conflict, EventPayload, SyncStatus, TerminalSettings } from '../../../shared/ipc/contract';
+import { call, type Outcome } from './invoke';
+import { describeRemoteChanges } from './remoteChanges';
+import { applyAnsweredRow, applyChanges, emptyData, rowsById, type ClinicData, type DataChange } from './rows';
+
+export type ToastTone = 'info' | 'success' | 'error';
+export type Toast = { id: number; tone: ToastTone; text: string; key?: string };
+
+export type Phase = 'starting' | 'signed-out' | 'loading' | 'ready';
+
+export type ClinicState = {
+  phase: Phase;
+  user: PublicUser | null;
+  settings: TerminalSettings | null;
+  signInError: string | null;
+  data: ClinicData;
+  /** Collections loaded for this user (the others stay empty). */
+  collections: CollectionName[];
+  sync: SyncStatus | null;
+  conflicts: Conflict[];
+  toasts: Toast[];
+};
+
+export type MutationAnswer = Outcome<{ mutationId: string; id: string }>;
+
+export type ClinicOptions = {
+  /** How long a toast stays; errors stay twice as long. 0 keeps them until dismissed. */
+  toastMs?: number;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+};
+
+export type ClinicActions = ReturnType<typeof createClinicActions>;
+export type Clinic = { store: StoreApi<ClinicState>; actions: ClinicActions };
+
+export function initialState(): ClinicState {
+  return {
+    phase: 'starting',
+    user: null,
+    settings: null,
+    signInError: null,
+    data: emptyData(),
+    collections: [],
+    sync: null,
+    conflicts: [],
+    toasts: [],
+  };
+}
+
+export function createClinic(bridge: ClinicBridge, options: ClinicOptions = {}): Clinic {
+  const store = createStore<ClinicState>()(() => initialState());
+  return { store, actions: createClinicActions(store, bridge, options) };
+}
+
+function newRowId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+export function createClinicActions(store: StoreApi<ClinicState>, bridge: ClinicBridge, options: ClinicOptions = {}) {
+  const toastMs = options.toastMs ?? 7000;
+  const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+  let nextToastId = 1;
+  /** Deltas that arrive while the first lists load; applied on top of them, in order. */
+  let buffered: EventPayload<'data.changed'>[] | null = null;
+  let loadGeneration = 0;
+  const unsubscribers: (() => void)[] = [];
+
+  const set = (partial: Partial<ClinicState> | ((s: ClinicState) => Partial<ClinicState>)) => store.setState(partial);
+
+  function toast(tone: ToastTone, text: string, key?: string): void {
+    const id = nextToastId++;
+    set((s) => {
+      // A keyed toast replaces its predecessor ("Saved" after "Saved"), so a drained queue is one notice.
+      const others = key ? s.toasts.filter((t) => t.key !== key) : s.toasts;
+      return { toasts: [...others, { id, tone, text, key }].slice(-5) };
+    });
+    if (toastMs > 0) setTimer(() => dismissToast(id), tone === 'error' ? toastMs * 2 : toastMs);
+  }
+
+  function dismissToast(id: number): void {
+    set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
+  }
+
+  function onDataChanged(payload: EventPayload<'data.changed'>): void {
+    const { phase } = store.getState();
+    if (phase === 'loading' && buffered) {
+      buffered.push(payload);
+      return;
+    }
+    if (phase !== 'ready') return;
+    mergeDelta(payload, true);
+  }
+
+  function mergeDelta(payload: EventPayload<'data.changed'>, announce: boolean): void {
+    const state = store.getState();
+    const allowed = new Set(state.collections);
+    const changes: DataChange[] = payload.changes.filter((c) => allowed.has(c.collection));
+    if (changes.length === 0) return;
+    const data = applyChanges(state.data, changes);
+    set({ data });
+    const initialSyncDone = state.sync?.initialSync.done ?? true;
+    if (announce && payload.source === 'remote' && state.user && initialSyncDone) {
+      for (const notice of describeRemoteChanges(changes, state.user.id, data.users)) toast('info', notice);
+    }
+  }
+
+  function onOutcome(outcome: EventPayload<'mutation.outcome'>): void {
+    if (store.getState().phase !== 'ready') return;
+    if (outcome.status === 'applied') toast('success', 'Saved', 'saved');
+    else if (outcome.status === 'rejected') toast('error', `Not saved: ${outcome.error ?? 'the server refused the change'}`);
+  }
+
+  function onConflict(conflict: Conflict): void {
+    set((s) => ({ conflicts: [...s.conflicts.filter((c) => c.id !== conflict.id), conflict] }));
+  }
+
+  function onSession(payload: EventPayload<'session.changed'>): void {
+    const current = store.getState().user;
+    if (payload.user === null) {
+      if (current) signedOut(payload.reason ?? null);
+    } else if (!current || current.id !== payload.user.id) {
+      void load(payload.user);
+    }
+  }
+
+  function signedOut(reason: string | null): void {
+    loadGeneration++;
+    buffered = null;
+    set({ ...initialState(), phase: 'signed-out', settings: store.getState().settings, signInError: reason });
+  }
+
+  /** Subscribes to main's events and restores a session that is still open (a reload). */
+  async function start(): Promise<void> {
+    if (unsubscribers.length === 0) {
+      unsubscribers.push(
+        bridge.on('data.changed', onDataChanged),
+        bridge.on('sync.status', (status) => set({ sync: status })),
+        bridge.on('mutation.outcome', onOutcome),
+        bridge.on('conflict.recorded', onConflict),
+        bridge.on('session.changed', onSession),
+      );
+    }
+    const current = await call(bridge, 'session.current', {});
+    if (!current.ok) {
+      set({ phase: 'signed-out', signInError: current.error });
+      return;
+    }
+    set({ settings: current.value.settings });
+    if (current.value.user) await load(current.value.user);
+    else set({ phase: 'signed-out' });
+  }
+
+  function stop(): void {
+    for (const off of unsubscribers.splice(0)) off();
+  }
+
+  async function signIn(username: string, password: string): Promise<boolean> {
+    set({ signInError: null });
+    const answer = await call(bridge, 'session.login', { username, password });
+    if (!answer.ok) {
+      set({ signInError: answer.error, phase: 'signed-out' });
+      return false;
+    }
+    await load(answer.value.user);
+    return true;
+  }
+
+  async function signOut(): Promise<void> {
+    await call(bridge, 'session.logout', {});
+    signedOut(null);
+  }
+
+  /** The one full read: every collection this role syncs, then deltas only. */
+  async function load(user: PublicUser): Promise<void> {
+    const generation = ++loadGeneration;
+    const collections = syncedCollections(user.role);
+    buffered = [];
+    set({ phase: 'loading', user, signInError: null, collections, data: emptyData(), conflicts: [] });
+    const [lists, status, conflicts] = await Promise.all([
+      Promise.all(collections.map(async (c) => [c, await call(bridge, 'data.list', { collection: c })] as const)),
+      call(bridge, 'sync.status', {}),
+      call(bridge, 'conflicts.list', {}),
+    ]);
+    if (generation !== loadGeneration) return;
+    let data = emptyData();
+    const failures: string[] = [];
+    for (const [collection, answer] of lists) {
+      if (answer.ok) data = { ...data, [collection]: rowsById(answer.value) };
+      else failures.push(`${collection}: ${answer.error}`);
+    }
+    const pending = buffered ?? [];
+    buffered = null;
+    set({
+      phase: 'ready',
+      data,
+      sync: status.ok ? status.value : store.getState().sync,
+      conflicts: conflicts.ok ? conflicts.value : [],
+    });
+    for (const payload of pending) mergeDelta(payload, false);
+    if (failures.length > 0) toast('error', `Some records could not be loaded: ${failures.join('; ')}`);
+  }
+
+  function afterMutation(collection: CollectionName, answer: Outcome<{ mutationId: string; row: Record<string, unknown> | null }>, id: string): MutationAnswer {
+    if (!answer.ok) {
+      toast('error', `Not saved: ${answer.error}`);
+      return answer;
+    }
+    if (answer.value.row) set((s) => ({ data: applyAnsweredRow(s.data, collection, answer.value.row as Record<string, unknown>) }));
+    const sync = store.getState().sync;
+    if (sync && !sync.online) toast('info', 'Saved on this terminal; it will be sent when the server is back', 'queued');
+    return { ok: true, value: { mutationId: answer.value.mutationId, id } };
+  }
+
+  async function create<C extends CollectionName>(collection: C, fields: Record<string, unknown>): Promise<MutationAnswer> {
+    const id = typeof fields.id === 'string' ? fields.id : newRowId();
+    const answer = await call(bridge, 'data.mutate', { op: 'create', collection, data: { ...fields, id } });
+    return afterMutation(collection, answer, id);
+  }
+
+  /** Sends only the fields that differ from the row as this window last saw it. */
+  async function update<C extends CollectionName>(collection: C, id: string, fields: Partial<RowOf<C>> | Record<string, unknown>): Promise<MutationAnswer> {
+    const current = store.getState().data[collection][id] as Record<string, unknown> | undefined;
+    if (!current) {
+      const error = 'This record no longer exists (it may have been deleted on another terminal).';
+      toast('error', `Not saved: ${error}`);
+      return { ok: false, error, code: 'failed' };
+    }
+    const changed = Object.fromEntries(
+      Object.entries(fields).filter(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v)),
+    );
+    if (Object.keys(changed).length === 0) return { ok: true, value: { mutationId: '', id } };
+    const baseVersion = current.version as number;
+    const answer = await call(bridge, 'data.mutate', { op: 'update', collection, id, baseVersion, data: changed });
+    return afterMutation(collection, answer, id);
+  }
+
+  async function remove(collection: CollectionName, id: string): Promise<MutationAnswer> {
+    const answer = await call(bridge, 'data.mutate', { op: 'delete', collection, id });
+    return afterMutation(collection, answer, id);
+  }
+
+  async function adjustStock(id: string, input: AdjustInput): Promise<MutationAnswer> {
+    const answer = await call(bridge, 'data.mutate', { op: 'adjust', collection: 'inventory', id, data: input });
+    return afterMutation('inventory', answer, id);
+  }
+
+  async function resolveConflict(conflictId: string, choice: 'mine' | 'theirs'): Promise<boolean> {
+    const answer = await call(bridge, 'conflicts.resolve', { conflictId, choice });
+    if (!answer.ok) {
+      toast('error', `The conflict could not be resolved: ${answer.error}`);
+      return false;
+    }
+    set((s) => ({ conflicts: s.conflicts.filter((c) => c.id !== conflictId) }));
+    toast('success', choice === 'mine' ? 'Kept your version' : 'Kept the other version', 'conflict');
+    return true;
+  }
+
+  async function syncNow(): Promise<void> {
+    const answer = await call(bridge, 'sync.now', {});
+    if (answer.ok) set({ sync: answer.value });
+    else toast('error', `Sync failed: ${answer.error}`);
+  }
+
+  return {
+    start,
+    stop,
+    signIn,
+    signOut,
+    create,
+    update,
+    remove,
+    adjustStock,
+    resolveConflict,
+    syncNow,
+    toast,
+    dismissToast,
+    /** Direct calls for admin screens and settings, whose answers are not synced rows. */
+    call: <C extends Parameters<typeof call>[1]>(channel: C, request: Parameters<typeof call<C>>[2]) => call(bridge, channel, request),
+  };
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applyAnsweredRow, applyChanges, emptyData, rowsById } from '../../renderer/src/store/rows';
+import { describeRemoteChanges } from '../../renderer/src/store/remoteChanges';
+
+const pid = '00000000-0000-4000-8000-000000000001';
+const pid2 = '00000000-0000-4000-8000-000000000002';
+const patient = (id: string, version: number, lastName: string, updatedBy = 'u1') => ({
+  id,
+  version,
+  updatedAt: '2026-11-25T10:00:00Z',
+  updatedBy,
+  firstName: 'Ada',
+  lastName,
+});
+
+test('rowsById keys a full list by id', () => {
+  const rows = rowsById<'patients'>([patient(pid, 1, 'Grey'), patient(pid2, 3, 'Black')]);
+  assert.deepEqual(Object.keys(rows).sort(), [pid, pid2]);
+  assert.equal(rows[pid2]?.version, 3);
+});
+
+test('an upsert replaces the row and leaves untouched collections identical', () => {
+  const before = { ...emptyData(), patients: rowsById<'patients'>([patient(pid, 1, 'Grey'), patient(pid2, 1, 'Black')]) };
+  const after = applyChanges(before, [{ collection: 'patients', id: pid, op: 'upsert', row: patient(pid, 2, 'Greyson') }]);
+  assert.equal(after.patients[pid]?.lastName, 'Greyson');
+  assert.equal(after.patients[pid]?.version, 2);
+  assert.equal(after.patients[pid2], before.patients[pid2], 'other rows are kept as they were');
+  assert.equal(after.appointments, before.appointments, 'a collection without changes keeps its identity');
+  assert.notEqual(after.patients, before.patients);
+  assert.equal(before.patients[pid]?.lastName, 'Grey', 'the previous state is not mutated');
+});
+
+test('a tombstone deletes the row; a delete of an unknown row is harmless', () => {
+  const before = { ...emptyData(), patients: rowsById<'patients'>([patient(pid, 1, 'Grey')]) };
+  const after = applyChanges(before, [
+    { collection: 'patients', id: pid, op: 'delete' },
+    { collection: 'inventory', id: pid2, op: 'delete' },
+  ]);
+  assert.equal(after.patients[pid], undefined);
+  assert.deepEqual(after.inventory, {});
+});
+
+test('changes of one batch apply in order: create, update, delete of the same row', () => {
+  const after = applyChanges(emptyData(), [
+    { collection: 'patients', id: pid, op: 'upsert', row: patient(pid, 1, 'Grey') },
+    { collection: 'patients', id: pid, op: 'upsert', row: patient(pid, 2, 'Greyer') },
+    { collection: 'patients', id: pid2, op: 'upsert', row: patient(pid2, 1, 'Black') },
+    { collection: 'patients', id: pid, op: 'delete' },
+  ]);
+  assert.deepEqual(Object.keys(after.patients), [pid2]);
+});
+
+test('an empty batch returns the same state object', () => {
+  const data = emptyData();
+  assert.equal(applyChanges(data, []), data);
+});
+
+test('an answered row older than what an event delivered is ignored', () => {
+  const data = { ...emptyData(), patients: rowsById<'patients'>([patient(pid, 3, 'Newest')]) };
+  assert.equal(applyAnsweredRow(data, 'patients', patient(pid, 2, 'Older')).patients[pid]?.lastName, 'Newest');
+  assert.equal(applyAnsweredRow(data, 'patients', patient(pid, 4, 'Newer')).patients[pid]?.lastName, 'Newer');
+  assert.equal(applyAnsweredRow(emptyData(), 'patients', patient(pid, 1, 'New')).patients[pid]?.lastName, 'New');
+});
+
+test('remote notices name the other user and skip my own rows and deletes', () => {
+  const users = rowsById<'users'>([
+    { id: 'u1', version: 1, updatedAt: '2026-11-25T10:00:00Z', updatedBy: 'admin', username: 'grey', displayName: 'Dr Ada Grey', role: 'doctor', active: true },
+  ]);
+  const notices = describeRemoteChanges(
+    [
+      { collection: 'patients', id: pid, op: 'upsert', row: patient(pid, 1, 'Grey', 'u1') },
+      { collection: 'patients', id: pid2, op: 'upsert', row: patient(pid2, 4, 'Mine', 'me') },
+      { collection: 'patients', id: pid2, op: 'delete' },
+    ],
+    'me',
+    users,
+  );
+  assert.deepEqual(notices, ['Dr Ada Grey added a patient']);
+  const many = describeRemoteChanges(
+    [
+      { collection: 'patients', id: pid, op: 'upsert', row: patient(pid, 2, 'Grey', 'u1') },
+      { collection: 'appointments', id: pid2, op: 'upsert', row: { ...patient(pid2, 1, 'x', 'u1') } },
+      { collection: 'inventory', id: pid2, op: 'upsert', row: { ...patient(pid2, 5, 'x', 'u9') } },
+    ],
+    'me',
+    users,
+  );
+  assert.deepEqual(many, ['Dr Ada Grey changed 2 records (patients, appointments)', 'Another user updated an inventory item']);
+});

@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { PublicUser } from '../../shared/domain/collections';
+import type { EventPayload, SyncStatus } from '../../shared/ipc/contract';
+import { createClinic } from '../../renderer/src/store/clinicStore';
+import { fakeBridge, ok, type FakeHandlers } from '../support/fakeBridge';
+
+const receptionist: PublicUser = { id: '00000000-0000-4000-8000-0000000000a1', username: 'rita', displayName: 'Rita Reception', role: 'receptionist' };
+const doctorId = '00000000-0000-4000-8000-0000000000d1';
+const p1 = '00000000-0000-4000-8000-000000000001';
+const p2 = '00000000-0000-4000-8000-000000000002';
+const item = '00000000-0000-4000-8000-000000000003';
+const meta = (id: string, version: number, updatedBy: string) => ({ id, version, updatedAt: '2026-11-25T10:00:00Z', updatedBy });
+
+const status = (over: Partial<SyncStatus> = {}): SyncStatus => ({
+  connection: 'live',
+  online: true,
+  pending: 0,
+  lastSyncedAt: null,
+  lastError: null,
+  initialSync: { done: true, received: 0, total: 0 },
+  conflicts: 0,
+  ...over,
+});
+
+function handlers(over: FakeHandlers = {}): FakeHandlers {
+  return {
+    'session.current': () => ok({ user: null, settings: { serverUrl: 'http://127.0.0.1:1', terminalName: 'Desk 1' } }),
+    'session.login': (req) =>
+      req.password === 'right-password'
+        ? ok({ user: receptionist })
+        : { ok: false, error: { code: 'failed', message: 'Wrong username or password' } },
+    'session.logout': () => ok({ ok: true as const }),
+    'data.list': (req) => {
+      if (req.collection === 'patients') return ok([{ ...meta(p1, 1, doctorId), firstName: 'Ada', lastName: 'Grey' }]);
+      if (req.collection === 'users')
+        return ok([{ ...meta(doctorId, 1, 'x'), username: 'drgrey', displayName: 'Dr Meredith Grey', role: 'doctor', active: true }]);
+      return ok([]);
+    },
+    'sync.status': () => ok(status()),
+    'conflicts.list': () => ok([]),
+    'data.mutate': (req) => ok({ mutationId: 'm-1', row: null }),
+    ...over,
+  };
+}
+
+async function signedIn(over: FakeHandlers = {}) {
+  const bridge = fakeBridge(handlers(over));
+  const timers: (() => void)[] = [];
+  const clinic = createClinic(bridge, { setTimer: (fn) => timers.push(fn) });
+  await clinic.actions.start();
+  assert.equal(clinic.store.getState().phase, 'signed-out');
+  assert.equal(await clinic.actions.signIn('rita', 'right-password'), true);
+  return { bridge, clinic, timers };
+}
+
+test('a wrong password keeps the user signed out with the reason', async () => {
+  const bridge = fakeBridge(handlers());
+  const clinic = createClinic(bridge, { toastMs: 0 });
+  await clinic.actions.start();
+  assert.equal(await clinic.actions.signIn('rita', 'nope'), false);
+  const state = clinic.store.getState();
+  assert.equal(state.phase, 'signed-out');
+  assert.equal(state.signInError, 'Wrong username or password');
+  assert.equal(state.user, null);
+});
+
+test('sign-in loads only the collections the role syncs, once', async () => {
+  const { bridge, clinic } = await signedIn();
+  const state = clinic.store.getState();
+  assert.equal(state.phase, 'ready');
+  assert.equal(state.user?.id, receptionist.id);
+  const listed = bridge.calls.filter((c) => c.channel === 'data.list').map((c) => (c.request as { collection: string }).collection);
+  assert.ok(!listed.includes('treatment-records'), 'a receptionist never asks for treatment records');
+  assert.ok(listed.includes('patients') && listed.includes('users'));
+  assert.equal(new Set(listed).size, listed.length, 'each collection is listed once');
+  assert.equal(state.data.patients[p1]?.lastName, 'Grey');
+});
+
+test('deltas merge rows and delete tombstones without another data.list', async () => {
+  const { bridge, clinic } = await signedIn();
+  const listsBefore = bridge.calls.filter((c) => c.channel === 'data.list').length;
+  bridge.emit('data.changed', {
+    source: 'local',
+    changes: [
+      { collection: 'patients', id: p2, op: 'upsert', row: { ...meta(p2, 1, receptionist.id), firstName: 'Bo', lastName: 'Black' } },
+      { collection: 'patients', id: p1, op: 'delete' },
+    ],
+  });
+  const patients = clinic.store.getState().data.patients;
+  assert.deepEqual(Object.keys(patients), [p2]);
+  assert.equal(patients[p2]?.lastName, 'Black');
+  assert.equal(bridge.calls.filter((c) => c.channel === 'data.list').length, listsBefore, 'no refetch after a delta');
+});
+
+test('deltas for collections the role may not read are ignored', async () => {
+  const { bridge, clinic } = await signedIn();
+  bridge.emit('data.changed', {
+    source: 'remote',
+    changes: [{ collection: 'treatment-records', id: p2, op: 'upsert', row: { ...meta(p2, 1, doctorId), diagnosis: 'flu' } }],
+  });
+  assert.deepEqual(clinic.store.getState().data['treatment-records'], {});
+});
+
+test('a remote change by another user shows a toast naming them; my own remote echo does not', async () => {
+  const { bridge, clinic } = await signedIn();
+  bridge.emit('data.changed', {
+    source: 'remote',
+    changes: [{ collection: 'patients', id: p2, op: 'upsert', row: { ...meta(p2, 1, receptionist.id), firstName: 'Bo', lastName: 'Black' } }],
+  });
+  assert.equal(clinic.store.getState().toasts.length, 0);
+  bridge.emit('data.changed', {
+    source: 'remote',
+    changes: [{ collection: 'patients', id: p1, op: 'upsert', row: { ...meta(p1, 2, doctorId), firstName: 'Ada', lastName: 'Grey-Sloan' } }],
+  });
+  const toasts = clinic.store.getState().toasts;
+  assert.equal(toasts.length, 1);
+  assert.equal(toasts[0]?.text, 'Dr Meredith Grey updated a patient');
+});
+
+test('no toasts while the first download is still running', async () => {
+  const { bridge, clinic } = await signedIn({ 'sync.status': () => ok(status({ initialSync: { done: false, received: 10, total: 100 } })) });
+  bridge.emit('data.changed', {
+    source: 'remote',
+    changes: [{ collection: 'patients', id: p2, op: 'upsert', row: { ...meta(p2, 1, doctorId), firstName: 'Bo', lastName: 'Black' } }],
+  });
+  assert.equal(clinic.store.getState().data.patients[p2]?.lastName, 'Black');
+  assert.equal(clinic.store.getState().toasts.length, 0);
+});
+
+test('deltas that arrive while the lists load are applied after them', async () => {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => (release = r));
+  const bridge = fakeBridge(
+    handlers({
+      'data.list': async (req) => {
+        await gate;
+        return req.collection === 'patients' ? ok([{ ...meta(p1, 1, doctorId), firstName: 'Ada', lastName: 'Grey' }]) : ok([]);
+      },
+    }),
+  );
+  const clinic = createClinic(bridge, { toastMs: 0 });
+  await clinic.actions.start();
+  const signing = clinic.actions.signIn('rita', 'right-password');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(clinic.store.getState().phase, 'loading');
+  bridge.emit('data.changed', {
+    source: 'remote',
+    changes: [{ collection: 'patients', id: p1, op: 'upsert', row: { ...meta(p1, 2, doctorId), firstName: 'Ada', lastName: 'Newer' } }],
+  });
+  release();
+  await signing;
+  assert.equal(clinic.store.getState().data.patients[p1]?.lastName, 'Newer');
+});
+
+test('create sends a client-made id; update sends only changed fields with the base version', async () => {
+  const { bridge, clinic } = await signedIn();
+  const created = await clinic.actions.create('patients', { firstName: 'Cy', lastName: 'Cole' });
+  assert.ok(created.ok);
+  const createCall = bridge.calls.findLast((c) => c.channel === 'data.mutate')?.request as { op: string; data: { id: string } };
+  assert.equal(createCall.op, 'create');
+  assert.match(createCall.data.id, /^[0-9a-f-]{36}$/);
+  assert.equal(created.ok && created.value.id, createCall.data.id);
+
+  await clinic.actions.update('patients', p1, { firstName: 'Ada', lastName: 'Grey-Sloan' });
+  const updateCall = bridge.calls.findLast((c) => c.channel === 'data.mutate')?.request;
+  assert.deepEqual(updateCall, { op: 'update', collection: 'patients', id: p1, baseVersion: 1, data: { lastName: 'Grey-Sloan' } });
+
+  const mutates = bridge.calls.filter((c) => c.channel === 'data.mutate').length;
+  await clinic.actions.update('patients', p1, { firstName: 'Ada' });
+  assert.equal(bridge.calls.filter((c) => c.channel === 'data.mutate').length, mutates, 'an unchanged form sends nothing');
+});
+
+test('adjust sends a delta; delete sends the id', async () => {
+  const { bridge, clinic } = await signedIn();
+  await clinic.actions.adjustStock(item, { delta: -1 });
+  assert.deepEqual(bridge.calls.findLast((c) => c.channel === 'data.mutate')?.request, {
+    op: 'adjust',
+    collection: 'inventory',
+    id: item,
+    data: { delta: -1 },
+  });
+  await clinic.actions.remove('appointments', item);
+  assert.deepEqual(bridge.calls.findLast((c) => c.channel === 'data.mutate')?.request, { op: 'delete', collection: 'appointments', id: item });
+});
+
+test('a refused mutation shows the reason as an error toast', async () => {
+  const { clinic } = await signedIn({
+    'data.mutate': () => ({ ok: false, error: { code: 'bad_request', message: 'Invalid request', details: [{ path: ['data', 'firstName'], message: 'Too small' }] } }),
+  });
+  const answer = await clinic.actions.create('patients', { firstName: '', lastName: 'X' });
+  assert.equal(answer.ok, false);
+  const [t] = clinic.store.getState().toasts;
+  assert.equal(t?.tone, 'error');
+  assert.equal(t?.text, 'Not saved: Invalid request (data.firstName: Too small)');
+});
+
+test('mutation outcomes: applied says Saved once per burst, rejected says why', async () => {
+  const { bridge, clinic, timers } = await signedIn();
+  const outcome = (status: EventPayload<'mutation.outcome'>['status'], error?: string): EventPayload<'mutation.outcome'> => ({
+    mutationId: 'm',
+    collection: 'appointments',
+    id: item,
+    op: 'create',
+    status,
+    ...(error ? { error } : {}),
+  });
+  bridge.emit('mutation.outcome', outcome('applied'));
+  bridge.emit('mutation.outcome', outcome('applied'));
+  bridge.emit('mutation.outcome', outcome('rejected', 'Dr Grey is already booked 10:00-10:30'));
+  const toasts = clinic.store.getState().toasts;
+  assert.deepEqual(toasts.map((t) => t.text), ['Saved', 'Not saved: Dr Grey is already booked 10:00-10:30']);
+  for (const fire of timers) fire();
+  assert.equal(clinic.store.getState().toasts.length, 0, 'toasts dismiss themselves');
+});
+
+test('sync status and conflicts follow their events; resolving removes the conflict', async () => {
+  const { bridge, clinic } = await signedIn({ 'conflicts.resolve': () => ok({ ok: true as const }) });
+  bridge.emit('sync.status', status({ online: false, connection: 'offline', pending: 3 }));
+  assert.equal(clinic.store.getState().sync?.pending, 3);
+  const conflict = {
+    id: 'c1',
+    collection: 'patients' as const,
+    rowId: p1,
+    mutationId: 'm1',
+    fields: ['phone'],
+    mine: { phone: '111' },
+    theirs: { ...meta(p1, 3, doctorId), phone: '222' },
+    recordedAt: '2026-11-25T10:00:00Z',
+  };
+  bridge.emit('conflict.recorded', conflict);
+  bridge.emit('conflict.recorded', conflict);
+  assert.equal(clinic.store.getState().conflicts.length, 1, 'the same conflict is listed once');
+  assert.equal(await clinic.actions.resolveConflict('c1', 'theirs'), true);
+  assert.deepEqual(bridge.calls.findLast((c) => c.channel === 'conflicts.resolve')?.request, { conflictId: 'c1', choice: 'theirs' });
+  assert.equal(clinic.store.getState().conflicts.length, 0);
+});
+
+test('signing out (or main ending the session) clears every row', async () => {
+  const { bridge, clinic } = await signedIn();
+  bridge.emit('session.changed', { user: null, reason: 'Your session expired; sign in again' });
+  const state = clinic.store.getState();
+  assert.equal(state.phase, 'signed-out');
+  assert.deepEqual(state.data.patients, {});
+  assert.equal(state.signInError, 'Your session expired; sign in again');
+  clinic.actions.stop();
+  assert.equal(bridge.listenerCount('data.changed'), 0);
+});
+
+test('a broken transport becomes a readable error, not an exception', async () => {
+  const { clinic } = await signedIn({
+    'data.mutate': () => {
+      throw new Error('socket closed');
+    },
+  });
+  const answer = await clinic.actions.adjustStock(item, { delta: 1 });
+  assert.deepEqual(answer, { ok: false, error: 'The terminal did not answer: socket closed', code: 'transport' });
+});
