@@ -40,6 +40,7 @@ export type UpdateDecision =
 
 /** Parses latest.yml text; a broken file becomes a reason, never an exception. */
 export function parseUpdateMetadata(text: string): { ok: true; metadata: UpdateMetadata } | { ok: false; reason: string } {
+  if (text.trim() === '') return { ok: false, reason: 'the file is empty' };
   let parsed: unknown;
   try {
     // CORE_SCHEMA: no YAML timestamps or custom tags, just the scalars electron-builder writes.

@@ -1,0 +1,50 @@
+/**
+ * Builds `window.clinic` from the IPC contract's channel lists over an ipcRenderer-shaped
+ * transport. Only the contract's channels pass; the page never touches ipcRenderer itself.
+ * Kept apart from preload.ts (which imports Electron) so it is tested under Node.
+ */
+import {
+  eventChannelNames,
+  invokeChannelNames,
+  type ClinicBridge,
+  type EventChannel,
+  type InvokeChannel,
+  type InvokeRequest,
+  type InvokeResponse,
+  type IpcEnvelope,
+} from '../shared/ipc/contract';
+
+/** The part of Electron's ipcRenderer the bridge uses. */
+export type RendererIpc = {
+  invoke(channel: string, request: unknown): Promise<unknown>;
+  on(channel: string, listener: (event: unknown, payload: unknown) => void): unknown;
+  removeListener(channel: string, listener: (event: unknown, payload: unknown) => void): unknown;
+};
+
+const invokeAllowed: ReadonlySet<string> = new Set<string>(invokeChannelNames);
+const eventAllowed: ReadonlySet<string> = new Set<string>(eventChannelNames);
+
+export function createClinicBridge(ipc: RendererIpc): ClinicBridge {
+  async function invoke<C extends InvokeChannel>(
+    channel: C,
+    request: InvokeRequest<C>,
+  ): Promise<IpcEnvelope<InvokeResponse<C>>> {
+    if (!invokeAllowed.has(channel)) {
+      return { ok: false, error: { code: 'unknown_channel', message: `"${String(channel)}" is not a Clinic Desk channel` } };
+    }
+    // main answers every invoke with an envelope (see shared/ipc/contract.ts).
+    return (await ipc.invoke(channel, request)) as IpcEnvelope<InvokeResponse<C>>;
+  }
+  return {
+    invoke,
+    on(channel, listener) {
+      if (!eventAllowed.has(channel)) return () => undefined;
+      // Drop Electron's event object: the page gets the payload only, never the sender.
+      const forward = (_event: unknown, payload: unknown) => listener(payload as Parameters<typeof listener>[0]);
+      ipc.on(channel satisfies EventChannel, forward);
+      return () => {
+        ipc.removeListener(channel, forward);
+      };
+    },
+  };
+}
