@@ -1,0 +1,73 @@
+/**
+ * The terminal's local SQLite file: opened in WAL mode, schema brought up to date by numbered
+ * migrations recorded in `PRAGMA user_version`, so an older cache file upgrades in place.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { collectionNames } from '../../shared/domain/collections';
+
+export type CacheDb = Database.Database;
+
+/** Table holding the cached rows of one collection ('treatment-records' -> rows_treatment_records). */
+export function rowTable(collection: string): string {
+  return `rows_${collection.replace(/[^a-z]/g, '_')}`;
+}
+
+const migrations: ((db: CacheDb) => void)[] = [
+  (db) => {
+    for (const c of collectionNames) {
+      db.exec(`CREATE TABLE ${rowTable(c)} (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`);
+    }
+    db.exec(`
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        mutation_id TEXT NOT NULL UNIQUE,
+        collection TEXT NOT NULL,
+        op TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        base_version INTEGER,
+        -- 1 when the edit was made on an optimistic row (earlier mutations of the row still
+        -- pending): its base version is then rewritten to what the server answered for them.
+        base_is_local INTEGER NOT NULL DEFAULT 0,
+        data TEXT,
+        user_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX outbox_row ON outbox (collection, row_id);
+      CREATE TABLE conflicts (
+        id TEXT PRIMARY KEY,
+        collection TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        mutation_id TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        mine TEXT NOT NULL,
+        theirs TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+      );
+      CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE session (id INTEGER PRIMARY KEY CHECK (id = 1), user TEXT NOT NULL, access_token TEXT, refresh_token TEXT);
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+  },
+];
+
+export function openCache(dataDir: string): CacheDb {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'terminal-cache.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // Deleted rows are overwritten, so a previous user's clinical data does not linger in free pages.
+  db.pragma('secure_delete = ON');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < migrations.length; v++) {
+    db.transaction(() => {
+      migrations[v]!(db);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}

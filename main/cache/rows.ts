@@ -1,0 +1,71 @@
+/**
+ * Cached rows, one table per collection. Rows are stored as JSON with id/version columns.
+ * Every write goes through `put`, which drops the fields the signed-in role may not see, so
+ * clinical data can never land in a receptionist's cache file.
+ */
+import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
+import { collectionNames } from '../../shared/domain/collections';
+import { redactRow, syncedCollections } from '../../shared/domain/access';
+import { rowTable, type CacheDb } from './database';
+
+export class RowCache {
+  constructor(
+    private readonly db: CacheDb,
+    /** The role whose view the cache holds; null before anyone signed in. */
+    private readonly role: () => Role | null,
+  ) {}
+
+  /** Whether this role keeps the collection locally at all. */
+  holds(collection: CollectionName): boolean {
+    const role = this.role();
+    return role !== null && syncedCollections(role).includes(collection);
+  }
+
+  get(collection: CollectionName, id: string): AnyRow | null {
+    const found = this.db.prepare(`SELECT data FROM ${rowTable(collection)} WHERE id = ?`).get(id) as
+      | { data: string }
+      | undefined;
+    return found ? (JSON.parse(found.data) as AnyRow) : null;
+  }
+
+  list(collection: CollectionName): AnyRow[] {
+    const rows = this.db.prepare(`SELECT data FROM ${rowTable(collection)} ORDER BY rowid`).all() as { data: string }[];
+    return rows.map((r) => JSON.parse(r.data) as AnyRow);
+  }
+
+  count(collection: CollectionName): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${rowTable(collection)}`).get() as { n: number }).n;
+  }
+
+  /** Store a row as this role may see it; returns what was stored, or null if the role may not hold it. */
+  put(collection: CollectionName, row: AnyRow): AnyRow | null {
+    const role = this.role();
+    if (role === null || !this.holds(collection)) return null;
+    const visible = redactRow(role, collection, row);
+    this.db
+      .prepare(
+        `INSERT INTO ${rowTable(collection)} (id, version, data) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data`,
+      )
+      .run(visible.id, visible.version, JSON.stringify(visible));
+    return visible;
+  }
+
+  /** The row as put() would store it for this role. */
+  preview(collection: CollectionName, row: AnyRow): AnyRow | null {
+    const role = this.role();
+    return role === null || !this.holds(collection) ? null : redactRow(role, collection, row);
+  }
+
+  remove(collection: CollectionName, id: string): boolean {
+    return this.db.prepare(`DELETE FROM ${rowTable(collection)} WHERE id = ?`).run(id).changes > 0;
+  }
+
+  clearAll(): void {
+    for (const c of collectionNames) this.db.exec(`DELETE FROM ${rowTable(c)}`);
+  }
+
+  clearCollection(collection: CollectionName): void {
+    this.db.exec(`DELETE FROM ${rowTable(collection)}`);
+  }
+}

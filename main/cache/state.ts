@@ -1,0 +1,63 @@
+/** Small persistent state of the terminal: settings, the signed-in session, the sync cursor. */
+import type { PublicUser } from '../../shared/domain/collections';
+import { publicUser } from '../../shared/domain/collections';
+import type { CacheDb } from './database';
+
+export interface StoredSession {
+  user: PublicUser;
+  accessToken: string | null;
+  refreshToken: string | null;
+}
+
+export class TerminalState {
+  constructor(private readonly db: CacheDb) {}
+
+  getSetting(key: string): string | null {
+    const r = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return r ? r.value : null;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  getCursor(): string | null {
+    const r = this.db.prepare("SELECT value FROM sync_state WHERE key = 'cursor'").get() as { value: string } | undefined;
+    return r ? r.value : null;
+  }
+
+  setCursor(cursor: string): void {
+    this.db.prepare("INSERT INTO sync_state (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(cursor);
+  }
+
+  clearCursor(): void {
+    this.db.exec("DELETE FROM sync_state WHERE key = 'cursor'");
+  }
+
+  getSession(): StoredSession | null {
+    const r = this.db.prepare('SELECT user, access_token, refresh_token FROM session WHERE id = 1').get() as
+      | { user: string; access_token: string | null; refresh_token: string | null }
+      | undefined;
+    if (!r) return null;
+    const user = publicUser.safeParse(JSON.parse(r.user));
+    if (!user.success) return null;
+    return { user: user.data, accessToken: r.access_token, refreshToken: r.refresh_token };
+  }
+
+  setSession(s: StoredSession): void {
+    this.db
+      .prepare(
+        `INSERT INTO session (id, user, access_token, refresh_token) VALUES (1, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET user = excluded.user, access_token = excluded.access_token, refresh_token = excluded.refresh_token`,
+      )
+      .run(JSON.stringify(s.user), s.accessToken, s.refreshToken);
+  }
+
+  setTokens(accessToken: string, refreshToken: string): void {
+    this.db.prepare('UPDATE session SET access_token = ?, refresh_token = ? WHERE id = 1').run(accessToken, refreshToken);
+  }
+
+  clearSession(): void {
+    this.db.exec('DELETE FROM session');
+  }
+}

@@ -1,0 +1,375 @@
+/**
+ * The terminal core: the local cache, the outbox, the sync engine and the IPC handlers, in plain
+ * Node. Electron (main/electron) and the headless WebSocket transport (main/headless) only
+ * forward window messages to `invoke` and `onEvent`.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { AnyRow, CollectionName, PublicUser } from '../shared/domain/collections';
+import { canRead } from '../shared/domain/access';
+import type {
+  Conflict,
+  EventChannel,
+  EventPayload,
+  IpcEnvelope,
+  MutateRequest,
+  SyncStatus,
+  TerminalSettings,
+} from '../shared/ipc/contract';
+import { terminalSettings } from '../shared/ipc/contract';
+import { openCache, type CacheDb } from './cache/database';
+import { RowCache } from './cache/rows';
+import { Outbox } from './cache/outbox';
+import { ConflictLog } from './cache/conflicts';
+import { TerminalState } from './cache/state';
+import { CacheWriter } from './sync/apply';
+import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type WireStats } from './sync/client';
+import { SyncEngine, seedSchedule, type SyncSchedule, type SyncStrategy } from './sync/engine';
+import { writeLocalMutation } from './mutations/local';
+import { IpcFailure } from './ipc/failure';
+import { IpcDispatcher, type IpcSender } from './ipc/dispatch';
+import { createHandlers } from './ipc/handlers';
+import { testCrashPoint } from './crash-hooks';
+
+export type { IpcSender } from './ipc/dispatch';
+
+export interface TerminalCoreOptions {
+  dataDir: string;
+  /** Overrides (and persists) the saved server URL. */
+  serverUrl?: string;
+  /** Overrides (and persists) the saved terminal name. */
+  terminalName?: string;
+  strategy?: SyncStrategy;
+  schedule?: Partial<SyncSchedule>;
+  /** Where the core writes lines a support person reads; default: stderr with a timestamp. */
+  log?: (line: string) => void;
+}
+
+export type EventListener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
+
+export interface TerminalStats {
+  eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number };
+  wire: WireStats;
+  outbox: number;
+}
+
+const defaultServerUrl = 'http://127.0.0.1:4780';
+
+export class TerminalCore {
+  readonly db: CacheDb;
+  private readonly state: TerminalState;
+  private readonly rows: RowCache;
+  private readonly outbox: Outbox;
+  private readonly conflictLog: ConflictLog;
+  private readonly writer: CacheWriter;
+  private readonly dispatcher: IpcDispatcher;
+  private readonly listeners = new Set<EventListener>();
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private readonly strategy: SyncStrategy;
+  private readonly schedule: SyncSchedule;
+  private client: ServerClient;
+  private engine: SyncEngine | null = null;
+  private started = false;
+  private closed = false;
+  private readonly log: (line: string) => void;
+
+  constructor(options: TerminalCoreOptions) {
+    this.log = options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} terminal: ${line}\n`));
+    this.db = openCache(options.dataDir);
+    this.state = new TerminalState(this.db);
+    this.rows = new RowCache(this.db, () => this.state.getSession()?.user.role ?? null);
+    this.outbox = new Outbox(this.db);
+    this.conflictLog = new ConflictLog(this.db);
+    this.writer = new CacheWriter(this.rows, this.outbox, this.conflictLog);
+    this.strategy = options.strategy ?? 'live';
+    this.schedule = { ...seedSchedule, ...options.schedule };
+    if (!this.state.getSetting('clientId')) this.state.setSetting('clientId', randomUUID());
+    if (options.serverUrl) this.state.setSetting('serverUrl', terminalSettings.shape.serverUrl.parse(options.serverUrl));
+    if (options.terminalName) this.state.setSetting('terminalName', options.terminalName);
+    this.client = this.makeClient();
+    this.dispatcher = new IpcDispatcher(createHandlers(this), this.log);
+    this.loopDelay.enable();
+  }
+
+  // ---------- wiring for transports ----------
+
+  invoke(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown>> {
+    if (this.closed) return Promise.resolve({ ok: false, error: { code: 'failed', message: 'The terminal is shutting down' } });
+    return this.dispatcher.invoke(channel, request, sender);
+  }
+
+  registerWindow(windowId: string): () => void {
+    return this.dispatcher.registerWindow(windowId);
+  }
+
+  onEvent(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>): void => {
+    for (const l of this.listeners) {
+      try {
+        l(channel, payload);
+      } catch (err) {
+        this.log(`event listener for ${channel} failed: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.restartSync();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const engine = this.engine;
+    this.engine = null;
+    // Let the run in flight finish (its transactions are synchronous), but do not hang on a dead server.
+    if (engine) await Promise.race([engine.stop(), new Promise((r) => setTimeout(r, 5000).unref())]);
+    this.loopDelay.disable();
+    this.db.close();
+  }
+
+  stats(): TerminalStats {
+    const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
+    const h = this.loopDelay;
+    return {
+      eventLoopDelayMs: { mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) },
+      wire: { ...this.client.wire },
+      outbox: this.outbox.size(),
+    };
+  }
+
+  resetStats(): void {
+    this.loopDelay.reset();
+    Object.assign(this.client.wire, { requests: 0, bytesSent: 0, bytesReceived: 0 });
+  }
+
+  // ---------- sync lifecycle ----------
+
+  private makeClient(): ServerClient {
+    return new ServerClient(this.settings().serverUrl, {
+      accessToken: () => this.state.getSession()?.accessToken ?? null,
+      refreshToken: () => this.state.getSession()?.refreshToken ?? null,
+      saveTokens: (a, r) => this.state.setTokens(a, r),
+    });
+  }
+
+  private restartSync(): void {
+    const old = this.engine;
+    this.engine = null;
+    void old?.stop();
+    if (!this.started || this.closed) return;
+    const session = this.state.getSession();
+    if (!session?.accessToken) return;
+    this.engine = new SyncEngine({
+      db: this.db,
+      rows: this.rows,
+      outbox: this.outbox,
+      conflicts: this.conflictLog,
+      state: this.state,
+      writer: this.writer,
+      client: this.client,
+      clientId: this.state.getSetting('clientId')!,
+      strategy: this.strategy,
+      schedule: this.schedule,
+      emit: this.emit,
+      role: () => this.state.getSession()?.user.role ?? null,
+      onSessionExpired: (reason) => this.endSession(reason),
+    });
+    this.engine.start();
+  }
+
+  /** The server refused the session: keep the user (and its outbox) but ask for a new sign-in. */
+  private endSession(reason: string): void {
+    const s = this.state.getSession();
+    if (s) this.state.setSession({ user: s.user, accessToken: null, refreshToken: null });
+    const engine = this.engine;
+    this.engine = null;
+    void engine?.stop();
+    this.log(`session ended: ${reason}`);
+    this.emit('session.changed', { user: null, reason });
+  }
+
+  /** Drop everything cached for the previous user (and its deleted pages, see secure_delete). */
+  private clearCache(): void {
+    this.db.transaction(() => {
+      this.rows.clearAll();
+      this.conflictLog.clear();
+      this.state.clearCursor();
+      this.state.clearSession();
+    })();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  // ---------- what the handlers do ----------
+
+  currentUser(): PublicUser | null {
+    const s = this.state.getSession();
+    return s?.accessToken ? s.user : null;
+  }
+
+  /** The user whose work the cache holds; may be signed out by an expired session but still own the outbox. */
+  private workingUser(): PublicUser {
+    const s = this.state.getSession();
+    if (!s) throw new IpcFailure('forbidden', 'Sign in first');
+    return s.user;
+  }
+
+  settings(): TerminalSettings {
+    return {
+      serverUrl: this.state.getSetting('serverUrl') ?? defaultServerUrl,
+      terminalName: this.state.getSetting('terminalName') ?? (hostname() || 'Clinic terminal'),
+    };
+  }
+
+  async login(username: string, password: string): Promise<PublicUser> {
+    const answer = await this.serverCall(() => this.client.login(username, password));
+    const previous = this.state.getSession();
+    if (previous && previous.user.id !== answer.user.id) {
+      const owners = this.outbox.owners();
+      if (owners.length > 0) {
+        throw new IpcFailure(
+          'failed',
+          `${this.outbox.size()} change(s) made by ${previous.user.displayName} have not reached the server yet; ` +
+            `sign in as ${previous.user.username} while the server is reachable to send them first`,
+        );
+      }
+    }
+    if (previous?.user.id !== answer.user.id) {
+      this.clearCache();
+      this.log(`signed in as ${answer.user.username} (${answer.user.role}); cache cleared for the new user`);
+    } else {
+      this.log(`signed in as ${answer.user.username} (${answer.user.role})`);
+    }
+    this.state.setSession({ user: answer.user, accessToken: answer.accessToken, refreshToken: answer.refreshToken });
+    this.restartSync();
+    this.emit('session.changed', { user: answer.user });
+    return answer.user;
+  }
+
+  async logout(): Promise<void> {
+    const s = this.state.getSession();
+    if (!s) return;
+    // Best effort: send what is queued while the tokens still work.
+    if (this.engine && this.outbox.size() > 0) {
+      await Promise.race([this.engine.requestSync(), new Promise((r) => setTimeout(r, 3000).unref())]);
+    }
+    this.state.setSession({ user: s.user, accessToken: null, refreshToken: null });
+    const engine = this.engine;
+    this.engine = null;
+    await engine?.stop();
+    this.emit('session.changed', { user: null, reason: 'signed out' });
+  }
+
+  list(collection: CollectionName): AnyRow[] {
+    const user = this.workingUser();
+    if (!this.rows.holds(collection) || (collection !== 'users' && !canRead(user.role, collection))) {
+      throw new IpcFailure('forbidden', `A ${user.role} may not see ${collection}`);
+    }
+    return this.rows.list(collection);
+  }
+
+  mutate(request: MutateRequest): { mutationId: string; row: AnyRow | null } {
+    const user = this.workingUser();
+    const result = writeLocalMutation(this.db, this.rows, this.outbox, user, request);
+    testCrashPoint('after-outbox-commit');
+    this.emit('data.changed', { source: 'local', changes: [result.change] });
+    this.publishStatus();
+    void this.engine?.afterLocalMutation();
+    return { mutationId: result.mutationId, row: result.row };
+  }
+
+  syncStatus(): SyncStatus {
+    if (this.engine) return this.engine.status();
+    return {
+      connection: 'offline',
+      online: false,
+      pending: this.outbox.size(),
+      lastSyncedAt: null,
+      lastError: this.state.getSession()?.accessToken ? null : 'Not signed in',
+      initialSync: { done: this.state.getCursor() !== null, received: 0, total: null },
+      conflicts: this.conflictLog.count(),
+    };
+  }
+
+  private publishStatus(): void {
+    if (this.engine) this.engine.publishStatus();
+    else this.emit('sync.status', this.syncStatus());
+  }
+
+  async syncNow(): Promise<SyncStatus> {
+    await this.engine?.requestSync();
+    return this.syncStatus();
+  }
+
+  conflicts(): Conflict[] {
+    return this.conflictLog.list();
+  }
+
+  resolveConflict(conflictId: string, choice: 'mine' | 'theirs'): void {
+    const c = this.conflictLog.get(conflictId);
+    if (!c) throw new IpcFailure('bad_request', `No such conflict: ${conflictId}`);
+    if (choice === 'mine' && Object.keys(c.mine).length > 0) {
+      const current = this.rows.get(c.collection, c.rowId);
+      if (!current) throw new IpcFailure('bad_request', 'The row of this conflict no longer exists');
+      this.mutate({ op: 'update', collection: c.collection, id: c.rowId, baseVersion: current.version, data: c.mine });
+    }
+    this.conflictLog.remove(conflictId);
+    this.publishStatus();
+  }
+
+  setSettings(next: TerminalSettings): TerminalSettings {
+    const before = this.settings();
+    if (next.serverUrl !== before.serverUrl) {
+      if (this.outbox.size() > 0) {
+        throw new IpcFailure('failed', `${this.outbox.size()} change(s) have not reached ${before.serverUrl} yet; wait until they are sent`);
+      }
+      this.state.setSetting('serverUrl', next.serverUrl);
+      const hadSession = this.state.getSession() !== null;
+      this.clearCache();
+      this.client = this.makeClient();
+      this.restartSync();
+      if (hadSession) this.emit('session.changed', { user: null, reason: 'The clinic server address changed; please sign in' });
+    }
+    this.state.setSetting('terminalName', next.terminalName);
+    return this.settings();
+  }
+
+  /** Admin screens: a direct call to the server (they need the network). */
+  async admin<T>(call: (client: ServerClient) => Promise<T>): Promise<T> {
+    if (!this.currentUser()) throw new IpcFailure('forbidden', 'Sign in first');
+    return this.serverCall(() => call(this.client));
+  }
+
+  /** Server errors as clear IPC errors. */
+  private async serverCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof ServerUnreachable) throw new IpcFailure('offline', err.message);
+      if (err instanceof SessionExpired) {
+        this.endSession(err.message);
+        throw new IpcFailure('forbidden', err.message);
+      }
+      if (err instanceof ServerRefused) {
+        const body = err.body as { details?: unknown[] } | null;
+        if (err.status === 401 || err.status === 403) throw new IpcFailure('forbidden', err.message);
+        if (err.status === 400 || err.status === 409 || err.status === 404) {
+          throw new IpcFailure('bad_request', err.message, Array.isArray(body?.details) ? body.details : undefined);
+        }
+        throw new IpcFailure('failed', err.message);
+      }
+      throw err;
+    }
+  }
+}
+
+export function createTerminalCore(options: TerminalCoreOptions): TerminalCore {
+  return new TerminalCore(options);
+}

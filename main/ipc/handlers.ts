@@ -1,0 +1,28 @@
+/** One handler per invoke channel of shared/ipc/contract.ts; each only calls into the core. */
+import type { TerminalCore } from '../core';
+import type { Handlers } from './dispatch';
+
+export function createHandlers(core: TerminalCore): Handlers {
+  return {
+    'session.login': async ({ username, password }) => ({ user: await core.login(username, password) }),
+    'session.logout': async () => {
+      await core.logout();
+      return { ok: true };
+    },
+    'session.current': async () => ({ user: core.currentUser(), settings: core.settings() }),
+    'data.list': async ({ collection }) => core.list(collection),
+    'data.mutate': async (request) => core.mutate(request),
+    'sync.status': async () => core.syncStatus(),
+    'sync.now': async () => core.syncNow(),
+    'conflicts.list': async () => core.conflicts(),
+    'conflicts.resolve': async ({ conflictId, choice }) => {
+      core.resolveConflict(conflictId, choice);
+      return { ok: true };
+    },
+    'settings.get': async () => core.settings(),
+    'settings.set': async (next) => core.setSettings(next),
+    'admin.audit': async ({ limit }) => core.admin((c) => c.audit(limit)),
+    'admin.createUser': async (input) => core.admin((c) => c.createUser(input)),
+    'admin.updateUser': async ({ id, baseVersion, ...changes }) => core.admin((c) => c.updateUser(id, baseVersion, changes)),
+  };
+}

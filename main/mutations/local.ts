@@ -1,0 +1,49 @@
+/**
+ * A mutation made on this terminal: validated, then the optimistic row and its outbox entry are
+ * written in ONE transaction, so the change is durable before any window hears of it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AnyRow, PublicUser } from '../../shared/domain/collections';
+import { collections } from '../../shared/domain/collections';
+import type { MutateRequest } from '../../shared/ipc/contract';
+import type { CacheDb } from '../cache/database';
+import type { Outbox } from '../cache/outbox';
+import type { RowCache } from '../cache/rows';
+import type { RowChange } from '../sync/apply';
+import { applyChange } from './optimistic';
+import { validateMutation } from './validate';
+
+export interface LocalMutationResult {
+  mutationId: string;
+  row: AnyRow | null;
+  change: RowChange;
+}
+
+export function writeLocalMutation(db: CacheDb, rows: RowCache, outbox: Outbox, user: PublicUser, request: MutateRequest): LocalMutationResult {
+  return db.transaction((): LocalMutationResult => {
+    const m = validateMutation(request, user, rows);
+    const mutationId = randomUUID();
+    const now = new Date().toISOString();
+    const current = rows.get(m.collection, m.rowId);
+    // An edit of a row with earlier edits still unanswered was made on the optimistic row.
+    const baseIsLocal = m.op === 'update' && outbox.has(m.collection, m.rowId);
+    outbox.append({
+      mutationId,
+      collection: m.collection,
+      op: m.op,
+      rowId: m.rowId,
+      baseVersion: m.baseVersion,
+      baseIsLocal,
+      data: m.data,
+      userId: user.id,
+      createdAt: now,
+    });
+    const next = applyChange(current, { ...m }, { userId: user.id, now, defaults: { ...collections[m.collection].defaults } });
+    if (next === null) {
+      rows.remove(m.collection, m.rowId);
+      return { mutationId, row: null, change: { collection: m.collection, id: m.rowId, op: 'delete' } };
+    }
+    const stored = rows.put(m.collection, next);
+    return { mutationId, row: stored, change: { collection: m.collection, id: m.rowId, op: 'upsert', ...(stored ? { row: stored } : {}) } };
+  })();
+}

@@ -1,0 +1,194 @@
+/**
+ * The clinic server's HTTP API as the terminal uses it (axios). Every answer is checked against
+ * the shared schemas before the engine trusts it. A 401 triggers one token refresh and a retry;
+ * when the refresh fails too, the session is over and the user must sign in again.
+ * Counts bytes over the wire, so the live and baseline strategies can be compared.
+ */
+import axios, { type AxiosInstance, type Method } from 'axios';
+import type { z } from 'zod';
+import { publicUser, type AnyRow, type CollectionName } from '../../shared/domain/collections';
+import {
+  auditEntry,
+  errorBody,
+  loginResponse,
+  pullResponse,
+  pushResponse,
+  refreshResponse,
+  type LoginResponse,
+  type PullResponse,
+  type PushRequest,
+  type PushResponse,
+} from '../../shared/sync/protocol';
+import { invokeChannels } from '../../shared/ipc/contract';
+
+/** The server could not be reached (network down, server stopped, timeout). */
+export class ServerUnreachable extends Error {}
+/** The server refused the session; a person has to sign in again. */
+export class SessionExpired extends Error {}
+/** The server answered with an error status. */
+export class ServerRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+/** The server answered something that does not match the protocol. */
+export class BadServerAnswer extends Error {}
+
+export interface TokenStore {
+  accessToken(): string | null;
+  refreshToken(): string | null;
+  saveTokens(accessToken: string, refreshToken: string): void;
+}
+
+export interface WireStats {
+  requests: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export class ServerClient {
+  private readonly http: AxiosInstance;
+  readonly wire: WireStats = { requests: 0, bytesSent: 0, bytesReceived: 0 };
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly tokens: TokenStore,
+    timeoutMs = 15_000,
+  ) {
+    this.http = axios.create({
+      baseURL: baseUrl.replace(/\/+$/, ''),
+      timeout: timeoutMs,
+      responseType: 'text',
+      transformResponse: [(d: unknown) => d],
+      validateStatus: () => true,
+      maxRedirects: 0,
+    });
+  }
+
+  private async raw(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const h: Record<string, string> = { ...headers };
+    if (data !== undefined) h['content-type'] = 'application/json';
+    const token = this.tokens.accessToken();
+    if (auth && token) h.authorization = `Bearer ${token}`;
+    let res;
+    try {
+      res = await this.http.request<string>({ method, url: path, data, headers: h });
+    } catch (err) {
+      throw new ServerUnreachable(`Cannot reach the clinic server at ${this.baseUrl}: ${(err as Error).message}`);
+    }
+    this.wire.requests++;
+    this.wire.bytesSent += data ? Buffer.byteLength(data) : 0;
+    const text = typeof res.data === 'string' ? res.data : '';
+    this.wire.bytesReceived += Buffer.byteLength(text);
+    let json: unknown = null;
+    if (text.length > 0) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        if (res.status < 400) throw new BadServerAnswer(`The server sent something that is not JSON for ${method} ${path}`);
+      }
+    }
+    return { status: res.status, json };
+  }
+
+  /** An authenticated call: refresh once on 401, then give up with SessionExpired. */
+  private async call<T extends z.ZodType>(method: Method, path: string, schema: T | null, body?: unknown, headers?: Record<string, string>): Promise<z.output<T>> {
+    let res = await this.raw(method, path, body, headers);
+    if (res.status === 401) {
+      await this.refresh();
+      res = await this.raw(method, path, body, headers);
+      if (res.status === 401) throw new SessionExpired('The server no longer accepts this session; please sign in again');
+    }
+    return this.checked(method, path, res, schema);
+  }
+
+  private checked<T extends z.ZodType>(method: Method, path: string, res: { status: number; json: unknown }, schema: T | null): z.output<T> {
+    if (res.status >= 500 || res.status === 502 || res.status === 503) {
+      throw new ServerUnreachable(`The clinic server failed (${res.status}) on ${method} ${path}`);
+    }
+    if (res.status >= 400) {
+      const parsed = errorBody.safeParse(res.json);
+      throw new ServerRefused(res.status, parsed.success ? parsed.data.error : `HTTP ${res.status}`, res.json);
+    }
+    if (schema === null) return undefined as z.output<T>;
+    const parsed = schema.safeParse(res.json);
+    if (!parsed.success) throw new BadServerAnswer(`Unexpected answer to ${method} ${path}: ${parsed.error.message.slice(0, 300)}`);
+    return parsed.data;
+  }
+
+  /** Single-flight: concurrent 401s share one refresh (refresh tokens rotate and work once). */
+  refresh(): Promise<void> {
+    if (!this.refreshing) {
+      this.refreshing = (async () => {
+        const refreshToken = this.tokens.refreshToken();
+        if (!refreshToken) throw new SessionExpired('Not signed in');
+        const res = await this.raw('POST', '/api/auth/refresh', { refreshToken }, {}, false);
+        if (res.status === 401 || res.status === 400 || res.status === 403) throw new SessionExpired('The session has expired; please sign in again');
+        const tokens = this.checked('POST', '/api/auth/refresh', res, refreshResponse);
+        this.tokens.saveTokens(tokens.accessToken, tokens.refreshToken);
+      })().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  async login(username: string, password: string): Promise<LoginResponse> {
+    const res = await this.raw('POST', '/api/auth/login', { username, password }, {}, false);
+    if (res.status === 401) throw new ServerRefused(401, 'Wrong username or password', res.json);
+    if (res.status === 429) throw new ServerRefused(429, 'Too many failed sign-ins; wait a minute and try again', res.json);
+    return this.checked('POST', '/api/auth/login', res, loginResponse);
+  }
+
+  async pull(since: string | null, limit: number): Promise<PullResponse & { total: number | null }> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (since) q.set('since', since);
+    // `total` is an optional extension some servers send for progress; read it before zod strips it.
+    const page = await this.call('GET', `/api/sync/pull?${q.toString()}`, pullResponse.loose());
+    const extra = (page as { total?: unknown }).total;
+    return { ...(page as PullResponse), total: typeof extra === 'number' ? extra : null };
+  }
+
+  async push(request: PushRequest): Promise<PushResponse> {
+    return (await this.call('POST', '/api/sync/push', pushResponse, request)) as PushResponse;
+  }
+
+  async listCollection(collection: CollectionName): Promise<AnyRow[]> {
+    return (await this.call('GET', `/api/${collection}`, invokeChannels['data.list'].response)) as AnyRow[];
+  }
+
+  async getRow(collection: CollectionName, id: string): Promise<AnyRow> {
+    return (await this.call('GET', `/api/${collection}/${id}`, invokeChannels['admin.updateUser'].response)) as AnyRow;
+  }
+
+  async health(): Promise<boolean> {
+    const res = await this.raw('GET', '/api/health', undefined, {}, false);
+    return res.status === 200;
+  }
+
+  async audit(limit?: number) {
+    return this.call('GET', `/api/audit${limit ? `?limit=${limit}` : ''}`, auditEntry.array());
+  }
+
+  async createUser(input: Record<string, unknown>) {
+    return this.call('POST', '/api/users', publicUser, input);
+  }
+
+  async updateUser(id: string, baseVersion: number, changes: Record<string, unknown>) {
+    return this.call('PATCH', `/api/users/${id}`, invokeChannels['admin.updateUser'].response, changes, { 'if-match': String(baseVersion) });
+  }
+
+  /** The live channel's address, token in the query as the contract allows. */
+  liveUrl(): string {
+    const u = new URL(this.baseUrl.replace(/\/+$/, '') + '/api/sync/live');
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    u.searchParams.set('token', this.tokens.accessToken() ?? '');
+    return u.toString();
+  }
+}

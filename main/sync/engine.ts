@@ -1,0 +1,364 @@
+/**
+ * The sync engine: one loop that pushes the outbox and pulls what changed, never two runs at
+ * once (a request during a run makes the loop go round once more). It is driven by the live
+ * channel's pokes, by local mutations, and, while the live channel is down, by the seed's
+ * polling schedule. Failures back off exponentially with jitter.
+ *
+ * Two strategies share this loop:
+ * - 'live' (default): cursor pulls of deltas, woken by the live WebSocket.
+ * - 'baseline': the seed's behaviour kept for benchmarks: no live channel; every 30/60 s and
+ *   after every mutation GET each collection in full through the REST routes.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { AnyRow, CollectionName } from '../../shared/domain/collections';
+import { syncedCollections } from '../../shared/domain/access';
+import type { EventChannel, EventPayload, SyncStatus } from '../../shared/ipc/contract';
+import type { MutationResult } from '../../shared/sync/protocol';
+import type { CacheDb } from '../cache/database';
+import { toMutation, type Outbox, type OutboxEntry } from '../cache/outbox';
+import type { ConflictLog } from '../cache/conflicts';
+import type { TerminalState } from '../cache/state';
+import type { RowCache } from '../cache/rows';
+import { Backoff } from './backoff';
+import { CacheWriter, type RowChange } from './apply';
+import { LiveChannel } from './live';
+import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired } from './client';
+import { testCrashPoint } from '../crash-hooks';
+
+export type SyncStrategy = 'live' | 'baseline';
+
+export interface SyncSchedule {
+  /** Patients and appointments (and, for the live strategy, the whole cursor pull). */
+  fastMs: number;
+  /** Inventory and referrals. */
+  slowMs: number;
+  /** Page size of pulls. */
+  pullLimit: number;
+  /** Mutations per push request. */
+  pushBatch: number;
+}
+
+export const seedSchedule: SyncSchedule = { fastMs: 30_000, slowMs: 60_000, pullLimit: 2000, pushBatch: 200 };
+const fastCollections: CollectionName[] = ['patients', 'appointments'];
+const slowCollections: CollectionName[] = ['inventory', 'referrals'];
+
+export type Emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
+
+export interface EngineDeps {
+  db: CacheDb;
+  rows: RowCache;
+  outbox: Outbox;
+  conflicts: ConflictLog;
+  state: TerminalState;
+  writer: CacheWriter;
+  client: ServerClient;
+  clientId: string;
+  strategy: SyncStrategy;
+  schedule: SyncSchedule;
+  emit: Emit;
+  role: () => import('../../shared/domain/collections').Role | null;
+  onSessionExpired: (reason: string) => void;
+}
+
+export class SyncEngine {
+  private running: Promise<void> | null = null;
+  private wanted = false;
+  private stopped = true;
+  private readonly due = new Set<CollectionName>();
+  private readonly backoff = new Backoff(500, 30_000);
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly live: LiveChannel | null;
+  private reachable = false;
+  private lastSyncedAt: string | null = null;
+  private lastError: string | null = null;
+  private initial = { done: true, received: 0, total: null as number | null };
+  private lastStatusJson = '';
+  /** A batch the server refused as a whole is retried one mutation at a time to find the culprit. */
+  private pushOneByOne = false;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.live =
+      deps.strategy === 'live'
+        ? new LiveChannel(() => deps.client.liveUrl(), {
+            onPoke: () => void this.requestSync(),
+            onUp: () => {
+              this.reachable = true;
+              this.publishStatus();
+              void this.requestSync();
+            },
+            onDown: () => this.publishStatus(),
+            onUnauthorized: () => {
+              deps.client.refresh().then(
+                () => this.live?.reconnectSoon(),
+                (err: unknown) => this.handleFailure(err),
+              );
+            },
+          })
+        : null;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.initial = { done: this.deps.state.getCursor() !== null, received: 0, total: null };
+    this.live?.start();
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    if (this.deps.strategy === 'baseline') {
+      for (const c of this.allowed()) this.due.add(c);
+      every(this.deps.schedule.fastMs, () => this.requestCollections(fastCollections));
+      every(this.deps.schedule.slowMs, () => this.requestCollections(slowCollections));
+    } else {
+      // Fallback polling only while the live channel is down; a cursor pull covers every collection.
+      every(this.deps.schedule.fastMs, () => {
+        if (!this.live?.isUp) void this.requestSync();
+      });
+    }
+    void this.requestSync();
+  }
+
+  /** Stop timers and the live channel, and let the run in flight finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.live?.stop();
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    await this.running?.catch(() => {});
+  }
+
+  /** A local mutation was written: push now, and (baseline) refetch everything like the seed did. */
+  afterLocalMutation(): Promise<void> {
+    if (this.deps.strategy === 'baseline') for (const c of this.allowed()) this.due.add(c);
+    return this.requestSync();
+  }
+
+  private requestCollections(cs: CollectionName[]): void {
+    for (const c of cs) if (this.allowed().includes(c)) this.due.add(c);
+    void this.requestSync();
+  }
+
+  /** Single flight: resolves when a run that started after this call has finished. */
+  requestSync(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.wanted = true;
+    if (!this.running) {
+      this.running = this.loop().finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.wanted && !this.stopped) {
+      this.wanted = false;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      try {
+        await this.pushOutbox();
+        if (this.deps.strategy === 'live') await this.pullDeltas();
+        else await this.fetchDueCollections();
+        this.reachable = true;
+        this.lastError = null;
+        this.lastSyncedAt = new Date().toISOString();
+        this.backoff.reset();
+        this.live?.reconnectSoon();
+      } catch (err) {
+        this.handleFailure(err);
+      }
+      this.publishStatus();
+    }
+  }
+
+  private handleFailure(err: unknown): void {
+    if (err instanceof SessionExpired) {
+      this.lastError = err.message;
+      this.reachable = true;
+      this.deps.onSessionExpired(err.message);
+      this.publishStatus();
+      return;
+    }
+    this.lastError = err instanceof Error ? err.message : String(err);
+    if (err instanceof ServerUnreachable) this.reachable = false;
+    if (!this.stopped && !this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        void this.requestSync();
+      }, this.backoff.next());
+      this.retryTimer.unref();
+    }
+    this.publishStatus();
+  }
+
+  private allowed(): CollectionName[] {
+    const role = this.deps.role();
+    return role ? syncedCollections(role) : [];
+  }
+
+  // ---------- push ----------
+
+  /** The next batch: in order, and at most one mutation per row, because a later edit of the
+   *  same row needs the version the server gives the earlier one. */
+  private nextBatch(): OutboxEntry[] {
+    const limit = this.pushOneByOne ? 1 : this.deps.schedule.pushBatch;
+    const batch: OutboxEntry[] = [];
+    const rowsInBatch = new Set<string>();
+    for (const e of this.deps.outbox.pending(limit)) {
+      const key = `${e.collection}/${e.rowId}`;
+      if (rowsInBatch.has(key)) break;
+      rowsInBatch.add(key);
+      batch.push(e);
+    }
+    return batch;
+  }
+
+  private async pushOutbox(): Promise<void> {
+    for (;;) {
+      const batch = this.nextBatch();
+      if (batch.length === 0) return;
+      let results: MutationResult[];
+      try {
+        const answer = await this.deps.client.push({ clientId: this.deps.clientId, mutations: batch.map(toMutation) });
+        results = answer.results;
+      } catch (err) {
+        if (err instanceof ServerRefused && err.status !== 401) {
+          if (batch.length > 1) {
+            this.pushOneByOne = true;
+            continue;
+          }
+          results = [{ mutationId: batch[0]!.mutationId, status: 'rejected', error: err.message, code: err.status }];
+        } else {
+          this.deps.outbox.recordFailure(
+            batch.map((e) => e.mutationId),
+            err instanceof Error ? err.message : String(err),
+          );
+          throw err;
+        }
+      }
+      testCrashPoint('before-push-answer');
+      this.pushOneByOne = false;
+      await this.applyResults(batch, results);
+    }
+  }
+
+  private async applyResults(batch: OutboxEntry[], results: MutationResult[]): Promise<void> {
+    const byId = new Map(results.map((r) => [r.mutationId, r]));
+    // Rejected edits without the server's row: fetch it so the local row can be rolled back.
+    const fetched = new Map<string, AnyRow | null>();
+    for (const e of batch) {
+      const r = byId.get(e.mutationId);
+      if (r && r.status !== 'applied' && !r.row && e.op !== 'create') {
+        fetched.set(e.mutationId, await this.fetchRow(e.collection, e.rowId));
+      }
+    }
+    const changes: RowChange[] = [];
+    const outcomes: EventPayload<'mutation.outcome'>[] = [];
+    const conflicts: EventPayload<'conflict.recorded'>[] = [];
+    this.deps.db.transaction(() => {
+      for (const e of batch) {
+        const r = byId.get(e.mutationId);
+        if (!r) continue; // not answered: stays in the outbox for the next run
+        const server = r.row ?? (fetched.has(e.mutationId) ? fetched.get(e.mutationId)! : null);
+        const { change, conflict } = this.deps.writer.applyResult(e, r, server as AnyRow | null);
+        if (change) changes.push(change);
+        if (conflict) conflicts.push(conflict);
+        outcomes.push({
+          mutationId: e.mutationId,
+          collection: e.collection,
+          id: e.rowId,
+          op: e.op,
+          status: r.status,
+          ...(r.error ? { error: r.error } : {}),
+        });
+      }
+    })();
+    if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
+    for (const c of conflicts) this.deps.emit('conflict.recorded', c);
+    for (const o of outcomes) this.deps.emit('mutation.outcome', o);
+  }
+
+  private async fetchRow(collection: CollectionName, id: string): Promise<AnyRow | null> {
+    try {
+      const rows = await this.deps.client.getRow(collection, id);
+      return rows;
+    } catch (err) {
+      if (err instanceof ServerRefused && err.status === 404) return null;
+      // Cannot tell: keep the cached row as the server's until the next pull says otherwise.
+      return this.deps.rows.get(collection, id);
+    }
+  }
+
+  // ---------- pull ----------
+
+  private async pullDeltas(): Promise<void> {
+    let cursor = this.deps.state.getCursor();
+    const initial = cursor === null;
+    if (initial) this.initial = { done: false, received: 0, total: null };
+    for (;;) {
+      const page = await this.deps.client.pull(cursor, this.deps.schedule.pullLimit);
+      const changes: RowChange[] = [];
+      this.deps.db.transaction(() => {
+        for (const change of page.changes) {
+          const c = this.deps.writer.applyPulled(change);
+          if (c) changes.push(c);
+        }
+        this.deps.state.setCursor(page.cursor);
+      })();
+      cursor = page.cursor;
+      if (initial) {
+        this.initial.received += page.changes.length;
+        if (page.total !== null) this.initial.total = page.total;
+        if (!page.hasMore) this.initial.done = true;
+        this.publishStatus();
+      }
+      if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
+      if (!page.hasMore || this.stopped) return;
+      // Let IPC, timers and windows breathe between pages of a long initial sync.
+      await yieldToEventLoop();
+    }
+  }
+
+  private async fetchDueCollections(): Promise<void> {
+    const due = [...this.due].filter((c) => this.allowed().includes(c));
+    for (const collection of due) {
+      const rows = await this.deps.client.listCollection(collection);
+      this.due.delete(collection);
+      let changes: RowChange[] = [];
+      this.deps.db.transaction(() => {
+        changes = this.deps.writer.replaceCollection(collection, rows);
+      })();
+      if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
+      await yieldToEventLoop();
+    }
+    this.initial.done = true;
+  }
+
+  // ---------- status ----------
+
+  status(): SyncStatus {
+    const connection: SyncStatus['connection'] = this.live?.isUp ? 'live' : this.reachable ? 'polling' : 'offline';
+    return {
+      connection,
+      online: connection !== 'offline',
+      pending: this.deps.outbox.size(),
+      lastSyncedAt: this.lastSyncedAt,
+      lastError: this.lastError,
+      initialSync: { ...this.initial },
+      conflicts: this.deps.conflicts.count(),
+    };
+  }
+
+  /** Emit 'sync.status' when something a person would see has changed. */
+  publishStatus(): void {
+    const s = this.status();
+    const json = JSON.stringify({ ...s, lastSyncedAt: null });
+    if (json === this.lastStatusJson) return;
+    this.lastStatusJson = json;
+    this.deps.emit('sync.status', s);
+  }
+}

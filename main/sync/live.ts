@@ -1,0 +1,124 @@
+/**
+ * The live channel: a WebSocket to `/api/sync/live` on which the server pokes after every
+ * committed change. A poke only says "pull now"; the data always comes through pull, so a missed
+ * poke costs latency, never correctness. Reconnects with backoff; a silent socket (no heartbeat
+ * for 75 s) is treated as dead.
+ */
+import WebSocket from 'ws';
+import { liveServerMessage } from '../../shared/sync/protocol';
+import { Backoff } from './backoff';
+
+export interface LiveChannelEvents {
+  onPoke(cursor: string): void;
+  onUp(): void;
+  onDown(reason: string): void;
+  /** The upgrade was refused with 401: the access token needs a refresh. */
+  onUnauthorized(): void;
+}
+
+export class LiveChannel {
+  private socket: WebSocket | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private silenceTimer: NodeJS.Timeout | null = null;
+  private readonly backoff = new Backoff(500, 15_000);
+  private stopped = true;
+  private up = false;
+
+  constructor(
+    private readonly url: () => string,
+    private readonly events: LiveChannelEvents,
+    private readonly silenceMs = 75_000,
+  ) {}
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.retryTimer = this.silenceTimer = null;
+    const s = this.socket;
+    this.socket = null;
+    if (s) {
+      s.removeAllListeners();
+      s.on('error', () => {});
+      s.terminate();
+    }
+    this.markDown('stopped');
+  }
+
+  /** Reconnect now (after a token refresh, or when the server came back). */
+  reconnectSoon(): void {
+    if (this.stopped || this.socket) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.connect();
+  }
+
+  private markDown(reason: string): void {
+    if (this.up) {
+      this.up = false;
+      this.events.onDown(reason);
+    }
+  }
+
+  private armSilence(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => this.socket?.terminate(), this.silenceMs);
+    this.silenceTimer.unref();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const socket = new WebSocket(this.url(), { handshakeTimeout: 10_000 });
+    this.socket = socket;
+    let unauthorized = false;
+    socket.on('open', () => {
+      this.backoff.reset();
+      this.up = true;
+      this.armSilence();
+      this.events.onUp();
+    });
+    socket.on('message', (data) => {
+      this.armSilence();
+      let parsed;
+      try {
+        parsed = liveServerMessage.safeParse(JSON.parse(data.toString()));
+      } catch {
+        return;
+      }
+      if (!parsed.success) return;
+      const msg = parsed.data;
+      if (msg.type === 'poke' || msg.type === 'ready') this.events.onPoke(msg.cursor);
+    });
+    socket.on('unexpected-response', (_req, res) => {
+      unauthorized = res.statusCode === 401 || res.statusCode === 403;
+      socket.terminate();
+    });
+    socket.on('error', () => {
+      /* 'close' follows and schedules the retry */
+    });
+    socket.on('close', () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      if (this.silenceTimer) clearTimeout(this.silenceTimer);
+      this.markDown('live channel closed');
+      if (unauthorized) this.events.onUnauthorized();
+      if (!this.stopped) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.connect();
+        }, this.backoff.next());
+        this.retryTimer.unref();
+      }
+    });
+  }
+}

@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createTerminalCore, type TerminalCore } from '../../main/core';
+import { TerminalState } from '../../main/cache/state';
+import type { PublicUser } from '../../shared/domain/collections';
+
+const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 'Dr Ada', role: 'doctor' };
+
+/** A core with a signed-in user but no server (offline): everything below is local. */
+function offlineCore(user: PublicUser = doctor): { core: TerminalCore; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'core-ipc-'));
+  const core = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
+  new TerminalState(core.db).setSession({ user, accessToken: null, refreshToken: null });
+  return { core, dir };
+}
+
+async function snapshot(core: TerminalCore) {
+  const patients = await core.invoke('data.list', { collection: 'patients' });
+  const status = await core.invoke('sync.status', {});
+  assert.ok(patients.ok && status.ok);
+  return { patients: patients.value, pending: (status.value as { pending: number }).pending };
+}
+
+test('unknown channels, wrong shapes and oversized payloads get clear errors and change nothing', async () => {
+  const { core, dir } = offlineCore();
+  try {
+    const created = await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Ann', lastName: 'Lee' } });
+    assert.ok(created.ok);
+    const before = await snapshot(core);
+
+    const unknown = await core.invoke('data.drop', {});
+    assert.deepEqual(unknown.ok ? null : unknown.error.code, 'unknown_channel');
+    assert.match(unknown.ok ? '' : unknown.error.message, /Unknown channel/);
+
+    const wrongShape = await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 42 } });
+    assert.equal(wrongShape.ok ? null : wrongShape.error.code, 'bad_request');
+    assert.ok(!wrongShape.ok && wrongShape.error.details && wrongShape.error.details.length > 0);
+
+    const extraField = await core.invoke('data.list', { collection: 'patients', sneaky: true });
+    assert.equal(extraField.ok ? null : extraField.error.code, 'bad_request');
+
+    const badCollection = await core.invoke('data.list', { collection: 'secrets' });
+    assert.equal(badCollection.ok ? null : badCollection.error.code, 'bad_request');
+
+    const notAnObject = await core.invoke('data.mutate', 'DROP TABLE patients');
+    assert.equal(notAnObject.ok ? null : notAnObject.error.code, 'bad_request');
+
+    const huge = await core.invoke('data.mutate', {
+      op: 'create',
+      collection: 'patients',
+      data: { firstName: 'Big', lastName: 'Note', notes: 'x'.repeat(300 * 1024) },
+    });
+    assert.equal(huge.ok ? null : huge.error.code, 'too_large');
+
+    const unknownField = await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'A', lastName: 'B', shoeSize: 44 } });
+    assert.equal(unknownField.ok ? null : unknownField.error.code, 'bad_request');
+
+    assert.deepEqual(await snapshot(core), before);
+  } finally {
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('messages from senders that are not registered windows are refused', async () => {
+  const { core, dir } = offlineCore();
+  try {
+    const stranger = await core.invoke('settings.get', {}, { windowId: 'w-unknown' });
+    assert.equal(stranger.ok ? null : stranger.error.code, 'forbidden');
+    const unregister = core.registerWindow('w-1');
+    const known = await core.invoke('settings.get', {}, { windowId: 'w-1' });
+    assert.ok(known.ok);
+    unregister();
+    const gone = await core.invoke('settings.get', {}, { windowId: 'w-1' });
+    assert.equal(gone.ok ? null : gone.error.code, 'forbidden');
+  } finally {
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('settings persist across restarts and are validated', async () => {
+  const { core, dir } = offlineCore();
+  const bad = await core.invoke('settings.set', { serverUrl: 'ftp://x', terminalName: 'Front desk' });
+  assert.equal(bad.ok ? null : bad.error.code, 'bad_request');
+  const set = await core.invoke('settings.set', { serverUrl: 'http://127.0.0.1:9', terminalName: 'Front desk 2' });
+  assert.ok(set.ok);
+  await core.close();
+  const again = createTerminalCore({ dataDir: dir, log: () => {} });
+  try {
+    const got = await again.invoke('settings.get', {});
+    assert.deepEqual(got, { ok: true, value: { serverUrl: 'http://127.0.0.1:9', terminalName: 'Front desk 2' } });
+  } finally {
+    await again.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a receptionist cannot list clinical collections nor write clinical fields', async () => {
+  const { core, dir } = offlineCore({ id: randomUUID(), username: 'rita', displayName: 'Rita', role: 'receptionist' });
+  try {
+    const records = await core.invoke('data.list', { collection: 'treatment-records' });
+    assert.equal(records.ok ? null : records.error.code, 'forbidden');
+    const write = await core.invoke('data.mutate', {
+      op: 'create',
+      collection: 'patients',
+      data: { firstName: 'Ann', lastName: 'Lee', medicalHistory: 'asthma' },
+    });
+    assert.equal(write.ok ? null : write.error.code, 'forbidden');
+    const ok = await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Ann', lastName: 'Lee' } });
+    assert.ok(ok.ok);
+    const row = (ok.value as { row: Record<string, unknown> }).row;
+    assert.equal('medicalHistory' in row, false, 'the optimistic row of a receptionist carries no medicalHistory');
+  } finally {
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('not signed in: data channels answer forbidden', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'core-ipc-'));
+  const core = createTerminalCore({ dataDir: dir, log: () => {} });
+  try {
+    const r = await core.invoke('data.list', { collection: 'patients' });
+    assert.equal(r.ok ? null : r.error.code, 'forbidden');
+    const cur = await core.invoke('session.current', {});
+    assert.ok(cur.ok && (cur.value as { user: unknown }).user === null);
+  } finally {
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

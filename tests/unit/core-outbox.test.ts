@@ -1,0 +1,168 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createTerminalCore, type TerminalCore } from '../../main/core';
+import { TerminalState } from '../../main/cache/state';
+import { Outbox } from '../../main/cache/outbox';
+import { RowCache } from '../../main/cache/rows';
+import { ConflictLog } from '../../main/cache/conflicts';
+import { CacheWriter } from '../../main/sync/apply';
+import type { AnyRow, PublicUser } from '../../shared/domain/collections';
+
+const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 'Dr Ada', role: 'doctor' };
+
+function offlineCore(dir = mkdtempSync(join(tmpdir(), 'core-outbox-'))) {
+  const core = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
+  if (!new TerminalState(core.db).getSession()) new TerminalState(core.db).setSession({ user: doctor, accessToken: null, refreshToken: null });
+  return { core, dir };
+}
+
+async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: unknown }>): Promise<T> {
+  const r = await p;
+  assert.ok(r.ok, `expected ok, got ${JSON.stringify(r)}`);
+  return r.value as T;
+}
+
+function parts(core: TerminalCore) {
+  const state = new TerminalState(core.db);
+  const rows = new RowCache(core.db, () => state.getSession()?.user.role ?? null);
+  const outbox = new Outbox(core.db);
+  const conflicts = new ConflictLog(core.db);
+  return { rows, outbox, conflicts, writer: new CacheWriter(rows, outbox, conflicts) };
+}
+
+test('local mutations write the optimistic row and the outbox together, emit local changes, and survive a restart', async () => {
+  const { core, dir } = offlineCore();
+  const events: { channel: string; payload: unknown }[] = [];
+  core.onEvent((channel, payload) => events.push({ channel, payload }));
+  const p = await ok<{ mutationId: string; row: AnyRow }>(
+    core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Ann', lastName: 'Lee' } }),
+  );
+  assert.equal(p.row.version, 1);
+  assert.equal(p.row.sex, 'unknown', 'defaults are filled in');
+  await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '555' } }));
+  const item = await ok<{ row: AnyRow }>(
+    core.invoke('data.mutate', { op: 'create', collection: 'inventory', data: { name: 'Gloves', quantity: 10, reorderLevel: 5 } }),
+  );
+  await ok(core.invoke('data.mutate', { op: 'adjust', collection: 'inventory', id: item.row.id, data: { delta: -6 } }));
+
+  const changed = events.filter((e) => e.channel === 'data.changed');
+  assert.equal(changed.length, 4);
+  assert.ok(changed.every((e) => (e.payload as { source: string }).source === 'local'));
+
+  const outbox = parts(core).outbox.pending();
+  assert.deepEqual(outbox.map((e) => e.op), ['create', 'update', 'create', 'adjust']);
+  assert.equal(outbox[1]!.baseIsLocal, true, 'the update was made on the optimistic (unsent) create');
+  await core.close();
+
+  const { core: again } = offlineCore(dir);
+  try {
+    const patients = await ok<AnyRow[]>(again.invoke('data.list', { collection: 'patients' }));
+    assert.equal(patients[0]!.phone, '555');
+    const inventory = await ok<AnyRow[]>(again.invoke('data.list', { collection: 'inventory' }));
+    assert.equal(inventory[0]!.quantity, 4);
+    assert.equal(inventory[0]!.lowStock, true, 'derived fields are recomputed optimistically');
+    const status = await ok<{ pending: number }>(again.invoke('sync.status', {}));
+    assert.equal(status.pending, 4);
+  } finally {
+    await again.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('business rules refuse double bookings, impossible status moves and negative stock, writing nothing', async () => {
+  const { core, dir } = offlineCore();
+  try {
+    const patient = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'A', lastName: 'B' } }));
+    const slot = { patientId: patient.row.id, providerId: doctor.id, start: '2026-11-25T09:00:00Z', end: '2026-11-25T09:30:00Z', room: '1' };
+    const appt = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'appointments', data: slot }));
+    const pendingBefore = parts(core).outbox.size();
+
+    const clash = await core.invoke('data.mutate', { op: 'create', collection: 'appointments', data: { ...slot, start: '2026-11-25T09:15:00Z', end: '2026-11-25T09:45:00Z' } });
+    assert.ok(!clash.ok && clash.error.code === 'bad_request' && /clash/.test(clash.error.message));
+
+    const jump = await core.invoke('data.mutate', { op: 'update', collection: 'appointments', id: appt.row.id, baseVersion: 1, data: { status: 'completed' } });
+    assert.ok(!jump.ok && /cannot go from scheduled to completed/.test(jump.error.message));
+
+    const item = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'inventory', data: { name: 'Gauze', quantity: 2 } }));
+    const tooMany = await core.invoke('data.mutate', { op: 'adjust', collection: 'inventory', id: item.row.id, data: { delta: -3 } });
+    assert.ok(!tooMany.ok && /Only 2 in stock/.test(tooMany.error.message));
+
+    assert.equal(parts(core).outbox.size(), pendingBefore + 1, 'only the inventory create was queued');
+    const appts = await ok<AnyRow[]>(core.invoke('data.list', { collection: 'appointments' }));
+    assert.equal(appts.length, 1);
+    assert.equal(appts[0]!.status, 'scheduled');
+  } finally {
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a pulled row keeps my unsent edits on top; a conflict answer records both values and adopts the server row', async () => {
+  const { core, dir } = offlineCore();
+  try {
+    const { rows, outbox, conflicts, writer } = parts(core);
+    const id = randomUUID();
+    const server: AnyRow = { id, version: 3, updatedAt: '2026-11-25T08:00:00Z', updatedBy: 'x', firstName: 'Ann', lastName: 'Lee', phone: '1', notes: '' } as AnyRow;
+    core.db.transaction(() => writer.settle('patients', id, server))();
+    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id, baseVersion: 3, data: { phone: '2' } }));
+
+    // Another terminal changed the notes (version 4): the pull adopts it, my phone edit stays on top.
+    core.db.transaction(() => writer.applyPulled({ collection: 'patients', id, op: 'upsert', version: 4, row: { ...server, version: 4, notes: 'theirs' } }))();
+    const merged = rows.get('patients', id)!;
+    assert.equal(merged.notes, 'theirs');
+    assert.equal(merged.phone, '2');
+    assert.equal(merged.version, 4);
+
+    // The server says my phone edit clashed with a phone change made since version 3.
+    const entry = outbox.pending()[0]!;
+    const theirs = { ...server, version: 5, notes: 'theirs', phone: '9' } as AnyRow;
+    const { conflict } = core.db.transaction(() => writer.applyResult(entry, { mutationId: entry.mutationId, status: 'conflict', fields: ['phone'] }, theirs))();
+    assert.ok(conflict);
+    assert.deepEqual(conflict.mine, { phone: '2' });
+    assert.equal(conflict.theirs.phone, '9');
+    assert.equal(rows.get('patients', id)!.phone, '9', 'the cache holds the server row');
+    assert.equal(outbox.size(), 0);
+    assert.equal(conflicts.count(), 1);
+
+    // Resolving with "mine" queues my value again on the current version.
+    const listed = await ok<{ id: string }[]>(core.invoke('conflicts.list', {}));
+    await ok(core.invoke('conflicts.resolve', { conflictId: listed[0]!.id, choice: 'mine' }));
+    const again = outbox.pending();
+    assert.equal(again.length, 1);
+    assert.equal(again[0]!.baseVersion, 5);
+    assert.deepEqual(again[0]!.data, { phone: '2' });
+    assert.equal(conflicts.count(), 0);
+  } finally {
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a rejected create disappears from the cache; later edits of an answered row rest on the server version', async () => {
+  const { core, dir } = offlineCore();
+  try {
+    const { rows, outbox, writer } = parts(core);
+    const created = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'referrals', data: { patientId: randomUUID(), direction: 'outgoing', provider: 'Dr Who', date: '2026-11-25' } }));
+    const [entry] = outbox.pending();
+    core.db.transaction(() => writer.applyResult(entry!, { mutationId: entry!.mutationId, status: 'rejected', error: 'no such patient' }, null))();
+    assert.equal(rows.get('referrals', created.row.id), null);
+
+    const p = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'A', lastName: 'B' } }));
+    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '1' } }));
+    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '2' } }));
+    const [create] = outbox.pending();
+    core.db.transaction(() => writer.applyResult(create!, { mutationId: create!.mutationId, status: 'applied' }, { ...p.row, version: 1 }))();
+    const [first] = outbox.pending();
+    core.db.transaction(() => writer.applyResult(first!, { mutationId: first!.mutationId, status: 'applied' }, { ...p.row, phone: '1', version: 2 }))();
+    const [second] = outbox.pending();
+    assert.equal(second!.baseVersion, 2, 'the second edit now rests on the version the server gave the first');
+    assert.equal(rows.get('patients', p.row.id)!.phone, '2');
+  } finally {
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
