@@ -1,0 +1,133 @@
+/**
+ * The clinic server: Fastify with the store, auth, the collection routes, sync and the live
+ * channel. `startClinicServer` is what `npm run server` and the tests call.
+ */
+import { resolve } from 'node:path';
+import websocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { ensureAdmin, type BootstrapResult } from './auth/bootstrap';
+import { LoginThrottle } from './auth/throttle';
+import { TokenIssuer } from './auth/tokens';
+import { seedDemoClinic, DEMO_ADMIN_ID, type DemoSummary } from './demo/clinic';
+import type { ServerContext } from './http/context';
+import { BODY_LIMIT_BYTES, installErrorHandler } from './http/errors';
+import { installAuthGuard } from './http/guard';
+import { readableLogStream } from './http/log-format';
+import { LiveHub } from './live/hub';
+import { auditRoutes } from './routes/audit';
+import { authRoutes } from './routes/auth';
+import { rowRoutes } from './routes/rows';
+import { syncRoutes } from './routes/sync';
+import { userRoutes } from './routes/users';
+import { SqliteClinicStore } from './store/sqlite';
+import type { ClinicStore } from './store/types';
+
+export interface ClinicServerOptions {
+  host?: string;
+  /** 0 picks a free port. Default 4780. */
+  port?: number;
+  dataDir?: string;
+  /** `postgres://...` selects the PostgreSQL store. */
+  databaseUrl?: string;
+  /** Fill an empty store with the demo clinic. */
+  demo?: boolean;
+  /** The first admin's password; generated (and reported) when absent. */
+  adminPassword?: string;
+  /** pino level, or 'silent'. Default 'info'. */
+  logLevel?: string;
+}
+
+export interface ClinicServer {
+  url: string;
+  port: number;
+  host: string;
+  store: ClinicStore;
+  /** What first start did (admin created, generated password). */
+  bootstrap: BootstrapResult;
+  demo: DemoSummary | null;
+  close(): Promise<void>;
+}
+
+export class StoreUnavailableError extends Error {}
+
+export async function openStore(options: { dataDir?: string; databaseUrl?: string }): Promise<ClinicStore> {
+  const url = options.databaseUrl;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    // The PostgreSQL store lives in ./store/postgres (its own issue) and exports openPostgresStore(url).
+    const modulePath = './store/postgres/index';
+    let mod: { openPostgresStore?: (url: string) => Promise<ClinicStore> };
+    try {
+      mod = (await import(modulePath)) as typeof mod;
+    } catch (error) {
+      throw new StoreUnavailableError(
+        `DATABASE_URL asks for PostgreSQL, but this build has no PostgreSQL store yet (${(error as Error).message.split('\n')[0]}). ` +
+          'Unset DATABASE_URL to use the embedded SQLite store.',
+      );
+    }
+    if (!mod.openPostgresStore) throw new StoreUnavailableError('server/store/postgres does not export openPostgresStore(url)');
+    return mod.openPostgresStore(url);
+  }
+  return new SqliteClinicStore({ dataDir: resolve(options.dataDir ?? './data') });
+}
+
+export async function startClinicServer(options: ClinicServerOptions = {}): Promise<ClinicServer> {
+  const host = options.host ?? '127.0.0.1';
+  const store = await openStore(options);
+  await store.migrate();
+
+  let bootstrap: BootstrapResult;
+  let demo: DemoSummary | null = null;
+  const adminPassword = options.adminPassword ?? process.env.CLINIC_ADMIN_PASSWORD ?? undefined;
+  if (options.demo && (await store.countUsers()) === 0) {
+    bootstrap = await ensureAdmin(store, adminPassword, DEMO_ADMIN_ID);
+    demo = await seedDemoClinic(store, DEMO_ADMIN_ID);
+  } else {
+    bootstrap = await ensureAdmin(store, adminPassword);
+  }
+
+  const ctx: ServerContext = { store, tokens: await TokenIssuer.open(store), throttle: new LoginThrottle() };
+  const logLevel = options.logLevel ?? 'info';
+  const app: FastifyInstance = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    logger: logLevel === 'silent' ? false : { level: logLevel, stream: readableLogStream() },
+    // Request lines only at debug: at info the log holds refusals, errors and lifecycle.
+    logController: new LogController({ disableRequestLogging: logLevel !== 'debug' && logLevel !== 'trace' }),
+    requestIdHeader: 'x-request-id',
+    forceCloseConnections: false,
+    return503OnClosing: true,
+  });
+  installErrorHandler(app);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  installAuthGuard(app, ctx);
+  const hub = new LiveHub(ctx);
+  hub.routes(app);
+  authRoutes(app, ctx);
+  userRoutes(app, ctx);
+  rowRoutes(app, ctx);
+  syncRoutes(app, ctx);
+  auditRoutes(app, ctx);
+
+  await app.listen({ host, port: options.port ?? 4780 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 4780);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    host,
+    store,
+    bootstrap,
+    demo,
+    close() {
+      // Stop accepting, say goodbye to live sockets, let in-flight requests finish, then the store.
+      closing ??= (async () => {
+        hub.close();
+        await app.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

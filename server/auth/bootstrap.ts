@@ -1,0 +1,30 @@
+/** First start: an empty store gets the `admin` user. */
+import { randomUUID } from 'node:crypto';
+import type { Actor, ClinicStore } from '../store/types';
+import { applyMutation } from '../mutations/apply';
+import { generatePassword, hashPassword } from './passwords';
+
+export interface BootstrapResult {
+  created: boolean;
+  /** Set when the password was generated and must be shown once. */
+  generatedPassword?: string;
+  adminId?: string;
+}
+
+export async function ensureAdmin(store: ClinicStore, password: string | undefined, adminId = randomUUID()): Promise<BootstrapResult> {
+  if ((await store.countUsers()) > 0) return { created: false };
+  const generated = password ? undefined : generatePassword();
+  const hash = await hashPassword(password ?? generated!);
+  const system: Actor = { id: adminId, username: 'admin', role: 'admin' };
+  await store.write(async (tx) => {
+    await applyMutation(tx, system, {
+      collection: 'users',
+      op: 'create',
+      id: adminId,
+      data: { username: 'admin', displayName: 'Administrator', role: 'admin' },
+    });
+    await tx.setPasswordHash(adminId, hash);
+    await tx.appendAudit({ userId: adminId, username: 'admin', action: 'create', collection: 'users', rowId: adminId, detail: 'first start: admin created' });
+  });
+  return { created: true, generatedPassword: generated, adminId };
+}

@@ -1,0 +1,71 @@
+/**
+ * Access tokens are short-lived JWTs (HS256, 15 min) signed with a secret generated once and kept
+ * in the store. Refresh tokens are random, stored only as a SHA-256 hash, and work once: using
+ * one deletes it and issues a new pair (rotation).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import type { ClinicStore, WriteTx } from '../store/types';
+
+export const ACCESS_TOKEN_SECONDS = 15 * 60;
+export const REFRESH_TOKEN_DAYS = 30;
+const ISSUER = 'clinic-desk';
+
+export interface AccessClaims {
+  userId: string;
+  role: string;
+}
+
+export class TokenIssuer {
+  private constructor(private readonly secret: Uint8Array) {}
+
+  /** Load the signing secret, creating it on first start. */
+  static async open(store: ClinicStore): Promise<TokenIssuer> {
+    let secret = await store.getSetting('jwt_secret');
+    if (!secret) {
+      secret = await store.write(async (tx) => {
+        const existing = await tx.getSetting('jwt_secret');
+        if (existing) return existing;
+        const fresh = randomBytes(32).toString('base64url');
+        await tx.setSetting('jwt_secret', fresh);
+        return fresh;
+      });
+    }
+    return new TokenIssuer(Buffer.from(secret, 'base64url'));
+  }
+
+  async accessToken(claims: AccessClaims, lifetimeSeconds = ACCESS_TOKEN_SECONDS): Promise<string> {
+    return new SignJWT({ role: claims.role })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.userId)
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + lifetimeSeconds)
+      .sign(this.secret);
+  }
+
+  /** The claims of a valid token, or null for a missing, forged or expired one. */
+  async verify(token: string): Promise<AccessClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'], issuer: ISSUER });
+      if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') return null;
+      return { userId: payload.sub, role: payload.role };
+    } catch {
+      return null;
+    }
+  }
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export async function issueRefreshToken(tx: WriteTx, userId: string): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await tx.saveRefreshToken({
+    tokenHash: hashRefreshToken(token),
+    userId,
+    expiresAt: new Date(Date.now() + REFRESH_TOKEN_DAYS * 86_400_000).toISOString(),
+  });
+  return token;
+}

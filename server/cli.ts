@@ -1,0 +1,81 @@
+/**
+ * `npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info]`
+ * DATABASE_URL=postgres://... selects the PostgreSQL store; CLINIC_ADMIN_PASSWORD sets the first
+ * admin's password (otherwise one is generated and printed once).
+ */
+import { parseArgs } from 'node:util';
+import { startClinicServer, StoreUnavailableError } from './app';
+import { DEMO_PASSWORD } from './demo/clinic';
+
+function fail(message: string): never {
+  console.error(`clinic server: ${message}`);
+  process.exit(2);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      port: { type: 'string', default: '4780' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string', default: './data' },
+      demo: { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  }).values;
+} catch (error) {
+  fail(`${(error as Error).message}\nusage: npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo]`);
+}
+if (args.help) {
+  console.log('usage: npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info]');
+  process.exit(0);
+}
+const port = Number(args.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0..65535, not "${args.port}"`);
+
+let server;
+try {
+  server = await startClinicServer({
+    port,
+    host: args.host,
+    dataDir: args['data-dir'],
+    databaseUrl: process.env.DATABASE_URL,
+    demo: args.demo,
+    logLevel: args['log-level'],
+  });
+} catch (error) {
+  if (error instanceof StoreUnavailableError) fail(error.message);
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${port} on ${args.host} is already in use`);
+  throw error;
+}
+
+const { bootstrap, demo } = server;
+if (bootstrap.created) {
+  if (bootstrap.generatedPassword) {
+    console.log(`first start: created user "admin" with password ${bootstrap.generatedPassword}  (shown once; set CLINIC_ADMIN_PASSWORD to choose it)`);
+  } else console.log('first start: created user "admin" with the password from CLINIC_ADMIN_PASSWORD');
+}
+if (demo) {
+  const counts = Object.entries(demo.counts).map(([c, n]) => `${n} ${c}`).join(', ');
+  console.log(`demo clinic seeded in ${demo.millis} ms: ${counts}`);
+} else if (args.demo) console.log('--demo: the store already has data, so no demo was added');
+if (args.demo) console.log(`demo users (password ${DEMO_PASSWORD}): dr.adams dr.baker dr.chen asst.diaz asst.evans desk.fischer desk.garcia`);
+console.log(`clinic server (${server.store.description}) listening on ${server.url}`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: closing connections and the store...`);
+    server
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      });
+  });
+}

@@ -1,0 +1,148 @@
+/**
+ * The live channel: terminals hold a WebSocket open and hear `{"type":"poke","cursor"}` after
+ * commits, so they pull at once instead of polling. Pokes are coalesced per socket (at most one
+ * per POKE_INTERVAL_MS, the last one always carrying the newest cursor); a heartbeat goes out
+ * every HEARTBEAT_MS so terminals notice a dead link.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import { liveClientMessage, type LiveServerMessage } from '../../shared/sync/protocol';
+import type { ServerContext } from '../http/context';
+import { HttpError } from '../http/errors';
+import { actorFromToken } from '../http/guard';
+import type { Actor } from '../store/types';
+
+export const POKE_INTERVAL_MS = 20;
+export const HEARTBEAT_MS = 15_000;
+const AUTH_TIMEOUT_MS = 10_000;
+/** Close codes: 4401 = not signed in, 1001 = server going away. */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+const liveQuery = z.strictObject({ token: z.string().min(1).max(4000).optional() });
+
+interface LiveClient {
+  socket: WebSocket;
+  actor: Actor;
+  lastPokeAt: number;
+  pending: string | null;
+  timer: NodeJS.Timeout | null;
+}
+
+export class LiveHub {
+  private readonly clients = new Set<LiveClient>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly ctx: ServerContext) {
+    this.unsubscribe = ctx.store.onCommitted((cursor) => this.committed(cursor));
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  routes(app: FastifyInstance): void {
+    app.get(
+      '/api/sync/live',
+      {
+        websocket: true,
+        // A token in the query string is checked before the upgrade: a bad one gets a plain 401.
+        preValidation: async (request) => {
+          const parsed = liveQuery.safeParse(request.query ?? {});
+          if (!parsed.success) throw new HttpError(400, 'the live channel takes only ?token=');
+          if (parsed.data.token !== undefined) {
+            const actor = await actorFromToken(this.ctx, parsed.data.token);
+            if (!actor) throw new HttpError(401, 'the access token is invalid or expired');
+            request.actor = actor;
+          }
+        },
+      },
+      (socket, request) => {
+        if (request.actor) {
+          void this.admit(socket, request.actor);
+          return;
+        }
+        // No token in the URL: the first message must be {"type":"auth","token"}.
+        const timeout = setTimeout(() => refuse(socket, 'no auth message'), AUTH_TIMEOUT_MS);
+        socket.once('message', async (data) => {
+          clearTimeout(timeout);
+          const msg = parseMessage(data.toString());
+          if (!msg || msg.type !== 'auth') return refuse(socket, 'the first message must be {"type":"auth","token"}');
+          const actor = await actorFromToken(this.ctx, msg.token);
+          if (!actor) return refuse(socket, 'the access token is invalid or expired');
+          await this.admit(socket, actor);
+        });
+      },
+    );
+  }
+
+  private async admit(socket: WebSocket, actor: Actor): Promise<void> {
+    const client: LiveClient = { socket, actor, lastPokeAt: 0, pending: null, timer: null };
+    this.clients.add(client);
+    socket.on('close', () => {
+      if (client.timer) clearTimeout(client.timer);
+      this.clients.delete(client);
+    });
+    socket.on('error', () => socket.terminate());
+    socket.on('message', (data) => {
+      const msg = parseMessage(data.toString());
+      if (msg?.type === 'ping') send(socket, { type: 'heartbeat', at: new Date().toISOString() });
+    });
+    send(socket, { type: 'ready', cursor: await this.ctx.store.headCursor() });
+  }
+
+  private committed(cursor: string): void {
+    for (const client of this.clients) {
+      client.pending = cursor;
+      if (client.timer) continue;
+      const wait = client.lastPokeAt + POKE_INTERVAL_MS - Date.now();
+      if (wait <= 0) this.flush(client);
+      else client.timer = setTimeout(() => this.flush(client), wait);
+    }
+  }
+
+  private flush(client: LiveClient): void {
+    client.timer = null;
+    if (client.pending === null) return;
+    send(client.socket, { type: 'poke', cursor: client.pending });
+    client.pending = null;
+    client.lastPokeAt = Date.now();
+  }
+
+  private beat(): void {
+    const at = new Date().toISOString();
+    for (const client of this.clients) send(client.socket, { type: 'heartbeat', at });
+  }
+
+  /** Shutdown: say goodbye with 1001 (going away) so terminals reconnect later. */
+  close(): void {
+    clearInterval(this.heartbeat);
+    this.unsubscribe();
+    for (const client of this.clients) {
+      if (client.timer) clearTimeout(client.timer);
+      client.socket.close(1001, 'server shutting down');
+    }
+    this.clients.clear();
+  }
+}
+
+function parseMessage(text: string) {
+  try {
+    const parsed = liveClientMessage.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function send(socket: WebSocket, message: LiveServerMessage): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+}
+
+function refuse(socket: WebSocket, error: string): void {
+  send(socket, { type: 'error', error });
+  socket.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+}

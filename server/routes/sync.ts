@@ -1,0 +1,56 @@
+/** Sync: pull the change log since a cursor (role-filtered), push mutations (idempotent). */
+import type { FastifyInstance } from 'fastify';
+import { redactRow, syncedCollections } from '../../shared/domain/access';
+import { collectionName, type CollectionName } from '../../shared/domain/collections';
+import { pullQuery, pushRequest, type MutationResult, type PullResponse, type PushResponse } from '../../shared/sync/protocol';
+import type { ServerContext } from '../http/context';
+import { HttpError } from '../http/errors';
+import { actorOf } from '../http/guard';
+import { pushMutation } from '../mutations/run';
+import { parseWith } from './rows';
+
+export const DEFAULT_PULL_LIMIT = 500;
+
+export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/api/sync/pull', async (request) => {
+    const actor = actorOf(request);
+    const query = parseWith(pullQuery, request.query, 'query');
+    let wanted = syncedCollections(actor.role);
+    if (query.collections !== undefined && query.collections !== '') {
+      const asked: CollectionName[] = [];
+      for (const name of query.collections.split(',')) {
+        const parsed = collectionName.safeParse(name.trim());
+        if (!parsed.success) throw new HttpError(400, `collections: unknown collection "${name}"`, [{ path: 'collections', message: `unknown collection "${name}"` }]);
+        asked.push(parsed.data);
+      }
+      wanted = wanted.filter((c) => asked.includes(c));
+    }
+    const page = await ctx.store.pullSince({ since: query.since, limit: query.limit ?? DEFAULT_PULL_LIMIT, collections: wanted });
+    const changes = page.changes.map((ch) => (ch.row ? { ...ch, row: redactRow(actor.role, ch.collection, ch.row) } : ch));
+    const clinical = changes.filter((ch) => ch.collection === 'treatment-records');
+    if (clinical.length > 0) {
+      await ctx.store.write((tx) =>
+        tx.appendAudit({
+          userId: actor.id,
+          username: actor.username,
+          action: 'read',
+          collection: 'treatment-records',
+          rowId: clinical.length === 1 ? clinical[0]!.id : null,
+          detail: `pull of ${clinical.length} treatment record change(s) since ${query.since || 'start'}`,
+        }),
+      );
+    }
+    const body: PullResponse = { changes, cursor: page.cursor, hasMore: page.hasMore };
+    return body;
+  });
+
+  app.post('/api/sync/push', async (request) => {
+    const actor = actorOf(request);
+    const push = parseWith(pushRequest, request.body, 'body');
+    const results: MutationResult[] = [];
+    // In order, one transaction each: a refused mutation leaves the earlier ones applied.
+    for (const m of push.mutations) results.push(await pushMutation(ctx.store, actor, m));
+    const body: PushResponse = { results, cursor: await ctx.store.headCursor() };
+    return body;
+  });
+}

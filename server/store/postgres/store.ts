@@ -1,0 +1,305 @@
+/**
+ * The clinic store on PostgreSQL, for clinics that run several server instances (or want their
+ * data in a database their IT already backs up). Same interface and behaviour as the SQLite store;
+ * what differs is that many writers run at once, so every guarantee lives in the database:
+ * see ./writeTx.ts for the locking and the change-log ordering, ./changeFeed.ts for how one
+ * instance's commit reaches the live clients of the others.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { CollectionName } from '../../../shared/domain/collections';
+import type { AuditEntry, Cursor } from '../../../shared/sync/protocol';
+import {
+  BadCursorError,
+  type ClinicStore,
+  type PullOptions,
+  type PullPage,
+  type StoredChange,
+  type StoredRow,
+  type UserCredentials,
+  type WriteTx,
+} from '../types';
+import { ChangeFeed } from './changeFeed';
+import { createPool, parsePostgresUrl, quoteIdent, type PostgresTarget } from './connection';
+import { migrations } from './migrations';
+import { cursorOf, rowColumns, toAuditEntry, toStoredRow, type AuditRecord, type RowRecord } from './rowCodec';
+import { PostgresWriteTx, WriteRaceError } from './writeTx';
+
+/** Where the store reports what a support person should see (the server passes its logger). */
+export interface StoreLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface PostgresStoreOptions {
+  log?: StoreLog;
+  /** How often a transaction that lost a race is retried before the error surfaces. */
+  maxAttempts?: number;
+  /**
+   * Fault injection for tests: runs after a transaction has written its change-log entries and
+   * right before COMMIT, to hold a commit open and prove that no puller passes it meanwhile.
+   */
+  beforeCommit?: () => Promise<void>;
+}
+
+const silentLog: StoreLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * SQLSTATEs after which running the transaction again is the right answer: a deadlock or
+ * serialization failure, or a unique key a concurrent writer took first (a duplicate mutation id:
+ * the retry finds the first result; a username: the retry sees the user and refuses cleanly).
+ */
+const retryableCodes = new Set(['40001', '40P01', '23505']);
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof WriteRaceError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && retryableCodes.has(code);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const cursorPattern = /^\d{1,18}$/;
+
+export class PostgresStore implements ClinicStore {
+  readonly description: string;
+  private readonly target: PostgresTarget;
+  private readonly pool: pg.Pool;
+  private readonly log: StoreLog;
+  private readonly maxAttempts: number;
+  private readonly beforeCommit: (() => Promise<void>) | undefined;
+  /** Tells this instance's own commits apart from other instances' in the NOTIFY stream. */
+  private readonly instanceId = randomUUID();
+  private readonly channel: string;
+  private readonly lockNamespace: string;
+  private readonly listeners = new Set<(cursor: Cursor) => void>();
+  private feed: ChangeFeed | null = null;
+  private closed = false;
+
+  constructor(databaseUrl: string, options: PostgresStoreOptions = {}) {
+    this.target = parsePostgresUrl(databaseUrl);
+    this.description = `postgres ${this.target.redacted}`;
+    this.log = options.log ?? silentLog;
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.beforeCommit = options.beforeCommit;
+    this.channel = `clinic_changes_${this.target.schema}`.slice(0, 63);
+    this.lockNamespace = `clinic:${this.target.schema}`;
+    this.pool = createPool(this.target);
+    // An idle pooled connection that the server drops must not crash the process.
+    this.pool.on('error', (error) => this.log.warn(`postgres: idle connection lost: ${describeError(error)}`));
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${this.lockNamespace}:migrations`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.target.schema)}`);
+      await client.query(`SET LOCAL search_path TO ${quoteIdent(this.target.schema)}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`);
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((r) => r.version));
+      for (const migration of migrations) {
+        if (applied.has(migration.version)) continue;
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+          migration.version,
+          migration.name,
+        ]);
+        this.log.info(`postgres: applied migration ${migration.version} (${migration.name})`);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    await this.startFeed();
+  }
+
+  /** LISTEN before the server accepts clients, so no other instance's commit goes unheard. */
+  private async startFeed(): Promise<void> {
+    if (this.feed || this.closed) return;
+    const feed = new ChangeFeed({
+      target: this.target,
+      channel: this.channel,
+      instanceId: this.instanceId,
+      onCommitted: (cursor) => this.emitCommitted(cursor),
+      onResync: () => {
+        this.log.info('postgres: live change feed reconnected');
+        this.headCursor().then(
+          (cursor) => this.emitCommitted(cursor),
+          (error: unknown) => this.log.warn(`postgres: head after reconnect failed: ${describeError(error)}`),
+        );
+      },
+      onError: (message, error) => this.log.warn(`postgres: ${message}: ${describeError(error)}`),
+    });
+    this.feed = feed;
+    await feed.start();
+  }
+
+  async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      const tx = new PostgresWriteTx(client, this.lockNamespace);
+      let committedCursor: string | null = null;
+      let result: T;
+      try {
+        await client.query('BEGIN');
+        result = await fn(tx);
+        if (tx.hasChanges) {
+          committedCursor = await tx.flushChanges(this.channel, this.instanceId);
+          await this.beforeCommit?.();
+        }
+        await client.query('COMMIT');
+        client.release();
+      } catch (error) {
+        let broken = false;
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        client.release(broken);
+        if (attempt < this.maxAttempts && isRetryable(error)) {
+          // A short random pause lets the winner of the race commit before we look again.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+          continue;
+        }
+        throw error;
+      }
+      if (committedCursor !== null) this.emitCommitted(committedCursor);
+      return result;
+    }
+  }
+
+  private emitCommitted(cursor: Cursor): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(cursor);
+      } catch (error) {
+        this.log.error(`postgres: a committed listener failed: ${describeError(error)}`);
+      }
+    }
+  }
+
+  onCommitted(listener: (cursor: Cursor) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  async getRow(collection: CollectionName, id: string): Promise<StoredRow | null> {
+    const { rows } = await this.pool.query<RowRecord>(
+      `SELECT ${rowColumns} FROM rows WHERE collection = $1 AND id = $2`,
+      [collection, id],
+    );
+    return rows[0] ? toStoredRow(rows[0]) : null;
+  }
+
+  async listRows(collection: CollectionName): Promise<StoredRow[]> {
+    const { rows } = await this.pool.query<RowRecord>(
+      `SELECT ${rowColumns} FROM rows WHERE collection = $1 AND NOT deleted ORDER BY ord`,
+      [collection],
+    );
+    return rows.map(toStoredRow);
+  }
+
+  async countRows(collection: CollectionName): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM rows WHERE collection = $1 AND NOT deleted',
+      [collection],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async pullSince(options: PullOptions): Promise<PullPage> {
+    const since = options.since ?? '';
+    if (since !== '' && !cursorPattern.test(since)) throw new BadCursorError(`unknown cursor "${since}"`);
+    const sinceSeq = since === '' ? 0n : BigInt(since);
+    // ONE statement, so the page and the head come from one snapshot. A log entry whose version
+    // is behind its row's current version is skipped: a later entry carries the row's state.
+    const { rows } = await this.pool.query<{ head: string; page: PageEntry[] }>(
+      `WITH page AS (
+         SELECT c.seq, c.collection, c.row_id, c.version, r.deleted, r.data
+         FROM changes c JOIN rows r ON r.collection = c.collection AND r.id = c.row_id
+         WHERE c.seq > $1 AND c.collection = ANY($2::text[]) AND c.version = r.version
+         ORDER BY c.seq
+         LIMIT $3
+       )
+       SELECT (SELECT coalesce(max(seq), 0) FROM changes) AS head,
+              (SELECT coalesce(json_agg(page ORDER BY seq), '[]'::json) FROM page) AS page`,
+      [sinceSeq.toString(), [...options.collections], options.limit + 1],
+    );
+    const head = BigInt(rows[0]?.head ?? '0');
+    const entries = rows[0]?.page ?? [];
+    const hasMore = entries.length > options.limit;
+    const taken = hasMore ? entries.slice(0, options.limit) : entries;
+    const changes: StoredChange[] = taken.map((e) =>
+      e.deleted
+        ? { collection: e.collection, id: e.row_id, op: 'delete', version: e.version }
+        : { collection: e.collection, id: e.row_id, op: 'upsert', version: e.version, row: e.data },
+    );
+    // Like the SQLite store: a full page resumes after its last entry; otherwise the snapshot's
+    // head (safe: no smaller seq can still commit, see ./writeTx.ts).
+    const cursor = hasMore ? BigInt(taken[taken.length - 1]!.seq) : head;
+    return { changes, cursor: cursorOf(cursor), hasMore };
+  }
+
+  async headCursor(): Promise<Cursor> {
+    const { rows } = await this.pool.query<{ head: string }>('SELECT coalesce(max(seq), 0) AS head FROM changes');
+    return cursorOf(rows[0]?.head ?? '0');
+  }
+
+  async findUserByUsername(username: string): Promise<UserCredentials | null> {
+    const { rows } = await this.pool.query<RowRecord & { password_hash: string }>(
+      `SELECT r.collection, r.id, r.version, r.deleted, r.data, r.field_versions, c.password_hash
+       FROM rows r JOIN credentials c ON c.user_id = r.id
+       WHERE r.collection = 'users' AND NOT r.deleted AND lower(r.data->>'username') = lower($1)`,
+      [username],
+    );
+    const r = rows[0];
+    return r ? { user: toStoredRow(r), passwordHash: r.password_hash } : null;
+  }
+
+  async countUsers(): Promise<number> {
+    return this.countRows('users');
+  }
+
+  async listAudit(limit: number): Promise<AuditEntry[]> {
+    const { rows } = await this.pool.query<AuditRecord>(
+      'SELECT seq, at, user_id, username, action, collection, row_id, detail FROM audit ORDER BY seq DESC LIMIT $1',
+      [limit],
+    );
+    return rows.map(toAuditEntry);
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+    return rows[0]?.value ?? null;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    await this.feed?.close();
+    await this.pool.end();
+  }
+}
+
+interface PageEntry {
+  seq: number;
+  collection: CollectionName;
+  row_id: string;
+  version: number;
+  deleted: boolean;
+  data: StoredRow['row'];
+}
