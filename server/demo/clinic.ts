@@ -66,7 +66,7 @@ class BulkWriter {
   async put(collection: CollectionName, fields: Record<string, unknown>, derived: Record<string, unknown> = {}): Promise<AnyRow> {
     const id = faker.string.uuid();
     const full = { ...collections[collection].defaults, ...fields };
-    const row: AnyRow = { ...full, ...derived, id, version: 1, ...this.stamp };
+    const row: AnyRow = { id, ...full, ...derived, version: 1, ...this.stamp };
     const fieldVersions = Object.fromEntries(Object.keys(full).map((f) => [f, 1]));
     await this.tx.putRow({ collection, id, version: 1, deleted: false, row, fieldVersions });
     await this.tx.appendChange({ collection, id, version: 1, op: 'upsert' });

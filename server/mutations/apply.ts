@@ -167,7 +167,7 @@ async function createRow(tx: WriteTx, actor: Actor, m: MutationInput, now: strin
     const clash = await tx.findUserByUsername(String(fields.username));
     if (clash) throw new MutationRefused(409, `username ${String(fields.username)} is taken`, { details: [{ path: 'username', message: 'taken' }] });
   }
-  const row: AnyRow = { ...fields, id: m.id, version: 1, updatedAt: now, updatedBy: actor.id };
+  const row: AnyRow = { id: m.id, ...fields, version: 1, updatedAt: now, updatedBy: actor.id };
   const extra: string[] = [];
 
   if (c === 'invoices') {

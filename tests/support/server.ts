@@ -1,0 +1,150 @@
+/**
+ * A real clinic server for tests: fresh temp data dir, 127.0.0.1 on a free port, quiet logger,
+ * a signed-in admin, and `createUser(role)` for sessions of other roles.
+ *
+ *   const server = await startTestServer();
+ *   const { session } = await server.createUser('receptionist');
+ *   const res = await request(server.url, 'GET', '/api/patients', { token: session.accessToken });
+ *   await server.close();
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PublicUser, Role } from '../../shared/domain/collections';
+import { startClinicServer, type ClinicServer } from '../../server/app';
+
+export interface Session {
+  user: PublicUser;
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** Tests read JSON answers loosely and assert on what they need. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export interface ApiResponse<T = Json> {
+  status: number;
+  body: T;
+  headers: Headers;
+  /** The raw text, for answers that are not JSON. */
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as is (malformed JSON, huge bodies); content-type defaults to application/json. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP request against the server; never throws on a status code. */
+export async function request<T = Json>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  const res = await fetch(new URL(path, baseUrl), { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers, text };
+}
+
+/** A request function bound to a server and a session. */
+export function clientFor(baseUrl: string, session?: Session | { accessToken: string }) {
+  const token = session?.accessToken;
+  return {
+    get: <T = Json>(path: string, headers?: Record<string, string>) => request<T>(baseUrl, 'GET', path, { token, headers }),
+    post: <T = Json>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>(baseUrl, 'POST', path, { token, body, headers }),
+    patch: <T = Json>(path: string, body: unknown, ifMatch?: number | string, headers?: Record<string, string>) =>
+      request<T>(baseUrl, 'PATCH', path, { token, body, headers: { ...(ifMatch !== undefined ? { 'if-match': String(ifMatch) } : {}), ...headers } }),
+    del: <T = Json>(path: string, headers?: Record<string, string>) => request<T>(baseUrl, 'DELETE', path, { token, headers }),
+    request: <T = Json>(method: string, path: string, options: Omit<RequestOptions, 'token'> = {}) => request<T>(baseUrl, method, path, { ...options, token }),
+  };
+}
+export type ApiClient = ReturnType<typeof clientFor>;
+
+export async function login(baseUrl: string, username: string, password: string): Promise<Session> {
+  const res = await request(baseUrl, 'POST', '/api/auth/login', { body: { username, password } });
+  if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${res.text}`);
+  return res.body as Session;
+}
+
+export interface TestServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  admin: Session;
+  adminPassword: string;
+  /** The running server (its store, bootstrap and demo summary). */
+  server: ClinicServer;
+  /** A client signed in as admin. */
+  api: ApiClient;
+  createUser(role: Role, username?: string): Promise<{ user: PublicUser & { version: number; active: boolean }; password: string; session: Session }>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  demo?: boolean;
+  /** Reuse a data dir (restart tests); by default a fresh temp dir that close() removes. */
+  dataDir?: string;
+  logLevel?: string;
+  adminPassword?: string;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'clinic-server-test-')));
+  const adminPassword = options.adminPassword ?? 'admin-test-password';
+  const server = await startClinicServer({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    adminPassword,
+    demo: options.demo ?? false,
+    logLevel: options.logLevel ?? process.env.CLINIC_TEST_LOG_LEVEL ?? 'silent',
+  });
+  const url = server.url;
+  const admin = await login(url, 'admin', adminPassword);
+  let counter = 0;
+  let closed = false;
+  return {
+    url,
+    port: server.port,
+    dataDir,
+    admin,
+    adminPassword,
+    server,
+    api: clientFor(url, admin),
+    async createUser(role, username) {
+      counter += 1;
+      const name = username ?? `${role}-${counter}-${randomUUID().slice(0, 8)}`;
+      const password = `pw-${randomUUID()}`;
+      const res = await request(url, 'POST', '/api/users', {
+        token: admin.accessToken,
+        body: { username: name, displayName: `Test ${role} ${counter}`, role, password },
+      });
+      if (res.status !== 201) throw new Error(`createUser ${name} failed: ${res.status} ${res.text}`);
+      const session = await login(url, name, password);
+      return { user: res.body, password, session };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
