@@ -1,0 +1,92 @@
+/**
+ * Propagation latency: a mutation on one terminal until the IPC 'data.changed' event that carries
+ * it on every other terminal. All terminal cores run in THIS process (one SQLite file each), so
+ * one clock times both ends; the server is a separate process.
+ */
+import { join } from 'node:path';
+import type { BenchClinic } from './clinic';
+import { openTerminal, signIn, type BenchTerminal } from '../support/terminal';
+import { distribution, sleep, waitFor, type Distribution } from '../support/stats';
+
+export interface PropagationResult {
+  terminals: number;
+  mutations: number;
+  /** One sample per (mutation, receiving terminal). */
+  latency: Distribution;
+  /** Receivers that never saw a mutation within the timeout. */
+  missed: number;
+  setupMs: number;
+}
+
+export async function openTerminals(
+  clinic: BenchClinic,
+  workDir: string,
+  prefix: string,
+  count: number,
+  serverUrl: (i: number) => string = () => clinic.server.url,
+): Promise<BenchTerminal[]> {
+  const terminals: BenchTerminal[] = [];
+  for (let i = 0; i < count; i++) {
+    const staff = clinic.staff[i % clinic.staff.length]!;
+    const terminal = await openTerminal({ dataDir: join(workDir, `${prefix}-${i}`), serverUrl: serverUrl(i), terminalName: `${prefix}-${i}` });
+    terminals.push(terminal);
+  }
+  // Sign in a few at a time: 50 initial syncs at once would measure the machine, not the sync.
+  for (let from = 0; from < count; from += 5) {
+    await Promise.all(
+      terminals.slice(from, from + 5).map((t, j) => {
+        const staff = clinic.staff[(from + j) % clinic.staff.length]!;
+        return signIn(t, staff.username, staff.password);
+      }),
+    );
+  }
+  const live = await waitFor(async () => (await Promise.all(terminals.map((t) => t.status()))).every((s) => s.connection === 'live'), 30_000, 100);
+  if (!live) throw new Error(`${prefix}: not every terminal got its live channel within 30 s`);
+  return terminals;
+}
+
+export async function measurePropagation(
+  clinic: BenchClinic,
+  workDir: string,
+  count: number,
+  mutations: number,
+): Promise<PropagationResult> {
+  const setupStarted = performance.now();
+  const terminals = await openTerminals(clinic, workDir, `prop${count}`, count);
+  const setupMs = performance.now() - setupStarted;
+  const patientIds = clinic.seed.patientIds;
+  const samples: number[] = [];
+  let missed = 0;
+
+  try {
+    // Arrivals of the current marker per terminal.
+    let marker = '';
+    let sentAt = 0;
+    let arrived = new Map<number, number>();
+    const unsubscribe = terminals.map((t, i) =>
+      t.on('data.changed', (payload) => {
+        if (payload.source !== 'remote' || arrived.has(i) || marker === '') return;
+        if (payload.changes.some((c) => c.row?.notes === marker)) arrived.set(i, performance.now() - sentAt);
+      }),
+    );
+    for (let m = 0; m < mutations; m++) {
+      const senderIndex = m % count;
+      const sender = terminals[senderIndex]!;
+      const id = patientIds[(m * 7919) % patientIds.length]!;
+      const row = (await sender.invoke('data.list', { collection: 'patients' })).find((r) => r.id === id);
+      if (!row) throw new Error(`patient ${id} is not in ${sender.name}'s cache`);
+      arrived = new Map();
+      marker = `propagation ${count}/${m} ${Date.now()}`;
+      sentAt = performance.now();
+      await sender.invoke('data.mutate', { op: 'update', collection: 'patients', id, baseVersion: row.version as number, data: { notes: marker } });
+      await waitFor(() => arrived.size >= count - 1 + (arrived.has(senderIndex) ? 1 : 0), 5000, 2);
+      for (const [i, latency] of arrived) if (i !== senderIndex) samples.push(latency);
+      missed += count - 1 - [...arrived.keys()].filter((i) => i !== senderIndex).length;
+      await sleep(30);
+    }
+    for (const u of unsubscribe) u();
+  } finally {
+    await Promise.all(terminals.map((t) => t.close()));
+  }
+  return { terminals: count, mutations, latency: distribution(samples), missed, setupMs };
+}

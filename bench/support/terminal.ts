@@ -1,0 +1,102 @@
+/**
+ * The bench's one handle on a headless terminal core (main/core.ts): the same invoke channels
+ * and events a window uses, nothing internal. Only this file knows the core's factory shape.
+ */
+import { createTerminalCore, type TerminalStats } from '../../main/core';
+import type { SyncSchedule } from '../../main/sync/engine';
+import type { EventChannel, EventPayload, InvokeChannel, InvokeRequest, InvokeResponse, SyncStatus } from '../../shared/ipc/contract';
+import { waitFor } from './stats';
+
+export type Strategy = 'live' | 'baseline';
+
+export interface BenchTerminalOptions {
+  dataDir: string;
+  serverUrl: string;
+  terminalName: string;
+  strategy?: Strategy;
+  /** Shorter baseline timers, so a run can measure them in seconds instead of minutes. */
+  schedule?: Partial<SyncSchedule>;
+  /** The core's support log (default: dropped; a bench prints tables, not logs). */
+  log?: (line: string) => void;
+}
+
+export class IpcFailure extends Error {
+  constructor(
+    readonly channel: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${channel}: ${code}: ${message}`);
+  }
+}
+
+export interface BenchTerminal {
+  name: string;
+  invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<InvokeResponse<C>>;
+  on<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void): () => void;
+  status(): Promise<SyncStatus>;
+  /** The core's own counters: event-loop delay and the bytes of its HTTP bodies. */
+  stats(): TerminalStats;
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+export async function openTerminal(options: BenchTerminalOptions): Promise<BenchTerminal> {
+  const core = createTerminalCore({
+    dataDir: options.dataDir,
+    serverUrl: options.serverUrl,
+    terminalName: options.terminalName,
+    strategy: options.strategy ?? 'live',
+    ...(options.schedule ? { schedule: options.schedule } : {}),
+    log: options.log ?? (() => undefined),
+  });
+  const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
+  core.onEvent((channel, payload) => {
+    for (const listener of listeners.get(channel) ?? []) listener(payload);
+  });
+  core.start();
+  const terminal: BenchTerminal = {
+    name: options.terminalName,
+    async invoke(channel, request) {
+      const envelope = await core.invoke(channel, request);
+      if (!envelope.ok) throw new IpcFailure(channel, envelope.error.code, envelope.error.message);
+      return envelope.value as InvokeResponse<typeof channel>;
+    },
+    on(channel, listener) {
+      let set = listeners.get(channel);
+      if (!set) listeners.set(channel, (set = new Set()));
+      const wrapped = listener as (payload: unknown) => void;
+      set.add(wrapped);
+      return () => set.delete(wrapped);
+    },
+    status: () => terminal.invoke('sync.status', {}),
+    stats: () => core.stats(),
+    resetStats: () => core.resetStats(),
+    close: async () => {
+      await core.close();
+    },
+  };
+  return terminal;
+}
+
+/** Log in (unless the cache already holds a session) and wait for the first full download. */
+export async function signIn(terminal: BenchTerminal, username: string, password: string, timeoutMs = 600_000): Promise<void> {
+  const current = await terminal.invoke('session.current', {});
+  if (current.user === null) await terminal.invoke('session.login', { username, password });
+  const done = await waitFor(async () => (await terminal.status()).initialSync.done, timeoutMs, 20);
+  if (!done) throw new Error(`${terminal.name}: initial sync not done within ${timeoutMs} ms`);
+}
+
+/** Until the outbox is empty and the server is reachable (live, unless `live` is false). */
+export async function waitQuiet(terminal: BenchTerminal, timeoutMs: number, live = true): Promise<SyncStatus> {
+  let last = await terminal.status();
+  await waitFor(
+    async () => {
+      last = await terminal.status();
+      return last.pending === 0 && (live ? last.connection === 'live' : last.online);
+    },
+    timeoutMs,
+    50,
+  );
+  return last;
+}
