@@ -1,0 +1,97 @@
+/**
+ * The browser's `window.clinic` when there is no Electron preload: the same ClinicBridge, speaking
+ * the contract's WireFrames over `ws://<this page's host>/ipc` to a headless terminal
+ * (`npm run terminal`). Call `installHeadlessBridge()` once, when `window.clinic` is undefined;
+ * it resolves with the bridge once the terminal answers (or after a few seconds regardless:
+ * calls made while disconnected wait for the connection, which is retried with backoff).
+ * Browser code only: knows nothing but shared/.
+ */
+import type {
+  ClinicBridge,
+  EventChannel,
+  EventPayload,
+  InvokeChannel,
+  InvokeRequest,
+  InvokeResponse,
+  IpcEnvelope,
+  WireFrame,
+} from '../../../shared/ipc/contract';
+
+type Pending = { resolve: (e: IpcEnvelope<unknown>) => void; frame: string; sent: boolean };
+
+export function installHeadlessBridge(url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ipc`): Promise<ClinicBridge> {
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let retryMs = 250;
+  let firstOpen: (() => void) | null = null;
+
+  const connect = () => {
+    const ws = new WebSocket(url);
+    socket = ws;
+    ws.onopen = () => {
+      retryMs = 250;
+      for (const p of pending.values()) {
+        if (!p.sent) {
+          ws.send(p.frame);
+          p.sent = true;
+        }
+      }
+      firstOpen?.();
+      firstOpen = null;
+    };
+    ws.onmessage = (msg) => {
+      let frame: WireFrame;
+      try {
+        frame = JSON.parse(String(msg.data)) as WireFrame;
+      } catch {
+        return;
+      }
+      if (frame.kind === 'result') {
+        const p = pending.get(frame.id);
+        pending.delete(frame.id);
+        p?.resolve(frame.envelope);
+      } else if (frame.kind === 'event') {
+        for (const l of listeners.get(frame.channel) ?? []) l(frame.payload);
+      }
+    };
+    ws.onclose = () => {
+      socket = null;
+      // A call already sent may or may not have run; say so rather than guess.
+      for (const [id, p] of pending) {
+        if (p.sent) {
+          pending.delete(id);
+          p.resolve({ ok: false, error: { code: 'offline', message: 'The connection to the terminal was lost; please try again' } });
+        }
+      }
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 5000);
+    };
+  };
+
+  const bridge: ClinicBridge = {
+    invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>) {
+      const id = nextId++;
+      const frame = JSON.stringify({ kind: 'invoke', id, channel, request } satisfies WireFrame);
+      return new Promise<IpcEnvelope<InvokeResponse<C>>>((resolve) => {
+        const open = socket?.readyState === WebSocket.OPEN;
+        pending.set(id, { resolve: resolve as (e: IpcEnvelope<unknown>) => void, frame, sent: open });
+        if (open) socket!.send(frame);
+      });
+    },
+    on<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void) {
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set);
+      const l = listener as (payload: unknown) => void;
+      set.add(l);
+      return () => set.delete(l);
+    },
+  };
+  (globalThis as { clinic?: ClinicBridge }).clinic = bridge;
+  return new Promise((resolve) => {
+    firstOpen = () => resolve(bridge);
+    setTimeout(() => resolve(bridge), 3000);
+    connect();
+  });
+}

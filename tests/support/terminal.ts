@@ -1,0 +1,213 @@
+/**
+ * Test terminals: a real terminal core, either in this process or as a child process running
+ * `main/headless/cli.ts` (then reached over its loopback WebSocket, like a browser would, and
+ * killable with SIGKILL to simulate a crash).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { EventChannel, InvokeChannel, InvokeRequest, InvokeResponse, IpcEnvelope, WireFrame } from '../../shared/ipc/contract';
+import { createTerminalCore, type TerminalCore } from '../../main/core';
+import type { SyncSchedule, SyncStrategy } from '../../main/sync/engine';
+
+export interface TerminalEvent {
+  channel: EventChannel;
+  payload: unknown;
+  at: number;
+}
+
+export interface TestTerminal {
+  dataDir: string;
+  mode: 'inprocess' | 'child';
+  /** The in-process core (undefined in child mode). */
+  core?: TerminalCore;
+  /** Every event received, in order. */
+  events: TerminalEvent[];
+  invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<IpcEnvelope<InvokeResponse<C>>>;
+  /** Raw invoke, for tests that send malformed messages. */
+  invokeRaw(channel: string, request: unknown): Promise<IpcEnvelope<unknown>>;
+  /** invoke, and throw on an error envelope. */
+  call<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<InvokeResponse<C>>;
+  /** Resolve with the first event (already received or future) matching the predicate. */
+  waitForEvent(predicate: (e: TerminalEvent) => boolean, timeoutMs?: number, since?: number): Promise<TerminalEvent>;
+  /** Poll until `check` returns true. */
+  waitUntil(check: () => Promise<boolean> | boolean, timeoutMs?: number, what?: string): Promise<void>;
+  login(username: string, password: string): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  close(): Promise<void>;
+  /** Resolves when a child exits (child mode). */
+  exited?: Promise<number | null>;
+}
+
+export interface StartTerminalOptions {
+  serverUrl: string;
+  dataDir?: string;
+  port?: number;
+  mode: 'inprocess' | 'child';
+  strategy?: SyncStrategy;
+  schedule?: Partial<SyncSchedule>;
+  /** Extra environment for a child (e.g. CLINIC_TERMINAL_CRASH_AT). */
+  env?: Record<string, string>;
+  name?: string;
+}
+
+const root = join(import.meta.dirname, '..', '..');
+
+function base(dataDir: string, mode: TestTerminal['mode'], invokeRaw: TestTerminal['invokeRaw'], events: TerminalEvent[]) {
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const w of waiters) w();
+  };
+  const handle = {
+    dataDir,
+    mode,
+    events,
+    invokeRaw,
+    invoke: ((channel: string, request: unknown) => invokeRaw(channel, request)) as TestTerminal['invoke'],
+    async call(channel: InvokeChannel, request: unknown) {
+      const r = await invokeRaw(channel, request);
+      if (!r.ok) throw new Error(`${channel} failed: ${r.error.code}: ${r.error.message}`);
+      return r.value as never;
+    },
+    waitForEvent(predicate: (e: TerminalEvent) => boolean, timeoutMs = 10_000, since = 0) {
+      return new Promise<TerminalEvent>((resolve, reject) => {
+        const check = () => {
+          const found = events.slice(since).find(predicate);
+          if (found) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching event within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    async waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, what = 'condition') {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        if (await check()) return;
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async login(username: string, password: string) {
+      await handle.call('session.login', { username, password });
+    },
+  };
+  return { handle, notify };
+}
+
+export async function startTerminal(options: StartTerminalOptions): Promise<TestTerminal> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'clinic-terminal-'));
+  const events: TerminalEvent[] = [];
+
+  if (options.mode === 'inprocess') {
+    const core = createTerminalCore({
+      dataDir,
+      serverUrl: options.serverUrl,
+      ...(options.name ? { terminalName: options.name } : {}),
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+      ...(options.schedule ? { schedule: options.schedule } : {}),
+      log: () => {},
+    });
+    const { handle, notify } = base(dataDir, 'inprocess', (channel, request) => core.invoke(channel, request), events);
+    core.onEvent((channel, payload) => {
+      events.push({ channel, payload, at: performance.now() });
+      notify();
+    });
+    core.start();
+    return {
+      ...handle,
+      core,
+      kill: async () => {
+        throw new Error('kill() needs mode: child');
+      },
+      close: () => core.close(),
+    };
+  }
+
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'main/headless/cli.ts'), '--server', options.serverUrl, '--data-dir', dataDir, '--port', String(options.port ?? 0), ...(options.name ? ['--name', options.name] : []), ...(options.strategy ? ['--strategy', options.strategy] : [])],
+    { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /terminal on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      if (m) {
+        child.stdout!.off('data', onData);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => reject(new Error(`terminal exited (${code}) before listening:\n${stderr}`)));
+    setTimeout(() => reject(new Error(`terminal did not start within 30 s:\n${stderr}`)), 30_000).unref();
+  });
+
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ipc`, { origin: `http://127.0.0.1:${port}` });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const pending = new Map<number, (e: IpcEnvelope<unknown>) => void>();
+  let nextId = 1;
+  let notifyRef = () => {};
+  ws.on('message', (data) => {
+    const frame = JSON.parse(data.toString()) as WireFrame;
+    if (frame.kind === 'result') {
+      pending.get(frame.id)?.(frame.envelope);
+      pending.delete(frame.id);
+    } else if (frame.kind === 'event') {
+      events.push({ channel: frame.channel, payload: frame.payload, at: performance.now() });
+      notifyRef();
+    }
+  });
+  const lost = () => {
+    for (const [id, resolve] of pending) {
+      pending.delete(id);
+      resolve({ ok: false, error: { code: 'offline', message: 'terminal connection lost' } });
+    }
+  };
+  ws.on('close', lost);
+  ws.on('error', () => {});
+  const invokeRaw = (channel: string, request: unknown) =>
+    new Promise<IpcEnvelope<unknown>>((resolve) => {
+      if (ws.readyState !== ws.OPEN) {
+        resolve({ ok: false, error: { code: 'offline', message: 'terminal connection lost' } });
+        return;
+      }
+      const id = nextId++;
+      pending.set(id, resolve);
+      ws.send(JSON.stringify({ kind: 'invoke', id, channel, request } satisfies WireFrame));
+    });
+  const { handle, notify } = base(dataDir, 'child', invokeRaw, events);
+  notifyRef = notify;
+  return {
+    ...handle,
+    exited,
+    kill: async (signal: NodeJS.Signals = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+      ws.terminate();
+    },
+    close: async () => {
+      ws.close();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
