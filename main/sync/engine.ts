@@ -134,6 +134,8 @@ export class SyncEngine {
   /** A local mutation was written: push now, and (baseline) refetch everything like the seed did. */
   afterLocalMutation(): Promise<void> {
     if (this.deps.strategy === 'baseline') for (const c of this.allowed()) this.due.add(c);
+    // Offline and backing off: the retry will carry this mutation too; do not hammer the server.
+    if (!this.reachable && this.retryTimer) return Promise.resolve();
     return this.requestSync();
   }
 

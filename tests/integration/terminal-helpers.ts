@@ -1,6 +1,6 @@
 /** Helpers shared by the terminal integration tests (not a test file itself). */
 import assert from 'node:assert/strict';
-import { clientFor, type TestServer } from '../support/server';
+import { clientFor, type Session } from '../support/server';
 import type { TestTerminal } from '../support/terminal';
 import { syncedCollections } from '../../shared/domain/access';
 import type { Role } from '../../shared/domain/collections';
@@ -15,7 +15,7 @@ export async function waitForSyncIdle(terminals: TestTerminal[], timeoutMs = 20_
 }
 
 /** Table by table, each terminal's cache equals what the server serves its user over REST. */
-export async function assertCachesEqualServer(server: TestServer, terminals: TestTerminal[]): Promise<void> {
+export async function assertCachesEqualServer(server: { url: string; admin: Session }, terminals: TestTerminal[]): Promise<void> {
   for (const t of terminals) {
     const { user } = await t.call('session.current', {});
     assert.ok(user, 'terminal is signed in');
