@@ -4,7 +4,7 @@
  * and the admin screen. The installer runs when the app quits (electron-updater's
  * autoInstallOnAppQuit), never in the middle of someone's work.
  */
-import { decideUpdate } from './updateDecision';
+import { decideUpdate, updatesFeedUrl } from './updateDecision';
 
 export type UpdatePhase = 'idle' | 'checking' | 'up-to-date' | 'downloading' | 'ready' | 'error';
 
@@ -24,11 +24,14 @@ export type UpdateLog = { info(message: string): void; warn(message: string): vo
 
 export type UpdateCheckerOptions = {
   currentVersion: string;
-  /** Recomputed for every check, since the admin may change the server URL in settings. */
-  metadataUrl: () => string;
-  fetchMetadata: (url: string) => Promise<string>;
+  /** Read before every check, since the admin may change the server URL in settings. */
+  serverUrl: () => Promise<string>;
+  /** latest.yml, latest-linux.yml or latest-mac.yml (metadataFileName). */
+  metadataFile: string;
+  /** The metadata text, or null when the server has none (nothing published yet). */
+  fetchMetadata: (url: string) => Promise<string | null>;
   /** Starts electron-updater's check + background download; its events call the reporters below. */
-  startDownload: () => Promise<void>;
+  startDownload: (feedUrl: string) => Promise<void>;
   log: UpdateLog;
   intervalMs: number;
   now?: () => Date;
@@ -79,9 +82,10 @@ export function createUpdateChecker(options: UpdateCheckerOptions): UpdateChecke
   async function runCheck(): Promise<UpdateStatus> {
     // Once a download is running or done, another check would only restart it.
     if (current.phase === 'downloading' || current.phase === 'ready') return current;
-    const url = options.metadataUrl();
     set({ phase: 'checking', message: null });
-    let text: string;
+    const feedUrl = updatesFeedUrl(await options.serverUrl());
+    const url = `${feedUrl}${options.metadataFile}`;
+    let text: string | null;
     try {
       text = await options.fetchMetadata(url);
     } catch (error) {
@@ -89,8 +93,12 @@ export function createUpdateChecker(options: UpdateCheckerOptions): UpdateChecke
       options.log.warn(`update check: could not read ${url}: ${reason}`);
       return set({ phase: 'error', checkedAt: now().toISOString(), message: `Could not reach the update feed (${reason}).` });
     }
-    const decision = decideUpdate(options.currentVersion, text);
     const checkedAt = now().toISOString();
+    if (text === null) {
+      options.log.info(`update check: no update published at ${url}`);
+      return set({ phase: 'up-to-date', checkedAt, availableVersion: null, message: 'No update is published on the server.' });
+    }
+    const decision = decideUpdate(options.currentVersion, text);
     switch (decision.kind) {
       case 'broken':
         options.log.error(`update check: ${url} is broken, nothing downloaded: ${decision.reason}`);
@@ -110,7 +118,7 @@ export function createUpdateChecker(options: UpdateCheckerOptions): UpdateChecke
         options.log.info(`update check: ${decision.version} available (running ${options.currentVersion}), downloading in the background`);
         set({ phase: 'downloading', checkedAt, availableVersion: decision.version, percent: 0, message: null });
         try {
-          await options.startDownload();
+          await options.startDownload(feedUrl);
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           options.log.error(`update download of ${decision.version} failed: ${reason}`);

@@ -59,30 +59,36 @@ describe('update decision', () => {
 });
 
 describe('update checker', () => {
-  function harness(metadata: () => Promise<string>) {
+  function harness(metadata: () => Promise<string | null>) {
     const lines: string[] = [];
     const downloads: number[] = [];
+    const feeds: string[] = [];
+    const fetched: string[] = [];
     const checker = createUpdateChecker({
       currentVersion: '0.2.0',
-      metadataUrl: () => 'http://server/updates/latest.yml',
-      fetchMetadata: metadata,
-      startDownload: async () => {
+      serverUrl: async () => 'http://server:4000',
+      metadataFile: 'latest.yml',
+      fetchMetadata: (url) => (fetched.push(url), metadata()),
+      startDownload: async (feedUrl) => {
+        feeds.push(feedUrl);
         downloads.push(Date.now());
       },
       log: { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) },
       intervalMs: 3600_000,
       now: () => new Date('2026-11-25T12:00:00.000Z'),
     });
-    return { checker, lines, downloads };
+    return { checker, lines, downloads, feeds, fetched };
   }
 
   test('a newer version starts one background download; progress and readiness are reported', async () => {
-    const { checker, lines, downloads } = harness(async () => latest('0.3.0'));
+    const { checker, lines, downloads, feeds, fetched } = harness(async () => latest('0.3.0'));
     const seen: UpdateStatus['phase'][] = [];
     checker.onStatus((s) => seen.push(s.phase));
     const [a, b] = await Promise.all([checker.checkNow(), checker.checkNow()]);
     assert.equal(a, b, 'concurrent checks share one run');
     assert.equal(downloads.length, 1);
+    assert.deepEqual(fetched, ['http://server:4000/updates/latest.yml']);
+    assert.deepEqual(feeds, ['http://server:4000/updates/']);
     assert.equal(checker.status().phase, 'downloading');
     assert.equal(checker.status().availableVersion, '0.3.0');
     checker.downloadProgress(42.4);
@@ -109,6 +115,14 @@ describe('update checker', () => {
       assert.equal(downloads.length, 0);
       assert.ok(lines.some((l) => pattern.test(l)), lines.join('\n'));
     }
+  });
+
+  test('nothing published yet (404) is up to date, not an error', async () => {
+    const { checker, downloads } = harness(async () => null);
+    const status = await checker.checkNow();
+    assert.equal(status.phase, 'up-to-date');
+    assert.match(status.message ?? '', /No update is published/);
+    assert.equal(downloads.length, 0);
   });
 
   test('an unreachable server is an error status, and the next check tries again', async () => {

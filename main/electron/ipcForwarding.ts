@@ -1,0 +1,45 @@
+/**
+ * ipcMain <-> the terminal core. Each contract channel gets one handler that checks the sending
+ * frame (trustedSender.ts) and forwards to core.invoke; core events go to every open window.
+ */
+import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { invokeChannelNames, type IpcEnvelope } from '../../shared/ipc/contract';
+import type { TerminalCore } from '../core';
+import type { ShellLog } from './logging';
+import { isTrustedFrame } from './trustedSender';
+
+export function windowIdOf(contents: { id: number }): string {
+  return `electron:${contents.id}`;
+}
+
+function senderIsTrusted(event: IpcMainInvokeEvent, ourWindows: ReadonlySet<number>): boolean {
+  const frame = event.senderFrame;
+  if (frame === null) return false;
+  return isTrustedFrame({
+    url: frame.url,
+    isTopFrame: frame.parent === null,
+    fromOurWindow: ourWindows.has(event.sender.id),
+  });
+}
+
+export function forwardIpc(core: TerminalCore, ourWindows: ReadonlySet<number>, logger: ShellLog): () => void {
+  const ipcLog = logger.scope('ipc');
+  for (const channel of invokeChannelNames) {
+    ipcMain.handle(channel, async (event, request: unknown): Promise<IpcEnvelope<unknown>> => {
+      if (!senderIsTrusted(event, ourWindows)) {
+        ipcLog.warn(`refused ${channel} from ${event.senderFrame?.url ?? 'a closed frame'}`);
+        return { ok: false, error: { code: 'forbidden', message: 'Only Clinic Desk windows may call the terminal' } };
+      }
+      return core.invoke(channel, request, { windowId: windowIdOf(event.sender) });
+    });
+  }
+  const stopEvents = core.onEvent((channel, payload) => {
+    for (const window of BrowserWindow.getAllWindows()) {
+      if (!window.isDestroyed() && ourWindows.has(window.webContents.id)) window.webContents.send(channel, payload);
+    }
+  });
+  return () => {
+    for (const channel of invokeChannelNames) ipcMain.removeHandler(channel);
+    stopEvents();
+  };
+}

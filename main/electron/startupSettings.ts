@@ -1,0 +1,30 @@
+/**
+ * At start: apply an install-time clinic-desk.json once (preconfig.ts) through the core's own
+ * settings channels, so the same validation and persistence as the admin settings screen apply.
+ */
+import { hostname } from 'node:os';
+import type { TerminalSettings } from '../../shared/ipc/contract';
+import type { TerminalCore } from '../core';
+import type { ShellLog } from './logging';
+import { applyPreconfigurationOnce, preconfigCandidates } from './preconfig';
+
+export async function applyInstallPreconfiguration(core: TerminalCore, stateDir: string, logger: ShellLog): Promise<void> {
+  const startLog = logger.scope('preconfig');
+  const current = await core.invoke('settings.get', {});
+  const outcome = await applyPreconfigurationOnce({
+    stateDir,
+    candidates: preconfigCandidates({ execPath: process.execPath, platform: process.platform, env: process.env }),
+    current: current.ok ? (current.value as TerminalSettings) : null,
+    defaultTerminalName: hostname(),
+    save: async (settings) => {
+      const saved = await core.invoke('settings.set', settings);
+      if (!saved.ok) throw new Error(`the terminal refused the preconfigured settings: ${saved.error.message}`);
+      return saved.value as TerminalSettings;
+    },
+  });
+  if (outcome.applied) {
+    startLog.info(`applied ${outcome.path}: server ${outcome.settings.serverUrl}, terminal "${outcome.settings.terminalName}"`);
+  } else if (outcome.reason === 'invalid') {
+    startLog.error(`ignored ${outcome.path}, fix it and restart: ${outcome.problems.join('; ')}`);
+  }
+}
