@@ -20,6 +20,7 @@ import { rowRoutes } from './routes/rows';
 import { syncRoutes } from './routes/sync';
 import { userRoutes } from './routes/users';
 import { SqliteClinicStore } from './store/sqlite';
+import { serveUpdates } from './updates/serveUpdates';
 import type { ClinicStore } from './store/types';
 
 export interface ClinicServerOptions {
@@ -106,6 +107,8 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   rowRoutes(app, ctx);
   syncRoutes(app, ctx);
   auditRoutes(app, ctx);
+  // The terminals' update feed: files an admin drops into <data-dir>/updates (docs/admin.md).
+  await app.register(serveUpdates, { updatesDir: process.env.CLINIC_UPDATES_DIR ?? resolve(options.dataDir ?? './data', 'updates') });
 
   await app.listen({ host, port: options.port ?? 4780 });
   const address = app.server.address();
