@@ -254,7 +254,8 @@ export class SyncEngine {
     const fetched = new Map<string, AnyRow | null>();
     for (const e of batch) {
       const r = byId.get(e.mutationId);
-      if (r && r.status !== 'applied' && !r.row && e.op !== 'create') {
+      // A refusal may carry ANOTHER row (the clashing appointment, the invoice a payment exceeds).
+      if (r && r.status !== 'applied' && r.row?.id !== e.rowId && e.op !== 'create') {
         fetched.set(e.mutationId, await this.fetchRow(e.collection, e.rowId));
       }
     }
@@ -265,7 +266,8 @@ export class SyncEngine {
       for (const e of batch) {
         const r = byId.get(e.mutationId);
         if (!r) continue; // not answered: stays in the outbox for the next run
-        const server = r.row ?? (fetched.has(e.mutationId) ? fetched.get(e.mutationId)! : null);
+        const own = r.row && r.row.id === e.rowId ? r.row : null;
+        const server = own ?? (fetched.has(e.mutationId) ? fetched.get(e.mutationId)! : null);
         const { change, conflict } = this.deps.writer.applyResult(e, r, server as AnyRow | null);
         if (change) changes.push(change);
         if (conflict) conflicts.push(conflict);
