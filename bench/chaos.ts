@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { Role } from '../shared/domain/collections';
-import { syncedCollections } from '../shared/domain/access';
+import { redactRow, syncedCollections } from '../shared/domain/access';
 import type { ChaosTerminalConfig, ChildMessage, JournalLine, ParentMessage } from './chaos-terminal';
 import { ClinicHttp } from './support/clinic-http';
 import { startCountingProxy, type CountingProxy } from './support/proxy';
@@ -257,7 +257,9 @@ async function main(): Promise<Verdict> {
   }
 
   // Caches converge once the last pokes are pulled: compare until equal or 30 s pass.
+  // The server may have moved to another port while it was restarted: sign in afresh.
   const truthClients = await Promise.all(staff.map((s) => ClinicHttp.login(server.url, s.username, s.password)));
+  const adminNow = await ClinicHttp.login(server.url, 'admin', adminPassword);
   let cacheProblems: string[] = [];
   let snapshots: { rows: Record<string, Record<string, unknown>[]>; conflicts: { mutationId: string }[] }[] = [];
   let comparedRows = 0;
@@ -271,7 +273,11 @@ async function main(): Promise<Verdict> {
       const snapshot = JSON.parse(readFileSync(file, 'utf8')) as (typeof snapshots)[number];
       snapshots.push(snapshot);
       for (const collection of syncedCollections(staff[i]!.role)) {
-        const truth = await truthClients[i]!.list(collection);
+        // Users travel to every terminal as a staff directory, but only an admin may list them.
+        const truth =
+          collection === 'users'
+            ? (await adminNow.list('users')).map((u) => redactRow(staff[i]!.role, 'users', u))
+            : await truthClients[i]!.list(collection);
         comparedRows += truth.length;
         const diff = rowsEqual(snapshot.rows[collection] ?? [], truth);
         if (diff) cacheProblems.push(`${t.config.name} ${collection}: ${diff}`);
@@ -285,7 +291,7 @@ async function main(): Promise<Verdict> {
   for (const t of terminals) await t.ask({ type: 'exit' }, 'ready', 10_000).catch(() => undefined);
   for (const t of terminals) t.child?.kill('SIGKILL');
   for (const t of terminals) for (const f of t.failures) problems.push(`${t.config.name} broke: ${f.split('\n')[0]}`);
-  const finalStock = new Map((await admin.list('inventory')).map((r) => [r.id, r.quantity as number]));
+  const finalStock = new Map((await adminNow.list('inventory')).map((r) => [r.id, r.quantity as number]));
   await server.kill('SIGTERM');
   await proxy.close();
 
