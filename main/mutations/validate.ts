@@ -31,6 +31,11 @@ function issues(error: z.ZodError): unknown[] {
   return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
 
+/** "firstName: Too small: ...; email: Invalid email" — names the offending fields for the person. */
+function summary(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || (i as { keys?: string[] }).keys?.join(', ') || 'data'}: ${i.message}`).join('; ');
+}
+
 function refuseHidden(user: PublicUser, collection: CollectionName, data: Record<string, unknown>): void {
   const hidden = hiddenFields(user.role, collection).filter((f) => f in data);
   if (hidden.length > 0) throw new IpcFailure('forbidden', `A ${user.role} may not write ${hidden.join(', ')}`);
@@ -62,7 +67,7 @@ export function validateMutation(request: MutateRequest, user: PublicUser, view:
   if (request.op === 'create') {
     refuseHidden(user, collection, request.data);
     const parsed = schema.create.safeParse(request.data);
-    if (!parsed.success) throw new IpcFailure('bad_request', `Invalid ${collection} data`, issues(parsed.error));
+    if (!parsed.success) throw new IpcFailure('bad_request', `Invalid ${collection} data: ${summary(parsed.error)}`, issues(parsed.error));
     const data = { ...parsed.data } as Record<string, unknown>;
     const rowId = typeof data.id === 'string' ? data.id : randomUUID();
     delete data.id;
@@ -88,7 +93,7 @@ export function validateMutation(request: MutateRequest, user: PublicUser, view:
 
   refuseHidden(user, collection, request.data);
   const parsed = schema.update.safeParse(request.data);
-  if (!parsed.success) throw new IpcFailure('bad_request', `Invalid ${collection} change`, issues(parsed.error));
+  if (!parsed.success) throw new IpcFailure('bad_request', `Invalid ${collection} change: ${summary(parsed.error)}`, issues(parsed.error));
   const data = parsed.data as Record<string, unknown>;
   const after = { ...current, ...data } as AnyRow;
   if (collection === 'appointments') {
