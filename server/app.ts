@@ -65,7 +65,9 @@ export async function openStore(options: { dataDir?: string; databaseUrl?: strin
           'Unset DATABASE_URL to use the embedded SQLite store.',
       );
     }
-    if (!mod.openPostgresStore) throw new StoreUnavailableError('server/store/postgres does not export openPostgresStore(url)');
+    if (!mod.openPostgresStore) {
+      throw new StoreUnavailableError('DATABASE_URL asks for PostgreSQL, but server/store/postgres does not export openPostgresStore(url) yet. Unset DATABASE_URL to use the embedded SQLite store.');
+    }
     return mod.openPostgresStore(url);
   }
   return new SqliteClinicStore({ dataDir: resolve(options.dataDir ?? './data') });
