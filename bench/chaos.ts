@@ -145,7 +145,8 @@ interface Tally {
 
 async function runChaos(terminals: ChaosTerminal[], until: number, tally: Tally): Promise<void> {
   const actions = ['server-kill', 'terminal-kill', 'network-cut', 'server-freeze'] as const;
-  let cycle: (typeof actions)[number][] = [];
+  // The first round does each kind once, so even a short run covers them all; later rounds shuffle.
+  let cycle: (typeof actions)[number][] = [...actions];
   await sleep(Math.min(2000, (until - Date.now()) / 4));
   while (Date.now() < until - 1500) {
     if (cycle.length === 0) cycle = [...actions].sort(() => Math.random() - 0.5);
