@@ -15,6 +15,8 @@ import { applyInstallPreconfiguration } from './startupSettings';
 import { updateIntervalMs } from './updateCheck';
 import { hardenWebContents, lockDownSession, openClinicWindow } from './window';
 
+// package.json's name is "clinic-desk"; the data and log folders are named after the product.
+app.setName('Clinic Desk');
 const log = setUpLogging();
 registerAppScheme();
 

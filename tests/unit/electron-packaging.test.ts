@@ -53,7 +53,7 @@ describe('electron-builder.yml', () => {
     assert.equal(config.nsis.allowToChangeInstallationDirectory, true);
     assert.match(config.nsis.artifactName, /\$\{version\}.*\$\{arch\}/);
     assert.deepEqual(config.linux.target.map((t) => t.target).sort(), ['AppImage', 'deb']);
-    assert.deepEqual(config.mac.target.map((t) => t.target), ['dmg']);
+    assert.deepEqual(config.mac.target.map((t) => t.target), ['dmg', 'zip']);
     assert.equal(config.publish[0]?.provider, 'generic');
     assert.ok(config.asarUnpack.some((p) => p.startsWith('node_modules/better-sqlite3/')));
     assert.equal(config.npmRebuild, true);
