@@ -299,6 +299,9 @@ async function checkTransitions(
       if (!invoiceTransitions[from].includes(to)) {
         throw new MutationRefused(409, `status: an invoice cannot go from ${from} to ${to}`, { current });
       }
+      if (to === 'draft' && paid > 0) {
+        throw new MutationRefused(409, 'status: an invoice with payments cannot go back to draft', { current });
+      }
       if (to === 'paid' && !(Number(next.totalCents) > 0 && paid >= Number(next.totalCents))) {
         throw new MutationRefused(409, 'status: an invoice becomes paid when its payments cover the total', { current });
       }

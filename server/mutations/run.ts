@@ -47,6 +47,9 @@ export async function pushMutation(store: ClinicStore, actor: Actor, m: Mutation
       await tx.lock([`mutation:${m.mutationId}`]);
       const seen = await tx.getMutationResult(m.mutationId);
       if (seen) return seen;
+      if (m.collection === 'users' && m.op === 'create') {
+        throw new MutationRefused(400, 'users are created with POST /api/users (they need a password)');
+      }
       const applied = await applyMutation(tx, actor, input, { tombstoneDeleteIsApplied: true });
       const result: MutationResult = { mutationId: m.mutationId, status: 'applied', row: redacted(actor, m, applied.row) };
       await tx.saveMutationResult(m.mutationId, actor.id, result);

@@ -102,6 +102,8 @@ export interface TestServerOptions {
   dataDir?: string;
   logLevel?: string;
   adminPassword?: string;
+  /** A `postgres://` URL selects the PostgreSQL store (see tests/support/stores.ts). */
+  databaseUrl?: string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -114,6 +116,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dataDir,
     adminPassword,
     demo: options.demo ?? false,
+    databaseUrl: options.databaseUrl,
     logLevel: options.logLevel ?? process.env.CLINIC_TEST_LOG_LEVEL ?? 'silent',
   });
   const url = server.url;
