@@ -98,7 +98,9 @@ export class PostgresWriteTx implements WriteTx {
    * pokes every instance. Call last, right before COMMIT. Returns the cursor after this commit.
    */
   async flushChanges(notifyChannel: string, instanceId: string): Promise<string> {
-
+    await this.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `${this.lockNamespace}:changelog`,
+    ]);
     const { rows } = await this.client.query<{ seq: string }>(
       `INSERT INTO changes (collection, row_id, version, op)
        SELECT c, r, v, o FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS t(c, r, v, o, n)
@@ -113,7 +115,6 @@ export class PostgresWriteTx implements WriteTx {
     );
     const head = rows.reduce((max, r) => (BigInt(r.seq) > max ? BigInt(r.seq) : max), 0n);
     const cursor = head.toString();
-    await new Promise((r) => setTimeout(r, Math.random() * 5));
     await this.client.query('SELECT pg_notify($1, $2)', [notifyChannel, JSON.stringify({ instance: instanceId, cursor })]);
     return cursor;
   }

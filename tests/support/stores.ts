@@ -1,0 +1,60 @@
+/**
+ * Which server stores the tests run against, and a private PostgreSQL schema per test server.
+ * SQLite always; PostgreSQL when DATABASE_URL points at one (`.ci/run` creates a fresh database).
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { isPostgresUrl, parsePostgresUrl } from '../../server/store/postgres';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+let announced = false;
+
+/** The base PostgreSQL URL for tests, or null (after saying once that those tests are skipped). */
+export function postgresUrlForTests(): string | null {
+  const url = process.env.DATABASE_URL;
+  if (isPostgresUrl(url)) return url;
+  if (!announced) {
+    announced = true;
+    console.log('PostgreSQL tests skipped: DATABASE_URL is not set');
+  }
+  return null;
+}
+
+/** ['sqlite'], plus 'postgres' when DATABASE_URL is set. */
+export function storesUnderTest(): StoreKind[] {
+  return postgresUrlForTests() ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+export interface TestSchema {
+  /** DATABASE_URL for a server (or store) that works in this schema. */
+  url: string;
+  schema: string;
+  /** Drop the schema and everything in it. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, empty schema on the test database. The store creates its tables in it on migrate();
+ * several servers given the same `url` share it (that is how the multi-instance tests work).
+ */
+export async function createTestSchema(baseUrl: string): Promise<TestSchema> {
+  const schema = `test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const url = new URL(baseUrl);
+  url.searchParams.set('schema', schema);
+  // pool_max keeps a suite that starts several servers well under max_connections.
+  if (!url.searchParams.has('pool_max')) url.searchParams.set('pool_max', '6');
+  return {
+    url: url.toString(),
+    schema,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: parsePostgresUrl(baseUrl).connectionString });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
