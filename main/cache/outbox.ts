@@ -63,7 +63,14 @@ export function toMutation(e: OutboxEntry): Mutation {
 }
 
 export class Outbox {
-  constructor(private readonly db: CacheDb) {}
+  private readonly hasStmt;
+  private readonly forRowStmt;
+
+  constructor(private readonly db: CacheDb) {
+    // Asked for every pulled row: prepare once.
+    this.hasStmt = db.prepare('SELECT 1 FROM outbox WHERE collection = ? AND row_id = ? LIMIT 1');
+    this.forRowStmt = db.prepare('SELECT * FROM outbox WHERE collection = ? AND row_id = ? ORDER BY seq');
+  }
 
   append(entry: Omit<OutboxEntry, 'seq' | 'attempts' | 'lastError'>): void {
     this.db
@@ -90,15 +97,11 @@ export class Outbox {
   }
 
   forRow(collection: CollectionName, rowId: string): OutboxEntry[] {
-    return (
-      this.db
-        .prepare('SELECT * FROM outbox WHERE collection = ? AND row_id = ? ORDER BY seq')
-        .all(collection, rowId) as OutboxRecord[]
-    ).map(fromRecord);
+    return (this.forRowStmt.all(collection, rowId) as OutboxRecord[]).map(fromRecord);
   }
 
   has(collection: CollectionName, rowId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM outbox WHERE collection = ? AND row_id = ? LIMIT 1').get(collection, rowId) !== undefined;
+    return this.hasStmt.get(collection, rowId) !== undefined;
   }
 
   size(): number {

@@ -6,14 +6,34 @@
 import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
 import { collectionNames } from '../../shared/domain/collections';
 import { redactRow, syncedCollections } from '../../shared/domain/access';
+import type Database from 'better-sqlite3';
 import { rowTable, type CacheDb } from './database';
 
 export class RowCache {
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(
     private readonly db: CacheDb,
     /** The role whose view the cache holds; null before anyone signed in. */
     private readonly role: () => Role | null,
   ) {}
+
+  /** Prepared once per table and kind: preparing is a large part of a per-row cost. */
+  private stmt(collection: CollectionName, kind: 'get' | 'put' | 'remove'): Database.Statement {
+    const key = `${kind}:${collection}`;
+    let s = this.statements.get(key);
+    if (!s) {
+      const t = rowTable(collection);
+      const sql = {
+        get: `SELECT data FROM ${t} WHERE id = ?`,
+        put: `INSERT INTO ${t} (id, version, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data`,
+        remove: `DELETE FROM ${t} WHERE id = ?`,
+      }[kind];
+      s = this.db.prepare(sql);
+      this.statements.set(key, s);
+    }
+    return s;
+  }
 
   /** Whether this role keeps the collection locally at all. */
   holds(collection: CollectionName): boolean {
@@ -22,7 +42,7 @@ export class RowCache {
   }
 
   get(collection: CollectionName, id: string): AnyRow | null {
-    const found = this.db.prepare(`SELECT data FROM ${rowTable(collection)} WHERE id = ?`).get(id) as
+    const found = this.stmt(collection, 'get').get(id) as
       | { data: string }
       | undefined;
     return found ? (JSON.parse(found.data) as AnyRow) : null;
@@ -42,12 +62,7 @@ export class RowCache {
     const role = this.role();
     if (role === null || !this.holds(collection)) return null;
     const visible = redactRow(role, collection, row);
-    this.db
-      .prepare(
-        `INSERT INTO ${rowTable(collection)} (id, version, data) VALUES (?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data`,
-      )
-      .run(visible.id, visible.version, JSON.stringify(visible));
+    this.stmt(collection, 'put').run(visible.id, visible.version, JSON.stringify(visible));
     return visible;
   }
 
@@ -58,7 +73,7 @@ export class RowCache {
   }
 
   remove(collection: CollectionName, id: string): boolean {
-    return this.db.prepare(`DELETE FROM ${rowTable(collection)} WHERE id = ?`).run(id).changes > 0;
+    return this.stmt(collection, 'remove').run(id).changes > 0;
   }
 
   clearAll(): void {

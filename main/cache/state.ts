@@ -10,6 +10,9 @@ export interface StoredSession {
 }
 
 export class TerminalState {
+  /** The session is read for every cached row (role checks); keep it in memory, write through. */
+  private session: StoredSession | null | undefined = undefined;
+
   constructor(private readonly db: CacheDb) {}
 
   getSetting(key: string): string | null {
@@ -35,6 +38,12 @@ export class TerminalState {
   }
 
   getSession(): StoredSession | null {
+    if (this.session !== undefined) return this.session;
+    this.session = this.readSession();
+    return this.session;
+  }
+
+  private readSession(): StoredSession | null {
     const r = this.db.prepare('SELECT user, access_token, refresh_token FROM session WHERE id = 1').get() as
       | { user: string; access_token: string | null; refresh_token: string | null }
       | undefined;
@@ -51,13 +60,16 @@ export class TerminalState {
          ON CONFLICT (id) DO UPDATE SET user = excluded.user, access_token = excluded.access_token, refresh_token = excluded.refresh_token`,
       )
       .run(JSON.stringify(s.user), s.accessToken, s.refreshToken);
+    this.session = { ...s };
   }
 
   setTokens(accessToken: string, refreshToken: string): void {
     this.db.prepare('UPDATE session SET access_token = ?, refresh_token = ? WHERE id = 1').run(accessToken, refreshToken);
+    this.session = undefined;
   }
 
   clearSession(): void {
     this.db.exec('DELETE FROM session');
+    this.session = null;
   }
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { clientFor, type Session } from '../support/server';
 import type { TestTerminal } from '../support/terminal';
-import { syncedCollections } from '../../shared/domain/access';
+import { redactRow, syncedCollections } from '../../shared/domain/access';
 import type { Role } from '../../shared/domain/collections';
 
 /** Every terminal has an empty outbox, and a last sync that ran after the latest server change. */
@@ -27,8 +27,7 @@ export async function assertCachesEqualServer(server: { url: string; admin: Sess
       // against the admin view with the role's hidden fields removed.
       const res = await api.get(`/api/${collection}`);
       assert.equal(res.status, 200);
-      const { redactRow } = await import('../../shared/domain/access');
-      const expected = (res.body as Record<string, unknown>[]).map((r) => redactRow(user.role as Role, collection, r));
+      const expected: Record<string, unknown>[] = (res.body as Record<string, unknown>[]).map((r) => redactRow(user.role as Role, collection, r));
       const byId = (rows: Record<string, unknown>[]) => [...rows].sort((x, y) => String(x.id).localeCompare(String(y.id)));
       assert.deepEqual(byId(cached), byId(expected), `${t.dataDir}: ${collection} differs from the server`);
     }

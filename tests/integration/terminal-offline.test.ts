@@ -34,21 +34,21 @@ test('50 mutations made while the server is down go out in order, exactly once, 
     };
     const patients = [];
     for (let i = 0; i < 5; i++) patients.push(await mutate({ op: 'create', collection: 'patients', data: { firstName: `Off${i}`, lastName: 'Line' } }));
-    for (const p of patients) for (const n of ['n1', 'n2', 'n3']) await mutate({ op: 'update', collection: 'patients', id: p.id, baseVersion: 1, data: { notes: n } });
+    for (const p of patients) for (const n of ['n1', 'n2', 'n3']) await mutate({ op: 'update', collection: 'patients', id: p.id as string, baseVersion: 1, data: { notes: n } });
     const item = await mutate({ op: 'create', collection: 'inventory', data: { name: 'Syringes', quantity: 100, reorderLevel: 10 } });
-    for (let i = 0; i < 10; i++) await mutate({ op: 'adjust', collection: 'inventory', id: item.id, data: { delta: -1, reason: 'used' } });
+    for (let i = 0; i < 10; i++) await mutate({ op: 'adjust', collection: 'inventory', id: item.id as string, data: { delta: -1, reason: 'used' } });
     const referrals = [];
-    for (let i = 0; i < 5; i++) referrals.push(await mutate({ op: 'create', collection: 'referrals', data: { patientId: patients[i]!.id, direction: 'outgoing', provider: `Clinic ${i}`, date: '2026-11-25' } }));
-    for (const r of referrals.slice(0, 2)) await mutate({ op: 'delete', collection: 'referrals', id: r.id });
+    for (let i = 0; i < 5; i++) referrals.push(await mutate({ op: 'create', collection: 'referrals', data: { patientId: patients[i]!.id as string, direction: 'outgoing', provider: `Clinic ${i}`, date: '2026-11-25' } }));
+    for (const r of referrals.slice(0, 2)) await mutate({ op: 'delete', collection: 'referrals', id: r.id as string });
     const appts = [];
     for (let i = 0; i < 4; i++) {
-      appts.push(await mutate({ op: 'create', collection: 'appointments', data: { patientId: patients[i]!.id, providerId: doctor.id, start: `2026-12-01T0${i + 1}:00:00Z`, end: `2026-12-01T0${i + 1}:30:00Z`, room: 'R1' } }));
+      appts.push(await mutate({ op: 'create', collection: 'appointments', data: { patientId: patients[i]!.id as string, providerId: doctor.id, start: `2026-12-01T0${i + 1}:00:00Z`, end: `2026-12-01T0${i + 1}:30:00Z`, room: 'R1' } }));
     }
-    for (let i = 0; i < 3; i++) await mutate({ op: 'create', collection: 'treatment-records', data: { patientId: patients[i]!.id, providerId: doctor.id, date: '2026-11-25', diagnosis: `dx ${i}` } });
-    const invoice = await mutate({ op: 'create', collection: 'invoices', data: { patientId: patients[0]!.id, status: 'issued', lines: [{ description: 'Visit', quantity: 1, unitPriceCents: 5000 }] } });
-    await mutate({ op: 'create', collection: 'payments', data: { invoiceId: invoice.id, amountCents: 2000, method: 'card', receivedAt: '2026-11-25T10:00:00Z' } });
-    await mutate({ op: 'create', collection: 'payments', data: { invoiceId: invoice.id, amountCents: 3000, method: 'cash', receivedAt: '2026-11-25T10:05:00Z' } });
-    for (const ap of appts.slice(0, 2)) await mutate({ op: 'update', collection: 'appointments', id: ap.id, baseVersion: 1, data: { status: 'arrived' } });
+    for (let i = 0; i < 3; i++) await mutate({ op: 'create', collection: 'treatment-records', data: { patientId: patients[i]!.id as string, providerId: doctor.id, date: '2026-11-25', diagnosis: `dx ${i}` } });
+    const invoice = await mutate({ op: 'create', collection: 'invoices', data: { patientId: patients[0]!.id as string, status: 'issued', lines: [{ description: 'Visit', quantity: 1, unitPriceCents: 5000 }] } });
+    await mutate({ op: 'create', collection: 'payments', data: { invoiceId: invoice.id as string, amountCents: 2000, method: 'card', receivedAt: '2026-11-25T10:00:00Z' } });
+    await mutate({ op: 'create', collection: 'payments', data: { invoiceId: invoice.id as string, amountCents: 3000, method: 'cash', receivedAt: '2026-11-25T10:05:00Z' } });
+    for (const ap of appts.slice(0, 2)) await mutate({ op: 'update', collection: 'appointments', id: ap.id as string, baseVersion: 1, data: { status: 'arrived' } });
     assert.equal(ids.length, 50);
     assert.equal((await a.call('sync.status', {})).pending, 50);
 
