@@ -17,13 +17,17 @@ export type FrameFacts = {
   fromOurWindow: boolean;
 };
 
-export function isTrustedFrame(frame: FrameFacts): boolean {
-  if (!frame.fromOurWindow || !frame.isTopFrame) return false;
+/** Compares scheme and host: Node's URL gives custom schemes the origin "null", so origins cannot be compared. */
+export function isAppUrl(candidate: string): boolean {
   let url: URL;
   try {
-    url = new URL(frame.url);
+    url = new URL(candidate);
   } catch {
     return false;
   }
   return url.protocol === `${appScheme}:` && url.host === appHost;
+}
+
+export function isTrustedFrame(frame: FrameFacts): boolean {
+  return frame.fromOurWindow && frame.isTopFrame && isAppUrl(frame.url);
 }

@@ -4,16 +4,16 @@
  */
 import { app, BrowserWindow, shell, type Session, type WebContents } from 'electron';
 import type { ShellLog } from './logging';
-import { appOrigin, rendererEntryUrl } from './trustedSender';
+import { isAppUrl, rendererEntryUrl } from './trustedSender';
 
 export function hardenWebContents(contents: WebContents, logger: ShellLog): void {
   contents.on('will-navigate', (event, url) => {
-    if (new URL(url).origin === appOrigin) return;
+    if (isAppUrl(url)) return;
     event.preventDefault();
     logger.warn(`blocked navigation to ${url}`);
   });
   contents.on('will-redirect', (event, url) => {
-    if (new URL(url).origin === appOrigin) return;
+    if (isAppUrl(url)) return;
     event.preventDefault();
     logger.warn(`blocked redirect to ${url}`);
   });

@@ -1,0 +1,283 @@
+/**
+ * The bundled Electron entry (dist-electron/main.cjs, as packaged) run under Node against a fake
+ * `electron` module: Electron's window cannot open here, but the wiring can be checked: single
+ * instance, hardened windows, app:// with its CSP, IPC forwarding with the frame check, core events
+ * to windows, preconfiguration at first start, and a shutdown that closes the core before quitting.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import Module, { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { invokeChannelNames } from '../../shared/ipc/contract';
+import { contentSecurityPolicy } from '../../main/electron/rendererFiles';
+import { metadataFileName } from '../../main/electron/updateDecision';
+import { startTestServer, type TestServer } from '../support/server';
+
+const root = join(import.meta.dirname, '..', '..');
+type Handler = (event: unknown, request: unknown) => Promise<unknown>;
+
+class FakeWebContents extends EventEmitter {
+  sent: Array<[string, unknown]> = [];
+  openHandler: ((details: { url: string }) => { action: string }) | null = null;
+  constructor(readonly id: number) {
+    super();
+  }
+  send(channel: string, payload: unknown) {
+    this.sent.push([channel, payload]);
+  }
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
+    this.openHandler = handler;
+  }
+}
+
+function fakeElectron(paths: { userData: string; appPath: string }) {
+  let nextId = 1;
+  const windows: FakeWindow[] = [];
+  const logLines: string[] = [];
+  const app = Object.assign(new EventEmitter(), {
+    name: 'clinic-desk',
+    // Packaged, so the update check runs (against the test server's /updates/).
+    isPackaged: true,
+    quitRequests: 0,
+    quitted: false,
+    setName(name: string) {
+      app.name = name;
+    },
+    getName: () => app.name,
+    getVersion: () => '0.1.0',
+    getAppPath: () => paths.appPath,
+    getPath: (name: string) => (name === 'userData' ? paths.userData : tmpdir()),
+    requestSingleInstanceLock: () => true,
+    whenReady: () => Promise.resolve(),
+    quit() {
+      app.quitRequests += 1;
+      let prevented = false;
+      app.emit('before-quit', { preventDefault: () => (prevented = true) });
+      if (!prevented) app.quitted = true;
+    },
+    exit(code: number) {
+      throw new Error(`app.exit(${code})`);
+    },
+  });
+  class FakeWindow extends EventEmitter {
+    webContents = new FakeWebContents(nextId++);
+    url = '';
+    focused = 0;
+    constructor(readonly options: { webPreferences: Record<string, unknown> }) {
+      super();
+      windows.push(this);
+      app.emit('web-contents-created', {}, this.webContents);
+    }
+    loadURL(url: string) {
+      this.url = url;
+      return Promise.resolve();
+    }
+    isDestroyed = () => false;
+    isMinimized = () => false;
+    restore() {}
+    show() {}
+    focus() {
+      this.focused += 1;
+    }
+    static getAllWindows = () => [...windows];
+  }
+  const ipcHandlers = new Map<string, Handler>();
+  const electron = {
+    app,
+    BrowserWindow: FakeWindow,
+    ipcMain: {
+      handle: (channel: string, handler: Handler) => ipcHandlers.set(channel, handler),
+      removeHandler: (channel: string) => ipcHandlers.delete(channel),
+    },
+    protocol: {
+      privileged: [] as unknown[],
+      handlers: new Map<string, (request: Request) => Promise<Response>>(),
+      registerSchemesAsPrivileged(schemes: unknown[]) {
+        this.privileged.push(...schemes);
+      },
+      handle(scheme: string, handler: (request: Request) => Promise<Response>) {
+        this.handlers.set(scheme, handler);
+      },
+    },
+    session: {
+      defaultSession: {
+        permissionRequest: null as null | ((wc: unknown, permission: string, cb: (ok: boolean) => void) => void),
+        setPermissionRequestHandler(handler: (wc: unknown, permission: string, cb: (ok: boolean) => void) => void) {
+          this.permissionRequest = handler;
+        },
+        setPermissionCheckHandler() {},
+      },
+    },
+    shell: { opened: [] as string[], openExternal: async (url: string) => void electron.shell.opened.push(url) },
+    net: { fetch: (url: string, init?: RequestInit) => fetch(url, init) },
+  };
+  const logger = (scope: string) => ({
+    info: (...a: unknown[]) => logLines.push(`info [${scope}] ${a.join(' ')}`),
+    warn: (...a: unknown[]) => logLines.push(`warn [${scope}] ${a.join(' ')}`),
+    error: (...a: unknown[]) => logLines.push(`error [${scope}] ${a.join(' ')}`),
+    debug: () => undefined,
+  });
+  const electronLog = {
+    ...logger(''),
+    scope: (name: string) => logger(name),
+    transports: { file: { level: '', maxSize: 0, archiveLogFn: null as unknown }, console: { level: '' } },
+    errorHandler: { startCatching: () => undefined },
+    eventLogger: { startLogging: () => undefined },
+  };
+  const feeds: unknown[] = [];
+  const electronUpdater = {
+    autoUpdater: Object.assign(new EventEmitter(), {
+      setFeedURL: (feed: unknown) => void feeds.push(feed),
+      checkForUpdates: async () => null,
+    }),
+  };
+  return { electron, electronLog, electronUpdater, windows, ipcHandlers, logLines, app, feeds };
+}
+
+let dir: string;
+let server: TestServer;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'clinic-electron-main-'));
+  server = await startTestServer();
+  const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-electron.ts'], { cwd: root, encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+});
+after(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function until<T>(what: string, probe: () => T | undefined | false, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('main.cjs wires Electron to the terminal core', async () => {
+  const userData = join(dir, 'userData');
+  const appPath = join(dir, 'app');
+  await mkdir(join(appPath, 'renderer', 'dist'), { recursive: true });
+  await writeFile(join(appPath, 'renderer', 'dist', 'index.html'), '<!doctype html><title>Clinic Desk</title>');
+  // An AppImage with its clinic-desk.json beside it, naming the clinic server.
+  await mkdir(join(dir, 'apps'));
+  await writeFile(join(dir, 'apps', 'clinic-desk.json'), JSON.stringify({ serverUrl: server.url, terminalName: 'Front desk 7' }));
+  // The admin has published 0.2.0 on the server (this build is 0.1.0).
+  const sha = `${'c'.repeat(86)}==`;
+  await writeFile(
+    join(server.dataDir, 'updates', metadataFileName(process.platform, process.arch)),
+    `version: 0.2.0\nfiles:\n  - url: Clinic-Desk-0.2.0.AppImage\n    sha512: ${sha}\npath: Clinic-Desk-0.2.0.AppImage\nsha512: ${sha}\n`,
+  );
+  const previousAppImage = process.env.APPIMAGE;
+  process.env.APPIMAGE = join(dir, 'apps', 'Clinic-Desk.AppImage');
+
+  const fake = fakeElectron({ userData, appPath });
+  const moduleWithLoad = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
+  const realLoad = moduleWithLoad._load;
+  moduleWithLoad._load = function load(request, parent, isMain) {
+    if (request === 'electron') return fake.electron;
+    if (request === 'electron-log/main') return fake.electronLog;
+    if (request === 'electron-updater') return fake.electronUpdater;
+    return realLoad.call(this, request, parent, isMain);
+  };
+  try {
+    createRequire(import.meta.url)(join(root, 'dist-electron', 'main.cjs'));
+    const [window] = await until('the window', () => fake.windows.length > 0 && fake.windows);
+    assert.ok(window);
+    assert.equal(fake.app.name, 'Clinic Desk');
+    assert.equal(fake.electron.protocol.privileged.length, 1);
+
+    // The window: isolated, sandboxed, no Node, the preload from dist-electron, loading app://clinic.
+    const prefs = window.options.webPreferences;
+    assert.equal(prefs.contextIsolation, true);
+    assert.equal(prefs.sandbox, true);
+    assert.equal(prefs.nodeIntegration, false);
+    assert.equal(prefs.webSecurity, true);
+    assert.equal(prefs.preload, join(appPath, 'dist-electron', 'preload.cjs'));
+    assert.equal(window.url, 'app://clinic/index.html');
+
+    // app:// answers with the CSP header.
+    const serve = fake.electron.protocol.handlers.get('app');
+    assert.ok(serve);
+    const page = await serve(new Request('app://clinic/index.html'));
+    assert.equal(page.headers.get('content-security-policy'), contentSecurityPolicy);
+    assert.match(await page.text(), /Clinic Desk/);
+
+    // Navigation away and new windows are refused; web links go to the system browser.
+    let prevented = false;
+    window.webContents.emit('will-navigate', { preventDefault: () => (prevented = true) }, 'https://evil.example/');
+    assert.equal(prevented, true);
+    prevented = false;
+    window.webContents.emit('will-navigate', { preventDefault: () => (prevented = true) }, 'app://clinic/patients');
+    assert.equal(prevented, false);
+    assert.deepEqual(window.webContents.openHandler?.({ url: 'https://lab.example/results' }), { action: 'deny' });
+    assert.deepEqual(fake.electron.shell.opened, ['https://lab.example/results']);
+    assert.deepEqual(window.webContents.openHandler?.({ url: 'file:///etc/passwd' }), { action: 'deny' });
+    let granted: boolean | null = null;
+    fake.electron.session.defaultSession.permissionRequest?.({}, 'media', (ok) => (granted = ok));
+    assert.equal(granted, false);
+
+    // One ipcMain handler per contract channel; the trusted frame reaches the core.
+    assert.deepEqual([...fake.ipcHandlers.keys()].sort(), [...invokeChannelNames].sort());
+    const trusted = { sender: window.webContents, senderFrame: { url: 'app://clinic/index.html', parent: null } };
+    const settingsGet = fake.ipcHandlers.get('settings.get');
+    assert.ok(settingsGet);
+    const settings = await until('preconfigured settings', async () => settingsGet(trusted, {})).then((p) => p);
+    assert.deepEqual(settings, { ok: true, value: { serverUrl: server.url, terminalName: 'Front desk 7' } });
+    const marker = JSON.parse(await readFile(join(userData, 'preconfiguration-applied.json'), 'utf8')) as { from: string };
+    assert.equal(marker.from, join(dir, 'apps', 'clinic-desk.json'));
+    assert.ok(existsSync(join(userData, 'terminal-cache.sqlite')), 'the cache lives in userData');
+    const bad = await fake.ipcHandlers.get('settings.set')?.(trusted, { serverUrl: 'not a url', terminalName: 'x' });
+    assert.equal((bad as { ok: boolean; error: { code: string } }).error.code, 'bad_request');
+
+    // Frames that are not ours are refused before the core sees them.
+    for (const event of [
+      { sender: window.webContents, senderFrame: { url: 'https://evil.example/', parent: null } },
+      { sender: window.webContents, senderFrame: { url: 'app://clinic/index.html', parent: {} } },
+      { sender: new FakeWebContents(999), senderFrame: { url: 'app://clinic/index.html', parent: null } },
+      { sender: window.webContents, senderFrame: null },
+    ]) {
+      const answer = (await settingsGet(event, {})) as { ok: boolean; error?: { code: string } };
+      assert.equal(answer.error?.code, 'forbidden');
+    }
+    assert.ok(fake.logLines.some((l) => l.startsWith('warn [ipc] refused settings.get from https://evil.example/')));
+
+    // Signing in through the window reaches the server; the core's events reach the window.
+    const signedIn = (await fake.ipcHandlers.get('session.login')?.(trusted, { username: 'admin', password: server.adminPassword })) as {
+      ok: boolean;
+      value?: { user: { username: string } };
+    };
+    assert.equal(signedIn.value?.user.username, 'admin');
+    await until('a session.changed event in the window', () => window.webContents.sent.some(([c]) => c === 'session.changed'));
+
+    // The update check read the server's feed, found 0.2.0 newer and pointed electron-updater at it.
+    await until('the update download to start', () => fake.feeds.length > 0);
+    assert.deepEqual(fake.feeds, [{ provider: 'generic', url: `${server.url}/updates/` }]);
+    fake.electronUpdater.autoUpdater.emit('update-downloaded', { version: '0.2.0' });
+    assert.ok(fake.logLines.some((l) => /\[updates\] status ready: Version 0\.2\.0 installs when Clinic Desk is next closed/.test(l)));
+
+    // A second start focuses the existing window.
+    fake.app.emit('second-instance');
+    assert.equal(window.focused, 1);
+
+    // Quit: held until the core closed, then quits for real; the IPC handlers are gone.
+    fake.app.quit();
+    assert.equal(fake.app.quitted, false, 'the first quit waits for the core');
+    await until('the real quit', () => fake.app.quitted);
+    assert.equal(fake.app.quitRequests, 2);
+    assert.equal(fake.ipcHandlers.size, 0);
+    assert.ok(fake.logLines.includes('info [] terminal core closed; quitting'), fake.logLines.join('\n'));
+  } finally {
+    moduleWithLoad._load = realLoad;
+    if (previousAppImage === undefined) delete process.env.APPIMAGE;
+    else process.env.APPIMAGE = previousAppImage;
+  }
+});
