@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth';
 import { rowRoutes } from './routes/rows';
 import { syncRoutes } from './routes/sync';
 import { userRoutes } from './routes/users';
+import { PostgresStore } from './store/postgres';
 import { SqliteClinicStore } from './store/sqlite';
 import { serveUpdates } from './updates/serveUpdates';
 import type { ClinicStore } from './store/types';
@@ -54,21 +55,11 @@ export class StoreUnavailableError extends Error {}
 export async function openStore(options: { dataDir?: string; databaseUrl?: string }): Promise<ClinicStore> {
   const url = options.databaseUrl;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
-    // The PostgreSQL store lives in ./store/postgres (its own issue) and exports openPostgresStore(url).
-    const modulePath = './store/postgres/index';
-    let mod: { openPostgresStore?: (url: string) => Promise<ClinicStore> };
     try {
-      mod = (await import(modulePath)) as typeof mod;
+      return new PostgresStore(url);
     } catch (error) {
-      throw new StoreUnavailableError(
-        `DATABASE_URL asks for PostgreSQL, but this build has no PostgreSQL store yet (${(error as Error).message.split('\n')[0]}). ` +
-          'Unset DATABASE_URL to use the embedded SQLite store.',
-      );
+      throw new StoreUnavailableError(`DATABASE_URL: ${(error as Error).message}`);
     }
-    if (!mod.openPostgresStore) {
-      throw new StoreUnavailableError('DATABASE_URL asks for PostgreSQL, but server/store/postgres does not export openPostgresStore(url) yet. Unset DATABASE_URL to use the embedded SQLite store.');
-    }
-    return mod.openPostgresStore(url);
   }
   return new SqliteClinicStore({ dataDir: resolve(options.dataDir ?? './data') });
 }

@@ -48,7 +48,8 @@ try {
 } catch (error) {
   if (error instanceof StoreUnavailableError) fail(error.message);
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${port} on ${args.host} is already in use`);
-  throw error;
+  console.error(error);
+  fail(`could not start: ${(error as Error).message}`);
 }
 
 const { bootstrap, demo } = server;
