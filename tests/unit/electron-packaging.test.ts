@@ -75,6 +75,44 @@ describe('electron-builder.yml', () => {
   });
 });
 
+describe('build/installer.nsh', () => {
+  // makensis is Debian's `nsis` package; electron-builder brings its own when it builds on Windows.
+  const makensis = spawnSync('makensis', ['-VERSION'], { encoding: 'utf8' });
+  const skip = makensis.status === 0 ? false : 'makensis is not installed (apt-get install nsis), so the NSIS include is not compiled';
+  test('compiles into an installer with the customInstall/customUnInstall macros', { skip }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clinic-nsis-'));
+    try {
+      // The two things electron-builder's templates provide: LogicLib and ${isUpdated}.
+      const harness = [
+        'Unicode true',
+        '!include LogicLib.nsh',
+        '!macro _isUpdated _a _b _t _f',
+        '  StrCmp "" "x" `${_t}` `${_f}`',
+        '!macroend',
+        '!define isUpdated `"" isUpdated ""`',
+        'OutFile "harness.exe"',
+        'InstallDir "$TEMP\\ClinicDeskHarness"',
+        'RequestExecutionLevel user',
+        `!include "${join(root, 'build', 'installer.nsh')}"`,
+        'Section',
+        '  SetOutPath $INSTDIR',
+        '  !insertmacro customInstall',
+        '  WriteUninstaller "$INSTDIR\\uninstall.exe"',
+        'SectionEnd',
+        'Section "Uninstall"',
+        '  !insertmacro customUnInstall',
+        'SectionEnd',
+      ].join('\n');
+      await writeFile(join(dir, 'harness.nsi'), harness);
+      const compiled = spawnSync('makensis', ['-V2', 'harness.nsi'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(compiled.status, 0, compiled.stdout + compiled.stderr);
+      assert.ok((await readFile(join(dir, 'harness.exe'))).subarray(0, 2).toString('latin1') === 'MZ');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('npm run dist preflight', () => {
   test('no Electron binary: one sentence saying why; binary present: no objection', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'clinic-electron-'));
