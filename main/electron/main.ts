@@ -38,7 +38,12 @@ async function run(logger: ShellLog): Promise<void> {
   const userData = app.getPath('userData');
   logger.info(`Clinic Desk ${app.getVersion()} starting; data in ${userData}`);
   const core = createTerminalCore({ dataDir: userData, log: (line) => logger.scope('core').info(line) });
-  await applyInstallPreconfiguration(core, userData, logger);
+  try {
+    await applyInstallPreconfiguration(core, userData, logger);
+  } catch (error) {
+    // A preconfiguration that cannot be saved must not keep the front desk from working.
+    logger.error('the install-time preconfiguration could not be applied', error);
+  }
   core.start();
 
   lockDownSession(session.defaultSession);
