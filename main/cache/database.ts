@@ -56,7 +56,10 @@ const migrations: ((db: CacheDb) => void)[] = [
 
 export function openCache(dataDir: string): CacheDb {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, 'terminal-cache.sqlite'));
+  // Under Electron, `npm start` passes a better-sqlite3 build for Electron's ABI (the one in
+  // node_modules is built for Node, which tests and the headless terminal use).
+  const nativeBinding = process.env.CLINIC_SQLITE_NATIVE_BINDING;
+  const db = new Database(join(dataDir, 'terminal-cache.sqlite'), nativeBinding ? { nativeBinding } : {});
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
