@@ -86,7 +86,6 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
     logger: logLevel === 'silent' ? false : { level: logLevel, stream: readableLogStream() },
     // Request lines only at debug: at info the log holds refusals, errors and lifecycle.
     logController: new LogController({ disableRequestLogging: logLevel !== 'debug' && logLevel !== 'trace' }),
-    requestIdHeader: 'x-request-id',
     forceCloseConnections: false,
     return503OnClosing: true,
   });

@@ -46,6 +46,16 @@ function toStoredRow(r: RowRecord): StoredRow {
   };
 }
 
+/** Prepared statements, compiled once per connection (better-sqlite3 re-parses SQL on every prepare). */
+const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+function sql(db: Database.Database, text: string): Database.Statement {
+  let cache = statementCache.get(db);
+  if (!cache) statementCache.set(db, (cache = new Map()));
+  let stmt = cache.get(text);
+  if (!stmt) cache.set(text, (stmt = db.prepare(text)));
+  return stmt;
+}
+
 function parseCursor(cursor: Cursor | undefined): number {
   if (cursor === undefined || cursor === '') return 0;
   if (!/^\d{1,15}$/.test(cursor)) throw new BadCursorError(`cursor "${cursor}" is not one this server gave out`);
@@ -128,21 +138,20 @@ export class SqliteClinicStore implements ClinicStore {
   }
 
   async getRow(collection: CollectionName, id: string): Promise<StoredRow | null> {
-    const r = this.read.prepare('SELECT * FROM rows WHERE collection = ? AND id = ?').get(collection, id) as
+    const r = sql(this.read, 'SELECT * FROM rows WHERE collection = ? AND id = ?').get(collection, id) as
       | RowRecord
       | undefined;
     return r ? toStoredRow(r) : null;
   }
 
   async listRows(collection: CollectionName): Promise<StoredRow[]> {
-    const rs = this.read
-      .prepare('SELECT * FROM rows WHERE collection = ? AND deleted = 0 ORDER BY rowid')
+    const rs = sql(this.read,'SELECT * FROM rows WHERE collection = ? AND deleted = 0 ORDER BY rowid')
       .all(collection) as RowRecord[];
     return rs.map(toStoredRow);
   }
 
   async countRows(collection: CollectionName): Promise<number> {
-    const r = this.read.prepare('SELECT count(*) AS n FROM rows WHERE collection = ? AND deleted = 0').get(collection) as {
+    const r = sql(this.read, 'SELECT count(*) AS n FROM rows WHERE collection = ? AND deleted = 0').get(collection) as {
       n: number;
     };
     return r.n;
@@ -153,15 +162,14 @@ export class SqliteClinicStore implements ClinicStore {
     const db = this.read;
     // One read transaction: the page and the head come from the same snapshot.
     return db.transaction((): PullPage => {
-      const entries = db
-        .prepare(
-          `SELECT c.seq, c.collection, c.row_id AS id, c.op, r.version, r.deleted, r.data
-           FROM changes c JOIN rows r ON r.collection = c.collection AND r.id = c.row_id
-           WHERE c.seq > ? AND c.version = r.version
-             AND c.collection IN (SELECT value FROM json_each(?))
-           ORDER BY c.seq LIMIT ?`,
-        )
-        .all(since, JSON.stringify(options.collections), options.limit + 1) as {
+      const entries = sql(
+        db,
+        `SELECT c.seq, c.collection, c.row_id AS id, c.op, r.version, r.deleted, r.data
+         FROM changes c JOIN rows r ON r.collection = c.collection AND r.id = c.row_id
+         WHERE c.seq > ? AND c.version = r.version
+           AND c.collection IN (SELECT value FROM json_each(?))
+         ORDER BY c.seq LIMIT ?`,
+      ).all(since, JSON.stringify(options.collections), options.limit + 1) as {
         seq: number;
         collection: CollectionName;
         id: string;
@@ -180,7 +188,7 @@ export class SqliteClinicStore implements ClinicStore {
       let cursor: number;
       if (hasMore) cursor = page[page.length - 1]!.seq;
       else {
-        const head = db.prepare('SELECT coalesce(max(seq), 0) AS head FROM changes').get() as { head: number };
+        const head = sql(db, 'SELECT coalesce(max(seq), 0) AS head FROM changes').get() as { head: number };
         cursor = Math.max(head.head, page.length > 0 ? page[page.length - 1]!.seq : 0);
       }
       return { changes, cursor: String(cursor), hasMore };
@@ -188,17 +196,13 @@ export class SqliteClinicStore implements ClinicStore {
   }
 
   async headCursor(): Promise<Cursor> {
-    const r = this.read.prepare('SELECT coalesce(max(seq), 0) AS head FROM changes').get() as { head: number };
+    const r = sql(this.read, 'SELECT coalesce(max(seq), 0) AS head FROM changes').get() as { head: number };
     return String(r.head);
   }
 
   async findUserByUsername(username: string): Promise<UserCredentials | null> {
-    const r = this.read
-      .prepare(
-        `SELECT r.*, c.password_hash FROM rows r JOIN credentials c ON c.user_id = r.id
-         WHERE r.collection = 'users' AND r.deleted = 0 AND lower(json_extract(r.data, '$.username')) = lower(?)`,
-      )
-      .get(username) as (RowRecord & { password_hash: string }) | undefined;
+    const r = sql(this.read, `SELECT r.*, c.password_hash FROM rows r JOIN credentials c ON c.user_id = r.id
+         WHERE r.collection = 'users' AND r.deleted = 0 AND lower(json_extract(r.data, '$.username')) = lower(?)`).get(username) as (RowRecord & { password_hash: string }) | undefined;
     return r ? { user: toStoredRow(r), passwordHash: r.password_hash } : null;
   }
 
@@ -207,17 +211,13 @@ export class SqliteClinicStore implements ClinicStore {
   }
 
   async listAudit(limit: number): Promise<AuditEntry[]> {
-    const rs = this.read
-      .prepare(
-        `SELECT seq, at, user_id AS userId, username, action, collection, row_id AS rowId, detail
-         FROM audit ORDER BY seq DESC LIMIT ?`,
-      )
-      .all(limit) as AuditEntry[];
+    const rs = sql(this.read, `SELECT seq, at, user_id AS userId, username, action, collection, row_id AS rowId, detail
+         FROM audit ORDER BY seq DESC LIMIT ?`).all(limit) as AuditEntry[];
     return rs;
   }
 
   async getSetting(key: string): Promise<string | null> {
-    const r = this.read.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    const r = sql(this.read, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
     return r?.value ?? null;
   }
 
@@ -250,119 +250,86 @@ class SqliteWriteTx implements WriteTx {
   }
 
   async getRow(collection: CollectionName, id: string): Promise<StoredRow | null> {
-    const r = this.db.prepare('SELECT * FROM rows WHERE collection = ? AND id = ?').get(collection, id) as
+    const r = sql(this.db, 'SELECT * FROM rows WHERE collection = ? AND id = ?').get(collection, id) as
       | RowRecord
       | undefined;
     return r ? toStoredRow(r) : null;
   }
 
   async putRow(row: StoredRow): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO rows (collection, id, version, deleted, data, field_versions) VALUES (?, ?, ?, ?, ?, ?)
+    sql(this.db, `INSERT INTO rows (collection, id, version, deleted, data, field_versions) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
-           data = excluded.data, field_versions = excluded.field_versions`,
-      )
-      .run(row.collection, row.id, row.version, row.deleted ? 1 : 0, JSON.stringify(row.row), JSON.stringify(row.fieldVersions));
+           data = excluded.data, field_versions = excluded.field_versions`).run(row.collection, row.id, row.version, row.deleted ? 1 : 0, JSON.stringify(row.row), JSON.stringify(row.fieldVersions));
   }
 
   async appendChange(change: ChangeEntry): Promise<void> {
-    const info = this.db
-      .prepare('INSERT INTO changes (collection, row_id, version, op, committed_at) VALUES (?, ?, ?, ?, ?)')
-      .run(change.collection, change.id, change.version, change.op, this.now());
+    const info = sql(this.db, 'INSERT INTO changes (collection, row_id, version, op, committed_at) VALUES (?, ?, ?, ?, ?)').run(change.collection, change.id, change.version, change.op, this.now());
     this.changed = true;
     this.lastSeq = Number(info.lastInsertRowid);
   }
 
   async findOverlappingAppointments(q: AppointmentSlotQuery): Promise<AnyRow[]> {
-    const rs = this.db
-      .prepare(
-        `SELECT data FROM rows
+    const rs = sql(this.db, `SELECT data FROM rows
          WHERE collection = 'appointments' AND deleted = 0 AND id <> @excludeId
            AND (json_extract(data, '$.providerId') = @providerId
                 OR (@room <> '' AND json_extract(data, '$.room') = @room))
            AND julianday(json_extract(data, '$.start')) < julianday(@end)
-           AND julianday(json_extract(data, '$.end')) > julianday(@start)`,
-      )
-      .all(q) as { data: string }[];
+           AND julianday(json_extract(data, '$.end')) > julianday(@start)`).all(q) as { data: string }[];
     return rs.map((r) => JSON.parse(r.data) as AnyRow);
   }
 
   async listPaymentsOfInvoice(invoiceId: string): Promise<AnyRow[]> {
-    const rs = this.db
-      .prepare(
-        `SELECT data FROM rows WHERE collection = 'payments' AND deleted = 0
-         AND json_extract(data, '$.invoiceId') = ?`,
-      )
-      .all(invoiceId) as { data: string }[];
+    const rs = sql(this.db, `SELECT data FROM rows WHERE collection = 'payments' AND deleted = 0
+         AND json_extract(data, '$.invoiceId') = ?`).all(invoiceId) as { data: string }[];
     return rs.map((r) => JSON.parse(r.data) as AnyRow);
   }
 
   async findUserByUsername(username: string): Promise<StoredRow | null> {
-    const r = this.db
-      .prepare(
-        `SELECT * FROM rows WHERE collection = 'users' AND deleted = 0
-         AND lower(json_extract(data, '$.username')) = lower(?)`,
-      )
-      .get(username) as RowRecord | undefined;
+    const r = sql(this.db, `SELECT * FROM rows WHERE collection = 'users' AND deleted = 0
+         AND lower(json_extract(data, '$.username')) = lower(?)`).get(username) as RowRecord | undefined;
     return r ? toStoredRow(r) : null;
   }
 
   async getMutationResult(mutationId: string): Promise<MutationResult | null> {
-    const r = this.db.prepare('SELECT result FROM mutations WHERE mutation_id = ?').get(mutationId) as
+    const r = sql(this.db, 'SELECT result FROM mutations WHERE mutation_id = ?').get(mutationId) as
       | { result: string }
       | undefined;
     return r ? (JSON.parse(r.result) as MutationResult) : null;
   }
 
   async saveMutationResult(mutationId: string, userId: string, result: MutationResult): Promise<void> {
-    this.db
-      .prepare('INSERT INTO mutations (mutation_id, user_id, result, applied_at) VALUES (?, ?, ?, ?)')
-      .run(mutationId, userId, JSON.stringify(result), this.now());
+    sql(this.db, 'INSERT INTO mutations (mutation_id, user_id, result, applied_at) VALUES (?, ?, ?, ?)').run(mutationId, userId, JSON.stringify(result), this.now());
   }
 
   async appendAudit(e: AuditInput): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO audit (at, user_id, username, action, collection, row_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(this.now(), e.userId, e.username, e.action, e.collection, e.rowId, e.detail);
+    sql(this.db, `INSERT INTO audit (at, user_id, username, action, collection, row_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(this.now(), e.userId, e.username, e.action, e.collection, e.rowId, e.detail);
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO credentials (user_id, password_hash) VALUES (?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash`,
-      )
-      .run(userId, passwordHash);
+    sql(this.db, `INSERT INTO credentials (user_id, password_hash) VALUES (?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash`).run(userId, passwordHash);
   }
 
   async saveRefreshToken(r: RefreshTokenRecord): Promise<void> {
-    this.db
-      .prepare('INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)')
-      .run(r.tokenHash, r.userId, r.expiresAt);
+    sql(this.db, 'INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)').run(r.tokenHash, r.userId, r.expiresAt);
   }
 
   async takeRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
-    const r = this.db
-      .prepare('DELETE FROM refresh_tokens WHERE token_hash = ? RETURNING token_hash, user_id, expires_at')
+    const r = sql(this.db, 'DELETE FROM refresh_tokens WHERE token_hash = ? RETURNING token_hash, user_id, expires_at')
       .get(tokenHash) as { token_hash: string; user_id: string; expires_at: string } | undefined;
     return r ? { tokenHash: r.token_hash, userId: r.user_id, expiresAt: r.expires_at } : null;
   }
 
   async revokeRefreshTokens(userId: string): Promise<void> {
-    this.db.prepare('DELETE FROM refresh_tokens WHERE user_id = ?').run(userId);
+    sql(this.db, 'DELETE FROM refresh_tokens WHERE user_id = ?').run(userId);
   }
 
   async getSetting(key: string): Promise<string | null> {
-    const r = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    const r = sql(this.db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
     return r?.value ?? null;
   }
 
   async setSetting(key: string, value: string): Promise<void> {
-    this.db
-      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-      .run(key, value);
+    sql(this.db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 }
