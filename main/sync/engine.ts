@@ -187,6 +187,7 @@ export class SyncEngine {
     }
     this.lastError = err instanceof Error ? err.message : String(err);
     if (err instanceof ServerUnreachable) this.reachable = false;
+    else if (err instanceof ServerRefused) this.reachable = true; // it answered, just not yes
     if (!this.stopped && !this.retryTimer) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
@@ -199,7 +200,9 @@ export class SyncEngine {
 
   private allowed(): CollectionName[] {
     const role = this.deps.role();
-    return role ? syncedCollections(role) : [];
+    if (!role) return [];
+    // The REST user list is admin-only; the seed never fetched it, so the baseline does not either.
+    return syncedCollections(role).filter((c) => this.deps.strategy === 'live' || c !== 'users' || role === 'admin');
   }
 
   // ---------- push ----------
