@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../support/server';
+import { startTerminal } from '../support/terminal';
+import { TerminalState } from '../../main/cache/state';
+
+test('an expired access token is refreshed silently; a dead refresh token asks for a new sign-in and keeps the outbox', async () => {
+  const server = await startTestServer();
+  const t = await startTerminal({ serverUrl: server.url, mode: 'inprocess' });
+  try {
+    const { user, password } = await server.createUser('assistant');
+    await t.login(user.username, password);
+    const before = new TerminalState(t.core!.db).getSession()!;
+
+    // Access token no longer valid: the next sync refreshes it and carries on.
+    t.core!['state'].setTokens('not-a-valid-token', before.refreshToken!);
+    await t.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Refresh', lastName: 'Me' } });
+    await t.waitUntil(async () => (await t.call('sync.now', {})).pending === 0, 10_000, 'pushed after refresh');
+    const refreshed = t.core!['state'].getSession()!;
+    assert.notEqual(refreshed.accessToken, 'not-a-valid-token');
+    assert.notEqual(refreshed.refreshToken, before.refreshToken, 'refresh tokens rotate');
+
+    // Both tokens dead: the terminal says a sign-in is needed; local work goes on and waits.
+    t.core!['state'].setTokens('dead', 'dead');
+    const since = t.events.length;
+    await t.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Waits', lastName: 'For login' } });
+    const changed = await t.waitForEvent((e) => e.channel === 'session.changed', 10_000, since);
+    assert.equal((changed.payload as { user: unknown }).user, null);
+    assert.match(String((changed.payload as { reason?: string }).reason), /sign in/i);
+    assert.equal((await t.call('session.current', {})).user, null);
+    assert.equal((await t.call('sync.status', {})).pending, 1);
+    assert.equal((await t.call('data.list', { collection: 'patients' })).length, 2, 'the cache stays usable');
+
+    // Signing in again as the same user sends the waiting change.
+    await t.login(user.username, password);
+    await t.waitUntil(async () => (await t.call('sync.now', {})).pending === 0, 10_000, 'sent after sign-in');
+    const names = ((await server.api.get('/api/patients')).body as { firstName: string }[]).map((p) => p.firstName).sort();
+    assert.deepEqual(names, ['Refresh', 'Waits']);
+  } finally {
+    await t.close();
+    await server.close();
+  }
+});
+
+test('admin channels go to the server, and are refused once a receptionist signs in on the same terminal', async () => {
+  const server = await startTestServer();
+  const t = await startTerminal({ serverUrl: server.url, mode: 'inprocess' });
+  try {
+    await t.login('admin', server.adminPassword);
+    const created = await t.call('admin.createUser', { username: 'desk.new', displayName: 'New Desk', role: 'receptionist', password: 'long-enough-pw' });
+    assert.equal(created.role, 'receptionist');
+    const audit = await t.call('admin.audit', { limit: 10 });
+    assert.ok(audit.some((e) => e.action.includes('create') || e.collection === 'users'));
+    const dup = await t.invoke('admin.createUser', { username: 'desk.new', displayName: 'Again', role: 'receptionist', password: 'long-enough-pw' });
+    assert.equal(dup.ok, false);
+
+    await t.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Admin', lastName: 'Made' } });
+    await t.waitUntil(async () => (await t.call('sync.now', {})).pending === 0, 10_000, 'pushed');
+    await t.call('session.logout', {});
+    await t.login('desk.new', 'long-enough-pw');
+    const denied = await t.invoke('admin.audit', {});
+    assert.equal(denied.ok ? 'ok' : denied.error.code, 'forbidden');
+    await t.waitUntil(async () => (await t.call('data.list', { collection: 'patients' })).length === 1, 10_000, 'receptionist synced');
+    assert.equal((await t.call('data.list', { collection: 'users' })).every((u) => !('passwordHash' in u)), true);
+  } finally {
+    await t.close();
+    await server.close();
+  }
+});
