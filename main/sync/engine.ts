@@ -81,7 +81,10 @@ export class SyncEngine {
     this.live =
       deps.strategy === 'live'
         ? new LiveChannel(() => deps.client.liveUrl(), {
-            onPoke: () => void this.requestSync(),
+            // A poke at the cursor we already hold (our own pull raced it) needs no request.
+            onPoke: (cursor) => {
+              if (cursor !== deps.state.getCursor()) void this.requestSync();
+            },
             onUp: () => {
               this.reachable = true;
               this.publishStatus();

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startClinicServer } from '../../server/app';
+import { clientFor, login, startTestServer } from '../support/server';
+import { startTerminal, type TestTerminal } from '../support/terminal';
+import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
+
+test('two terminals book the same slot while disconnected: the second booking is refused and rolled back, with the reason', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'clinic-server-rejected-'));
+  const first = await startTestServer({ dataDir });
+  let server: { close(): Promise<void> } = first;
+  const terminals: TestTerminal[] = [];
+  try {
+    const desk = await first.createUser('receptionist');
+    const doctor = await first.createUser('doctor');
+    const patient = (await first.api.post('/api/patients', { firstName: 'Double', lastName: 'Booked' })).body as { id: string };
+    const a = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'A' });
+    const b = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'B' });
+    terminals.push(a, b);
+    for (const t of terminals) {
+      await t.login(desk.user.username, desk.password);
+      await t.waitUntil(async () => (await t.call('data.list', { collection: 'patients' })).length === 1, 10_000, 'synced');
+    }
+    await first.close();
+    for (const t of terminals) await t.waitUntil(async () => (await t.call('sync.now', {})).connection === 'offline', 10_000, 'offline');
+
+    const slot = { patientId: patient.id, providerId: doctor.user.id, start: '2026-12-02T09:00:00Z', end: '2026-12-02T09:30:00Z', room: '' };
+    const fromA = await a.call('data.mutate', { op: 'create', collection: 'appointments', data: { ...slot, reason: 'booked on A' } });
+    const fromB = await b.call('data.mutate', { op: 'create', collection: 'appointments', data: { ...slot, reason: 'booked on B' } });
+    await b.call('data.mutate', { op: 'update', collection: 'patients', id: patient.id, baseVersion: 1, data: { phone: '555-B' } });
+    // B is switched off before the server returns, so A's booking lands first.
+    await b.close();
+    terminals.splice(terminals.indexOf(b), 1);
+
+    const restarted = await startClinicServer({ host: '127.0.0.1', port: first.port, dataDir, adminPassword: first.adminPassword, logLevel: 'silent' });
+    server = restarted;
+    await a.waitUntil(async () => (await a.call('sync.now', {})).pending === 0, 20_000, 'A sent');
+
+    const b2 = await startTerminal({ serverUrl: restarted.url, dataDir: b.dataDir, mode: 'inprocess', name: 'B again' });
+    terminals.push(b2);
+    const outcome = await b2.waitForEvent(
+      (e) => e.channel === 'mutation.outcome' && (e.payload as { mutationId: string }).mutationId === fromB.mutationId,
+      20_000,
+    );
+    assert.equal((outcome.payload as { status: string }).status, 'rejected');
+    assert.ok((outcome.payload as { error?: string }).error, 'the outcome says why');
+    await b2.waitUntil(async () => (await b2.call('sync.now', {})).pending === 0, 10_000, 'B drained');
+    const bAppointments = await b2.call('data.list', { collection: 'appointments' });
+    assert.equal(bAppointments.some((r) => r.id === fromB.row!.id), false, 'the refused booking is rolled back on B');
+    assert.equal(bAppointments.some((r) => r.id === fromA.row!.id), true, 'and A’s booking is there instead');
+    const bPatient = (await b2.call('data.list', { collection: 'patients' }))[0]!;
+    assert.equal(bPatient.phone, '555-B', 'B’s other change went through');
+    await waitForSyncIdle(terminals);
+    const admin = await login(restarted.url, 'admin', first.adminPassword);
+    const appts = (await clientFor(restarted.url, admin).get('/api/appointments')).body as { id: string; reason: string }[];
+    assert.deepEqual(appts.map((x) => x.reason), ['booked on A']);
+    assert.equal(appts[0]!.id, fromA.row!.id);
+    await assertCachesEqualServer({ url: restarted.url, admin }, terminals);
+  } finally {
+    for (const t of terminals) await t.close();
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
