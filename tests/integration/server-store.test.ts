@@ -1,0 +1,51 @@
+/** The embedded store across restarts: data, tokens and cursors survive; migrations run once. */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { clientFor, login, startTestServer } from '../support/server';
+import { createItem, createPatient } from '../support/clinic-fixtures';
+
+test('a restart keeps rows, the change log, sessions and the admin; migrations are recorded once', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'clinic-restart-'));
+  try {
+    const first = await startTestServer({ dataDir });
+    const patient = await createPatient(first.api);
+    const item = await createItem(first.api, { quantity: 7 });
+    await first.api.post(`/api/inventory/${item.id}/adjust`, { delta: -2 });
+    const cursor = (await first.api.get('/api/sync/pull?limit=5000')).body.cursor;
+    const token = first.admin.accessToken;
+    await first.close();
+
+    const second = await startTestServer({ dataDir });
+    try {
+      assert.equal(second.server.bootstrap.created, false, 'no second admin');
+      const old = clientFor(second.url, { accessToken: token });
+      assert.equal((await old.get(`/api/patients/${patient.id}`)).status, 200, 'tokens survive: the signing secret is stored');
+      assert.equal((await old.get(`/api/inventory/${item.id}`)).body.quantity, 5);
+      const tail = await old.get(`/api/sync/pull?since=${cursor}`);
+      assert.deepEqual(tail.body.changes, []);
+      assert.equal(tail.body.cursor, cursor, 'cursors stay valid across restarts');
+      await assert.rejects(login(second.url, 'admin', 'some-other-password'), /401/);
+    } finally {
+      await second.close();
+    }
+
+    const db = new Database(join(dataDir, 'clinic.db'), { readonly: true });
+    try {
+      const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+      assert.deepEqual(versions.map((v) => v.version), [1]);
+      assert.equal((db.pragma('journal_mode', { simple: true }) as string).toLowerCase(), 'wal');
+      const secrets = db.prepare("SELECT value FROM settings WHERE key = 'jwt_secret'").all();
+      assert.equal(secrets.length, 1);
+      const hashes = db.prepare('SELECT password_hash FROM credentials').all() as { password_hash: string }[];
+      assert.ok(hashes.every((h) => h.password_hash.startsWith('scrypt$')), 'passwords are stored as scrypt hashes');
+    } finally {
+      db.close();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
