@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { openCache } from '../../main/cache/database';
+import { TerminalState } from '../../main/cache/state';
+import { RowCache } from '../../main/cache/rows';
+import { Outbox } from '../../main/cache/outbox';
+import { ConflictLog } from '../../main/cache/conflicts';
+import { CacheWriter } from '../../main/sync/apply';
+import { SyncEngine, seedSchedule } from '../../main/sync/engine';
+import { ServerUnreachable, type ServerClient } from '../../main/sync/client';
+import type { PullResponse } from '../../shared/sync/protocol';
+
+/** An engine over a real cache and a scripted server (no network), baseline strategy = no live socket. */
+function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline' = 'baseline') {
+  const dir = mkdtempSync(join(tmpdir(), 'core-engine-'));
+  const db = openCache(dir);
+  const state = new TerminalState(db);
+  state.setSession({ user: { id: randomUUID(), username: 'a', displayName: 'A', role: 'doctor' }, accessToken: 't', refreshToken: 'r' });
+  const rows = new RowCache(db, () => 'doctor');
+  const outbox = new Outbox(db);
+  const conflicts = new ConflictLog(db);
+  const events: string[] = [];
+  const engine = new SyncEngine({
+    db, rows, outbox, conflicts, state,
+    writer: new CacheWriter(rows, outbox, conflicts),
+    client: { liveUrl: () => 'ws://127.0.0.1:9/', wire: { requests: 0, bytesSent: 0, bytesReceived: 0 }, ...server } as unknown as ServerClient,
+    clientId: 'test',
+    strategy,
+    schedule: { ...seedSchedule, fastMs: 3_600_000, slowMs: 3_600_000 },
+    emit: (channel) => events.push(channel),
+    role: () => 'doctor',
+    onSessionExpired: () => events.push('expired'),
+  });
+  return { engine, db, events, state, done: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+test('never two syncs at once: requests during a run coalesce into one more run', async () => {
+  let running = 0;
+  let maxRunning = 0;
+  let runs = 0;
+  const { engine, done } = engineWith({
+    listCollection: async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return [];
+    },
+  });
+  const original = engine['loop'].bind(engine);
+  engine['loop'] = async () => {
+    runs++;
+    return original();
+  };
+  engine.start();
+  await Promise.all(Array.from({ length: 20 }, () => engine.afterLocalMutation()));
+  await engine.stop();
+  assert.equal(maxRunning, 1, 'one request at a time');
+  assert.ok(runs <= 2, `20 requests while running coalesced into ${runs} loop(s)`);
+  done();
+});
+
+test('an unreachable server means offline with a retry scheduled; pull pages are applied with the cursor in one transaction', async () => {
+  let calls = 0;
+  const page = (since: string | null): PullResponse & { total: number | null } => {
+    const n = since === null ? 0 : Number(since);
+    const changes = Array.from({ length: 3 }, (_, i) => ({
+      collection: 'inventory' as const,
+      id: randomUUID(),
+      op: 'upsert' as const,
+      version: 1,
+      row: { id: '', version: 1, updatedAt: '2026-11-25T00:00:00Z', updatedBy: 'x', name: `item ${n + i}`, quantity: 1, reorderLevel: 0, lowStock: false },
+    })).map((c) => ({ ...c, row: { ...c.row, id: c.id } }));
+    return { changes, cursor: String(n + 3), hasMore: n + 3 < 9, total: 9 };
+  };
+  const { engine, state, db, done } = engineWith(
+    {
+      push: async () => ({ results: [], cursor: '0' }),
+      pull: async (since: string | null) => {
+        calls++;
+        if (calls === 1) throw new ServerUnreachable('down');
+        return page(since);
+      },
+    },
+    'live',
+  );
+  engine.start(); // its first run meets the unreachable server
+  await new Promise((r) => setTimeout(r, 30)); // well before the first backoff retry (>= 250 ms)
+  assert.equal(engine.status().connection, 'offline');
+  assert.ok(engine['retryTimer'], 'a retry is scheduled');
+  assert.match(engine.status().lastError ?? '', /down/);
+  await engine.requestSync();
+  await engine.stop();
+  assert.equal(state.getCursor(), '9');
+  const status = engine.status();
+  assert.deepEqual(status.initialSync, { done: true, received: 9, total: 9 });
+  assert.equal((db.prepare('SELECT count(*) AS n FROM rows_inventory').get() as { n: number }).n, 9);
+  done();
+});
