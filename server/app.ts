@@ -37,6 +37,8 @@ export interface ClinicServerOptions {
   adminPassword?: string;
   /** pino level, or 'silent'. Default 'info'. */
   logLevel?: string;
+  /** Live-channel heartbeat interval; default 15 s (tests shorten it). */
+  liveHeartbeatMs?: number;
 }
 
 export interface ClinicServer {
@@ -92,7 +94,7 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   installErrorHandler(app);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   installAuthGuard(app, ctx);
-  const hub = new LiveHub(ctx);
+  const hub = new LiveHub(ctx, options.liveHeartbeatMs);
   hub.routes(app);
   authRoutes(app, ctx);
   userRoutes(app, ctx);

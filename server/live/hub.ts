@@ -34,9 +34,12 @@ export class LiveHub {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly ctx: ServerContext) {
+  constructor(
+    private readonly ctx: ServerContext,
+    heartbeatMs = HEARTBEAT_MS,
+  ) {
     this.unsubscribe = ctx.store.onCommitted((cursor) => this.committed(cursor));
-    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
     this.heartbeat.unref();
   }
 

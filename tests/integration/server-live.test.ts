@@ -103,3 +103,21 @@ test('shutdown closes live sockets with 1001', async () => {
   await own.close();
   assert.equal((await live.closed).code, 1001);
 });
+
+test('heartbeats arrive on their interval without any traffic', async () => {
+  const own = await startTestServer({ liveHeartbeatMs: 100 });
+  try {
+    const url = new URL('/api/sync/live', own.url.replace(/^http/, 'ws'));
+    url.searchParams.set('token', own.admin.accessToken);
+    const live = await open(url.toString());
+    assert.equal((await live.next()).type, 'ready');
+    const beats = [await live.next(), await live.next()];
+    for (const b of beats) {
+      assert.equal(b.type, 'heartbeat');
+      assert.ok(!Number.isNaN(Date.parse(b.at)));
+    }
+    live.ws.close();
+  } finally {
+    await own.close();
+  }
+});

@@ -104,6 +104,8 @@ export interface TestServerOptions {
   adminPassword?: string;
   /** A `postgres://` URL selects the PostgreSQL store (see tests/support/stores.ts). */
   databaseUrl?: string;
+  /** Live-channel heartbeat interval (default 15 s). */
+  liveHeartbeatMs?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -117,6 +119,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     adminPassword,
     demo: options.demo ?? false,
     databaseUrl: options.databaseUrl,
+    liveHeartbeatMs: options.liveHeartbeatMs,
     logLevel: options.logLevel ?? process.env.CLINIC_TEST_LOG_LEVEL ?? 'silent',
   });
   const url = server.url;
