@@ -203,3 +203,29 @@ describe('payments', () => {
     assert.equal(res.status, 409);
   });
 });
+
+describe('push follows the same rules as REST', () => {
+  test('a double booking by push is rejected with the clashing appointment; a payment by push settles the invoice', async () => {
+    const first = await createAppointment(api, patientId, drA, { start: '2027-02-01T09:00:00Z', end: '2027-02-01T10:00:00Z' });
+    const inv = await createIssuedInvoice(api, patientId, [{ description: 'Visit', quantity: 1, unitPriceCents: 3000 }]);
+    const res = await reception.post('/api/sync/push', {
+      clientId: 'desk-1',
+      mutations: [
+        { mutationId: randomUUID(), collection: 'appointments', op: 'create', id: randomUUID(), data: { patientId, providerId: drA, start: '2027-02-01T09:30:00Z', end: '2027-02-01T10:30:00Z' } },
+        { mutationId: randomUUID(), collection: 'payments', op: 'create', id: randomUUID(), data: { invoiceId: inv.id, amountCents: 3000, method: 'card', receivedAt: '2027-02-01T10:00:00Z' } },
+        { mutationId: randomUUID(), collection: 'payments', op: 'create', id: randomUUID(), data: { invoiceId: inv.id, amountCents: 1, receivedAt: '2027-02-01T10:00:00Z' } },
+      ],
+    });
+    const [clash, paid, over] = res.body.results as Json[];
+    assert.equal(clash.status, 'rejected');
+    assert.equal(clash.code, 409);
+    assert.equal(clash.row.id, first.id);
+    assert.equal(paid.status, 'applied');
+    assert.equal(over.status, 'rejected');
+    const now = (await api.get(`/api/invoices/${inv.id}`)).body;
+    assert.equal(now.status, 'paid');
+    assert.equal(now.paidCents, 3000);
+    const audit = (await api.get('/api/audit?limit=5')).body as Json[];
+    assert.ok(audit.some((e) => e.collection === 'payments' && e.action === 'create' && /sync/.test(e.detail)), 'push writes are audited');
+  });
+});
