@@ -273,7 +273,7 @@ async function updateRow(tx: WriteTx, actor: Actor, m: MutationInput, now: strin
 
 /** Status flows and derived values; mutates `next` for derived fields. */
 async function checkTransitions(
-  _tx: WriteTx,
+  tx: WriteTx,
   actor: Actor,
   c: CollectionName,
   current: AnyRow,
@@ -288,6 +288,7 @@ async function checkTransitions(
     }
   }
   if (c === 'invoices') {
+    if (current.status === 'void') throw new MutationRefused(409, 'a void invoice cannot change', { current });
     next.totalCents = invoiceTotal(next.lines as InvoiceLine[]);
     const paid = Number(current.paidCents);
     if (changed.includes('lines') && Number(next.totalCents) < paid) {
@@ -314,8 +315,7 @@ async function checkTransitions(
   if (c === 'inventory') next.lowStock = lowStock({ quantity: Number(next.quantity), reorderLevel: Number(next.reorderLevel) });
   if (c === 'users') {
     if (changed.includes('username')) {
-      // checkRow has no username rule; uniqueness is checked here.
-      const clash = await _tx.findUserByUsername(String(next.username));
+      const clash = await tx.findUserByUsername(String(next.username));
       if (clash && clash.id !== current.id) {
         throw new MutationRefused(409, `username ${String(next.username)} is taken`, { details: [{ path: 'username', message: 'taken' }] });
       }

@@ -5,7 +5,7 @@
 import { redactRow } from '../../shared/domain/access';
 import type { AnyRow } from '../../shared/domain/collections';
 import type { Mutation, MutationResult } from '../../shared/sync/protocol';
-import type { Actor, ClinicStore } from '../store/types';
+import type { Actor, ClinicStore, WriteTx } from '../store/types';
 import { applyMutation, type Applied, type ApplyOptions, type MutationInput } from './apply';
 import { MutationRefused } from './refusal';
 
@@ -14,7 +14,7 @@ export async function runMutation(
   store: ClinicStore,
   actor: Actor,
   m: MutationInput,
-  options: ApplyOptions & { beforeCommit?: (tx: Parameters<Parameters<ClinicStore['write']>[0]>[0], applied: Applied) => Promise<void> } = {},
+  options: ApplyOptions & { beforeCommit?: (tx: WriteTx, applied: Applied) => Promise<void> } = {},
 ): Promise<Applied> {
   return store.write(async (tx) => {
     const applied = await applyMutation(tx, actor, m, options);
