@@ -32,6 +32,9 @@ export class CacheWriter {
     if (next === null) {
       return this.rows.remove(collection, id) ? { collection, id, op: 'delete' } : null;
     }
+    // Windows hear only of real changes (a pull often brings back what a push answer already set).
+    const before = this.rows.get(collection, id);
+    if (before && before.version === next.version && JSON.stringify(before) === JSON.stringify(this.rows.preview(collection, next))) return null;
     const stored = this.rows.put(collection, next);
     return stored ? { collection, id, op: 'upsert', row: stored } : null;
   }
