@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+import { createTerminalCore } from '../../main/core';
+import { startHeadlessTransport, type HeadlessTerminal } from '../../main/headless/transport';
+import { startTestServer } from '../support/server';
+
+const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+test('the browser bridge: window.clinic invokes over /ipc, receives events, and reconnects after the terminal restarts', async () => {
+  const server = await startTestServer();
+  const dist = mkdtempSync(join(tmpdir(), 'bridge-dist-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'bridge-terminal-'));
+  // A page whose only script is the bridge, bundled the way vite would (browser, ESM).
+  const entry = join(dist, 'entry.ts');
+  writeFileSync(
+    entry,
+    `import { installHeadlessBridge } from ${JSON.stringify(join(import.meta.dirname, '../../renderer/src/bridge/headless'))};
+     const w = window as unknown as { ready: unknown; seen: unknown[] };
+     w.seen = [];
+     w.ready = installHeadlessBridge().then((b) => { b.on('data.changed', (p) => w.seen.push(p)); return true; });`,
+  );
+  await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', outfile: join(dist, 'assets', 'bridge.js'), logLevel: 'warning' });
+  writeFileSync(join(dist, 'index.html'), '<!doctype html><title>bridge</title><script type="module" src="/assets/bridge.js"></script>');
+
+  let core = createTerminalCore({ dataDir, serverUrl: server.url, log: () => {} });
+  core.start();
+  let transport: HeadlessTerminal = await startHeadlessTransport({ core, rendererDir: dist });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
+  try {
+    const { user, password } = await server.createUser('doctor');
+    const page = await browser.newPage();
+    await page.goto(transport.url);
+    await page.evaluate(() => (window as unknown as { ready: Promise<boolean> }).ready);
+
+    const login = await page.evaluate(
+      ([u, p]) => (window as unknown as { clinic: { invoke(c: string, r: unknown): Promise<unknown> } }).clinic.invoke('session.login', { username: u, password: p }),
+      [user.username, password] as const,
+    );
+    assert.equal((login as { ok: boolean }).ok, true);
+    const bad = (await page.evaluate(() => (window as unknown as { clinic: { invoke(c: string, r: unknown): Promise<unknown> } }).clinic.invoke('no.such', {}))) as { ok: boolean; error: { code: string } };
+    assert.equal(bad.error.code, 'unknown_channel');
+
+    // A change made by the core (as another window would) arrives in the page as an event.
+    await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Via', lastName: 'Bridge' } });
+    await page.waitForFunction(() => (window as unknown as { seen: { source: string }[] }).seen.some((e) => e.source === 'local'));
+
+    // The terminal restarts on the same port: the bridge reconnects by itself.
+    const port = transport.port;
+    await transport.close();
+    await core.close();
+    core = createTerminalCore({ dataDir, serverUrl: server.url, log: () => {} });
+    core.start();
+    transport = await startHeadlessTransport({ core, rendererDir: dist, port });
+    const patients = (await page.evaluate(() =>
+      (window as unknown as { clinic: { invoke(c: string, r: unknown): Promise<unknown> } }).clinic.invoke('data.list', { collection: 'patients' }),
+    )) as { ok: boolean; value: { firstName: string }[] };
+    assert.equal(patients.ok, true);
+    assert.deepEqual(patients.value.map((p) => p.firstName), ['Via']);
+  } finally {
+    await browser.close();
+    await transport.close();
+    await core.close();
+    await server.close();
+    rmSync(dist, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
