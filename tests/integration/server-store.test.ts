@@ -49,3 +49,35 @@ test('a restart keeps rows, the change log, sessions and the admin; migrations a
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('shutdown during writes: every acknowledged write is kept, nothing half-written', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'clinic-shutdown-'));
+  try {
+    const first = await startTestServer({ dataDir });
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      first.api.post('/api/patients', { firstName: `Shut${i}`, lastName: 'Down' }).then(
+        (r) => r.status,
+        () => 0, // connection refused or reset: not acknowledged
+      ),
+    );
+    await Promise.race(writes); // close while the rest are in flight
+    await first.close();
+    const statuses = await Promise.all(writes);
+    const acknowledged = statuses.filter((s) => s === 201).length;
+    assert.ok(statuses.every((s) => s === 201 || s === 503 || s === 0), `statuses: ${statuses.join(',')}`);
+    console.log(`${acknowledged} of 40 writes acknowledged around shutdown; statuses ${[...new Set(statuses)].join(',')}`);
+    assert.ok(acknowledged >= 1);
+
+    const second = await startTestServer({ dataDir });
+    try {
+      const rows = (await second.api.get('/api/patients')).body as { lastName: string }[];
+      assert.equal(rows.filter((p) => p.lastName === 'Down').length, acknowledged);
+      const pulled = (await second.api.get('/api/sync/pull?collections=patients&limit=5000')).body.changes as unknown[];
+      assert.equal(pulled.length, acknowledged, 'the change log matches the rows');
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
