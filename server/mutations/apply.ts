@@ -200,7 +200,7 @@ async function settleInvoiceForPayment(tx: WriteTx, actor: Actor, invoiceId: str
     throw new MutationRefused(409, `invoice is ${status}: payments are taken on issued invoices only`, { current: inv });
   }
   const total = Number(inv.totalCents);
-  const paid = Number(inv.paidCents);
+  const paid = await sumOfPayments(tx, invoiceId);
   if (paid + amountCents > total) {
     throw new MutationRefused(409, `amountCents: ${amountCents} exceeds the open balance of ${total - paid} cents`, {
       current: inv,
@@ -208,6 +208,12 @@ async function settleInvoiceForPayment(tx: WriteTx, actor: Actor, invoiceId: str
     });
   }
   await rewriteInvoicePaid(tx, actor, stored, paid + amountCents, now);
+}
+
+/** paidCents is derived: the sum of the invoice's live payments (optionally leaving one out). */
+async function sumOfPayments(tx: WriteTx, invoiceId: string, exceptPaymentId?: string): Promise<number> {
+  const payments = await tx.listPaymentsOfInvoice(invoiceId);
+  return payments.filter((p) => p.id !== exceptPaymentId).reduce((sum, p) => sum + Number(p.amountCents), 0);
 }
 
 async function rewriteInvoicePaid(tx: WriteTx, actor: Actor, stored: StoredRow, paidCents: number, now: string): Promise<void> {
@@ -342,7 +348,7 @@ async function deleteRow(tx: WriteTx, actor: Actor, m: MutationInput, now: strin
     await tx.lock([`row:invoices:${invoiceId}`]);
     const inv = await tx.getRow('invoices', invoiceId);
     if (inv && !inv.deleted) {
-      await rewriteInvoicePaid(tx, actor, inv, Math.max(0, Number(inv.row.paidCents) - Number(stored.row.amountCents)), now);
+      await rewriteInvoicePaid(tx, actor, inv, await sumOfPayments(tx, invoiceId, m.id), now);
     }
   }
   const version = stored.version + 1;
