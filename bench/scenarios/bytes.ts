@@ -52,10 +52,15 @@ async function metered(clinic: BenchClinic, workDir: string, name: string, strat
     ...(speedup !== 1 ? { schedule: { fastMs: 30_000 / speedup, slowMs: 60_000 / speedup } } : {}),
   });
   const staff = clinic.staff[staffIndex % clinic.staff.length]!;
+  debug(`${name}: signing in`);
   await signIn(terminal, staff.username, staff.password);
+  debug(`${name}: synced`);
   return { terminal, proxy };
 }
 
+const debug = (line: string) => {
+  if (process.env.BENCH_DEBUG) console.error(`[bytes] ${line}`);
+};
 const total = (p: CountingProxy) => p.bytes().up + p.bytes().down;
 
 /** Until no byte moved through these proxies for `quietMs` (a refetch in flight has finished). */
@@ -88,6 +93,7 @@ export async function measureBytes(
     await waitQuiet(idleLive.terminal, 10_000);
     await waitQuiet(idleBase.terminal, 10_000, false);
 
+    debug('idle window');
     // ---- idle window: nobody changes anything anywhere
     idleLive.proxy.resetBytes();
     idleBase.proxy.resetBytes();
@@ -172,6 +178,7 @@ async function changePhase(
     for (const c of p.changes) if (typeof c.row?.notes === 'string' && c.row.notes.startsWith('bytes change')) seen.add(c.row.notes);
   });
   for (let i = 0; i < changes; i++) {
+    debug(`${writer.terminal.name}: change ${i}`);
     const id = clinic.seed.patientIds[(i * 104729 + 17) % clinic.seed.patientIds.length]!;
     const row = (await writer.terminal.invoke('data.list', { collection: 'patients' })).find((r) => r.id === id)!;
     await writer.terminal.invoke('data.mutate', {

@@ -23,6 +23,7 @@ export interface BenchClinic {
   admin: ClinicHttp;
   staff: StaffMember[];
   seed: SeedResult;
+  plan: ClinicPlan;
   /** Another server process on the same store (PostgreSQL only: two instances). */
   startSecondInstance(): Promise<ServerProcess>;
   close(): Promise<void>;
@@ -77,6 +78,7 @@ export async function prepareClinic(workDir: string, name: string, plan: ClinicP
     admin,
     staff,
     seed,
+    plan,
     startSecondInstance: async () => {
       const second = await startServerProcess(serverOptions);
       extra.push(second);

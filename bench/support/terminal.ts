@@ -80,7 +80,7 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
 }
 
 /** Log in (unless the cache already holds a session) and wait for the first full download. */
-export async function signIn(terminal: BenchTerminal, username: string, password: string, timeoutMs = 600_000): Promise<void> {
+export async function signIn(terminal: BenchTerminal, username: string, password: string, timeoutMs = 180_000): Promise<void> {
   const current = await terminal.invoke('session.current', {});
   if (current.user === null) await terminal.invoke('session.login', { username, password });
   const done = await waitFor(async () => (await terminal.status()).initialSync.done, timeoutMs, 20);

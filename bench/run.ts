@@ -1,0 +1,283 @@
+/**
+ * `npm run bench` (quick, under a minute or so) or `npm run bench -- --full`: headless terminal
+ * cores against a real clinic server process on loopback. Prints one table per question and
+ * writes everything measured, with the machine it ran on, to bench/results/ (git-ignored).
+ *
+ *   --full            the whole set (50 terminals, 100k patients + 500k appointments, longer windows)
+ *   --only a,b        run some scenarios: propagation, bytes, sync, throughput
+ *   --database-url    also measure throughput on PostgreSQL (default: $DATABASE_URL when it is postgres://)
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { machineInfo } from './support/machine';
+import { bytes, count, ms, table } from './support/stats';
+import { prepareClinic, type BenchClinic, type ClinicPlan } from './scenarios/clinic';
+import { measurePropagation, type PropagationResult } from './scenarios/propagation';
+import { measureBytes, type BytesResult } from './scenarios/bytes';
+import { measureInitialSync, type InitialSyncResult } from './scenarios/initial-sync';
+import { measureRawThroughput, measureTerminalThroughput, type ThroughputResult } from './scenarios/throughput';
+import { freshPostgresDatabase } from './support/postgres';
+
+const { values: args } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'database-url': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const full = args.full;
+const only = new Set((args.only ?? 'propagation,bytes,sync,throughput').split(','));
+const root = join(import.meta.dirname, '..');
+const workDir = mkdtempSync(join(tmpdir(), 'clinic-bench-'));
+const started = Date.now();
+const progress = (line: string) => console.error(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
+
+const settings = full
+  ? {
+      propagation: [
+        { terminals: 2, mutations: 100 },
+        { terminals: 10, mutations: 100 },
+        { terminals: 50, mutations: 100 },
+      ],
+      idleSeconds: 60,
+      syncSets: [
+        { patients: 10_000, appointments: 50_000 },
+        { patients: 100_000, appointments: 500_000 },
+      ],
+      throughput: { terminals: 50, terminalSeconds: 15, rawClients: 50, rawSeconds: 10 },
+    }
+  : {
+      propagation: [
+        { terminals: 2, mutations: 40 },
+        { terminals: 10, mutations: 40 },
+      ],
+      idleSeconds: 16,
+      syncSets: [{ patients: 10_000, appointments: 50_000 }],
+      throughput: { terminals: 10, terminalSeconds: 5, rawClients: 50, rawSeconds: 5 },
+    };
+
+/** The working clinic of the propagation, bytes and throughput runs: 5,000 patients. */
+const workingClinic: ClinicPlan = {
+  patients: 5000,
+  appointments: 5000,
+  inventory: 100,
+  referrals: 500,
+  staff: [
+    { username: 'bench.doctor', role: 'doctor' },
+    { username: 'bench.assistant', role: 'assistant' },
+    { username: 'bench.desk', role: 'receptionist' },
+  ],
+};
+
+interface Report {
+  mode: 'quick' | 'full';
+  startedAt: string;
+  machine: ReturnType<typeof machineInfo>;
+  terminalsRun: string;
+  propagation: PropagationResult[];
+  bytes: BytesResult | null;
+  initialSync: InitialSyncResult[];
+  throughput: ThroughputResult[];
+  notMeasured: string[];
+  seconds: number;
+}
+
+const report: Report = {
+  mode: full ? 'full' : 'quick',
+  startedAt: new Date().toISOString(),
+  machine: machineInfo(),
+  terminalsRun:
+    'propagation, bytes and terminal throughput: terminal cores in the bench process (one SQLite file each); ' +
+    'initial sync and burst: one terminal core in a child process of its own; the server: a child process',
+  propagation: [],
+  bytes: null,
+  initialSync: [],
+  throughput: [],
+  notMeasured: [],
+  seconds: 0,
+};
+
+async function withClinic<T>(name: string, plan: ClinicPlan, run: (clinic: BenchClinic) => Promise<T>): Promise<T> {
+  progress(`preparing ${name}: ${count(plan.patients)} patients, ${count(plan.appointments)} appointments${plan.databaseUrl ? ' on PostgreSQL' : ''}`);
+  const clinic = await prepareClinic(workDir, name, plan);
+  progress(`${name} seeded in ${(clinic.seed.ms / 1000).toFixed(1)} s`);
+  try {
+    return await run(clinic);
+  } finally {
+    await clinic.close();
+  }
+}
+
+async function main(): Promise<void> {
+  if (only.has('propagation') || only.has('bytes') || only.has('throughput')) {
+    await withClinic('working-clinic', workingClinic, async (clinic) => {
+      if (only.has('propagation')) {
+        for (const p of settings.propagation) {
+          progress(`propagation with ${p.terminals} terminals`);
+          report.propagation.push(await measurePropagation(clinic, workDir, p.terminals, p.mutations));
+        }
+      }
+      if (only.has('bytes')) {
+        progress(`bytes: live vs baseline, idle window ${settings.idleSeconds} s`);
+        report.bytes = await measureBytes(clinic, workDir, {
+          idleSeconds: settings.idleSeconds,
+          timerSpeedup: 10,
+          changes: 5,
+          changesPerTerminalHour: 30,
+          terminalsInClinic: 10,
+        });
+      }
+      if (only.has('throughput')) {
+        const t = settings.throughput;
+        progress(`throughput: ${t.terminals} terminals pushing for ${t.terminalSeconds} s`);
+        report.throughput.push(await measureTerminalThroughput(clinic, workDir, t.terminals, t.terminalSeconds, 'sqlite'));
+        progress(`throughput: ${t.rawClients} raw HTTP pushers for ${t.rawSeconds} s`);
+        report.throughput.push(await measureRawThroughput(clinic, [clinic.server.url], t.rawClients, t.rawSeconds, 'sqlite'));
+      }
+    });
+  }
+  if (only.has('throughput')) {
+    const databaseUrl = args['database-url'] ?? (process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined) ?? (await freshPostgresDatabase());
+    if (!databaseUrl) {
+      report.notMeasured.push('PostgreSQL throughput: no PostgreSQL reachable (set DATABASE_URL or --database-url)');
+    } else {
+      try {
+        const t = settings.throughput;
+        await withClinic('postgres-clinic', { ...workingClinic, databaseUrl }, async (clinic) => {
+          progress(`throughput on PostgreSQL: ${t.rawClients} raw pushers, one instance`);
+          report.throughput.push(await measureRawThroughput(clinic, [clinic.server.url], t.rawClients, t.rawSeconds, 'postgres'));
+          const second = await clinic.startSecondInstance();
+          progress('throughput on PostgreSQL: two instances');
+          report.throughput.push(await measureRawThroughput(clinic, [clinic.server.url, second.url], t.rawClients, t.rawSeconds, 'postgres'));
+        });
+      } catch (error) {
+        report.notMeasured.push(`PostgreSQL throughput: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+  if (only.has('sync')) {
+    for (const set of settings.syncSets) {
+      const name = `sync-${set.patients}`;
+      await withClinic(name, { ...set, inventory: 100, referrals: 0, staff: [{ username: 'sync.doctor', role: 'doctor' }] }, async (clinic) => {
+        progress(`initial sync of ${count(set.patients)} patients + ${count(set.appointments)} appointments, then a burst of 1,000 changes`);
+        report.initialSync.push(await measureInitialSync(clinic, workDir, name, 1000));
+      });
+    }
+  }
+  if (!full) report.notMeasured.push('quick mode: 50-terminal propagation and the 100k patients + 500k appointments sync run only with --full');
+}
+
+const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+function print(r: Report): void {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`Clinic Desk bench (${r.mode}), ${r.startedAt}, ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, node ${m.node}, load ${m.loadAverage1m}`);
+  out.push(`terminals: ${r.terminalsRun}`);
+  if (r.propagation.length) {
+    out.push('', '1. Propagation: mutation on one terminal -> data.changed on every other terminal (target p99 < 100 ms at 50)');
+    out.push(
+      table([
+        ['terminals', 'samples', 'p50', 'p95', 'p99', 'max', 'missed', 'p99 < 100 ms'],
+        ...r.propagation.map((p) => [
+          String(p.terminals),
+          String(p.latency.count),
+          ms(p.latency.p50),
+          ms(p.latency.p95),
+          ms(p.latency.p99),
+          ms(p.latency.max),
+          String(p.missed),
+          mark(p.latency.p99 < 100 && p.missed === 0),
+        ]),
+      ]),
+    );
+  }
+  if (r.bytes) {
+    const b = r.bytes;
+    out.push('', `2. Bytes over the wire per terminal (TCP payload through a counting proxy, both directions), ${count(b.patients)} patients`);
+    out.push(
+      table([
+        ['strategy', 'idle / minute', 'per own change', 'per change elsewhere', 'working hour', 'how idle was measured'],
+        ...[b.live, b.baseline].map((s) => [
+          s.strategy,
+          bytes(s.idleBytesPerMinute),
+          bytes(s.writerBytesPerChange),
+          s.strategy === 'baseline' ? `${bytes(s.readerBytesPerChange)} (until its timer)` : bytes(s.readerBytesPerChange),
+          bytes(s.strategy === 'live' ? b.hour.liveBytes : b.hour.baselineBytes),
+          `${s.idleWindowSeconds.toFixed(0)} s window, ${s.idleScale}`,
+        ]),
+      ]),
+    );
+    out.push(`   working hour = ${b.hour.assumption}`);
+    out.push(`   baseline / live over a working hour: ${b.hour.ratio.toFixed(0)}x (target >= 100x: ${mark(b.hour.ratio >= 100)}); live idle ${bytes(b.live.idleBytesPerMinute)}/min (target < 2 KB: ${mark(b.live.idleBytesPerMinute < 2048)})`);
+  }
+  if (r.initialSync.length) {
+    out.push('', '3-4. Initial sync into an empty terminal (child process), then a burst of 1,000 incoming changes; event-loop delay sampled every 1 ms');
+    out.push(
+      table([
+        ['data set', 'rows', 'time', 'rows/s', 'peak RSS', 'loop p99', 'loop max', 'burst time', 'burst loop p99', 'burst loop max'],
+        ...r.initialSync.map((s) => [
+          `${count(s.patients)} patients + ${count(s.appointments)} appts`,
+          count(s.rows),
+          ms(s.ms, 0),
+          count(s.rowsPerSecond),
+          bytes(s.peakRssBytes),
+          ms(s.loopDelay.p99),
+          ms(s.loopDelay.max),
+          s.burst ? ms(s.burst.ms, 0) : 'n/a',
+          s.burst ? ms(s.burst.loopDelay.p99) : 'n/a',
+          s.burst ? ms(s.burst.loopDelay.max) : 'n/a',
+        ]),
+      ]),
+    );
+    const big = r.initialSync.find((s) => s.patients >= 100_000);
+    if (big) out.push(`   100k patients in ${ms(big.ms, 0)} (target < 5 s: ${mark(big.ms < 5000)})`);
+    const worst = Math.max(...r.initialSync.flatMap((s) => [s.loopDelay.p99, s.burst?.loopDelay.p99 ?? 0]));
+    out.push(`   worst event-loop p99 ${ms(worst)} (target < 20 ms: ${mark(worst < 20)})`);
+  }
+  if (r.throughput.length) {
+    out.push('', '5. Server throughput: mutations acknowledged per second (terminals: data.mutate -> mutation.outcome; raw: one mutation per HTTP push)');
+    out.push(
+      table([
+        ['mode', 'store', 'instances', 'clients', 'acked/s', 'p50', 'p99', 'max', 'acked', 'refused'],
+        ...r.throughput.map((t) => [
+          t.mode,
+          t.store,
+          String(t.instances),
+          String(t.clients),
+          count(t.perSecond),
+          ms(t.latency.p50),
+          ms(t.latency.p99),
+          ms(t.latency.max),
+          count(t.acknowledged),
+          String(t.refused),
+        ]),
+      ]),
+    );
+  }
+  for (const n of r.notMeasured) out.push(`not measured: ${n}`);
+  out.push('', `took ${r.seconds.toFixed(0)} s`);
+  console.log(out.join('\n'));
+}
+
+main()
+  .then(() => {
+    report.seconds = (Date.now() - started) / 1000;
+    print(report);
+    const dir = join(root, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${report.mode}-${report.startedAt.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify(report, null, 2));
+    writeFileSync(join(dir, `latest-${report.mode}.json`), JSON.stringify(report, null, 2));
+    console.error(`results written to ${file}`);
+    if (!args.keep) rmSync(workDir, { recursive: true, force: true });
+    process.exit(0);
+  })
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.stack : error);
+    console.error(`bench failed; data kept in ${workDir}`);
+    process.exit(1);
+  });

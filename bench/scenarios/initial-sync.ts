@@ -1,0 +1,113 @@
+/**
+ * Initial sync of a large clinic into an empty terminal (a child process of its own), then a
+ * burst of 1,000 incoming changes into the same terminal. See ../sync-terminal.ts.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Mutation } from '../../shared/sync/protocol';
+import type { BenchClinic } from './clinic';
+import type { LoopDelay, SyncChildMessage, SyncParentMessage, SyncTerminalConfig } from '../sync-terminal';
+
+const root = join(import.meta.dirname, '..', '..');
+
+export interface InitialSyncResult {
+  patients: number;
+  appointments: number;
+  rows: number;
+  ms: number;
+  rowsPerSecond: number;
+  peakRssBytes: number;
+  rssBeforeBytes: number;
+  peakHeapBytes: number;
+  loopDelay: LoopDelay;
+  burst: { changes: number; ms: number; received: number; loopDelay: LoopDelay } | null;
+}
+
+export async function measureInitialSync(
+  clinic: BenchClinic,
+  workDir: string,
+  name: string,
+  burstChanges: number,
+): Promise<InitialSyncResult> {
+  const staff = clinic.staff[0]!;
+  const config: SyncTerminalConfig = { dataDir: join(workDir, name), serverUrl: clinic.server.url, username: staff.username, password: staff.password };
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'sync-terminal.ts')], {
+    cwd: root,
+    env: { ...process.env, BENCH_SYNC: JSON.stringify(config) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const inbox: SyncChildMessage[] = [];
+  let wake: (() => void) | null = null;
+  child.on('message', (m) => {
+    inbox.push(m as SyncChildMessage);
+    wake?.();
+  });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+    wake?.();
+  });
+  const next = async <T extends SyncChildMessage['type']>(type: T): Promise<Extract<SyncChildMessage, { type: T }>> => {
+    for (;;) {
+      const i = inbox.findIndex((m) => m.type === type || m.type === 'failed');
+      if (i >= 0) {
+        const m = inbox.splice(i, 1)[0]!;
+        if (m.type === 'failed') throw new Error(`sync terminal: ${m.error}`);
+        return m as Extract<SyncChildMessage, { type: T }>;
+      }
+      if (exited) throw new Error(`sync terminal exited before '${type}'`);
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  };
+  const tell = (m: SyncParentMessage) => child.send(m);
+
+  try {
+    await next('ready');
+    tell({ type: 'sync' });
+    const synced = await next('synced');
+    let burst: InitialSyncResult['burst'] = null;
+    if (burstChanges > 0) {
+      const marker = `burst ${randomUUID()}`;
+      tell({ type: 'burst', marker, count: burstChanges });
+      await next('armed');
+      // Another terminal's big push: 1,000 edits of different patients, in pushes of 500.
+      const mutations: Mutation[] = clinic.seed.patientIds.slice(0, burstChanges).map((id, i) => ({
+        mutationId: randomUUID(),
+        collection: 'patients',
+        op: 'update',
+        id,
+        baseVersion: 1,
+        data: { notes: `${marker} ${i}` },
+      }));
+      for (let from = 0; from < mutations.length; from += 500) {
+        const answer = await clinic.admin.push(`bench-burst-${name}`, mutations.slice(from, from + 500));
+        const refused = answer.results.filter((r) => r.status !== 'applied');
+        if (refused.length > 0) throw new Error(`burst: ${refused.length} edits refused: ${refused[0]!.error}`);
+      }
+      const done = await next('burst-done');
+      burst = { changes: burstChanges, ms: done.ms, received: done.received, loopDelay: done.loopDelay };
+    }
+    tell({ type: 'exit' });
+    return {
+      patients: clinic.seed.patientIds.length,
+      appointments: clinic.plan.appointments,
+      rows: synced.rows,
+      ms: synced.ms,
+      rowsPerSecond: synced.rows / (synced.ms / 1000),
+      peakRssBytes: synced.peakRssBytes,
+      rssBeforeBytes: synced.rssBeforeBytes,
+      peakHeapBytes: synced.peakHeapBytes,
+      loopDelay: synced.loopDelay,
+      burst,
+    };
+  } finally {
+    if (!exited) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => (clearTimeout(timer), resolve()));
+        if (exited) resolve();
+      });
+    }
+  }
+}

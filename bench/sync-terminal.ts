@@ -1,0 +1,118 @@
+/**
+ * A terminal core alone in its own process, for the figures that need a process to themselves:
+ * the initial sync into an empty cache (time, rows/s, peak memory of the process) and the
+ * event-loop delay while it syncs and while a burst of incoming changes lands.
+ * Driven by bench/scenarios/initial-sync.ts over the IPC channel of child_process.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { openTerminal, signIn } from './support/terminal';
+import { waitFor } from './support/stats';
+
+export interface SyncTerminalConfig {
+  dataDir: string;
+  serverUrl: string;
+  username: string;
+  password: string;
+}
+
+export type SyncParentMessage = { type: 'sync' } | { type: 'burst'; marker: string; count: number } | { type: 'exit' };
+
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export type SyncChildMessage =
+  | { type: 'ready' }
+  | { type: 'synced'; ms: number; rows: number; peakRssBytes: number; peakHeapBytes: number; rssBeforeBytes: number; loopDelay: LoopDelay }
+  | { type: 'armed' }
+  | { type: 'burst-done'; ms: number; received: number; loopDelay: LoopDelay }
+  | { type: 'failed'; error: string };
+
+const config = JSON.parse(process.env.BENCH_SYNC ?? 'null') as SyncTerminalConfig | null;
+if (config === null) {
+  console.error('sync-terminal is started by bench/scenarios/initial-sync.ts (BENCH_SYNC is unset)');
+  process.exit(2);
+}
+const cfg = config;
+const send = (m: SyncChildMessage) => process.send?.(m);
+
+// 1 ms sampling: the target is a p99 under 20 ms, so the instrument must resolve well below it.
+const histogram = monitorEventLoopDelay({ resolution: 1 });
+const loopDelay = (): LoopDelay => ({
+  p50: histogram.percentile(50) / 1e6,
+  p99: histogram.percentile(99) / 1e6,
+  max: histogram.max / 1e6,
+});
+
+let peakRss = 0;
+let peakHeap = 0;
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+}, 20);
+sampler.unref();
+
+async function main(): Promise<void> {
+  const terminal = await openTerminal({ dataDir: cfg.dataDir, serverUrl: cfg.serverUrl, terminalName: 'bench-sync' });
+  process.on('message', (raw) => {
+    const message = raw as SyncParentMessage;
+    void (async () => {
+      try {
+        if (message.type === 'sync') {
+          const rssBefore = process.memoryUsage().rss;
+          peakRss = rssBefore;
+          peakHeap = 0;
+          histogram.reset();
+          histogram.enable();
+          const started = performance.now();
+          await signIn(terminal, cfg.username, cfg.password, 600_000);
+          const ms = performance.now() - started;
+          histogram.disable();
+          const status = await terminal.status();
+          // resourceUsage().maxRSS is the kernel's own peak (KiB); the sampler may miss a spike between samples.
+          const kernelPeak = process.resourceUsage().maxRSS * 1024;
+          send({
+            type: 'synced',
+            ms,
+            rows: status.initialSync.received,
+            peakRssBytes: Math.max(peakRss, kernelPeak),
+            peakHeapBytes: peakHeap,
+            rssBeforeBytes: rssBefore,
+            loopDelay: loopDelay(),
+          });
+        } else if (message.type === 'burst') {
+          const seen = new Set<string>();
+          let last = 0;
+          const off = terminal.on('data.changed', (p) => {
+            if (p.source !== 'remote') return;
+            for (const c of p.changes) if (typeof c.row?.notes === 'string' && c.row.notes.startsWith(message.marker)) seen.add(c.id);
+            last = performance.now();
+          });
+          histogram.reset();
+          histogram.enable();
+          const started = performance.now();
+          send({ type: 'armed' });
+          await waitFor(() => seen.size >= message.count, 120_000, 5);
+          histogram.disable();
+          off();
+          send({ type: 'burst-done', ms: last - started, received: seen.size, loopDelay: loopDelay() });
+        } else if (message.type === 'exit') {
+          await terminal.close();
+          process.exit(0);
+        }
+      } catch (error) {
+        send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      }
+    })();
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready' });
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+});
