@@ -40,7 +40,8 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
         }),
       );
     }
-    const body: PullResponse = { changes, cursor: page.cursor, hasMore: page.hasMore };
+    const body: PullResponse & { total?: number } = { changes, cursor: page.cursor, hasMore: page.hasMore };
+    if (page.total !== undefined) body.total = page.total;
     return body;
   });
 

@@ -131,6 +131,11 @@ export interface PullPage {
   /** Resume from here. Advances past entries of collections not asked for. */
   cursor: Cursor;
   hasMore: boolean;
+  /**
+   * Optional, for progress bars: on a pull from the beginning, how many changes the whole walk
+   * holds at this moment. Stores may leave it out.
+   */
+  total?: number;
 }
 
 /** Thrown by a store for a cursor it cannot read (a client's mistake -> 400). */

@@ -202,6 +202,21 @@ describe('pull', () => {
     assert.ok(full.seen.some((c) => c.id === p.id && c.op === 'delete'));
   });
 
+  test('a pull from the beginning says how many changes the walk holds (total)', async () => {
+    const first = await api.get('/api/sync/pull?limit=2');
+    assert.equal(first.body.hasMore, true);
+    let count = first.body.changes.length;
+    let cursor = first.body.cursor;
+    for (;;) {
+      const page = await api.get(`/api/sync/pull?since=${cursor}&limit=50`);
+      assert.ok(!('total' in page.body), 'only the first page of a walk carries total');
+      count += page.body.changes.length;
+      cursor = page.body.cursor;
+      if (!page.body.hasMore) break;
+    }
+    assert.equal(first.body.total, count);
+  });
+
   test('collections filter and bad cursors', async () => {
     await createPatient(api);
     const res = await api.get('/api/sync/pull?collections=inventory');

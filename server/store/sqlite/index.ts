@@ -191,7 +191,16 @@ export class SqliteClinicStore implements ClinicStore {
         const head = sql(db, 'SELECT coalesce(max(seq), 0) AS head FROM changes').get() as { head: number };
         cursor = Math.max(head.head, page.length > 0 ? page[page.length - 1]!.seq : 0);
       }
-      return { changes, cursor: String(cursor), hasMore };
+      const result: PullPage = { changes, cursor: String(cursor), hasMore };
+      if (since === 0 && hasMore) {
+        const count = sql(
+          db,
+          `SELECT count(*) AS n FROM changes c JOIN rows r ON r.collection = c.collection AND r.id = c.row_id
+           WHERE c.version = r.version AND c.collection IN (SELECT value FROM json_each(?))`,
+        ).get(JSON.stringify(options.collections)) as { n: number };
+        result.total = count.n;
+      } else if (since === 0) result.total = changes.length;
+      return result;
     })();
   }
 
