@@ -90,7 +90,12 @@ export class SyncEngine {
               this.publishStatus();
               void this.requestSync();
             },
-            onDown: () => this.publishStatus(),
+            // Probe at once: a dropped live channel often means the server is gone, and the desk
+            // must say Offline now, not at the next fallback poll (30 s later).
+            onDown: () => {
+              this.publishStatus();
+              void this.requestSync();
+            },
             onUnauthorized: () => {
               deps.client.refresh().then(
                 () => this.live?.reconnectSoon(),
