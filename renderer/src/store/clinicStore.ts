@@ -12,6 +12,9 @@ import { call, type Outcome } from './invoke';
 import { describeRemoteChanges } from './remoteChanges';
 import { applyAnsweredRow, applyChanges, emptyData, rowsById, type ClinicData, type DataChange } from './rows';
 
+/** Remote batches larger than this are catch-up downloads and are merged without notices. */
+export const catchUpBatchSize = 100;
+
 export type ToastTone = 'info' | 'success' | 'error';
 export type Toast = { id: number; tone: ToastTone; text: string; key?: string };
 
@@ -107,7 +110,9 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     const data = applyChanges(state.data, changes);
     set({ data });
     const initialSyncDone = state.sync?.initialSync.done ?? true;
-    if (announce && payload.source === 'remote' && state.user && initialSyncDone) {
+    // A page-sized batch is a catch-up (first download, back after a long outage), not a colleague at work.
+    const catchUp = changes.length > catchUpBatchSize;
+    if (announce && payload.source === 'remote' && state.user && initialSyncDone && !catchUp) {
       for (const notice of describeRemoteChanges(changes, state.user.id, data.users)) toast('info', notice);
     }
   }

@@ -1,0 +1,68 @@
+/** Shows the oldest open conflict, field by field, and lets the user keep one side. */
+import { useState } from 'react';
+import { collectionLabels, displayValue, fieldLabel } from './labels';
+import { displayNameOf } from '../store/remoteChanges';
+import { useActions, useClinic } from './clinicContext';
+import { shortDateTime } from './format';
+
+export function ConflictDialog() {
+  const conflicts = useClinic((s) => s.conflicts);
+  const users = useClinic((s) => s.data.users);
+  const data = useClinic((s) => s.data);
+  const { resolveConflict } = useActions();
+  const [busy, setBusy] = useState(false);
+  const conflict = conflicts[0];
+  if (!conflict) return null;
+  const theirs = conflict.theirs;
+  const author = typeof theirs.updatedBy === 'string' ? displayNameOf(theirs.updatedBy, users) : 'Another user';
+  const current = data[conflict.collection][conflict.rowId] as Record<string, unknown> | undefined;
+  const subject =
+    conflict.collection === 'patients' && current ? `${String(current.firstName ?? '')} ${String(current.lastName ?? '')}`.trim() : collectionLabels[conflict.collection].toLowerCase();
+  const choose = async (choice: 'mine' | 'theirs') => {
+    setBusy(true);
+    await resolveConflict(conflict.id, choice);
+    setBusy(false);
+  };
+  return (
+    <div className="dialog-backdrop conflict-backdrop">
+      <div className="dialog dialog-medium conflict" role="dialog" aria-labelledby="conflict-title" aria-describedby="conflict-desc">
+        <header className="dialog-header">
+          <h2 id="conflict-title">Conflict</h2>
+          {conflicts.length > 1 ? <span className="muted">1 of {conflicts.length}</span> : null}
+        </header>
+        <div className="dialog-body">
+          <p id="conflict-desc">
+            {author} changed the same {conflict.fields.length === 1 ? 'field' : 'fields'} of {subject} while your edit was waiting to be sent
+            ({shortDateTime(conflict.recordedAt)}). Choose which version to keep.
+          </p>
+          <table className="table conflict-table">
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                <th scope="col">Mine</th>
+                <th scope="col">Theirs</th>
+              </tr>
+            </thead>
+            <tbody>
+              {conflict.fields.map((f) => (
+                <tr key={f}>
+                  <th scope="row">{fieldLabel(f)}</th>
+                  <td className="conflict-mine">{displayValue(conflict.mine[f])}</td>
+                  <td className="conflict-theirs">{displayValue(theirs[f])}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <footer className="dialog-footer">
+          <button type="button" className="primary" disabled={busy} onClick={() => void choose('mine')} autoFocus>
+            Keep mine
+          </button>
+          <button type="button" disabled={busy} onClick={() => void choose('theirs')}>
+            Keep theirs
+          </button>
+        </footer>
+      </div>
+    </div>
+  );
+}

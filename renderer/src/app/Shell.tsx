@@ -1,0 +1,132 @@
+/** The signed-in frame: navigation, sync status, the current screen, toasts and conflicts. */
+import { useEffect } from 'react';
+import { isClinicalRole } from '../../../shared/domain/access';
+import type { Role } from '../../../shared/domain/collections';
+import { AdminScreen } from '../screens/admin/AdminScreen';
+import { AppointmentsScreen } from '../screens/appointments/AppointmentsScreen';
+import { BillingScreen } from '../screens/billing/BillingScreen';
+import { InventoryScreen } from '../screens/inventory/InventoryScreen';
+import { PatientPage } from '../screens/patients/PatientPage';
+import { PatientsScreen } from '../screens/patients/PatientsScreen';
+import { ReferralsScreen } from '../screens/referrals/ReferralsScreen';
+import { TreatmentScreen } from '../screens/treatment/TreatmentScreen';
+import { useActions, useClinic } from './clinicContext';
+import { ConflictDialog } from './ConflictDialog';
+import { href, navigate, useRoute, type Screen } from './route';
+import { ConnectionBanner, InitialSyncProgress, SyncStatusBar } from './SyncStatusBar';
+import { Toasts } from './Toasts';
+
+const roleLabels: Record<Role, string> = { admin: 'Administrator', doctor: 'Doctor', assistant: 'Assistant', receptionist: 'Reception' };
+
+/** Treatment records in the menu: the people who write them (the contract keeps admins out). */
+export function navItems(role: Role): { screen: Screen; label: string }[] {
+  const items: { screen: Screen; label: string }[] = [
+    { screen: 'patients', label: 'Patients' },
+    { screen: 'appointments', label: 'Appointments' },
+    { screen: 'billing', label: 'Billing' },
+    { screen: 'inventory', label: 'Inventory' },
+    { screen: 'referrals', label: 'Referrals' },
+  ];
+  if (role === 'doctor' || role === 'assistant') items.push({ screen: 'treatment', label: 'Treatment records' });
+  if (role === 'admin') items.push({ screen: 'admin', label: 'Admin' });
+  return items;
+}
+
+/** `/` or Ctrl+K from anywhere jumps to the patient search. */
+function usePatientSearchShortcut() {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      const typing = target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable);
+      const ctrlK = (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k';
+      if (!ctrlK && !(e.key === '/' && !typing)) return;
+      e.preventDefault();
+      if (!window.location.hash.startsWith('#/patients') || window.location.hash.split('/').length > 2) navigate('patients');
+      const focus = (tries: number) => {
+        const box = document.getElementById('patient-search');
+        if (box) (box as HTMLInputElement).focus();
+        else if (tries > 0) requestAnimationFrame(() => focus(tries - 1));
+      };
+      focus(10);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+function CurrentScreen({ role }: { role: Role }) {
+  const route = useRoute();
+  const allowed = navItems(role).some((i) => i.screen === route.screen);
+  if (!allowed) return <PatientsScreen />;
+  switch (route.screen) {
+    case 'patients':
+      return route.id ? <PatientPage patientId={route.id} /> : <PatientsScreen />;
+    case 'appointments':
+      return <AppointmentsScreen day={route.params.get('day')} />;
+    case 'billing':
+      return <BillingScreen invoiceId={route.id} />;
+    case 'inventory':
+      return <InventoryScreen />;
+    case 'referrals':
+      return <ReferralsScreen />;
+    case 'treatment':
+      return <TreatmentScreen recordId={route.id} />;
+    case 'admin':
+      return <AdminScreen />;
+  }
+}
+
+export function Shell() {
+  const user = useClinic((s) => s.user);
+  const phase = useClinic((s) => s.phase);
+  const terminalName = useClinic((s) => s.settings?.terminalName ?? '');
+  const { signOut } = useActions();
+  const route = useRoute();
+  usePatientSearchShortcut();
+  if (!user) return null;
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">+</span> Clinic Desk
+        </div>
+        <nav aria-label="Main">
+          <ul>
+            {navItems(user.role).map((item) => (
+              <li key={item.screen}>
+                <a href={href(item.screen)} aria-current={route.screen === item.screen ? 'page' : undefined}>
+                  {item.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="sidebar-foot">
+          <div className="who">
+            <strong>{user.displayName}</strong>
+            <span>
+              {roleLabels[user.role]}
+              {terminalName ? ` · ${terminalName}` : ''}
+            </span>
+          </div>
+          <button type="button" className="signout" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </aside>
+      <div className="workspace">
+        <header className="topbar">
+          <SyncStatusBar />
+          <span className="muted shortcut-hint">Press / to find a patient</span>
+        </header>
+        <InitialSyncProgress />
+        <ConnectionBanner />
+        <main className="content">{phase === 'loading' ? <p className="muted loading">Opening the clinic records…</p> : <CurrentScreen role={user.role} />}</main>
+      </div>
+      <Toasts />
+      <ConflictDialog />
+    </div>
+  );
+}
+
+export { isClinicalRole };

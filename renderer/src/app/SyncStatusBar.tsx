@@ -1,0 +1,66 @@
+/** The `Sync status` region, the first-download progress bar and the banner shown while the server is out of reach. */
+import { shortDateTime, timeOf } from './format';
+import { useActions, useClinic } from './clinicContext';
+
+export function SyncStatusBar() {
+  const sync = useClinic((s) => s.sync);
+  const { syncNow } = useActions();
+  const online = sync?.online ?? false;
+  const lastSynced = sync?.lastSyncedAt ? timeOf(sync.lastSyncedAt) : null;
+  return (
+    <div className="sync">
+      <div role="status" aria-label="Sync status" className={`sync-status ${sync ? (online ? 'is-online' : 'is-offline') : ''}`} title={sync?.lastError ?? undefined}>
+        <span className="dot" aria-hidden="true" />
+        <span className="sync-state">{sync ? (online ? 'Online' : 'Offline') : 'Connecting…'}</span>
+        {sync && online && sync.connection === 'polling' ? <span className="muted"> (no live channel)</span> : null}
+        {sync ? <span className={sync.pending > 0 ? 'sync-pending has-pending' : 'sync-pending'}> {sync.pending} pending</span> : null}
+        {sync && sync.conflicts > 0 ? <span className="sync-conflicts"> {sync.conflicts === 1 ? '1 conflict' : `${sync.conflicts} conflicts`}</span> : null}
+        {lastSynced ? (
+          <span className="muted" title={shortDateTime(sync?.lastSyncedAt)}>
+            {' '}
+            Last synced {lastSynced}
+          </span>
+        ) : null}
+      </div>
+      <button type="button" className="ghost small" onClick={() => void syncNow()}>
+        Sync now
+      </button>
+    </div>
+  );
+}
+
+export function InitialSyncProgress() {
+  const initial = useClinic((s) => s.sync?.initialSync);
+  if (!initial || initial.done) return null;
+  const total = initial.total ?? 0;
+  const percent = total > 0 ? Math.min(100, Math.round((initial.received / total) * 100)) : null;
+  return (
+    <div className="initial-sync">
+      <span>
+        Downloading clinic records{total > 0 ? `: ${initial.received.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')}` : '…'}
+      </span>
+      <div
+        role="progressbar"
+        aria-label="Initial sync"
+        aria-valuemin={0}
+        aria-valuemax={total > 0 ? total : undefined}
+        aria-valuenow={total > 0 ? initial.received : undefined}
+        className="progress"
+      >
+        <div className={percent === null ? 'progress-bar indeterminate' : 'progress-bar'} style={{ width: percent === null ? '30%' : `${percent}%` }} />
+      </div>
+    </div>
+  );
+}
+
+/** Deliberately avoids the words of the status region, so "Offline" appears once on screen. */
+export function ConnectionBanner() {
+  const sync = useClinic((s) => s.sync);
+  if (!sync || sync.online) return null;
+  return (
+    <div className="banner banner-warning">
+      <strong>No connection to the clinic server.</strong> Keep working: every change is saved on this terminal and sent as soon as the
+      server is reachable again.
+    </div>
+  );
+}

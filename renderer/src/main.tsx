@@ -1,0 +1,35 @@
+/**
+ * Entry: uses `window.clinic` from Electron's preload, or installs the headless WebSocket bridge
+ * when the renderer runs in a plain browser against `npm run terminal`.
+ */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app/App';
+import { ClinicProvider } from './app/clinicContext';
+import { clinicBridge } from './bridge/clinic';
+import { createClinic } from './store/clinicStore';
+import './styles.css';
+
+async function boot(): Promise<void> {
+  const root = createRoot(document.getElementById('root') as HTMLElement);
+  if (!clinicBridge()) {
+    const { installHeadlessBridge } = await import('./bridge/headless');
+    await installHeadlessBridge();
+  }
+  const bridge = clinicBridge();
+  if (!bridge) {
+    root.render(<p role="alert">This window is not connected to a Clinic Desk terminal.</p>);
+    return;
+  }
+  const clinic = createClinic(bridge);
+  root.render(
+    <StrictMode>
+      <ClinicProvider clinic={clinic}>
+        <App />
+      </ClinicProvider>
+    </StrictMode>,
+  );
+  await clinic.actions.start();
+}
+
+void boot();

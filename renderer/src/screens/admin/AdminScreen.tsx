@@ -1,0 +1,223 @@
+/** Admin: staff accounts and roles, this terminal's settings, and the server's audit log. */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { roles, type Role, type User } from '../../../../shared/domain/collections';
+import type { AuditEntry } from '../../../../shared/sync/protocol';
+import { useActions, useClinic } from '../../app/clinicContext';
+import { shortDateTime } from '../../app/format';
+import { Dialog } from '../../forms/Dialog';
+import { SelectField, TextField } from '../../forms/Field';
+
+const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase() + r.slice(1) }));
+
+export function AdminScreen() {
+  return (
+    <section className="screen admin-screen" aria-labelledby="admin-title">
+      <div className="screen-header">
+        <h1 id="admin-title">Administration</h1>
+      </div>
+      <div className="admin-grid">
+        <StaffAccounts />
+        <TerminalSettingsCard />
+        <AuditLog />
+      </div>
+    </section>
+  );
+}
+
+function StaffAccounts() {
+  const users = useClinic((s) => s.data.users);
+  const me = useClinic((s) => s.user);
+  const { call, toast } = useActions();
+  const [creating, setCreating] = useState(false);
+  const list = useMemo(() => Object.values(users).sort((a, b) => a.displayName.localeCompare(b.displayName)), [users]);
+
+  async function change(u: User, patch: { role?: Role; active?: boolean }) {
+    const answer = await call('admin.updateUser', { id: u.id, baseVersion: u.version, ...patch });
+    if (answer.ok) toast('success', `${u.displayName} updated`);
+    else toast('error', `Not saved: ${answer.error}`);
+  }
+
+  return (
+    <div className="card card-wide">
+      <div className="card-head">
+        <h2>Staff accounts</h2>
+        <button type="button" className="primary" onClick={() => setCreating(true)}>
+          New user
+        </button>
+      </div>
+      <table className="table compact">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Username</th>
+            <th scope="col">Role</th>
+            <th scope="col">Account</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((u) => (
+            <tr key={u.id} className={u.active === false ? 'is-inactive' : undefined}>
+              <td>{u.displayName}</td>
+              <td className="mono">{u.username}</td>
+              <td>
+                <select aria-label={`Permissions of ${u.displayName}`} value={u.role} disabled={u.id === me?.id} onChange={(e) => void change(u, { role: e.target.value as Role })}>
+                  {roleOptions.map((o) => (
+                    <option key={o.value} value={o.value}>
+                      {o.label}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                {u.id === me?.id ? (
+                  <span className="muted">You</span>
+                ) : (
+                  <button type="button" className="small" onClick={() => void change(u, { active: u.active === false })}>
+                    {u.active === false ? `Reactivate ${u.displayName}` : `Deactivate ${u.displayName}`}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {creating ? <NewUserForm onClose={() => setCreating(false)} /> : null}
+    </div>
+  );
+}
+
+function NewUserForm({ onClose }: { onClose: () => void }) {
+  const { call, toast } = useActions();
+  const [username, setUsername] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [role, setRole] = useState<Role>('receptionist');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Dialog title="New user" onClose={onClose} closeLabel="Cancel">
+      <form
+        className="form-grid"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (password.length < 8) return setError('The password needs at least 8 characters.');
+          const answer = await call('admin.createUser', { username: username.trim(), displayName: displayName.trim(), role, password });
+          if (!answer.ok) return setError(answer.error);
+          toast('success', `${answer.value.displayName} can now sign in as ${answer.value.username}`);
+          onClose();
+        }}
+      >
+        {error ? (
+          <div role="alert" className="form-error field-wide">
+            {error}
+          </div>
+        ) : null}
+        <TextField label="Username" value={username} onChange={setUsername} required maxLength={60} hint="Letters, digits, dot, dash or underscore" />
+        <TextField label="Display name" value={displayName} onChange={setDisplayName} required maxLength={100} />
+        <SelectField label="Role" value={role} onChange={setRole} options={roleOptions} />
+        <TextField label="Initial password" type="password" value={password} onChange={setPassword} required autoComplete="new-password" hint="At least 8 characters" />
+        <div className="form-actions field-wide">
+          <button type="submit" className="primary">
+            Save
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function TerminalSettingsCard() {
+  const { call, toast } = useActions();
+  const [serverUrl, setServerUrl] = useState('');
+  const [terminalName, setTerminalName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    void call('settings.get', {}).then((answer) => {
+      if (answer.ok) {
+        setServerUrl(answer.value.serverUrl);
+        setTerminalName(answer.value.terminalName);
+      } else setError(answer.error);
+    });
+  }, [call]);
+  return (
+    <div className="card">
+      <h2>This terminal</h2>
+      <form
+        className="form-grid one-col"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setError(null);
+          const answer = await call('settings.set', { serverUrl: serverUrl.trim(), terminalName: terminalName.trim() });
+          if (!answer.ok) return setError(answer.error);
+          toast('success', 'Terminal settings saved');
+        }}
+      >
+        {error ? (
+          <div role="alert" className="form-error">
+            {error}
+          </div>
+        ) : null}
+        <TextField label="Server URL" type="url" value={serverUrl} onChange={setServerUrl} required hint="For example http://clinic-server:4780" />
+        <TextField label="Terminal name" value={terminalName} onChange={setTerminalName} required maxLength={100} />
+        <div className="form-actions">
+          <button type="submit">Apply settings</button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+function AuditLog() {
+  const { call } = useActions();
+  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    const answer = await call('admin.audit', { limit: 200 });
+    if (answer.ok) {
+      setEntries(answer.value);
+      setError(null);
+    } else setError(answer.error);
+  }, [call]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return (
+    <div className="card card-wide">
+      <div className="card-head">
+        <h2>Audit log</h2>
+        <button type="button" className="small" onClick={() => void load()}>
+          Reload audit log
+        </button>
+      </div>
+      {error ? <p className="form-error">The audit log needs the server: {error}</p> : null}
+      {entries && entries.length === 0 ? <p className="muted">No entries yet.</p> : null}
+      {entries && entries.length > 0 ? (
+        <div className="table-wrap audit">
+          <table className="table compact">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">Action</th>
+                <th scope="col">Record</th>
+                <th scope="col">Detail</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.seq}>
+                  <td>{shortDateTime(e.at)}</td>
+                  <td>{e.username ?? '—'}</td>
+                  <td>{e.action}</td>
+                  <td className="mono">
+                    {e.collection ?? ''} {e.rowId ? e.rowId.slice(0, 8) : ''}
+                  </td>
+                  <td className="clip">{e.detail ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,238 @@
+/** Invoices: the outstanding list first, an invoice's lines, payments and balance due beside it. */
+import { useMemo, useState } from 'react';
+import { paymentMethods, type Invoice } from '../../../../shared/domain/collections';
+import { invoiceTransitions } from '../../../../shared/domain/rules';
+import { useActions, useClinic } from '../../app/clinicContext';
+import { money, parseMoney, patientName, shortDateTime, statusLabels } from '../../app/format';
+import { href, navigate } from '../../app/route';
+import { Dialog } from '../../forms/Dialog';
+import { SelectField, TextField } from '../../forms/Field';
+import { InvoiceForm } from './InvoiceForm';
+
+type Filter = 'outstanding' | 'draft' | 'all';
+const filters: { value: Filter; label: string }[] = [
+  { value: 'outstanding', label: 'Outstanding' },
+  { value: 'draft', label: 'Drafts' },
+  { value: 'all', label: 'All invoices' },
+];
+
+export const balanceDue = (i: Pick<Invoice, 'totalCents' | 'paidCents'>) => Math.max(0, (i.totalCents ?? 0) - (i.paidCents ?? 0));
+
+export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
+  const invoices = useClinic((s) => s.data.invoices);
+  const patients = useClinic((s) => s.data.patients);
+  const [filter, setFilter] = useState<Filter>('outstanding');
+  const [creating, setCreating] = useState(false);
+
+  const list = useMemo(() => {
+    const all = Object.values(invoices).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+    if (filter === 'outstanding') return all.filter((i) => i.status === 'issued' && balanceDue(i) > 0);
+    if (filter === 'draft') return all.filter((i) => i.status === 'draft');
+    return all;
+  }, [invoices, filter]);
+  const outstandingTotal = useMemo(
+    () => Object.values(invoices).reduce((sum, i) => sum + (i.status === 'issued' ? balanceDue(i) : 0), 0),
+    [invoices],
+  );
+  const selected = invoiceId ? invoices[invoiceId] : undefined;
+
+  return (
+    <section className="screen billing-screen" aria-labelledby="billing-title">
+      <div className="screen-header">
+        <h1 id="billing-title">Invoices</h1>
+        <div className="toolbar">
+          <div className="segmented" role="group" aria-label="Show">
+            {filters.map((f) => (
+              <button key={f.value} type="button" aria-pressed={filter === f.value} onClick={() => setFilter(f.value)}>
+                {f.label}
+              </button>
+            ))}
+          </div>
+          <span className="muted">Outstanding in total: {money(outstandingTotal)}</span>
+          <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
+            New invoice
+          </button>
+        </div>
+      </div>
+      <div className="split">
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Patient</th>
+                <th scope="col">Changed</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">
+                  Total
+                </th>
+                <th scope="col" className="num">
+                  Paid
+                </th>
+                <th scope="col" className="num">
+                  Balance due
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((i) => {
+                const p = patients[i.patientId];
+                return (
+                  <tr key={i.id} className={i.id === invoiceId ? 'is-selected clickable' : 'clickable'} onClick={() => navigate('billing', i.id)}>
+                    <td>
+                      <a href={href('billing', i.id)}>{p ? patientName(p) : 'Unknown patient'}</a>
+                    </td>
+                    <td>{shortDateTime(i.updatedAt)}</td>
+                    <td>
+                      <span className={`pill pill-${i.status}`}>{statusLabels[i.status]}</span>
+                    </td>
+                    <td className="num">{money(i.totalCents ?? 0)}</td>
+                    <td className="num">{money(i.paidCents ?? 0)}</td>
+                    <td className="num strong">{money(balanceDue(i))}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {list.length === 0 ? <p className="empty">{filter === 'outstanding' ? 'Nothing outstanding.' : 'No invoices.'}</p> : null}
+        </div>
+        <aside className="side-panel wide" aria-label="Invoice">
+          {selected ? <InvoiceDetail invoice={selected} /> : <p className="muted">Choose an invoice to see its lines and payments, issue it or take a payment.</p>}
+        </aside>
+      </div>
+      {creating ? <InvoiceForm onClose={() => setCreating(false)} onSaved={(id) => navigate('billing', id)} /> : null}
+    </section>
+  );
+}
+
+export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
+  const { update } = useActions();
+  const patients = useClinic((s) => s.data.patients);
+  const paymentsById = useClinic((s) => s.data.payments);
+  const [editing, setEditing] = useState(false);
+  const [paying, setPaying] = useState(false);
+  const payments = useMemo(
+    () => Object.values(paymentsById).filter((p) => p.invoiceId === invoice.id).sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)),
+    [paymentsById, invoice.id],
+  );
+  const p = patients[invoice.patientId];
+  const due = balanceDue(invoice);
+  return (
+    <>
+      <h2>
+        Invoice for {p ? `${p.firstName} ${p.lastName}` : 'unknown patient'} <span className={`pill pill-${invoice.status}`}>{statusLabels[invoice.status]}</span>
+      </h2>
+      <table className="table compact">
+        <thead>
+          <tr>
+            <th scope="col">Description</th>
+            <th scope="col" className="num">
+              Qty
+            </th>
+            <th scope="col" className="num">
+              Price
+            </th>
+            <th scope="col" className="num">
+              Amount
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {invoice.lines.map((l, i) => (
+            <tr key={i}>
+              <td>{l.description}</td>
+              <td className="num">{l.quantity}</td>
+              <td className="num">{money(l.unitPriceCents)}</td>
+              <td className="num">{money(l.quantity * l.unitPriceCents)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <dl className="facts totals">
+        <dt>Total</dt>
+        <dd>{money(invoice.totalCents ?? 0)}</dd>
+        <dt>Paid</dt>
+        <dd>{money(invoice.paidCents ?? 0)}</dd>
+        <dt>Balance due</dt>
+        <dd className="strong">{money(due)}</dd>
+      </dl>
+      <h3>Payments</h3>
+      {payments.length === 0 ? (
+        <p className="muted">No payments yet.</p>
+      ) : (
+        <ul className="plain-list">
+          {payments.map((pay) => (
+            <li key={pay.id}>
+              {shortDateTime(pay.receivedAt)} · {pay.method} · <strong>{money(pay.amountCents)}</strong>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="button-row">
+        {invoice.status === 'draft' ? (
+          <button type="button" onClick={() => setEditing(true)}>
+            Edit lines
+          </button>
+        ) : null}
+        {invoiceTransitions[invoice.status].includes('issued') && invoice.status === 'draft' ? (
+          <button type="button" className="primary" disabled={invoice.lines.length === 0} onClick={() => void update('invoices', invoice.id, { status: 'issued' })}>
+            Issue invoice
+          </button>
+        ) : null}
+        {invoice.status === 'issued' && due > 0 ? (
+          <button type="button" className="primary" onClick={() => setPaying(true)}>
+            Take payment
+          </button>
+        ) : null}
+        {invoiceTransitions[invoice.status].includes('void') ? (
+          <button
+            type="button"
+            className="danger-outline"
+            onClick={() => {
+              if (window.confirm('Void this invoice? It stays on file but is no longer owed.')) void update('invoices', invoice.id, { status: 'void' });
+            }}
+          >
+            Void invoice
+          </button>
+        ) : null}
+      </div>
+      {editing ? <InvoiceForm invoice={invoice} onClose={() => setEditing(false)} /> : null}
+      {paying ? <PaymentForm invoiceId={invoice.id} due={due} onClose={() => setPaying(false)} /> : null}
+    </>
+  );
+}
+
+function PaymentForm({ invoiceId, due, onClose }: { invoiceId: string; due: number; onClose: () => void }) {
+  const { create } = useActions();
+  const [amount, setAmount] = useState(money(due).replace(/,/g, ''));
+  const [method, setMethod] = useState<(typeof paymentMethods)[number]>('card');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Dialog title="Take payment" onClose={onClose} size="small" closeLabel="Cancel">
+      <form
+        className="form-grid"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const cents = parseMoney(amount);
+          if (cents === null || cents < 1) return setError('Enter an amount such as 45.00.');
+          const answer = await create('payments', { invoiceId, amountCents: cents, method, receivedAt: new Date().toISOString() });
+          if (!answer.ok) return setError(answer.error);
+          onClose();
+        }}
+      >
+        {error ? (
+          <div role="alert" className="form-error field-wide">
+            {error}
+          </div>
+        ) : null}
+        <TextField label="Amount" value={amount} onChange={setAmount} autoFocus />
+        <SelectField label="Method" value={method} onChange={setMethod} options={paymentMethods.map((m) => ({ value: m, label: m.charAt(0).toUpperCase() + m.slice(1) }))} />
+        <div className="form-actions field-wide">
+          <button type="submit" className="primary">
+            Save
+          </button>
+          <span className="muted">Balance due: {money(due)}</span>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,116 @@
+/** New invoice / Edit invoice lines (drafts only). Amounts are typed as money and stored as cents. */
+import { useState } from 'react';
+import type { Invoice, InvoiceLine } from '../../../../shared/domain/collections';
+import { invoiceTotal } from '../../../../shared/domain/rules';
+import { useActions } from '../../app/clinicContext';
+import { money, parseMoney } from '../../app/format';
+import { Dialog } from '../../forms/Dialog';
+import { PatientPicker } from '../../forms/PatientPicker';
+
+type LineDraft = { description: string; quantity: string; price: string };
+
+const toDraft = (l: InvoiceLine): LineDraft => ({ description: l.description, quantity: String(l.quantity), price: money(l.unitPriceCents).replace(/,/g, '') });
+
+export function InvoiceForm({ invoice, patientId, onClose, onSaved }: { invoice?: Invoice; patientId?: string; onClose: () => void; onSaved?: (id: string) => void }) {
+  const { create, update } = useActions();
+  const [patient, setPatient] = useState<string | null>(invoice?.patientId ?? patientId ?? null);
+  const [lines, setLines] = useState<LineDraft[]>(invoice?.lines.length ? invoice.lines.map(toDraft) : [{ description: '', quantity: '1', price: '' }]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const parsed = lines
+    .filter((l) => l.description.trim() !== '' || l.price.trim() !== '')
+    .map((l) => ({ description: l.description.trim(), quantity: Number.parseInt(l.quantity, 10), unitPriceCents: parseMoney(l.price) }));
+  const valid = parsed.every((l) => l.description !== '' && Number.isInteger(l.quantity) && l.quantity >= 1 && l.unitPriceCents !== null);
+  const total = valid ? invoiceTotal(parsed as InvoiceLine[]) : null;
+
+  const setLine = (i: number, patch: Partial<LineDraft>) => setLines((ls) => ls.map((l, j) => (j === i ? { ...l, ...patch } : l)));
+
+  async function save() {
+    setError(null);
+    if (!patient) return setError('Choose the patient from the list.');
+    if (!valid) return setError('Every line needs a description, a quantity of at least 1 and a price such as 45.00.');
+    setBusy(true);
+    const fields = { patientId: patient, lines: parsed as InvoiceLine[] };
+    const answer = invoice ? await update('invoices', invoice.id, fields) : await create('invoices', { ...fields, status: 'draft' });
+    setBusy(false);
+    if (!answer.ok) return setError(answer.error);
+    onSaved?.(answer.value.id);
+    onClose();
+  }
+
+  return (
+    <Dialog title={invoice ? 'Edit invoice' : 'New invoice'} onClose={onClose} size="large" closeLabel="Cancel">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        {error ? (
+          <div role="alert" className="form-error">
+            {error}
+          </div>
+        ) : null}
+        <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(invoice)} />
+        <table className="table lines-table">
+          <thead>
+            <tr>
+              <th scope="col">Description</th>
+              <th scope="col">Qty</th>
+              <th scope="col">Unit price</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+              <th scope="col">
+                <span className="sr-only">Remove</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {lines.map((l, i) => {
+              const cents = parseMoney(l.price);
+              const qty = Number.parseInt(l.quantity, 10);
+              return (
+                <tr key={i}>
+                  <td>
+                    <input aria-label={`Line ${i + 1} description`} value={l.description} onChange={(e) => setLine(i, { description: e.target.value })} />
+                  </td>
+                  <td>
+                    <input aria-label={`Line ${i + 1} quantity`} className="narrow" inputMode="numeric" value={l.quantity} onChange={(e) => setLine(i, { quantity: e.target.value })} />
+                  </td>
+                  <td>
+                    <input aria-label={`Line ${i + 1} unit price`} className="narrow" inputMode="decimal" placeholder="0.00" value={l.price} onChange={(e) => setLine(i, { price: e.target.value })} />
+                  </td>
+                  <td className="num">{cents !== null && qty > 0 ? money(cents * qty) : '—'}</td>
+                  <td>
+                    <button type="button" className="ghost small" aria-label={`Remove line ${i + 1}`} onClick={() => setLines((ls) => ls.filter((_, j) => j !== i))}>
+                      ×
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+          <tfoot>
+            <tr>
+              <td colSpan={3}>
+                <button type="button" className="small" onClick={() => setLines((ls) => [...ls, { description: '', quantity: '1', price: '' }])}>
+                  Add line
+                </button>
+              </td>
+              <td className="num strong">{total === null ? '—' : money(total)}</td>
+              <td />
+            </tr>
+          </tfoot>
+        </table>
+        <div className="form-actions">
+          <button type="submit" className="primary" disabled={busy}>
+            Save
+          </button>
+          <span className="muted">Saved as a draft; issue it from the invoice.</span>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,154 @@
+/**
+ * Stock: quantities change by one with Increase/Decrease (commuting 'adjust' deltas, so two desks
+ * taking stock at once never lose a count); items at or under their reorder level say so.
+ */
+import { useMemo, useState } from 'react';
+import type { InventoryItem } from '../../../../shared/domain/collections';
+import { lowStock } from '../../../../shared/domain/rules';
+import { useActions, useClinic } from '../../app/clinicContext';
+import { Dialog } from '../../forms/Dialog';
+import { TextField } from '../../forms/Field';
+
+export function InventoryScreen() {
+  const items = useClinic((s) => s.data.inventory);
+  const { adjustStock } = useActions();
+  const [onlyReorder, setOnlyReorder] = useState(false);
+  const [filter, setFilter] = useState('');
+  const [editing, setEditing] = useState<InventoryItem | 'new' | null>(null);
+
+  const list = useMemo(() => {
+    const words = filter.trim().toLowerCase();
+    return Object.values(items)
+      .filter((i) => !onlyReorder || lowStock(i))
+      .filter((i) => words === '' || `${i.name} ${i.sku} ${i.location}`.toLowerCase().includes(words))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }, [items, onlyReorder, filter]);
+  const reorderCount = useMemo(() => Object.values(items).filter(lowStock).length, [items]);
+
+  return (
+    <section className="screen inventory-screen" aria-labelledby="inventory-title">
+      <div className="screen-header">
+        <h1 id="inventory-title">Stock</h1>
+        <div className="toolbar">
+          <input type="search" className="search narrow-search" aria-label="Find item" placeholder="Find item by name, SKU or location" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          <label className="check">
+            <input type="checkbox" checked={onlyReorder} onChange={(e) => setOnlyReorder(e.target.checked)} />
+            Show only items to reorder ({reorderCount})
+          </label>
+          <button type="button" className="primary push-right" onClick={() => setEditing('new')}>
+            New item
+          </button>
+        </div>
+      </div>
+      <div className="table-wrap">
+        <table className="table inventory-table">
+          <thead>
+            <tr>
+              <th scope="col">Item</th>
+              <th scope="col">SKU</th>
+              <th scope="col">Location</th>
+              <th scope="col" className="num">
+                Quantity
+              </th>
+              <th scope="col" className="num">
+                Reorder at
+              </th>
+              <th scope="col">State</th>
+              <th scope="col">Adjust</th>
+              <th scope="col">
+                <span className="sr-only">Edit</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((item) => {
+              const low = lowStock(item);
+              return (
+                <tr key={item.id} className={low ? 'is-low' : undefined}>
+                  <th scope="row" className="item-name">
+                    {item.name}
+                  </th>
+                  <td className="muted">{item.sku || '—'}</td>
+                  <td>{item.location || '—'}</td>
+                  <td className="num quantity">
+                    <strong>{item.quantity}</strong> <span className="muted">{item.unit}</span>
+                  </td>
+                  <td className="num">{item.reorderLevel}</td>
+                  <td>{low ? <span className="pill pill-low">Low stock</span> : <span className="pill pill-ok">In stock</span>}</td>
+                  <td className="adjust">
+                    <button type="button" className="step" aria-label={`Decrease ${item.name}`} disabled={item.quantity <= 0} onClick={() => void adjustStock(item.id, { delta: -1 })}>
+                      −
+                    </button>
+                    <button type="button" className="step" aria-label={`Increase ${item.name}`} onClick={() => void adjustStock(item.id, { delta: 1 })}>
+                      +
+                    </button>
+                  </td>
+                  <td>
+                    <button type="button" className="ghost small" aria-label={`Edit ${item.name}`} onClick={() => setEditing(item)}>
+                      Edit
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {list.length === 0 ? <p className="empty">{onlyReorder ? 'Nothing needs reordering.' : 'No items.'}</p> : null}
+      </div>
+      {editing ? <ItemForm item={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} /> : null}
+    </section>
+  );
+}
+
+function ItemForm({ item, onClose }: { item?: InventoryItem; onClose: () => void }) {
+  const { create, update } = useActions();
+  const [name, setName] = useState(item?.name ?? '');
+  const [sku, setSku] = useState(item?.sku ?? '');
+  const [unit, setUnit] = useState(item?.unit ?? 'unit');
+  const [quantity, setQuantity] = useState(String(item?.quantity ?? 0));
+  const [reorderLevel, setReorderLevel] = useState(String(item?.reorderLevel ?? 0));
+  const [location, setLocation] = useState(item?.location ?? '');
+  const [error, setError] = useState<string | null>(null);
+
+  async function save() {
+    const qty = Number.parseInt(quantity, 10);
+    const reorder = Number.parseInt(reorderLevel, 10);
+    if (!name.trim()) return setError('Give the item a name.');
+    if (!Number.isInteger(reorder) || reorder < 0) return setError('The reorder level is a whole number, 0 or more.');
+    if (!item && (!Number.isInteger(qty) || qty < 0)) return setError('The quantity is a whole number, 0 or more.');
+    const fields = { name: name.trim(), sku, unit, reorderLevel: reorder, location };
+    // The quantity of an existing item only changes through adjustments, so counts from two desks add up.
+    const answer = item ? await update('inventory', item.id, fields) : await create('inventory', { ...fields, quantity: qty });
+    if (!answer.ok) return setError(answer.error);
+    onClose();
+  }
+
+  return (
+    <Dialog title={item ? `Edit ${item.name}` : 'New item'} onClose={onClose} closeLabel="Cancel">
+      <form
+        className="form-grid"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        {error ? (
+          <div role="alert" className="form-error field-wide">
+            {error}
+          </div>
+        ) : null}
+        <TextField label="Name" value={name} onChange={setName} wide required maxLength={200} />
+        <TextField label="SKU" value={sku} onChange={setSku} maxLength={60} />
+        <TextField label="Unit" value={unit} onChange={setUnit} maxLength={30} />
+        {item ? null : <TextField label="Quantity" type="number" min={0} value={quantity} onChange={setQuantity} />}
+        <TextField label="Reorder level" type="number" min={0} value={reorderLevel} onChange={setReorderLevel} />
+        <TextField label="Location" value={location} onChange={setLocation} maxLength={100} />
+        <div className="form-actions field-wide">
+          <button type="submit" className="primary">
+            Save
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

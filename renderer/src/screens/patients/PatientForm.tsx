@@ -1,0 +1,126 @@
+/** New patient / Edit patient. Warns (without blocking) when the name and birth date match a patient on file. */
+import { useMemo, useState } from 'react';
+import { isClinicalRole } from '../../../../shared/domain/access';
+import { sexes, type Patient } from '../../../../shared/domain/collections';
+import { likelySamePatient } from '../../../../shared/domain/rules';
+import { useActions, useClinic } from '../../app/clinicContext';
+import { Dialog } from '../../forms/Dialog';
+import { SelectField, TextArea, TextField } from '../../forms/Field';
+
+type Draft = {
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  sex: Patient['sex'];
+  phone: string;
+  email: string;
+  address: string;
+  insuranceProvider: string;
+  insuranceNumber: string;
+  allergies: string;
+  notes: string;
+  medicalHistory: string;
+};
+
+function draftOf(p?: Patient): Draft {
+  return {
+    firstName: p?.firstName ?? '',
+    lastName: p?.lastName ?? '',
+    dateOfBirth: p?.dateOfBirth ?? '',
+    sex: p?.sex ?? 'unknown',
+    phone: p?.phone ?? '',
+    email: p?.email ?? '',
+    address: p?.address ?? '',
+    insuranceProvider: p?.insuranceProvider ?? '',
+    insuranceNumber: p?.insuranceNumber ?? '',
+    allergies: p?.allergies ?? '',
+    notes: p?.notes ?? '',
+    medicalHistory: p?.medicalHistory ?? '',
+  };
+}
+
+const sexOptions = sexes.map((s) => ({ value: s, label: s.charAt(0).toUpperCase() + s.slice(1) }));
+
+export function PatientForm({ patient, onClose, onSaved }: { patient?: Patient; onClose: () => void; onSaved?: (id: string) => void }) {
+  const { create, update } = useActions();
+  const role = useClinic((s) => s.user?.role ?? 'receptionist');
+  const patients = useClinic((s) => s.data.patients);
+  const [draft, setDraft] = useState<Draft>(() => draftOf(patient));
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const clinical = isClinicalRole(role);
+  const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+
+  const duplicate = useMemo(() => {
+    if (!draft.firstName.trim() || !draft.lastName.trim() || !draft.dateOfBirth) return undefined;
+    const candidate = { firstName: draft.firstName, lastName: draft.lastName, dateOfBirth: draft.dateOfBirth };
+    return Object.values(patients).find((p) => p.id !== patient?.id && likelySamePatient(candidate, p));
+  }, [patients, draft.firstName, draft.lastName, draft.dateOfBirth, patient?.id]);
+
+  async function save() {
+    if (!draft.firstName.trim() || !draft.lastName.trim()) {
+      setError('First name and last name are required.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    const { medicalHistory, dateOfBirth, ...rest } = draft;
+    const fields: Record<string, unknown> = {
+      ...rest,
+      firstName: rest.firstName.trim(),
+      lastName: rest.lastName.trim(),
+      dateOfBirth: dateOfBirth === '' ? null : dateOfBirth,
+      ...(clinical ? { medicalHistory } : {}),
+    };
+    const answer = patient ? await update('patients', patient.id, fields) : await create('patients', fields);
+    setBusy(false);
+    if (!answer.ok) {
+      setError(answer.error);
+      return;
+    }
+    onSaved?.(answer.value.id);
+    onClose();
+  }
+
+  return (
+    <Dialog title={patient ? 'Edit patient' : 'New patient'} onClose={onClose} size="large" closeLabel="Cancel">
+      <form
+        className="form-grid"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        {error ? (
+          <div role="alert" className="form-error field-wide">
+            {error}
+          </div>
+        ) : null}
+        <TextField label="First name" value={draft.firstName} onChange={set('firstName')} required maxLength={100} />
+        <TextField label="Last name" value={draft.lastName} onChange={set('lastName')} required maxLength={100} />
+        <TextField label="Date of birth" type="date" value={draft.dateOfBirth} onChange={set('dateOfBirth')} />
+        <SelectField label="Sex" value={draft.sex} onChange={set('sex')} options={sexOptions} />
+        <TextField label="Phone" type="tel" value={draft.phone} onChange={set('phone')} maxLength={40} />
+        <TextField label="Email" type="email" value={draft.email} onChange={set('email')} maxLength={200} />
+        <TextField label="Address" value={draft.address} onChange={set('address')} wide maxLength={400} />
+        <TextField label="Insurance provider" value={draft.insuranceProvider} onChange={set('insuranceProvider')} maxLength={200} />
+        <TextField label="Insurance number" value={draft.insuranceNumber} onChange={set('insuranceNumber')} maxLength={100} />
+        <TextArea label="Allergies" value={draft.allergies} onChange={set('allergies')} rows={2} />
+        <TextArea label="Notes" value={draft.notes} onChange={set('notes')} rows={2} />
+        {clinical ? <TextArea label="Medical history" value={draft.medicalHistory} onChange={set('medicalHistory')} rows={4} /> : null}
+        {duplicate ? (
+          <div className="form-warning field-wide" aria-live="polite">
+            Possible duplicate: a patient {duplicate.firstName} {duplicate.lastName}, born {duplicate.dateOfBirth}
+            {duplicate.phone ? `, phone ${duplicate.phone}` : ''}, is already registered. Check before saving a second record.
+          </div>
+        ) : null}
+        <div className="form-actions field-wide">
+          <button type="submit" className="primary" disabled={busy}>
+            Save
+          </button>
+          <span className="muted">Enter saves · Esc cancels</span>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

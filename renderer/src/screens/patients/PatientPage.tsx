@@ -1,0 +1,183 @@
+/** One patient: details, and everything the clinic holds for them that this role may see. */
+import { useMemo, useState } from 'react';
+import { canRead, isClinicalRole } from '../../../../shared/domain/access';
+import { useActions, useClinic } from '../../app/clinicContext';
+import { money, shortDateTime, statusLabels, timeOf } from '../../app/format';
+import { href, navigate } from '../../app/route';
+import { AppointmentForm } from '../appointments/AppointmentForm';
+import { balanceDue } from '../billing/BillingScreen';
+import { InvoiceForm } from '../billing/InvoiceForm';
+import { ReferralForm, ReferralTable } from '../referrals/ReferralsScreen';
+import { TreatmentForm } from '../treatment/TreatmentForm';
+import { PatientForm } from './PatientForm';
+
+type Form = 'edit' | 'appointment' | 'invoice' | 'referral' | 'treatment' | null;
+
+export function PatientPage({ patientId }: { patientId: string }) {
+  const patient = useClinic((s) => s.data.patients[patientId]);
+  const role = useClinic((s) => s.user?.role ?? 'receptionist');
+  const data = useClinic((s) => s.data);
+  const { update } = useActions();
+  const [form, setForm] = useState<Form>(null);
+  const clinical = isClinicalRole(role);
+  const mayReadRecords = canRead(role, 'treatment-records');
+  const mayWriteRecords = role === 'doctor' || role === 'assistant';
+
+  const related = useMemo(() => {
+    const byDate = <T extends { start?: string; date?: string; updatedAt: string }>(a: T, b: T) =>
+      (b.start ?? b.date ?? b.updatedAt).localeCompare(a.start ?? a.date ?? a.updatedAt);
+    return {
+      appointments: Object.values(data.appointments).filter((a) => a.patientId === patientId).sort(byDate),
+      invoices: Object.values(data.invoices).filter((i) => i.patientId === patientId).sort(byDate),
+      referrals: Object.values(data.referrals).filter((r) => r.patientId === patientId).sort(byDate),
+      records: mayReadRecords ? Object.values(data['treatment-records']).filter((r) => r.patientId === patientId).sort(byDate) : [],
+    };
+  }, [data, patientId, mayReadRecords]);
+
+  if (!patient) {
+    return (
+      <section className="screen">
+        <p className="empty">This patient is not on file (the record may have been removed on another terminal).</p>
+        <a href={href('patients')}>Back to the register</a>
+      </section>
+    );
+  }
+
+  const now = Date.now();
+  return (
+    <section className="screen patient-page" aria-labelledby="patient-title">
+      <div className="screen-header">
+        <div>
+          <a className="back" href={href('patients')}>
+            ‹ Register
+          </a>
+          <h1 id="patient-title">
+            {patient.firstName} {patient.lastName}
+          </h1>
+          <p className="muted">
+            {patient.dateOfBirth ? `Born ${patient.dateOfBirth}` : 'Date of birth unknown'} · {patient.sex} · last changed {shortDateTime(patient.updatedAt)}
+          </p>
+        </div>
+        <div className="toolbar">
+          <button type="button" onClick={() => setForm('edit')}>
+            Edit details
+          </button>
+          <button type="button" onClick={() => setForm('appointment')}>
+            Book appointment
+          </button>
+          <button type="button" onClick={() => setForm('invoice')}>
+            Create invoice
+          </button>
+          <button type="button" onClick={() => setForm('referral')}>
+            Refer
+          </button>
+          {mayWriteRecords ? (
+            <button type="button" className="primary" onClick={() => setForm('treatment')}>
+              Write treatment record
+            </button>
+          ) : null}
+        </div>
+      </div>
+      <div className="cards">
+        <div className="card">
+          <h2>Contact and insurance</h2>
+          <dl className="facts">
+            <dt>Phone</dt>
+            <dd>{patient.phone || '—'}</dd>
+            <dt>Email</dt>
+            <dd>{patient.email || '—'}</dd>
+            <dt>Address</dt>
+            <dd>{patient.address || '—'}</dd>
+            <dt>Insurance</dt>
+            <dd>
+              {patient.insuranceProvider || '—'} {patient.insuranceNumber ? `· ${patient.insuranceNumber}` : ''}
+            </dd>
+            <dt>Allergies</dt>
+            <dd className={patient.allergies ? 'allergy' : undefined}>{patient.allergies || 'None recorded'}</dd>
+            <dt>Notes</dt>
+            <dd className="prewrap">{patient.notes || '—'}</dd>
+          </dl>
+        </div>
+        {clinical ? (
+          <div className="card">
+            <h2>Medical history</h2>
+            <p className="prewrap">{patient.medicalHistory || 'Nothing recorded.'}</p>
+          </div>
+        ) : null}
+        <div className="card">
+          <h2>Visits</h2>
+          {related.appointments.length === 0 ? (
+            <p className="muted">No appointments.</p>
+          ) : (
+            <ul className="plain-list">
+              {related.appointments.slice(0, 12).map((a) => (
+                <li key={a.id} className={Date.parse(a.start) >= now ? 'upcoming' : undefined}>
+                  <a href={href('appointments', null, { day: a.start.slice(0, 10) })}>
+                    {shortDateTime(a.start)}–{timeOf(a.end)}
+                  </a>{' '}
+                  · {data.users[a.providerId]?.displayName ?? 'Doctor'} · {a.reason || 'no reason given'}{' '}
+                  <span className={`pill pill-${a.status}`}>{statusLabels[a.status]}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div className="card">
+          <h2>Invoices</h2>
+          {related.invoices.length === 0 ? (
+            <p className="muted">No invoices.</p>
+          ) : (
+            <ul className="plain-list">
+              {related.invoices.map((i) => (
+                <li key={i.id}>
+                  <a href={href('billing', i.id)}>{shortDateTime(i.updatedAt)}</a> · total {money(i.totalCents ?? 0)} · due{' '}
+                  <strong>{money(i.status === 'issued' ? balanceDue(i) : 0)}</strong> <span className={`pill pill-${i.status}`}>{statusLabels[i.status]}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div className="card card-wide">
+          <h2>Referrals</h2>
+          <ReferralTable referrals={related.referrals} patients={data.patients} showPatient={false} onStep={(r, next) => void update('referrals', r.id, { status: next })} />
+        </div>
+        {mayReadRecords ? (
+          <div className="card card-wide">
+            <h2>Treatment history</h2>
+            {related.records.length === 0 ? (
+              <p className="muted">No treatment records.</p>
+            ) : (
+              <table className="table compact">
+                <thead>
+                  <tr>
+                    <th scope="col">Date</th>
+                    <th scope="col">Diagnosis</th>
+                    <th scope="col">Procedures</th>
+                    <th scope="col">Prescriptions</th>
+                    <th scope="col">Doctor</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {related.records.map((r) => (
+                    <tr key={r.id} className="clickable" onClick={() => navigate('treatment', r.id)}>
+                      <td>{r.date}</td>
+                      <td className="prewrap">{r.diagnosis || '—'}</td>
+                      <td className="prewrap">{r.procedures || '—'}</td>
+                      <td className="prewrap">{r.prescriptions || '—'}</td>
+                      <td>{data.users[r.providerId]?.displayName ?? '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
+        ) : null}
+      </div>
+      {form === 'edit' ? <PatientForm patient={patient} onClose={() => setForm(null)} /> : null}
+      {form === 'appointment' ? <AppointmentForm patientId={patient.id} onClose={() => setForm(null)} /> : null}
+      {form === 'invoice' ? <InvoiceForm patientId={patient.id} onClose={() => setForm(null)} onSaved={(id) => navigate('billing', id)} /> : null}
+      {form === 'referral' ? <ReferralForm patientId={patient.id} onClose={() => setForm(null)} /> : null}
+      {form === 'treatment' ? <TreatmentForm patientId={patient.id} onClose={() => setForm(null)} /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,86 @@
+/** The patient register: instant search and a virtualized list that stays smooth with 10,000+ patients. */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useDeferredValue, useMemo, useRef, useState } from 'react';
+import { useClinic } from '../../app/clinicContext';
+import { patientName } from '../../app/format';
+import { navigate } from '../../app/route';
+import { searchPatients } from '../../store/patientSearch';
+import { PatientForm } from './PatientForm';
+
+const rowHeight = 40;
+
+export function PatientsScreen() {
+  const patients = useClinic((s) => s.data.patients);
+  const [query, setQuery] = useState('');
+  const deferredQuery = useDeferredValue(query);
+  const [creating, setCreating] = useState(false);
+  const results = useMemo(() => searchPatients(patients, deferredQuery), [patients, deferredQuery]);
+  const total = Object.keys(patients).length;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: results.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 12,
+    getItemKey: (i) => results[i]?.id ?? i,
+  });
+
+  return (
+    <section className="screen patients-screen" aria-labelledby="patients-title">
+      <div className="screen-header">
+        <h1 id="patients-title">Patient register</h1>
+        <div className="toolbar">
+          <input
+            id="patient-search"
+            type="search"
+            className="search"
+            aria-label="Search patients"
+            placeholder="Search by name, phone or date of birth"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && results.length === 1 && results[0]) navigate('patients', results[0].id);
+            }}
+          />
+          <span className="muted count">
+            {query.trim() ? `${results.length.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')}` : `${total.toLocaleString('en-GB')} patients`}
+          </span>
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New patient
+          </button>
+        </div>
+      </div>
+      <div className="list-head patient-cols" aria-hidden="true">
+        <span>Name</span>
+        <span>Date of birth</span>
+        <span>Phone</span>
+        <span>Insurance</span>
+        <span>Allergies</span>
+      </div>
+      <div ref={scrollRef} className="virtual-scroll">
+        {results.length === 0 ? (
+          <p className="empty">{total === 0 ? 'No patients registered yet.' : 'No patient matches this search.'}</p>
+        ) : (
+          <ul className="virtual-list" style={{ height: virtualizer.getTotalSize() }}>
+            {virtualizer.getVirtualItems().map((item) => {
+              const p = results[item.index];
+              if (!p) return null;
+              return (
+                <li key={item.key} className="virtual-row" style={{ transform: `translateY(${item.start}px)`, height: rowHeight }}>
+                  <a className="patient-row patient-cols" href={`#/patients/${p.id}`}>
+                    <span className="strong">{patientName(p)}</span>
+                    <span>{p.dateOfBirth ?? '—'}</span>
+                    <span>{p.phone || '—'}</span>
+                    <span className="muted">{p.insuranceProvider || '—'}</span>
+                    <span className={p.allergies ? 'allergy' : 'muted'}>{p.allergies || '—'}</span>
+                  </a>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </div>
+      {creating ? <PatientForm onClose={() => setCreating(false)} /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,171 @@
+/** Referrals in and out, and where each one stands. */
+import { useMemo, useState } from 'react';
+import { referralDirections, referralStatuses, type Referral } from '../../../../shared/domain/collections';
+import { useActions, useClinic } from '../../app/clinicContext';
+import { dayKey, patientName, statusLabels } from '../../app/format';
+import { href } from '../../app/route';
+import { Dialog } from '../../forms/Dialog';
+import { SelectField, TextArea, TextField } from '../../forms/Field';
+import { PatientPicker } from '../../forms/PatientPicker';
+
+/** The next steps a referral can take, in the order staff usually take them. */
+export const referralNextSteps: Record<Referral['status'], Referral['status'][]> = {
+  draft: ['sent', 'cancelled'],
+  sent: ['accepted', 'cancelled'],
+  accepted: ['completed', 'cancelled'],
+  completed: [],
+  cancelled: ['draft'],
+};
+const stepLabels: Record<Referral['status'], string> = {
+  draft: 'Reopen',
+  sent: 'Mark sent',
+  accepted: 'Mark accepted',
+  completed: 'Mark completed',
+  cancelled: 'Cancel referral',
+};
+
+export function ReferralsScreen() {
+  const referrals = useClinic((s) => s.data.referrals);
+  const patients = useClinic((s) => s.data.patients);
+  const { update } = useActions();
+  const [status, setStatus] = useState<'open' | Referral['status'] | 'all'>('open');
+  const [creating, setCreating] = useState(false);
+  const list = useMemo(
+    () =>
+      Object.values(referrals)
+        .filter((r) => status === 'all' || (status === 'open' ? r.status !== 'completed' && r.status !== 'cancelled' : r.status === status))
+        .sort((a, b) => b.date.localeCompare(a.date)),
+    [referrals, status],
+  );
+  return (
+    <section className="screen referrals-screen" aria-labelledby="referrals-title">
+      <div className="screen-header">
+        <h1 id="referrals-title">Referral tracking</h1>
+        <div className="toolbar">
+          <SelectField
+            label="Show"
+            value={status}
+            onChange={setStatus}
+            options={[
+              { value: 'open', label: 'Open' },
+              ...referralStatuses.map((s) => ({ value: s, label: statusLabels[s] ?? s })),
+              { value: 'all', label: 'All' },
+            ]}
+          />
+          <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
+            New referral
+          </button>
+        </div>
+      </div>
+      <ReferralTable referrals={list} patients={patients} onStep={(r, next) => void update('referrals', r.id, { status: next })} />
+      {creating ? <ReferralForm onClose={() => setCreating(false)} /> : null}
+    </section>
+  );
+}
+
+export function ReferralTable({
+  referrals,
+  patients,
+  onStep,
+  showPatient = true,
+}: {
+  referrals: Referral[];
+  patients: Record<string, { firstName: string; lastName: string }>;
+  onStep: (r: Referral, next: Referral['status']) => void;
+  showPatient?: boolean;
+}) {
+  if (referrals.length === 0) return <p className="empty">No referrals.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Date</th>
+            {showPatient ? <th scope="col">Patient</th> : null}
+            <th scope="col">Direction</th>
+            <th scope="col">Specialist or clinic</th>
+            <th scope="col">Specialty</th>
+            <th scope="col">Reason</th>
+            <th scope="col">Status</th>
+            <th scope="col">Next step</th>
+          </tr>
+        </thead>
+        <tbody>
+          {referrals.map((r) => {
+            const p = patients[r.patientId];
+            return (
+              <tr key={r.id}>
+                <td>{r.date}</td>
+                {showPatient ? <td>{p ? <a href={href('patients', r.patientId)}>{patientName(p)}</a> : 'Unknown patient'}</td> : null}
+                <td>{r.direction === 'outgoing' ? 'Out' : 'In'}</td>
+                <td>{r.provider}</td>
+                <td>{r.specialty || '—'}</td>
+                <td className="clip">{r.reason || '—'}</td>
+                <td>
+                  <span className={`pill pill-${r.status}`}>{statusLabels[r.status] ?? r.status}</span>
+                </td>
+                <td className="button-row tight">
+                  {referralNextSteps[r.status].map((next) => (
+                    <button key={next} type="button" className={next === 'cancelled' ? 'small danger-outline' : 'small'} onClick={() => onStep(r, next)}>
+                      {stepLabels[next]}
+                    </button>
+                  ))}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ReferralForm({ patientId, onClose }: { patientId?: string; onClose: () => void }) {
+  const { create } = useActions();
+  const [patient, setPatient] = useState<string | null>(patientId ?? null);
+  const [direction, setDirection] = useState<Referral['direction']>('outgoing');
+  const [provider, setProvider] = useState('');
+  const [specialty, setSpecialty] = useState('');
+  const [reason, setReason] = useState('');
+  const [date, setDate] = useState(dayKey(new Date()));
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Dialog title="New referral" onClose={onClose} closeLabel="Cancel">
+      <form
+        className="form-grid"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (!patient) return setError('Choose the patient from the list.');
+          if (!provider.trim()) return setError('Name the specialist or clinic.');
+          const answer = await create('referrals', { patientId: patient, direction, provider: provider.trim(), specialty, reason, date, status: 'draft' });
+          if (!answer.ok) return setError(answer.error);
+          onClose();
+        }}
+      >
+        {error ? (
+          <div role="alert" className="form-error field-wide">
+            {error}
+          </div>
+        ) : null}
+        <div className="field-wide">
+          <PatientPicker value={patient} onChange={setPatient} />
+        </div>
+        <SelectField
+          label="Direction"
+          value={direction}
+          onChange={setDirection}
+          options={referralDirections.map((d) => ({ value: d, label: d === 'outgoing' ? 'Outgoing (we refer)' : 'Incoming (referred to us)' }))}
+        />
+        <TextField label="Date" type="date" value={date} onChange={setDate} required />
+        <TextField label="Specialist or clinic" value={provider} onChange={setProvider} required maxLength={200} />
+        <TextField label="Specialty" value={specialty} onChange={setSpecialty} maxLength={100} />
+        <TextArea label="Reason" value={reason} onChange={setReason} rows={3} />
+        <div className="form-actions field-wide">
+          <button type="submit" className="primary">
+            Save
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

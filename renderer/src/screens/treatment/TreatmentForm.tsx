@@ -1,0 +1,84 @@
+/** Writing a treatment record: doctors sign their own; assistants name the doctor they worked with. */
+import { useState } from 'react';
+import type { TreatmentRecord } from '../../../../shared/domain/collections';
+import { useActions, useClinic } from '../../app/clinicContext';
+import { dayKey } from '../../app/format';
+import { Dialog } from '../../forms/Dialog';
+import { SelectField, TextArea, TextField } from '../../forms/Field';
+import { PatientPicker } from '../../forms/PatientPicker';
+import { useDoctors } from '../appointments/useDoctors';
+
+export function TreatmentForm({
+  record,
+  patientId,
+  appointmentId,
+  onClose,
+  onSaved,
+}: {
+  record?: TreatmentRecord;
+  patientId?: string;
+  appointmentId?: string | null;
+  onClose: () => void;
+  onSaved?: (id: string) => void;
+}) {
+  const { create, update } = useActions();
+  const user = useClinic((s) => s.user);
+  const doctors = useDoctors();
+  const [patient, setPatient] = useState<string | null>(record?.patientId ?? patientId ?? null);
+  const [provider, setProvider] = useState(record?.providerId ?? (user?.role === 'doctor' ? user.id : (doctors[0]?.id ?? '')));
+  const [date, setDate] = useState(record?.date ?? dayKey(new Date()));
+  const [diagnosis, setDiagnosis] = useState(record?.diagnosis ?? '');
+  const [procedures, setProcedures] = useState(record?.procedures ?? '');
+  const [prescriptions, setPrescriptions] = useState(record?.prescriptions ?? '');
+  const [notes, setNotes] = useState(record?.notes ?? '');
+  const [error, setError] = useState<string | null>(null);
+
+  const providerOptions = doctors.map((d) => ({ value: d.id, label: d.displayName }));
+  if (provider && !providerOptions.some((o) => o.value === provider)) providerOptions.push({ value: provider, label: user?.id === provider ? user.displayName : 'Doctor' });
+
+  async function save() {
+    if (!patient) return setError('Choose the patient from the list.');
+    if (!provider) return setError('Choose the treating doctor.');
+    if (!diagnosis.trim() && !procedures.trim() && !prescriptions.trim() && !notes.trim()) return setError('Write at least a diagnosis, a procedure, a prescription or a note.');
+    const fields = { patientId: patient, providerId: provider, date, diagnosis, procedures, prescriptions, notes };
+    const answer = record
+      ? await update('treatment-records', record.id, fields)
+      : await create('treatment-records', { ...fields, appointmentId: appointmentId ?? null });
+    if (!answer.ok) return setError(answer.error);
+    onSaved?.(answer.value.id);
+    onClose();
+  }
+
+  return (
+    <Dialog title={record ? 'Edit treatment record' : 'New treatment record'} onClose={onClose} size="large" closeLabel="Cancel">
+      <form
+        className="form-grid"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        {error ? (
+          <div role="alert" className="form-error field-wide">
+            {error}
+          </div>
+        ) : null}
+        <div className="field-wide">
+          <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(record)} />
+        </div>
+        <SelectField label="Treating doctor" value={provider} onChange={setProvider} options={providerOptions.length ? providerOptions : [{ value: '', label: 'No doctor on file' }]} />
+        <TextField label="Date" type="date" value={date} onChange={setDate} required />
+        <TextArea label="Diagnosis" value={diagnosis} onChange={setDiagnosis} rows={2} />
+        <TextArea label="Procedures" value={procedures} onChange={setProcedures} rows={2} />
+        <TextArea label="Prescriptions" value={prescriptions} onChange={setPrescriptions} rows={2} />
+        <TextArea label="Clinical notes" value={notes} onChange={setNotes} rows={4} />
+        <div className="form-actions field-wide">
+          <button type="submit" className="primary">
+            Save
+          </button>
+          <span className="muted">Ctrl+Enter saves from a text box</span>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * Instant patient search over tens of thousands of rows: each row's searchable text is built
+ * once per row object (a WeakMap), so a keystroke is one pass of substring checks.
+ */
+import type { Patient } from '../../../shared/domain/collections';
+import type { RowsById } from './rows';
+
+type Indexed = { row: Patient; text: string; digits: string; sortKey: string };
+const indexCache = new WeakMap<Patient, Indexed>();
+
+function indexed(row: Patient): Indexed {
+  let entry = indexCache.get(row);
+  if (!entry) {
+    const first = row.firstName.toLowerCase();
+    const last = row.lastName.toLowerCase();
+    const dob = row.dateOfBirth ?? '';
+    const dobLocal = dob ? `${dob.slice(8, 10)}.${dob.slice(5, 7)}.${dob.slice(0, 4)} ${dob.slice(8, 10)}/${dob.slice(5, 7)}/${dob.slice(0, 4)}` : '';
+    entry = {
+      row,
+      text: `${last}, ${first} ${first} ${last} ${dob} ${dobLocal} ${(row.phone ?? '').toLowerCase()}`,
+      digits: `${(row.phone ?? '').replace(/\D/g, '')} ${dob.replace(/\D/g, '')}`,
+      sortKey: `${last}\u0000${first}\u0000${dob}`,
+    };
+    indexCache.set(row, entry);
+  }
+  return entry;
+}
+
+let sortedFor: RowsById<'patients'> | null = null;
+let sorted: Indexed[] = [];
+
+/** Patients by last name, first name; recomputed only when the patients map changes. */
+export function sortedPatients(patients: RowsById<'patients'>): Indexed[] {
+  if (sortedFor !== patients) {
+    sorted = Object.values(patients).map(indexed);
+    sorted.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    sortedFor = patients;
+  }
+  return sorted;
+}
+
+/** Every word of the query must match the name, date of birth or phone (digits ignore spacing). */
+export function searchPatients(patients: RowsById<'patients'>, query: string, limit = Infinity): Patient[] {
+  const all = sortedPatients(patients);
+  const words = query.toLowerCase().split(/[\s,]+/).filter((w) => w !== '');
+  if (words.length === 0) return limit === Infinity ? all.map((e) => e.row) : all.slice(0, limit).map((e) => e.row);
+  const matchers = words.map((w) => {
+    const digits = w.replace(/[\s\-/.()+]/g, '');
+    return /^\d+$/.test(digits) && digits.length >= 3 ? { w, digits } : { w, digits: null };
+  });
+  const found: Patient[] = [];
+  for (const entry of all) {
+    if (matchers.every((m) => entry.text.includes(m.w) || (m.digits !== null && entry.digits.includes(m.digits)))) {
+      found.push(entry.row);
+      if (found.length >= limit) break;
+    }
+  }
+  return found;
+}
