@@ -241,7 +241,8 @@ export class TerminalCore {
         );
       }
     }
-    if (previous?.user.id !== answer.user.id) {
+    // A different user, or the same user with another role, must not inherit what the cache holds.
+    if (previous?.user.id !== answer.user.id || previous.user.role !== answer.user.role) {
       this.clearCache();
       this.log(`signed in as ${answer.user.username} (${answer.user.role}); cache cleared for the new user`);
     } else {

@@ -59,3 +59,26 @@ test('a receptionist’s terminal never stores clinical data, even after a docto
     await server.close();
   }
 });
+
+test('a user whose role is changed to receptionist finds no clinical data left after signing in again', async () => {
+  const server = await startTestServer();
+  try {
+    const history = `SECRET-DEMOTED-${randomUUID()}`;
+    const person = await server.createUser('doctor');
+    await server.api.post('/api/patients', { firstName: 'Dora', lastName: 'Demoted', medicalHistory: history });
+    const t = await startTerminal({ serverUrl: server.url, mode: 'inprocess' });
+    await t.login(person.user.username, person.password);
+    await t.waitUntil(async () => (await t.call('data.list', { collection: 'patients' })).some((p) => p.medicalHistory === history), 10_000, 'doctor synced');
+    await t.call('session.logout', {});
+
+    const changed = await server.api.patch(`/api/users/${person.user.id}`, { role: 'receptionist' }, person.user.version);
+    assert.equal(changed.status, 200, changed.text);
+    await t.login(person.user.username, person.password);
+    await t.waitUntil(async () => (await t.call('data.list', { collection: 'patients' })).length === 1, 10_000, 'synced as receptionist');
+    assert.equal('medicalHistory' in (await t.call('data.list', { collection: 'patients' }))[0]!, false);
+    await t.close();
+    assert.equal(rawBytes(t.dataDir).includes(history), false, 'the cache file no longer holds the medical history');
+  } finally {
+    await server.close();
+  }
+});
