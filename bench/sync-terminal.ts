@@ -56,7 +56,14 @@ const sampler = setInterval(() => {
 sampler.unref();
 
 async function main(): Promise<void> {
-  const terminal = await openTerminal({ dataDir: cfg.dataDir, serverUrl: cfg.serverUrl, terminalName: 'bench-sync' });
+  // BENCH_PULL_LIMIT: try another page size than the core's default (an experiment, not the default figure).
+  const pullLimit = Number(process.env.BENCH_PULL_LIMIT ?? 0);
+  const terminal = await openTerminal({
+    dataDir: cfg.dataDir,
+    serverUrl: cfg.serverUrl,
+    terminalName: 'bench-sync',
+    ...(pullLimit > 0 ? { schedule: { pullLimit } } : {}),
+  });
   process.on('message', (raw) => {
     const message = raw as SyncParentMessage;
     void (async () => {

@@ -32,7 +32,9 @@ export async function measureInitialSync(
 ): Promise<InitialSyncResult> {
   const staff = clinic.staff[0]!;
   const config: SyncTerminalConfig = { dataDir: join(workDir, name), serverUrl: clinic.server.url, username: staff.username, password: staff.password };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'sync-terminal.ts')], {
+  // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the terminal process there (see docs/performance.md).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, 'bench', 'sync-terminal.ts')], {
     cwd: root,
     env: { ...process.env, BENCH_SYNC: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -31,7 +31,9 @@ export interface ServerProcess {
 }
 
 export async function startServerProcess(options: ServerProcessOptions, timeoutMs = 60_000): Promise<ServerProcess> {
-  const args = ['--import', 'tsx', join(root, 'server', 'cli.ts'), '--port', '0', '--data-dir', options.dataDir, '--log-level', 'warn'];
+  // BENCH_SERVER_PROF=<dir>: V8 CPU profiles of the server process (written when it exits cleanly).
+  const profile = process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : [];
+  const args = [...profile, '--import', 'tsx', join(root, 'server', 'cli.ts'), '--port', '0', '--data-dir', options.dataDir, '--log-level', 'warn'];
   if (options.demo) args.push('--demo');
   const env: NodeJS.ProcessEnv = { ...process.env, CLINIC_ADMIN_PASSWORD: options.adminPassword };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
