@@ -37,6 +37,8 @@ export interface ClinicServerOptions {
   adminPassword?: string;
   /** pino level, or 'silent'. Default 'info'. */
   logLevel?: string;
+  /** Where an admin drops installers and latest*.yml (default <dataDir>/updates, or CLINIC_UPDATES_DIR). */
+  updatesDir?: string;
   /** Live-channel heartbeat interval; default 15 s (tests shorten it). */
   liveHeartbeatMs?: number;
 }
@@ -102,7 +104,7 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   syncRoutes(app, ctx);
   auditRoutes(app, ctx);
   // The terminals' update feed: files an admin drops into <data-dir>/updates (docs/admin.md).
-  await app.register(serveUpdates, { updatesDir: process.env.CLINIC_UPDATES_DIR ?? resolve(options.dataDir ?? './data', 'updates') });
+  await app.register(serveUpdates, { updatesDir: options.updatesDir ?? process.env.CLINIC_UPDATES_DIR ?? resolve(options.dataDir ?? './data', 'updates') });
 
   await app.listen({ host, port: options.port ?? 4780 });
   const address = app.server.address();

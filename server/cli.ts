@@ -1,5 +1,5 @@
 /**
- * `npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info]`
+ * `npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info] [--updates-dir <dir>]`
  * DATABASE_URL=postgres://... selects the PostgreSQL store; CLINIC_ADMIN_PASSWORD sets the first
  * admin's password (otherwise one is generated and printed once).
  */
@@ -21,6 +21,7 @@ try {
       'data-dir': { type: 'string', default: './data' },
       demo: { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
+      'updates-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -29,7 +30,7 @@ try {
   fail(`${(error as Error).message}\nusage: npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo]`);
 }
 if (args.help) {
-  console.log('usage: npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info]');
+  console.log('usage: npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info] [--updates-dir <dir>]');
   process.exit(0);
 }
 const port = Number(args.port);
@@ -44,6 +45,7 @@ try {
     databaseUrl: process.env.DATABASE_URL,
     demo: args.demo,
     logLevel: args['log-level'],
+    updatesDir: args['updates-dir'],
   });
 } catch (error) {
   if (error instanceof StoreUnavailableError) fail(error.message);
