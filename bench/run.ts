@@ -5,7 +5,8 @@
  *
  *   --full            the whole set (50 terminals, 100k patients + 500k appointments, longer windows)
  *   --only a,b        run some scenarios: propagation, bytes, sync, throughput
- *   --database-url    also measure throughput on PostgreSQL (default: $DATABASE_URL when it is postgres://)
+ *   --postgres        also measure throughput on PostgreSQL in quick mode (--full always tries)
+ *   --database-url    the PostgreSQL to use (default: $DATABASE_URL, else a fresh database on 127.0.0.1:5432)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,13 +19,14 @@ import { measurePropagation, type PropagationResult } from './scenarios/propagat
 import { measureBytes, type BytesResult } from './scenarios/bytes';
 import { measureInitialSync, type InitialSyncResult } from './scenarios/initial-sync';
 import { measureRawThroughput, measureTerminalThroughput, type ThroughputResult } from './scenarios/throughput';
-import { freshPostgresDatabase } from './support/postgres';
+import { dropPostgresDatabase, freshPostgresDatabase } from './support/postgres';
 
 const { values: args } = parseArgs({
   options: {
     full: { type: 'boolean', default: false },
     only: { type: 'string' },
     'database-url': { type: 'string' },
+    postgres: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -54,9 +56,9 @@ const settings = full
         { terminals: 2, mutations: 40 },
         { terminals: 10, mutations: 40 },
       ],
-      idleSeconds: 16,
+      idleSeconds: 15,
       syncSets: [{ patients: 10_000, appointments: 50_000 }],
-      throughput: { terminals: 10, terminalSeconds: 5, rawClients: 50, rawSeconds: 5 },
+      throughput: { terminals: 10, terminalSeconds: 4, rawClients: 50, rawSeconds: 4 },
     };
 
 /** The working clinic of the propagation, bytes and throughput runs: 5,000 patients. */
@@ -139,8 +141,11 @@ async function main(): Promise<void> {
       }
     });
   }
-  if (only.has('throughput')) {
-    const databaseUrl = args['database-url'] ?? (process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined) ?? (await freshPostgresDatabase());
+  if (only.has('throughput') && !full && !args.postgres) {
+    report.notMeasured.push('PostgreSQL throughput: quick mode (run with --postgres or --full)');
+  } else if (only.has('throughput')) {
+    const given = args['database-url'] ?? (process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined);
+    const databaseUrl = given ?? (await freshPostgresDatabase());
     if (!databaseUrl) {
       report.notMeasured.push('PostgreSQL throughput: no PostgreSQL reachable (set DATABASE_URL or --database-url)');
     } else {
@@ -155,6 +160,8 @@ async function main(): Promise<void> {
         });
       } catch (error) {
         report.notMeasured.push(`PostgreSQL throughput: ${(error as Error).message.split('\n')[0]}`);
+      } finally {
+        if (!given) await dropPostgresDatabase(databaseUrl);
       }
     }
   }
