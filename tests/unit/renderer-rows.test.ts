@@ -76,7 +76,7 @@ test('remote notices name the other user and skip my own rows and deletes', () =
     'me',
     users,
   );
-  assert.deepEqual(notices, ['Dr Ada Grey added a patient']);
+  assert.deepEqual(notices, [{ userId: 'u1', text: 'Dr Ada Grey added a patient' }]);
   const many = describeRemoteChanges(
     [
       { collection: 'patients', id: pid, op: 'upsert', row: patient(pid, 2, 'Grey', 'u1') },
@@ -86,5 +86,5 @@ test('remote notices name the other user and skip my own rows and deletes', () =
     'me',
     users,
   );
-  assert.deepEqual(many, ['Dr Ada Grey changed 2 records (patients, appointments)', 'Another user updated an inventory item']);
+  assert.deepEqual(many.map((n) => n.text), ['Dr Ada Grey changed 2 records (patients, appointments)', 'Another user updated an inventory item']);
 });

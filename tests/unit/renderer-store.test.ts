@@ -256,3 +256,25 @@ test('a broken transport becomes a readable error, not an exception', async () =
   const answer = await clinic.actions.adjustStock(item, { delta: 1 });
   assert.deepEqual(answer, { ok: false, error: 'The terminal did not answer: socket closed', code: 'transport' });
 });
+
+test('the batch that follows "first download done" is still the download: no notice', async () => {
+  const { bridge, clinic } = await signedIn({ 'sync.status': () => ok(status({ initialSync: { done: false, received: 0, total: null } })) });
+  bridge.emit('sync.status', status({ initialSync: { done: true, received: 2, total: 2 } }));
+  const row = (v: number) => ({ ...meta(p2, v, doctorId), firstName: 'Bo', lastName: 'Black' });
+  bridge.emit('data.changed', { source: 'remote', changes: [{ collection: 'patients', id: p2, op: 'upsert', row: row(1) }] });
+  assert.equal(clinic.store.getState().data.patients[p2]?.version, 1);
+  assert.equal(clinic.store.getState().toasts.length, 0);
+  bridge.emit('data.changed', { source: 'remote', changes: [{ collection: 'patients', id: p2, op: 'upsert', row: row(2) }] });
+  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated a patient'], 'later batches are announced again');
+});
+
+test('a colleague\'s next change replaces their notice instead of stacking up', async () => {
+  const { bridge, clinic } = await signedIn();
+  for (let v = 2; v <= 4; v++) {
+    bridge.emit('data.changed', {
+      source: 'remote',
+      changes: [{ collection: 'inventory', id: item, op: 'upsert', row: { ...meta(item, v, doctorId), name: 'Gauze', quantity: 10 - v, reorderLevel: 2 } }],
+    });
+  }
+  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated an inventory item']);
+});

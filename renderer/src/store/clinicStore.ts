@@ -83,7 +83,7 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     set((s) => {
       // A keyed toast replaces its predecessor ("Saved" after "Saved"), so a drained queue is one notice.
       const others = key ? s.toasts.filter((t) => t.key !== key) : s.toasts;
-      return { toasts: [...others, { id, tone, text, key }].slice(-5) };
+      return { toasts: [...others, { id, tone, text, key }].slice(-4) };
     });
     if (toastMs > 0) setTimer(() => dismissToast(id), tone === 'error' ? toastMs * 2 : toastMs);
   }
@@ -111,10 +111,23 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     set({ data });
     const initialSyncDone = state.sync?.initialSync.done ?? true;
     // A page-sized batch is a catch-up (first download, back after a long outage), not a colleague at work.
-    const catchUp = changes.length > catchUpBatchSize;
+    const catchUp = changes.length > catchUpBatchSize || (payload.source === 'remote' && initialSyncTail);
+    if (payload.source === 'remote') initialSyncTail = false;
     if (announce && payload.source === 'remote' && state.user && initialSyncDone && !catchUp) {
-      for (const notice of describeRemoteChanges(changes, state.user.id, data.users)) toast('info', notice);
+      // One notice per colleague: their next change replaces it instead of stacking up.
+      for (const notice of describeRemoteChanges(changes, state.user.id, data.users)) toast('info', notice.text, `remote:${notice.userId}`);
     }
+  }
+
+  /**
+   * Main marks the first download done just before it hands over its last page, so the next
+   * remote batch still belongs to that download and is merged without notices.
+   */
+  let initialSyncTail = false;
+  function onSyncStatus(status: SyncStatus): void {
+    const previous = store.getState().sync;
+    if (previous && !previous.initialSync.done && status.initialSync.done) initialSyncTail = true;
+    set({ sync: status });
   }
 
   function onOutcome(outcome: EventPayload<'mutation.outcome'>): void {
@@ -147,7 +160,7 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     if (unsubscribers.length === 0) {
       unsubscribers.push(
         bridge.on('data.changed', onDataChanged),
-        bridge.on('sync.status', (status) => set({ sync: status })),
+        bridge.on('sync.status', onSyncStatus),
         bridge.on('mutation.outcome', onOutcome),
         bridge.on('conflict.recorded', onConflict),
         bridge.on('session.changed', onSession),
@@ -206,7 +219,8 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     set({
       phase: 'ready',
       data,
-      sync: status.ok ? status.value : store.getState().sync,
+      // An event that arrived while loading is newer than the answer to our request.
+      sync: store.getState().sync ?? (status.ok ? status.value : null),
       conflicts: conflicts.ok ? conflicts.value : [],
     });
     for (const payload of pending) mergeDelta(payload, false);

@@ -28,7 +28,7 @@ export function describeRemoteChanges(
   changes: readonly DataChange[],
   myUserId: string,
   users: RowsById<'users'>,
-): string[] {
+): { userId: string; text: string }[] {
   const byUser = new Map<string, DataChange[]>();
   for (const change of changes) {
     const author = change.op === 'upsert' ? change.row?.updatedBy : undefined;
@@ -37,16 +37,16 @@ export function describeRemoteChanges(
     list.push(change);
     byUser.set(author, list);
   }
-  const notices: string[] = [];
+  const notices: { userId: string; text: string }[] = [];
   for (const [author, list] of byUser) {
     const name = displayNameOf(author, users);
     const first = list[0];
     if (list.length === 1 && first) {
       const added = first.row?.version === 1;
-      notices.push(`${name} ${added ? 'added' : 'updated'} ${nouns[first.collection][0]}`);
+      notices.push({ userId: author, text: `${name} ${added ? 'added' : 'updated'} ${nouns[first.collection][0]}` });
     } else {
       const kinds = [...new Set(list.map((c) => nouns[c.collection][1]))];
-      notices.push(`${name} changed ${list.length} records (${kinds.join(', ')})`);
+      notices.push({ userId: author, text: `${name} changed ${list.length} records (${kinds.join(', ')})` });
     }
   }
   return notices;

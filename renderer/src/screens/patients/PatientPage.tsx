@@ -55,7 +55,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
             {patient.firstName} {patient.lastName}
           </h1>
           <p className="muted">
-            {patient.dateOfBirth ? `Born ${patient.dateOfBirth}` : 'Date of birth unknown'} · {patient.sex} · last changed {shortDateTime(patient.updatedAt)}
+            {patient.dateOfBirth ? `Born ${patient.dateOfBirth}` : 'Date of birth unknown'} · {patient.sex === 'unknown' ? 'sex not recorded' : patient.sex} · last changed {shortDateTime(patient.updatedAt)}
           </p>
         </div>
         <div className="toolbar">

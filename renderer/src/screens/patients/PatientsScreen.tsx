@@ -43,7 +43,7 @@ export function PatientsScreen() {
             }}
           />
           <span className="muted count">
-            {query.trim() ? `${results.length.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')}` : `${total.toLocaleString('en-GB')} patients`}
+            {query.trim() ? `${results.length.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')}` : total === 1 ? '1 patient' : `${total.toLocaleString('en-GB')} patients`}
           </span>
           <button type="button" className="primary" onClick={() => setCreating(true)}>
             New patient

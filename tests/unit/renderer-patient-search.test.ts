@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Patient } from '../../shared/domain/collections';
+import { rowsById, type RowsById } from '../../renderer/src/store/rows';
+import { searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
+
+const firstNames = ['Ada', 'Bo', 'Carla', 'Dmitri', 'Eve', 'Farah', 'Gus', 'Hana', 'Ivan', 'Jun'];
+const lastNames = ['Grey', 'Black', 'Conflict', 'Doe', 'Evans', 'Fischer', 'Garcia', 'Hughes', 'Ito', 'Jones'];
+
+function clinicOf(n: number): RowsById<'patients'> {
+  const rows: Patient[] = [];
+  for (let i = 0; i < n; i++) {
+    rows.push({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      version: 1,
+      updatedAt: '2026-11-25T10:00:00Z',
+      updatedBy: 'u',
+      firstName: `${firstNames[i % 10]}${Math.floor(i / 100)}`,
+      lastName: `${lastNames[Math.floor(i / 10) % 10]}`,
+      dateOfBirth: `19${String(50 + (i % 50)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}`,
+      sex: 'unknown',
+      phone: `+49 30 ${String(1_000_000 + i)}`,
+      email: '',
+      address: '',
+      insuranceProvider: '',
+      insuranceNumber: '',
+      allergies: '',
+      notes: '',
+      medicalHistory: '',
+    });
+  }
+  return rowsById<'patients'>(rows);
+}
+
+test('search by name in either order, by phone digits and by date of birth, over 10,000 patients', () => {
+  const patients = clinicOf(10_000);
+  const timings: number[] = [];
+  const timed = (q: string) => {
+    const t = performance.now();
+    const found = searchPatients(patients, q);
+    timings.push(performance.now() - t);
+    return found;
+  };
+  sortedPatients(patients); // the first call builds the index
+
+  const byLastFirst = timed('Doe, Carla7');
+  assert.ok(byLastFirst.length > 0);
+  assert.ok(byLastFirst.every((p) => p.lastName === 'Doe' && p.firstName.startsWith('Carla7')));
+  assert.deepEqual(timed('carla7 doe').map((p) => p.id), byLastFirst.map((p) => p.id), 'word order and case do not matter');
+
+  const byPhone = timed('30 100 4242');
+  assert.deepEqual(byPhone.map((p) => p.phone), ['+49 30 1004242'], 'phone digits match whatever the spacing');
+
+  const target = Object.values(patients)[1234]!;
+  const byDob = timed(target.dateOfBirth!);
+  assert.ok(byDob.some((p) => p.id === target.id));
+  assert.ok(byDob.every((p) => p.dateOfBirth === target.dateOfBirth));
+
+  assert.equal(timed('nobody-by-this-name').length, 0);
+  assert.equal(timed('').length, 10_000, 'an empty search lists everyone');
+  console.log(`# patient search over 10,000: ${timings.map((t) => t.toFixed(1)).join(', ')} ms per search`);
+});
+
+test('the list is ordered by last name, then first name, and re-sorted only when patients change', () => {
+  const patients = clinicOf(300);
+  const sorted = sortedPatients(patients).map((e) => e.row);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = `${sorted[i - 1]!.lastName.toLowerCase()}\u0000${sorted[i - 1]!.firstName.toLowerCase()}`;
+    const b = `${sorted[i]!.lastName.toLowerCase()}\u0000${sorted[i]!.firstName.toLowerCase()}`;
+    assert.ok(a <= b, `${a} before ${b}`);
+  }
+  assert.equal(sortedPatients(patients), sortedPatients(patients), 'same map, same array');
+  const changed = { ...patients };
+  assert.notEqual(sortedPatients(changed), sortedPatients(patients));
+});
+
+test('a limit stops the scan early (the Patient picker asks for 8)', () => {
+  assert.equal(searchPatients(clinicOf(2000), 'a', 8).length, 8);
+});
