@@ -17,7 +17,7 @@ import type {
   SyncStatus,
   TerminalSettings,
 } from '../shared/ipc/contract';
-import { terminalSettings } from '../shared/ipc/contract';
+import { terminalSettings, type UpdateStatus } from '../shared/ipc/contract';
 import { openCache, type CacheDb } from './cache/database';
 import { RowCache } from './cache/rows';
 import { Outbox } from './cache/outbox';
@@ -73,6 +73,7 @@ export class TerminalCore {
   private started = false;
   private closed = false;
   private readonly log: (line: string) => void;
+  private updateSource: (() => UpdateStatus) | null = null;
 
   constructor(options: TerminalCoreOptions) {
     this.log = options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} terminal: ${line}\n`));
@@ -284,6 +285,24 @@ export class TerminalCore {
     this.publishStatus();
     void this.engine?.afterLocalMutation();
     return { mutationId: result.mutationId, row: result.row };
+  }
+
+  /** The Electron shell plugs its update checker in here; headless terminals have none. */
+  provideUpdateStatus(source: () => UpdateStatus): void {
+    this.updateSource = source;
+  }
+
+  updateStatus(): UpdateStatus {
+    return (
+      this.updateSource?.() ?? {
+        phase: 'unavailable',
+        currentVersion: process.env.npm_package_version ?? 'development',
+        availableVersion: null,
+        percent: null,
+        message: 'This terminal runs without the desktop shell, so it does not update itself.',
+        checkedAt: null,
+      }
+    );
   }
 
   syncStatus(): SyncStatus {

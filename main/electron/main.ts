@@ -85,6 +85,7 @@ async function run(logger: ShellLog): Promise<void> {
     intervalMs: updateIntervalMs(process.env),
     logger,
   });
+  core.provideUpdateStatus(() => updates.status());
   updates.onStatus((status) => logger.scope('updates').info(`status ${status.phase}${status.message ? `: ${status.message}` : ''}`));
 
   handleShutdown(core, () => {

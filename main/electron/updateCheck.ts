@@ -4,21 +4,10 @@
  * and the admin screen. The installer runs when the app quits (electron-updater's
  * autoInstallOnAppQuit), never in the middle of someone's work.
  */
+import type { UpdatePhase, UpdateStatus } from '../../shared/ipc/contract';
 import { decideUpdate, updatesFeedUrl } from './updateDecision';
 
-export type UpdatePhase = 'idle' | 'checking' | 'up-to-date' | 'downloading' | 'ready' | 'error';
-
-export type UpdateStatus = {
-  phase: UpdatePhase;
-  currentVersion: string;
-  /** The version the server offers, once known. */
-  availableVersion: string | null;
-  /** Download progress 0-100 while downloading. */
-  percent: number | null;
-  /** A sentence for the admin: why it errored, or what happens next. */
-  message: string | null;
-  checkedAt: string | null;
-};
+export type { UpdatePhase, UpdateStatus };
 
 export type UpdateLog = { info(message: string): void; warn(message: string): void; error(message: string): void };
 

@@ -48,6 +48,22 @@ export const conflict = z.object({
 });
 export type Conflict = z.infer<typeof conflict>;
 
+/** Software updates of this terminal (Electron only; a headless terminal reports `unavailable`). */
+export const updatePhases = ['unavailable', 'idle', 'checking', 'up-to-date', 'downloading', 'ready', 'error'] as const;
+export const updateStatus = z.object({
+  phase: z.enum(updatePhases),
+  currentVersion: z.string(),
+  /** The version the server offers, once known. */
+  availableVersion: z.string().nullable(),
+  /** Download progress 0-100 while downloading. */
+  percent: z.number().min(0).max(100).nullable(),
+  /** A sentence for the admin: why it errored, or what happens next. */
+  message: z.string().nullable(),
+  checkedAt: z.string().nullable(),
+});
+export type UpdateStatus = z.infer<typeof updateStatus>;
+export type UpdatePhase = UpdateStatus['phase'];
+
 export const mutateRequest = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('create'), collection: collectionName, data: row }),
   z.strictObject({ op: z.literal('update'), collection: collectionName, id: rowId, baseVersion: version, data: row }),
@@ -89,6 +105,7 @@ export const invokeChannels = {
     response: z.array(auditEntry),
   },
   'admin.createUser': { request: createUserInput, response: publicUser },
+  'app.updateStatus': { request: empty, response: updateStatus },
   'admin.updateUser': {
     request: z.strictObject({
       id: rowId,

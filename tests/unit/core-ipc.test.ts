@@ -134,3 +134,18 @@ test('not signed in: data channels answer forbidden', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a headless terminal reports that it does not update itself', async () => {
+  const { core, dir } = offlineCore();
+  try {
+    const answer = await core.invoke('app.updateStatus', {});
+    assert.ok(answer.ok);
+    assert.equal((answer.value as { phase: string }).phase, 'unavailable');
+    core.provideUpdateStatus(() => ({ phase: 'downloading', currentVersion: '0.1.0', availableVersion: '0.2.0', percent: 40, message: null, checkedAt: null }));
+    const plugged = await core.invoke('app.updateStatus', {});
+    assert.equal((plugged.value as { percent: number }).percent, 40);
+  } finally {
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

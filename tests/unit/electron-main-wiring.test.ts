@@ -263,6 +263,13 @@ test('main.cjs wires Electron to the terminal core', async () => {
     assert.deepEqual(fake.feeds, [{ provider: 'generic', url: `${server.url}/updates/` }]);
     fake.electronUpdater.autoUpdater.emit('update-downloaded', { version: '0.2.0' });
     assert.ok(fake.logLines.some((l) => /\[updates\] status ready: Version 0\.2\.0 installs when Clinic Desk is next closed/.test(l)));
+    // The admin screen reads the same status through IPC.
+    const update = (await fake.ipcHandlers.get('app.updateStatus')?.(trusted, {})) as {
+      ok: boolean;
+      value?: { phase: string; availableVersion: string | null };
+    };
+    assert.equal(update.value?.phase, 'ready');
+    assert.equal(update.value?.availableVersion, '0.2.0');
 
     // A second start focuses the existing window.
     fake.app.emit('second-instance');
