@@ -316,6 +316,8 @@ export class SyncEngine {
     if (initial) this.initial = { done: false, received: 0, total: null };
     for (;;) {
       const page = await this.deps.client.pull(cursor, this.deps.schedule.pullLimit);
+      // The server answered: a long first download must not read as Offline until its last page.
+      this.reachable = true;
       const changes: RowChange[] = [];
       this.deps.db.transaction(() => {
         for (const change of page.changes) {
