@@ -63,14 +63,20 @@ async function finalLog(url: string): Promise<string[]> {
 describe('PostgreSQL store', { skip: baseUrl === null }, () => {
   let schema: TestSchema;
   let gate: Promise<void> | null = null;
+  /** Hold every commit open for a random few ms after its seq is drawn: widens any hole. */
+  let jitterCommits = false;
+  const holdCommit = async () => {
+    if (gate) await gate;
+    if (jitterCommits) await sleep(Math.random() * 6);
+  };
   let a: PostgresStore;
   let b: PostgresStore;
 
   before(async () => {
     schema = await createTestSchema(baseUrl!);
     // Instance A can be told to hold a commit open after writing its change-log entries.
-    a = new PostgresStore(schema.url, { beforeCommit: async () => gate ?? undefined });
-    b = new PostgresStore(schema.url);
+    a = new PostgresStore(schema.url, { beforeCommit: holdCommit });
+    b = new PostgresStore(schema.url, { beforeCommit: async () => (jitterCommits ? sleep(Math.random() * 6) : undefined) });
     await Promise.all([a.migrate(), b.migrate()]);
   });
 
@@ -155,17 +161,20 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
     // While A is held: B cannot commit a later seq, and a puller sees neither.
     const collected: string[] = [];
     let cursor = start;
-    for (let i = 0; i < 5; i++) {
-      await sleep(60);
-      const page = await pullAll(b, cursor);
-      collected.push(...page.seen);
-      cursor = page.cursor;
+    try {
+      for (let i = 0; i < 5; i++) {
+        await sleep(60);
+        const page = await pullAll(b, cursor);
+        collected.push(...page.seen);
+        cursor = page.cursor;
+      }
+      assert.equal(firstDone, false);
+      assert.equal(secondDone, false, 'the second writer waited for the first commit');
+      assert.equal(collected.length, 0, 'nothing visible while the first commit is held');
+    } finally {
+      gate = null;
+      release();
     }
-    assert.equal(firstDone, false);
-    assert.equal(secondDone, false, 'the second writer waited for the first commit');
-    assert.equal(collected.length, 0, "nothing visible while the first commit is held");
-    gate = null;
-    release();
     await Promise.all([writeFirst, writeSecond]);
     const rest = await pullAll(b, cursor);
     collected.push(...rest.seen);
@@ -176,19 +185,23 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
     const start = (await pullAll(a, '')).cursor;
     const before = (await finalLog(schema.url)).length;
     let writing = true;
+    jitterCommits = true;
     const collected: string[] = [];
     const cursors: bigint[] = [];
+    let atHead = 0;
     const puller = (async () => {
       let cursor = start;
       let turn = 0;
       while (writing) {
-        // Small pages from alternating instances, as terminals behind a load balancer would.
+        // Alternating instances, as terminals behind a load balancer would; pages big enough to
+        // keep up with the writers, so most pulls end at the head, where a hole would show.
         const store = turn++ % 2 === 0 ? a : b;
-        const page = await store.pullSince({ since: cursor, limit: 7, collections: allCollections });
+        const page = await store.pullSince({ since: cursor, limit: 100, collections: allCollections });
+        if (!page.hasMore) atHead += 1;
         collected.push(...page.changes.map((c) => `${c.collection}/${c.id}@${c.version}`));
         cursors.push(BigInt(page.cursor));
         cursor = page.cursor;
-        if (!page.hasMore) await sleep(Math.random() * 3);
+        if (!page.hasMore) await sleep(Math.random() * 2);
       }
       const rest = await pullAll(a, cursor, 7);
       collected.push(...rest.seen);
@@ -213,7 +226,9 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
         }
       }
     });
-    await Promise.all(writers);
+    await Promise.all(writers).finally(() => {
+      jitterCommits = false;
+    });
     writing = false;
     await puller;
     const log = (await finalLog(schema.url)).slice(before);
@@ -222,7 +237,10 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
     assert.equal(new Set(collected).size, collected.length, 'no change pulled twice');
     assert.deepEqual(collected, log, 'the puller saw exactly the final log, in order');
     for (let i = 1; i < cursors.length; i++) assert.ok(cursors[i]! >= cursors[i - 1]!, 'cursors never go back');
-    console.log(`  stress: ${log.length} changes by 20 writers, ${cursors.length} pulls, ${rolledBack} rollbacks`);
+    assert.ok(atHead > 20, `the puller caught up with the head often (${atHead} times)`);
+    console.log(
+      `  stress: ${log.length} changes by 20 writers, ${cursors.length} pulls (${atHead} at the head), ${rolledBack} rollbacks`,
+    );
   });
 
   describe('the mutation path under 20 concurrent writers on two instances', () => {
