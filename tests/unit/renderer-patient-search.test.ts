@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Patient } from '../../shared/domain/collections';
 import { rowsById, type RowsById } from '../../renderer/src/store/rows';
-import { searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
+import { recentlyChangedPatients, searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
 
 const firstNames = ['Ada', 'Bo', 'Carla', 'Dmitri', 'Eve', 'Farah', 'Gus', 'Hana', 'Ivan', 'Jun'];
 const lastNames = ['Grey', 'Black', 'Conflict', 'Doe', 'Evans', 'Fischer', 'Garcia', 'Hughes', 'Ito', 'Jones'];
@@ -76,4 +76,13 @@ test('the list is ordered by last name, then first name, and re-sorted only when
 
 test('a limit stops the scan early (the Patient picker asks for 8)', () => {
   assert.equal(searchPatients(clinicOf(2000), 'a', 8).length, 8);
+});
+
+test('without a search the most recently changed patient comes first', () => {
+  const patients = clinicOf(500);
+  const newest = { ...Object.values(patients)[250]!, version: 2, updatedAt: '2026-11-25T11:00:00Z' };
+  const list = recentlyChangedPatients({ ...patients, [newest.id]: newest });
+  assert.equal(list[0]?.id, newest.id);
+  assert.equal(list.length, 500);
+  assert.ok(list[1]!.lastName <= list[2]!.lastName, 'the rest stays alphabetical');
 });

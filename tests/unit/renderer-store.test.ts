@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { PublicUser } from '../../shared/domain/collections';
 import type { EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import { createClinic } from '../../renderer/src/store/clinicStore';
+import { connectionState } from '../../renderer/src/store/connection';
 import { fakeBridge, ok, type FakeHandlers } from '../support/fakeBridge';
 
 const receptionist: PublicUser = { id: '00000000-0000-4000-8000-0000000000a1', username: 'rita', displayName: 'Rita Reception', role: 'receptionist' };
@@ -277,4 +278,12 @@ test('a colleague\'s next change replaces their notice instead of stacking up', 
     });
   }
   assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated an inventory item']);
+});
+
+test('the desk says Offline only after main tried and failed, not right after sign-in', () => {
+  assert.equal(connectionState(null), 'connecting');
+  assert.equal(connectionState(status({ online: false, connection: 'offline', lastError: null, lastSyncedAt: null })), 'connecting');
+  assert.equal(connectionState(status({ online: false, connection: 'offline', lastError: 'Cannot reach the clinic server', lastSyncedAt: null })), 'offline');
+  assert.equal(connectionState(status({ online: false, connection: 'offline', lastError: null, lastSyncedAt: '2026-11-25T10:00:00Z' })), 'offline');
+  assert.equal(connectionState(status({ online: true, connection: 'polling' })), 'online');
 });

@@ -1,4 +1,5 @@
 /** The `Sync status` region, the first-download progress bar and the banner shown while the server is out of reach. */
+import { connectionState } from '../store/connection';
 import { shortDateTime, timeOf } from './format';
 import { useActions, useClinic } from './clinicContext';
 
@@ -6,12 +7,13 @@ export function SyncStatusBar() {
   const sync = useClinic((s) => s.sync);
   const { syncNow } = useActions();
   const online = sync?.online ?? false;
+  const state = connectionState(sync);
   const lastSynced = sync?.lastSyncedAt ? timeOf(sync.lastSyncedAt) : null;
   return (
     <div className="sync">
-      <div role="status" aria-label="Sync status" className={`sync-status ${sync ? (online ? 'is-online' : 'is-offline') : ''}`} title={sync?.lastError ?? undefined}>
+      <div role="status" aria-label="Sync status" className={`sync-status is-${state}`} title={sync?.lastError ?? undefined}>
         <span className="dot" aria-hidden="true" />
-        <span className="sync-state">{sync ? (online ? 'Online' : 'Offline') : 'Connecting…'}</span>
+        <span className="sync-state">{state === 'online' ? 'Online' : state === 'offline' ? 'Offline' : 'Connecting…'}</span>
         {sync && online && sync.connection === 'polling' ? <span className="muted"> (no live channel)</span> : null}
         {sync ? <span className={sync.pending > 0 ? 'sync-pending has-pending' : 'sync-pending'}> {sync.pending} pending</span> : null}
         {sync && sync.conflicts > 0 ? <span className="sync-conflicts"> {sync.conflicts === 1 ? '1 conflict' : `${sync.conflicts} conflicts`}</span> : null}
@@ -56,7 +58,7 @@ export function InitialSyncProgress() {
 /** Deliberately avoids the words of the status region, so "Offline" appears once on screen. */
 export function ConnectionBanner() {
   const sync = useClinic((s) => s.sync);
-  if (!sync || sync.online) return null;
+  if (connectionState(sync) !== 'offline') return null;
   return (
     <div className="banner banner-warning">
       <strong>No connection to the clinic server.</strong> Keep working: every change is saved on this terminal and sent as soon as the

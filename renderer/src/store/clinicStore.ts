@@ -68,7 +68,7 @@ function newRowId(): string {
 }
 
 export function createClinicActions(store: StoreApi<ClinicState>, bridge: ClinicBridge, options: ClinicOptions = {}) {
-  const toastMs = options.toastMs ?? 7000;
+  const toastMs = options.toastMs ?? 10_000;
   const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
   let nextToastId = 1;
   /** Deltas that arrive while the first lists load; applied on top of them, in order. */

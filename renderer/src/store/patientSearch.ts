@@ -39,6 +39,23 @@ export function sortedPatients(patients: RowsById<'patients'>): Indexed[] {
   return sorted;
 }
 
+let recentFor: RowsById<'patients'> | null = null;
+let recent: Patient[] = [];
+
+/**
+ * The register without a search: most recently changed first (the patient just registered or
+ * updated at any desk is at the top), then by name.
+ */
+export function recentlyChangedPatients(patients: RowsById<'patients'>): Patient[] {
+  if (recentFor !== patients) {
+    recent = sortedPatients(patients).map((e) => e.row);
+    // Stable sort: equal times keep the alphabetical order.
+    recent.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+    recentFor = patients;
+  }
+  return recent;
+}
+
 /** Every word of the query must match the name, date of birth or phone (digits ignore spacing). */
 export function searchPatients(patients: RowsById<'patients'>, query: string, limit = Infinity): Patient[] {
   const all = sortedPatients(patients);

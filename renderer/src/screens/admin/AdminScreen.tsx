@@ -11,7 +11,7 @@ const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase
 
 export function AdminScreen() {
   return (
-    <section className="screen admin-screen" aria-labelledby="admin-title">
+    <section className="screen admin-screen">
       <div className="screen-header">
         <h1 id="admin-title">Administration</h1>
       </div>

@@ -53,7 +53,7 @@ export function AppointmentsScreen({ day: dayParam }: { day: string | null }) {
   const total = columns.reduce((n, c) => n + c.list.filter(blocksSlot).length, 0);
 
   return (
-    <section className="screen appointments-screen" aria-labelledby="appointments-title">
+    <section className="screen appointments-screen">
       <div className="screen-header">
         <h1 id="appointments-title">Day book</h1>
         <div className="toolbar">
@@ -66,7 +66,7 @@ export function AppointmentsScreen({ day: dayParam }: { day: string | null }) {
           <button type="button" onClick={() => goTo(addDays(day, 1))}>
             Next day ›
           </button>
-          <input type="date" aria-label="Day" value={day} onChange={(e) => e.target.value && goTo(e.target.value)} />
+          <input type="date" aria-label="Go to date" value={day} onChange={(e) => e.target.value && goTo(e.target.value)} />
           <strong className="day-title">{longDate(day)}</strong>
           <span className="muted">{total === 1 ? '1 appointment' : `${total} appointments`}</span>
           <button type="button" className="primary push-right" onClick={() => setForm({})}>

@@ -37,7 +37,7 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
   const selected = invoiceId ? invoices[invoiceId] : undefined;
 
   return (
-    <section className="screen billing-screen" aria-labelledby="billing-title">
+    <section className="screen billing-screen">
       <div className="screen-header">
         <h1 id="billing-title">Invoices</h1>
         <div className="toolbar">

@@ -26,7 +26,7 @@ export function InventoryScreen() {
   const reorderCount = useMemo(() => Object.values(items).filter(lowStock).length, [items]);
 
   return (
-    <section className="screen inventory-screen" aria-labelledby="inventory-title">
+    <section className="screen inventory-screen">
       <div className="screen-header">
         <h1 id="inventory-title">Stock</h1>
         <div className="toolbar">

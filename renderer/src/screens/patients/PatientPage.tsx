@@ -45,7 +45,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
 
   const now = Date.now();
   return (
-    <section className="screen patient-page" aria-labelledby="patient-title">
+    <section className="screen patient-page">
       <div className="screen-header">
         <div>
           <a className="back" href={href('patients')}>

@@ -4,17 +4,22 @@ import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useClinic } from '../../app/clinicContext';
 import { patientName } from '../../app/format';
 import { navigate } from '../../app/route';
-import { searchPatients } from '../../store/patientSearch';
+import { recentlyChangedPatients, searchPatients } from '../../store/patientSearch';
 import { PatientForm } from './PatientForm';
 
 const rowHeight = 40;
 
 export function PatientsScreen() {
   const patients = useClinic((s) => s.data.patients);
+  const downloading = useClinic((s) => s.sync?.initialSync.done === false);
   const [query, setQuery] = useState('');
   const deferredQuery = useDeferredValue(query);
   const [creating, setCreating] = useState(false);
-  const results = useMemo(() => searchPatients(patients, deferredQuery), [patients, deferredQuery]);
+  const searching = deferredQuery.trim() !== '';
+  const results = useMemo(
+    () => (searching ? searchPatients(patients, deferredQuery) : recentlyChangedPatients(patients)),
+    [patients, deferredQuery, searching],
+  );
   const total = Object.keys(patients).length;
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -26,7 +31,7 @@ export function PatientsScreen() {
   });
 
   return (
-    <section className="screen patients-screen" aria-labelledby="patients-title">
+    <section className="screen patients-screen">
       <div className="screen-header">
         <h1 id="patients-title">Patient register</h1>
         <div className="toolbar">
@@ -51,7 +56,7 @@ export function PatientsScreen() {
         </div>
       </div>
       <div className="list-head patient-cols" aria-hidden="true">
-        <span>Name</span>
+        <span>Name {searching ? '(A–Z)' : '(recently changed first)'}</span>
         <span>Date of birth</span>
         <span>Phone</span>
         <span>Insurance</span>
@@ -59,7 +64,9 @@ export function PatientsScreen() {
       </div>
       <div ref={scrollRef} className="virtual-scroll">
         {results.length === 0 ? (
-          <p className="empty">{total === 0 ? 'No patients registered yet.' : 'No patient matches this search.'}</p>
+          <p className="empty">
+            {total > 0 ? 'No patient matches this search.' : downloading ? 'Patients appear here as the first download arrives…' : 'No patients registered yet.'}
+          </p>
         ) : (
           <ul className="virtual-list" style={{ height: virtualizer.getTotalSize() }}>
             {virtualizer.getVirtualItems().map((item) => {

@@ -38,7 +38,7 @@ export function ReferralsScreen() {
     [referrals, status],
   );
   return (
-    <section className="screen referrals-screen" aria-labelledby="referrals-title">
+    <section className="screen referrals-screen">
       <div className="screen-header">
         <h1 id="referrals-title">Referral tracking</h1>
         <div className="toolbar">

@@ -23,7 +23,7 @@ export function TreatmentScreen({ recordId }: { recordId: string | null }) {
   }, [records, patients, filter]);
   const selected = recordId ? records[recordId] : undefined;
   return (
-    <section className="screen treatment-screen" aria-labelledby="treatment-title">
+    <section className="screen treatment-screen">
       <div className="screen-header">
         <h1 id="treatment-title">Clinical notes</h1>
         <div className="toolbar">
