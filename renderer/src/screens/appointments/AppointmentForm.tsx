@@ -55,12 +55,15 @@ export function AppointmentForm({ appointment, patientId, providerId, start, onC
     return provider ? options : [{ value: '', label: 'Choose a doctor' }, ...options];
   }, [doctors, provider, users]);
 
-  /** Moving the start keeps the length of the visit. */
+  const [endTouched, setEndTouched] = useState(false);
+
+  /** Moving the start keeps the length of the visit, unless the end was typed and still fits. */
   function changeStart(next: string) {
     const oldStart = fromLocalInput(startText);
     const oldEnd = fromLocalInput(endText);
     const newStart = fromLocalInput(next);
     setStartText(next);
+    if (endTouched && newStart && oldEnd && Date.parse(oldEnd) > Date.parse(newStart)) return;
     if (newStart && oldStart && oldEnd) {
       const length = Math.max(Date.parse(oldEnd) - Date.parse(oldStart), minutes(15));
       setEndText(toLocalInput(new Date(Date.parse(newStart) + length).toISOString()));
@@ -121,7 +124,12 @@ export function AppointmentForm({ appointment, patientId, providerId, start, onC
         <SelectField label="Provider" value={provider} onChange={setProvider} options={providerOptions} required />
         <TextField label="Room" value={room} onChange={setRoom} maxLength={60} />
         <TextField label="Start" type="datetime-local" value={startText} onChange={changeStart} required />
-        <TextField label="End" type="datetime-local" value={endText} onChange={setEndText} required />
+        <TextField label="End" type="datetime-local" value={endText} onChange={(v) => {
+            setEndTouched(true);
+            setEndText(v);
+          }}
+          required
+        />
         <TextField label="Reason" value={reason} onChange={setReason} wide maxLength={500} />
         <TextArea label="Notes" value={notes} onChange={setNotes} rows={2} />
         {appointment ? (
