@@ -76,7 +76,11 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
     schema = await createTestSchema(baseUrl!);
     // Instance A can be told to hold a commit open after writing its change-log entries.
     a = new PostgresStore(schema.url, { beforeCommit: holdCommit });
-    b = new PostgresStore(schema.url, { beforeCommit: async () => (jitterCommits ? sleep(Math.random() * 6) : undefined) });
+    b = new PostgresStore(schema.url, {
+      beforeCommit: async () => {
+        if (jitterCommits) await sleep(Math.random() * 6);
+      },
+    });
     await Promise.all([a.migrate(), b.migrate()]);
   });
 

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PublicUser, Role } from '../../shared/domain/collections';
 import { startClinicServer, type ClinicServer } from '../../server/app';
+import { createTestSchema, postgresUrlForTests, type StoreKind, type TestSchema } from './stores';
 
 export interface Session {
   user: PublicUser;
@@ -86,6 +87,8 @@ export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The PostgreSQL URL (with its test schema) when the server runs on PostgreSQL: start another instance on it. */
+  databaseUrl: string | undefined;
   admin: Session;
   adminPassword: string;
   /** The running server (its store, bootstrap and demo summary). */
@@ -104,6 +107,11 @@ export interface TestServerOptions {
   adminPassword?: string;
   /** A `postgres://` URL selects the PostgreSQL store (see tests/support/stores.ts). */
   databaseUrl?: string;
+  /**
+   * 'sqlite' (default): the data dir. 'postgres': a fresh schema on DATABASE_URL that close() drops
+   * (unless `databaseUrl` is given: then that one, left in place for the caller).
+   */
+  store?: StoreKind;
   /** Live-channel heartbeat interval (default 15 s). */
   liveHeartbeatMs?: number;
 }
@@ -112,15 +120,26 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'clinic-server-test-')));
   const adminPassword = options.adminPassword ?? 'admin-test-password';
+  let ownSchema: TestSchema | null = null;
+  let databaseUrl = options.databaseUrl;
+  if (options.store === 'postgres' && databaseUrl === undefined) {
+    const base = postgresUrlForTests();
+    if (!base) throw new Error("startTestServer({ store: 'postgres' }) needs DATABASE_URL");
+    ownSchema = await createTestSchema(base);
+    databaseUrl = ownSchema.url;
+  }
   const server = await startClinicServer({
     host: '127.0.0.1',
     port: 0,
     dataDir,
     adminPassword,
     demo: options.demo ?? false,
-    databaseUrl: options.databaseUrl,
+    databaseUrl,
     liveHeartbeatMs: options.liveHeartbeatMs,
     logLevel: options.logLevel ?? process.env.CLINIC_TEST_LOG_LEVEL ?? 'silent',
+  }).catch(async (error: unknown) => {
+    await ownSchema?.drop();
+    throw error;
   });
   const url = server.url;
   const admin = await login(url, 'admin', adminPassword);
@@ -130,6 +149,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url,
     port: server.port,
     dataDir,
+    databaseUrl,
     admin,
     adminPassword,
     server,
@@ -151,6 +171,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       closed = true;
       await server.close();
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      await ownSchema?.drop();
     },
   };
 }

@@ -3,6 +3,9 @@
  * SQLite always; PostgreSQL when DATABASE_URL points at one (`.ci/run` creates a fresh database).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { isPostgresUrl, parsePostgresUrl } from '../../server/store/postgres';
 
@@ -57,4 +60,22 @@ export async function createTestSchema(baseUrl: string): Promise<TestSchema> {
       }
     },
   };
+}
+
+/**
+ * Storage that outlives one server, for restart tests and for several instances on one store:
+ * pass `options` to each startTestServer, and call cleanup() at the end.
+ */
+export async function testStorage(kind: StoreKind): Promise<{
+  options: { dataDir?: string; databaseUrl?: string };
+  cleanup(): Promise<void>;
+}> {
+  if (kind === 'postgres') {
+    const base = postgresUrlForTests();
+    if (!base) throw new Error("testStorage('postgres') needs DATABASE_URL");
+    const schema = await createTestSchema(base);
+    return { options: { databaseUrl: schema.url }, cleanup: () => schema.drop() };
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'clinic-store-test-'));
+  return { options: { dataDir }, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
 }

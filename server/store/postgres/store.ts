@@ -226,7 +226,8 @@ export class PostgresStore implements ClinicStore {
     const sinceSeq = since === '' ? 0n : BigInt(since);
     // ONE statement, so the page and the head come from one snapshot. A log entry whose version
     // is behind its row's current version is skipped: a later entry carries the row's state.
-    const { rows } = await this.pool.query<{ head: string; page: PageEntry[] }>(
+    const fromStart = sinceSeq === 0n;
+    const { rows } = await this.pool.query<{ head: string; page: PageEntry[]; total: string | null }>(
       `WITH page AS (
          SELECT c.seq, c.collection, c.row_id, c.version, r.deleted, r.data
          FROM changes c JOIN rows r ON r.collection = c.collection AND r.id = c.row_id
@@ -235,8 +236,10 @@ export class PostgresStore implements ClinicStore {
          LIMIT $3
        )
        SELECT (SELECT coalesce(max(seq), 0) FROM changes) AS head,
-              (SELECT coalesce(json_agg(page ORDER BY seq), '[]'::json) FROM page) AS page`,
-      [sinceSeq.toString(), [...options.collections], options.limit + 1],
+              (SELECT coalesce(json_agg(page ORDER BY seq), '[]'::json) FROM page) AS page,
+              -- a walk from the start yields each row once (tombstones included): progress total
+              CASE WHEN $4 THEN (SELECT count(*) FROM rows WHERE collection = ANY($2::text[])) END AS total`,
+      [sinceSeq.toString(), [...options.collections], options.limit + 1, fromStart],
     );
     const head = BigInt(rows[0]?.head ?? '0');
     const entries = rows[0]?.page ?? [];
@@ -250,7 +253,9 @@ export class PostgresStore implements ClinicStore {
     // Like the SQLite store: a full page resumes after its last entry; otherwise the snapshot's
     // head (safe: no smaller seq can still commit, see ./writeTx.ts).
     const cursor = hasMore ? BigInt(taken[taken.length - 1]!.seq) : head;
-    return { changes, cursor: cursorOf(cursor), hasMore };
+    const page: PullPage = { changes, cursor: cursorOf(cursor), hasMore };
+    if (fromStart) page.total = hasMore ? Number(rows[0]?.total ?? 0) : changes.length;
+    return page;
   }
 
   async headCursor(): Promise<Cursor> {
