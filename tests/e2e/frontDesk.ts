@@ -137,8 +137,12 @@ export async function editPatientPhone(page: Page, patientName: string, phone: s
   await go(page, 'Patients');
   await page.getByLabel('Search patients').fill(patientName);
   await page.getByText(patientName).click();
-  await page.getByRole('button', { name: 'Edit details' }).click();
   await page.getByLabel('Phone').fill(phone);
   await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  await page.getByText('Up to date').waitFor();
+}
+
+/** The phone shown in the patient page's details form. */
+export async function shownPhone(page: Page): Promise<string> {
+  return page.getByLabel('Phone').inputValue({ timeout: 1000 });
 }

@@ -1,5 +1,9 @@
-/** New patient / Edit patient. Warns (without blocking) when the name and birth date match a patient on file. */
-import { useMemo, useState } from 'react';
+/**
+ * Registering and editing a patient. New patients get a dialog; an existing patient's details are
+ * an inline form on their page. Both warn (without blocking) when name and birth date match a
+ * patient on file.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { isClinicalRole } from '../../../../shared/domain/access';
 import { sexes, type Patient } from '../../../../shared/domain/collections';
 import { likelySamePatient } from '../../../../shared/domain/rules';
@@ -41,7 +45,7 @@ function draftOf(p?: Patient): Draft {
 
 const sexOptions = sexes.map((s) => ({ value: s, label: s.charAt(0).toUpperCase() + s.slice(1) }));
 
-export function PatientForm({ patient, onClose, onSaved }: { patient?: Patient; onClose: () => void; onSaved?: (id: string) => void }) {
+function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) => void) {
   const { create, update } = useActions();
   const role = useClinic((s) => s.user?.role ?? 'receptionist');
   const patients = useClinic((s) => s.data.patients);
@@ -49,13 +53,28 @@ export function PatientForm({ patient, onClose, onSaved }: { patient?: Patient; 
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const clinical = isClinicalRole(role);
-  const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const baseline = useRef(draftOf(patient));
+  const dirty = JSON.stringify(draft) !== JSON.stringify(baseline.current);
+  const [changedElsewhere, setChangedElsewhere] = useState(false);
+
+  // Another desk saved this patient: take its values unless the user is mid-edit (then say so).
+  useEffect(() => {
+    if (!patient) return;
+    const fresh = draftOf(patient);
+    if (JSON.stringify(fresh) === JSON.stringify(baseline.current)) return;
+    if (!dirty) setDraft(fresh);
+    else setChangedElsewhere(true);
+    baseline.current = fresh;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [patient]);
 
   const duplicate = useMemo(() => {
     if (!draft.firstName.trim() || !draft.lastName.trim() || !draft.dateOfBirth) return undefined;
     const candidate = { firstName: draft.firstName, lastName: draft.lastName, dateOfBirth: draft.dateOfBirth };
     return Object.values(patients).find((p) => p.id !== patient?.id && likelySamePatient(candidate, p));
   }, [patients, draft.firstName, draft.lastName, draft.dateOfBirth, patient?.id]);
+
+  const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
 
   async function save() {
     if (!draft.firstName.trim() || !draft.lastName.trim()) {
@@ -78,49 +97,79 @@ export function PatientForm({ patient, onClose, onSaved }: { patient?: Patient; 
       setError(answer.error);
       return;
     }
-    onSaved?.(answer.value.id);
-    onClose();
+    baseline.current = draft;
+    setChangedElsewhere(false);
+    onSaved(answer.value.id);
   }
 
+  return { draft, set, save, error, busy, clinical, duplicate, dirty, changedElsewhere };
+}
+
+type Editor = ReturnType<typeof usePatientEditor>;
+
+function PatientFields({ editor, saveHint }: { editor: Editor; saveHint: string }) {
+  const { draft, set, error, busy, clinical, duplicate, changedElsewhere } = editor;
   return (
-    <Dialog title={patient ? 'Edit patient' : 'New patient'} onClose={onClose} size="large" closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        {error ? (
-          <div role="alert" className="form-error field-wide">
-            {error}
-          </div>
-        ) : null}
-        <TextField label="First name" value={draft.firstName} onChange={set('firstName')} required maxLength={100} />
-        <TextField label="Last name" value={draft.lastName} onChange={set('lastName')} required maxLength={100} />
-        <TextField label="Date of birth" type="date" value={draft.dateOfBirth} onChange={set('dateOfBirth')} />
-        <SelectField label="Sex" value={draft.sex} onChange={set('sex')} options={sexOptions} />
-        <TextField label="Phone" type="tel" value={draft.phone} onChange={set('phone')} maxLength={40} />
-        <TextField label="Email" type="email" value={draft.email} onChange={set('email')} maxLength={200} />
-        <TextField label="Address" value={draft.address} onChange={set('address')} wide maxLength={400} />
-        <TextField label="Insurance provider" value={draft.insuranceProvider} onChange={set('insuranceProvider')} maxLength={200} />
-        <TextField label="Insurance number" value={draft.insuranceNumber} onChange={set('insuranceNumber')} maxLength={100} />
-        <TextArea label="Allergies" value={draft.allergies} onChange={set('allergies')} rows={2} />
-        <TextArea label="Notes" value={draft.notes} onChange={set('notes')} rows={2} />
-        {clinical ? <TextArea label="Medical history" value={draft.medicalHistory} onChange={set('medicalHistory')} rows={4} /> : null}
-        {duplicate ? (
-          <div className="form-warning field-wide" aria-live="polite">
-            Possible duplicate: a patient {duplicate.firstName} {duplicate.lastName}, born {duplicate.dateOfBirth}
-            {duplicate.phone ? `, phone ${duplicate.phone}` : ''}, is already registered. Check before saving a second record.
-          </div>
-        ) : null}
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary" disabled={busy}>
-            Save
-          </button>
-          <span className="muted">Enter saves · Esc cancels</span>
+    <form
+      className="form-grid"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void editor.save();
+      }}
+    >
+      {error ? (
+        <div role="alert" className="form-error field-wide">
+          {error}
         </div>
-      </form>
+      ) : null}
+      {changedElsewhere ? (
+        <div className="form-warning field-wide" aria-live="polite">
+          This patient was just changed on another terminal. Saving sends only the fields you changed.
+        </div>
+      ) : null}
+      <TextField label="First name" value={draft.firstName} onChange={set('firstName')} required maxLength={100} />
+      <TextField label="Last name" value={draft.lastName} onChange={set('lastName')} required maxLength={100} />
+      <TextField label="Date of birth" type="date" value={draft.dateOfBirth} onChange={set('dateOfBirth')} />
+      <SelectField label="Sex" value={draft.sex} onChange={set('sex')} options={sexOptions} />
+      <TextField label="Phone" type="tel" value={draft.phone} onChange={set('phone')} maxLength={40} />
+      <TextField label="Email" type="email" value={draft.email} onChange={set('email')} maxLength={200} />
+      <TextField label="Address" value={draft.address} onChange={set('address')} wide maxLength={400} />
+      <TextField label="Insurance provider" value={draft.insuranceProvider} onChange={set('insuranceProvider')} maxLength={200} />
+      <TextField label="Insurance number" value={draft.insuranceNumber} onChange={set('insuranceNumber')} maxLength={100} />
+      <TextArea label="Allergies" value={draft.allergies} onChange={set('allergies')} rows={2} />
+      <TextArea label="Notes" value={draft.notes} onChange={set('notes')} rows={2} />
+      {clinical ? <TextArea label="Medical history" value={draft.medicalHistory} onChange={set('medicalHistory')} rows={4} /> : null}
+      {duplicate ? (
+        <div className="form-warning field-wide" aria-live="polite">
+          Possible duplicate: a patient {duplicate.firstName} {duplicate.lastName}, born {duplicate.dateOfBirth}
+          {duplicate.phone ? `, phone ${duplicate.phone}` : ''}, is already registered. Check before saving a second record.
+        </div>
+      ) : null}
+      <div className="form-actions field-wide">
+        <button type="submit" className="primary" disabled={busy}>
+          Save
+        </button>
+        <span className="muted">{saveHint}</span>
+      </div>
+    </form>
+  );
+}
+
+/** New patient, in a dialog. */
+export function PatientForm({ onClose, onSaved }: { onClose: () => void; onSaved?: (id: string) => void }) {
+  const editor = usePatientEditor(undefined, (id) => {
+    onSaved?.(id);
+    onClose();
+  });
+  return (
+    <Dialog title="New patient" onClose={onClose} size="large" closeLabel="Cancel">
+      <PatientFields editor={editor} saveHint="Enter saves · Esc cancels" />
     </Dialog>
   );
+}
+
+/** An existing patient's details, edited in place on their page. */
+export function PatientDetailsForm({ patient }: { patient: Patient }) {
+  const editor = usePatientEditor(patient, () => {});
+  return <PatientFields editor={editor} saveHint={editor.dirty ? 'Unsaved changes · Enter saves' : 'Up to date'} />;
 }

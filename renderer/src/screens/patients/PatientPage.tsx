@@ -1,6 +1,6 @@
 /** One patient: details, and everything the clinic holds for them that this role may see. */
 import { useMemo, useState } from 'react';
-import { canRead, isClinicalRole } from '../../../../shared/domain/access';
+import { canRead } from '../../../../shared/domain/access';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { money, shortDateTime, statusLabels, timeOf } from '../../app/format';
 import { href, navigate } from '../../app/route';
@@ -9,9 +9,9 @@ import { balanceDue } from '../billing/BillingScreen';
 import { InvoiceForm } from '../billing/InvoiceForm';
 import { ReferralForm, ReferralTable } from '../referrals/ReferralsScreen';
 import { TreatmentForm } from '../treatment/TreatmentForm';
-import { PatientForm } from './PatientForm';
+import { PatientDetailsForm } from './PatientForm';
 
-type Form = 'edit' | 'appointment' | 'invoice' | 'referral' | 'treatment' | null;
+type Form = 'appointment' | 'invoice' | 'referral' | 'treatment' | null;
 
 export function PatientPage({ patientId }: { patientId: string }) {
   const patient = useClinic((s) => s.data.patients[patientId]);
@@ -19,7 +19,6 @@ export function PatientPage({ patientId }: { patientId: string }) {
   const data = useClinic((s) => s.data);
   const { update } = useActions();
   const [form, setForm] = useState<Form>(null);
-  const clinical = isClinicalRole(role);
   const mayReadRecords = canRead(role, 'treatment-records');
   const mayWriteRecords = role === 'doctor' || role === 'assistant';
 
@@ -59,9 +58,6 @@ export function PatientPage({ patientId }: { patientId: string }) {
           </p>
         </div>
         <div className="toolbar">
-          <button type="button" onClick={() => setForm('edit')}>
-            Edit details
-          </button>
           <button type="button" onClick={() => setForm('appointment')}>
             Book appointment
           </button>
@@ -79,31 +75,11 @@ export function PatientPage({ patientId }: { patientId: string }) {
         </div>
       </div>
       <div className="cards">
-        <div className="card">
-          <h2>Contact and insurance</h2>
-          <dl className="facts">
-            <dt>Phone</dt>
-            <dd>{patient.phone || '—'}</dd>
-            <dt>Email</dt>
-            <dd>{patient.email || '—'}</dd>
-            <dt>Address</dt>
-            <dd>{patient.address || '—'}</dd>
-            <dt>Insurance</dt>
-            <dd>
-              {patient.insuranceProvider || '—'} {patient.insuranceNumber ? `· ${patient.insuranceNumber}` : ''}
-            </dd>
-            <dt>Allergies</dt>
-            <dd className={patient.allergies ? 'allergy' : undefined}>{patient.allergies || 'None recorded'}</dd>
-            <dt>Notes</dt>
-            <dd className="prewrap">{patient.notes || '—'}</dd>
-          </dl>
+        <div className="card card-tall">
+          <h2>Details</h2>
+          {patient.allergies ? <p className="allergy">Allergies: {patient.allergies}</p> : null}
+          <PatientDetailsForm key={patient.id} patient={patient} />
         </div>
-        {clinical ? (
-          <div className="card">
-            <h2>Medical history</h2>
-            <p className="prewrap">{patient.medicalHistory || 'Nothing recorded.'}</p>
-          </div>
-        ) : null}
         <div className="card">
           <h2>Visits</h2>
           {related.appointments.length === 0 ? (
@@ -173,7 +149,6 @@ export function PatientPage({ patientId }: { patientId: string }) {
           </div>
         ) : null}
       </div>
-      {form === 'edit' ? <PatientForm patient={patient} onClose={() => setForm(null)} /> : null}
       {form === 'appointment' ? <AppointmentForm patientId={patient.id} onClose={() => setForm(null)} /> : null}
       {form === 'invoice' ? <InvoiceForm patientId={patient.id} onClose={() => setForm(null)} onSaved={(id) => navigate('billing', id)} /> : null}
       {form === 'referral' ? <ReferralForm patientId={patient.id} onClose={() => setForm(null)} /> : null}
