@@ -4,6 +4,7 @@
  * event-loop delay while it syncs and while a burst of incoming changes lands.
  * Driven by bench/scenarios/initial-sync.ts over the IPC channel of child_process.
  */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { openTerminal, signIn } from './support/terminal';
 import { waitFor } from './support/stats';
@@ -46,6 +47,15 @@ const loopDelay = (): LoopDelay => ({
   max: histogram.max / 1e6,
 });
 
+function highWaterMark(): number {
+  try {
+    const kib = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kib ? Number(kib) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 let peakRss = 0;
 let peakHeap = 0;
 const sampler = setInterval(() => {
@@ -79,8 +89,9 @@ async function main(): Promise<void> {
           const ms = performance.now() - started;
           histogram.disable();
           const status = await terminal.status();
-          // resourceUsage().maxRSS is the kernel's own peak (KiB); the sampler may miss a spike between samples.
-          const kernelPeak = process.resourceUsage().maxRSS * 1024;
+          // The kernel's own peak of this process's memory (VmHWM); the sampler may miss a spike between
+          // samples. Not resourceUsage().maxRSS: Linux carries the parent's peak across fork+exec into it.
+          const kernelPeak = highWaterMark();
           send({
             type: 'synced',
             ms,
