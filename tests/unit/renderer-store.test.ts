@@ -287,3 +287,14 @@ test('the desk says Offline only after main tried and failed, not right after si
   assert.equal(connectionState(status({ online: false, connection: 'offline', lastError: null, lastSyncedAt: '2026-11-25T10:00:00Z' })), 'offline');
   assert.equal(connectionState(status({ online: true, connection: 'polling' })), 'online');
 });
+
+test('edits while offline say they are kept on this terminal; the notice goes when the server is back', async () => {
+  const { bridge, clinic } = await signedIn();
+  bridge.emit('sync.status', status({ online: false, connection: 'offline', lastError: 'Cannot reach the clinic server', pending: 0 }));
+  await clinic.actions.adjustStock(item, { delta: 1 });
+  await clinic.actions.adjustStock(item, { delta: 1 });
+  const queued = clinic.store.getState().toasts.filter((t) => t.key === 'queued');
+  assert.equal(queued.length, 1, 'one notice for a burst of offline edits');
+  bridge.emit('sync.status', status({ online: true, pending: 0 }));
+  assert.equal(clinic.store.getState().toasts.filter((t) => t.key === 'queued').length, 0);
+});

@@ -128,6 +128,8 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     const previous = store.getState().sync;
     if (previous && !previous.initialSync.done && status.initialSync.done) initialSyncTail = true;
     set({ sync: status });
+    // Back online: the "will be sent" notice has done its job.
+    if (status.online) set((s) => ({ toasts: s.toasts.filter((t) => t.key !== 'queued') }));
   }
 
   function onOutcome(outcome: EventPayload<'mutation.outcome'>): void {
