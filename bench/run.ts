@@ -9,7 +9,7 @@
  *   --database-url    the PostgreSQL to use (default: $DATABASE_URL, else a fresh database on 127.0.0.1:5432)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './support/machine';
@@ -35,7 +35,12 @@ const only = new Set((args.only ?? 'propagation,bytes,sync,throughput').split(',
 const root = join(import.meta.dirname, '..');
 const workDir = mkdtempSync(join(tmpdir(), 'clinic-bench-'));
 const started = Date.now();
-const progress = (line: string) => console.error(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
+/** The machine is shared: the 1-minute load at each step says how much the figures were disturbed. */
+const loadLog: { step: string; load1m: number }[] = [];
+const progress = (line: string) => {
+  loadLog.push({ step: line, load1m: Math.round(loadavg()[0]! * 100) / 100 });
+  console.error(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
+};
 
 const settings = full
   ? {
@@ -85,6 +90,7 @@ interface Report {
   initialSync: InitialSyncResult[];
   throughput: ThroughputResult[];
   notMeasured: string[];
+  loadLog: typeof loadLog;
   seconds: number;
 }
 
@@ -100,6 +106,7 @@ const report: Report = {
   initialSync: [],
   throughput: [],
   notMeasured: [],
+  loadLog,
   seconds: 0,
 };
 
@@ -268,7 +275,8 @@ function print(r: Report): void {
     );
   }
   for (const n of r.notMeasured) out.push(`not measured: ${n}`);
-  out.push('', `took ${r.seconds.toFixed(0)} s`);
+  const loads = r.loadLog.map((l) => l.load1m);
+  out.push('', `took ${r.seconds.toFixed(0)} s; 1-minute load average during the run ${Math.min(...loads)}..${Math.max(...loads)} on ${m.nproc} CPUs (other work on the machine disturbs the loop-delay and latency tails)`);
   console.log(out.join('\n'));
 }
 
