@@ -194,9 +194,16 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
     await clinic.stopServer();
     await until(async () => /offline/i.test(await statusText(A)), 'A to show Offline');
     await until(async () => /offline/i.test(await statusText(B)), 'B to show Offline');
+    // A second window of A's terminal: same session, and A's edits reach it with no server at all.
+    const A2 = await clinic.openSecondWindow(A);
+    await A2.getByRole('navigation').waitFor();
+    await go(A2, 'Inventory');
+    assert.match(await itemRowText(A2, gauze), /2\s*pack/);
     await A.getByRole('button', { name: `Increase ${gauze}` }).click();
     await A.getByRole('button', { name: `Increase ${gauze}` }).click();
     await until(async () => /4\s*pack/.test(await itemRowText(A, gauze)), 'A\'s own edit to show at once while offline');
+    await until(async () => /4\s*pack/.test(await itemRowText(A2, gauze)), 'the second window of A\'s terminal to follow while offline');
+    await A2.context().close();
     await go(A, 'Patients');
     await A.getByRole('button', { name: 'New patient' }).click();
     await A.getByLabel('First name').fill('Omar');

@@ -27,6 +27,8 @@ export type Clinic = {
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
   /** A new browser window on a new terminal (own data dir and port). */
   openTerminalWindow(): Promise<Page>;
+  /** A second window on the same terminal as `page` (shares its session and cache). */
+  openSecondWindow(page: Page): Promise<Page>;
   close(): Promise<void>;
 };
 
@@ -72,6 +74,10 @@ export async function startClinic(): Promise<Clinic> {
       terminals.push(terminal);
       const { page } = await openWindow(browser, `http://127.0.0.1:${terminalPort}/`);
       return page;
+    },
+    async openSecondWindow(page) {
+      const { page: second } = await openWindow(browser, new URL(page.url()).origin + '/');
+      return second;
     },
     async close() {
       await browser.close().catch(() => {});
