@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Patient } from '../../shared/domain/collections';
 import { rowsById, type RowsById } from '../../renderer/src/store/rows';
-import { recentlyChangedPatients, searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
+import { optionText, recentlyChangedPatients, resolvePatient, searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
 
 const firstNames = ['Ada', 'Bo', 'Carla', 'Dmitri', 'Eve', 'Farah', 'Gus', 'Hana', 'Ivan', 'Jun'];
 const lastNames = ['Grey', 'Black', 'Conflict', 'Doe', 'Evans', 'Fischer', 'Garcia', 'Hughes', 'Ito', 'Jones'];
@@ -85,4 +85,15 @@ test('without a search the most recently changed patient comes first', () => {
   assert.equal(list[0]?.id, newest.id);
   assert.equal(list.length, 500);
   assert.ok(list[1]!.lastName <= list[2]!.lastName, 'the rest stays alphabetical');
+});
+
+test('the Patient field resolves an exact name, a unique match, and nothing when ambiguous', () => {
+  const patients = clinicOf(40);
+  const some = Object.values(patients)[5]!;
+  assert.equal(resolvePatient(patients, `${some.lastName}, ${some.firstName}`)?.id, some.id, 'exact "Lastname, Firstname"');
+  assert.equal(resolvePatient(patients, `  ${some.lastName.toUpperCase()}, ${some.firstName}  `)?.id, some.id, 'case and spaces do not matter');
+  assert.equal(resolvePatient(patients, some.phone.slice(-7))?.id, some.id, 'a unique phone');
+  assert.equal(resolvePatient(patients, some.lastName), null, 'a family name shared by several patients is not a choice');
+  assert.equal(resolvePatient(patients, ''), null);
+  assert.equal(optionText(some), `${some.lastName}, ${some.firstName} · ${some.dateOfBirth}`);
 });

@@ -6,7 +6,7 @@ import { useId, useMemo, useState } from 'react';
 import type { Patient } from '../../../shared/domain/collections';
 import { useClinic } from '../app/clinicContext';
 import { patientName } from '../app/format';
-import { searchPatients } from '../store/patientSearch';
+import { optionText, resolvePatient, searchPatients } from '../store/patientSearch';
 
 type Props = {
   value: string | null;
@@ -15,20 +15,6 @@ type Props = {
   disabled?: boolean;
   autoFocus?: boolean;
 };
-
-function optionText(p: Patient): string {
-  return p.dateOfBirth ? `${patientName(p)} · ${p.dateOfBirth}` : patientName(p);
-}
-
-/** The patient a typed text stands for: an exact name, or the only match. */
-function resolve(patients: Record<string, Patient>, text: string): Patient | null {
-  const wanted = text.trim().toLowerCase();
-  if (wanted === '') return null;
-  const matches = searchPatients(patients, text, 50);
-  const exact = matches.filter((p) => patientName(p).toLowerCase() === wanted || optionText(p).toLowerCase() === wanted);
-  if (exact.length === 1) return exact[0] ?? null;
-  return matches.length === 1 ? (matches[0] ?? null) : null;
-}
 
 export function PatientPicker({ value, onChange, label = 'Patient', disabled, autoFocus }: Props) {
   const patients = useClinic((s) => s.data.patients);
@@ -50,7 +36,7 @@ export function PatientPicker({ value, onChange, label = 'Patient', disabled, au
     setText(next);
     setOpen(true);
     setActive(0);
-    onChange(resolve(patients, next)?.id ?? null);
+    onChange(resolvePatient(patients, next)?.id ?? null);
   }
 
   return (

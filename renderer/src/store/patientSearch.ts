@@ -74,3 +74,20 @@ export function searchPatients(patients: RowsById<'patients'>, query: string, li
   }
   return found;
 }
+
+const nameOf = (p: Patient) => `${p.lastName}, ${p.firstName}`;
+
+/** How the Patient field lists a patient: the name, and the birth date to tell namesakes apart. */
+export function optionText(p: Patient): string {
+  return p.dateOfBirth ? `${nameOf(p)} · ${p.dateOfBirth}` : nameOf(p);
+}
+
+/** The patient a typed text stands for: an exact "Lastname, Firstname" (or option text), or the only match. */
+export function resolvePatient(patients: RowsById<'patients'>, text: string): Patient | null {
+  const wanted = text.trim().toLowerCase();
+  if (wanted === '') return null;
+  const matches = searchPatients(patients, text, 50);
+  const exact = matches.filter((p) => nameOf(p).toLowerCase() === wanted || optionText(p).toLowerCase() === wanted);
+  if (exact.length === 1) return exact[0] ?? null;
+  return matches.length === 1 ? (matches[0] ?? null) : null;
+}
