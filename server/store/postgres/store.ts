@@ -43,7 +43,12 @@ export interface PostgresStoreOptions {
   beforeCommit?: () => Promise<void>;
 }
 
-const silentLog: StoreLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** Without a logger: problems still reach stderr, where a support person looks first. */
+const stderrLog: StoreLog = {
+  info: () => undefined,
+  warn: (message) => console.error(`[clinic-server] ${message}`),
+  error: (message) => console.error(`[clinic-server] ${message}`),
+};
 
 /**
  * SQLSTATEs after which running the transaction again is the right answer: a deadlock or
@@ -82,7 +87,7 @@ export class PostgresStore implements ClinicStore {
   constructor(databaseUrl: string, options: PostgresStoreOptions = {}) {
     this.target = parsePostgresUrl(databaseUrl);
     this.description = `postgres ${this.target.redacted}`;
-    this.log = options.log ?? silentLog;
+    this.log = options.log ?? stderrLog;
     this.maxAttempts = options.maxAttempts ?? 8;
     this.beforeCommit = options.beforeCommit;
     this.channel = `clinic_changes_${this.target.schema}`.slice(0, 63);
