@@ -264,6 +264,25 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
     await conflictingEdits('Keep theirs', { A: '+49 333 000A', B: '+49 444 000B' });
   });
 
+  test('an edit begun before a colleague saved the same field becomes a conflict, online too', async () => {
+    for (const page of [A, B]) {
+      await go(page, 'Patients');
+      await page.getByLabel('Search patients').fill('Conflict');
+      await page.getByText(conflictPatient).click();
+    }
+    await A.getByLabel('Phone').fill('+49 555 000A'); // A is typing, not saved yet
+    await B.getByLabel('Phone').fill('+49 666 000B');
+    await B.getByRole('button', { name: 'Save' }).click();
+    await A.getByText('This patient was just changed on another terminal', { exact: false }).waitFor();
+    assert.equal(await shownPhone(A), '+49 555 000A', 'a colleague\'s save does not wipe what A is typing');
+    await A.getByRole('button', { name: 'Save' }).click();
+    const dialog = A.getByRole('dialog', { name: 'Conflict' });
+    await dialog.waitFor({ timeout: 15_000 });
+    assert.equal(await B.getByRole('dialog', { name: 'Conflict' }).count(), 0, 'the desk that saved first has nothing to resolve');
+    await dialog.getByRole('button', { name: 'Keep mine' }).click();
+    for (const p of [A, B]) await until(async () => (await shownPhone(p)) === '+49 555 000A', 'both windows to show A\'s phone', 30_000);
+  });
+
   test('billing, referrals and admin screens work for their roles', async () => {
     await go(A, 'Billing');
     await A.getByRole('button', { name: 'New invoice' }).click();

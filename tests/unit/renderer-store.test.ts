@@ -298,3 +298,21 @@ test('edits while offline say they are kept on this terminal; the notice goes wh
   bridge.emit('sync.status', status({ online: true, pending: 0 }));
   assert.equal(clinic.store.getState().toasts.filter((t) => t.key === 'queued').length, 0);
 });
+
+test('an edit sends only what the user changed since it began, with that version: a colleague\'s newer fields are kept', async () => {
+  const { bridge, clinic } = await signedIn();
+  const began = { ...clinic.store.getState().data.patients[p1]! } as Record<string, unknown>;
+  // A colleague changes the phone while this desk edits the last name.
+  bridge.emit('data.changed', {
+    source: 'remote',
+    changes: [{ collection: 'patients', id: p1, op: 'upsert', row: { ...meta(p1, 2, doctorId), firstName: 'Ada', lastName: 'Grey', phone: '222' } }],
+  });
+  await clinic.actions.update('patients', p1, { firstName: 'Ada', lastName: 'Grey-Sloan', phone: undefined }, began);
+  assert.deepEqual(bridge.calls.findLast((c) => c.channel === 'data.mutate')?.request, {
+    op: 'update',
+    collection: 'patients',
+    id: p1,
+    baseVersion: 1,
+    data: { lastName: 'Grey-Sloan' },
+  });
+});

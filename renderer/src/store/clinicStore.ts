@@ -246,19 +246,29 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     return afterMutation(collection, answer, id);
   }
 
-  /** Sends only the fields that differ from the row as this window last saw it. */
-  async function update<C extends CollectionName>(collection: C, id: string, fields: Partial<RowOf<C>> | Record<string, unknown>): Promise<MutationAnswer> {
+  /**
+   * Sends only the fields the user changed, relative to `base`: the row as it was when the edit
+   * began (default: the row now). Its version goes along, so the server can tell when someone
+   * else changed the same field in the meantime, and a conflict is raised, never an overwrite.
+   */
+  async function update<C extends CollectionName>(
+    collection: C,
+    id: string,
+    fields: Partial<RowOf<C>> | Record<string, unknown>,
+    base?: Record<string, unknown>,
+  ): Promise<MutationAnswer> {
     const current = store.getState().data[collection][id] as Record<string, unknown> | undefined;
     if (!current) {
       const error = 'This record no longer exists (it may have been deleted on another terminal).';
       toast('error', `Not saved: ${error}`);
       return { ok: false, error, code: 'failed' };
     }
+    const from = base ?? current;
     const changed = Object.fromEntries(
-      Object.entries(fields).filter(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v)),
+      Object.entries(fields).filter(([k, v]) => JSON.stringify(from[k]) !== JSON.stringify(v)),
     );
     if (Object.keys(changed).length === 0) return { ok: true, value: { mutationId: '', id } };
-    const baseVersion = current.version as number;
+    const baseVersion = (typeof from.version === 'number' ? from.version : current.version) as number;
     const answer = await call(bridge, 'data.mutate', { op: 'update', collection, id, baseVersion, data: changed });
     return afterMutation(collection, answer, id);
   }

@@ -97,7 +97,7 @@ export function AppointmentForm({ appointment, patientId, providerId, start, onC
     }
     setBusy(true);
     const fields = { patientId: patient, providerId: provider, start: startIso, end: endIso, room: room.trim(), reason: reason.trim(), notes };
-    const answer = appointment ? await update('appointments', appointment.id, fields) : await create('appointments', fields);
+    const answer = appointment ? await update('appointments', appointment.id, fields, appointment) : await create('appointments', fields);
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
     onSaved?.({ id: answer.value.id, start: startIso });

@@ -13,6 +13,8 @@ const toDraft = (l: InvoiceLine): LineDraft => ({ description: l.description, qu
 
 export function InvoiceForm({ invoice, patientId, onClose, onSaved }: { invoice?: Invoice; patientId?: string; onClose: () => void; onSaved?: (id: string) => void }) {
   const { create, update } = useActions();
+  // The invoice as the edit began: only lines changed since then are sent, against its version.
+  const [base] = useState(invoice);
   const [patient, setPatient] = useState<string | null>(invoice?.patientId ?? patientId ?? null);
   const [lines, setLines] = useState<LineDraft[]>(invoice?.lines.length ? invoice.lines.map(toDraft) : [{ description: '', quantity: '1', price: '' }]);
   const [error, setError] = useState<string | null>(null);
@@ -32,7 +34,7 @@ export function InvoiceForm({ invoice, patientId, onClose, onSaved }: { invoice?
     if (!valid) return setError('Every line needs a description, a quantity of at least 1 and a price such as 45.00.');
     setBusy(true);
     const fields = { patientId: patient, lines: parsed as InvoiceLine[] };
-    const answer = invoice ? await update('invoices', invoice.id, fields) : await create('invoices', { ...fields, status: 'draft' });
+    const answer = base ? await update('invoices', base.id, fields, base) : await create('invoices', { ...fields, status: 'draft' });
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
     onSaved?.(answer.value.id);

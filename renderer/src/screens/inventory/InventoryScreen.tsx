@@ -118,7 +118,7 @@ function ItemForm({ item, onClose }: { item?: InventoryItem; onClose: () => void
     if (!item && (!Number.isInteger(qty) || qty < 0)) return setError('The quantity is a whole number, 0 or more.');
     const fields = { name: name.trim(), sku, unit, reorderLevel: reorder, location };
     // The quantity of an existing item only changes through adjustments, so counts from two desks add up.
-    const answer = item ? await update('inventory', item.id, fields) : await create('inventory', { ...fields, quantity: qty });
+    const answer = item ? await update('inventory', item.id, fields, item) : await create('inventory', { ...fields, quantity: qty });
     if (!answer.ok) return setError(answer.error);
     onClose();
   }

@@ -53,18 +53,25 @@ function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) =>
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const clinical = isClinicalRole(role);
+  /** The form as last filled from the row, and that row: what an edit started from. */
   const baseline = useRef(draftOf(patient));
+  const baseRow = useRef<Patient | undefined>(patient);
   const dirty = JSON.stringify(draft) !== JSON.stringify(baseline.current);
   const [changedElsewhere, setChangedElsewhere] = useState(false);
 
-  // Another desk saved this patient: take its values unless the user is mid-edit (then say so).
+  // Another desk saved this patient: take its values unless the user is mid-edit (then say so,
+  // and keep the edit's starting version so a clash on the same field becomes a conflict).
   useEffect(() => {
     if (!patient) return;
     const fresh = draftOf(patient);
-    if (JSON.stringify(fresh) === JSON.stringify(baseline.current)) return;
-    if (!dirty) setDraft(fresh);
-    else setChangedElsewhere(true);
-    baseline.current = fresh;
+    if (!dirty || JSON.stringify(fresh) === JSON.stringify(draft)) {
+      setDraft(fresh);
+      baseline.current = fresh;
+      baseRow.current = patient;
+      setChangedElsewhere(false);
+    } else if (JSON.stringify(fresh) !== JSON.stringify(baseline.current)) {
+      setChangedElsewhere(true);
+    }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [patient]);
 
@@ -91,7 +98,7 @@ function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) =>
       dateOfBirth: dateOfBirth === '' ? null : dateOfBirth,
       ...(clinical ? { medicalHistory } : {}),
     };
-    const answer = patient ? await update('patients', patient.id, fields) : await create('patients', fields);
+    const answer = patient ? await update('patients', patient.id, fields, baseRow.current) : await create('patients', fields);
     setBusy(false);
     if (!answer.ok) {
       setError(answer.error);

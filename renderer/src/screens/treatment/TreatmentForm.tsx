@@ -42,7 +42,7 @@ export function TreatmentForm({
     if (!diagnosis.trim() && !procedures.trim() && !prescriptions.trim() && !notes.trim()) return setError('Write at least a diagnosis, a procedure, a prescription or a note.');
     const fields = { patientId: patient, providerId: provider, date, diagnosis, procedures, prescriptions, notes };
     const answer = record
-      ? await update('treatment-records', record.id, fields)
+      ? await update('treatment-records', record.id, fields, record)
       : await create('treatment-records', { ...fields, appointmentId: appointmentId ?? null });
     if (!answer.ok) return setError(answer.error);
     onSaved?.(answer.value.id);
