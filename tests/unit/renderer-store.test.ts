@@ -316,3 +316,36 @@ test('an edit sends only what the user changed since it began, with that version
     data: { lastName: 'Grey-Sloan' },
   });
 });
+
+test('main announcing our own sign-in does not load the lists a second time', async () => {
+  let bridgeRef: ReturnType<typeof fakeBridge> | null = null;
+  const bridge = fakeBridge(
+    handlers({
+      'session.login': () => {
+        bridgeRef?.emit('session.changed', { user: receptionist });
+        return ok({ user: receptionist });
+      },
+    }),
+  );
+  bridgeRef = bridge;
+  const clinic = createClinic(bridge, { toastMs: 0 });
+  await clinic.actions.start();
+  await clinic.actions.signIn('rita', 'right-password');
+  const patientLists = bridge.calls.filter((c) => c.channel === 'data.list' && (c.request as { collection: string }).collection === 'patients');
+  assert.equal(patientLists.length, 1);
+  assert.equal(clinic.store.getState().phase, 'ready');
+});
+
+test('a sign-in in another window of this terminal opens this one too', async () => {
+  const bridge = fakeBridge(handlers());
+  const clinic = createClinic(bridge, { toastMs: 0 });
+  await clinic.actions.start();
+  bridge.emit('session.changed', { user: receptionist });
+  await until(() => clinic.store.getState().phase === 'ready');
+  assert.equal(clinic.store.getState().user?.id, receptionist.id);
+});
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(check());
+}

@@ -146,7 +146,8 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     const current = store.getState().user;
     if (payload.user === null) {
       if (current) signedOut(payload.reason ?? null);
-    } else if (!current || current.id !== payload.user.id) {
+    } else if (!signingIn && (!current || current.id !== payload.user.id)) {
+      // Signed in from another window of this terminal (our own sign-in loads by itself).
       void load(payload.user);
     }
   }
@@ -182,9 +183,13 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     for (const off of unsubscribers.splice(0)) off();
   }
 
+  let signingIn = false;
   async function signIn(username: string, password: string): Promise<boolean> {
     set({ signInError: null });
-    const answer = await call(bridge, 'session.login', { username, password });
+    signingIn = true;
+    const answer = await call(bridge, 'session.login', { username, password }).finally(() => {
+      signingIn = false;
+    });
     if (!answer.ok) {
       set({ signInError: answer.error, phase: 'signed-out' });
       return false;
