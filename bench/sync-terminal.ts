@@ -73,6 +73,8 @@ async function main(): Promise<void> {
     serverUrl: cfg.serverUrl,
     terminalName: 'bench-sync',
     ...(pullLimit > 0 ? { schedule: { pullLimit } } : {}),
+    // BENCH_CACHE_PRAGMAS="cache_size=-65536;...": an experiment on the cache file's settings.
+    cachePragmas: (process.env.BENCH_CACHE_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== ''),
   });
   process.on('message', (raw) => {
     const message = raw as SyncParentMessage;

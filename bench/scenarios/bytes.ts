@@ -81,7 +81,15 @@ async function proxiesSettle(proxies: CountingProxy[], quietMs: number, timeoutM
 export async function measureBytes(
   clinic: BenchClinic,
   workDir: string,
-  options: { idleSeconds: number; timerSpeedup: number; changes: number; changesPerTerminalHour: number; terminalsInClinic: number },
+  options: {
+    idleSeconds: number;
+    timerSpeedup: number;
+    changes: number;
+    changesPerTerminalHour: number;
+    terminalsInClinic: number;
+    /** Work on ANOTHER server that may run during the idle window (it sends nothing to these terminals). */
+    duringIdle?: () => Promise<void>;
+  },
 ): Promise<BytesResult> {
   const { idleSeconds, timerSpeedup, changes } = options;
   const all: Metered[] = [];
@@ -98,7 +106,7 @@ export async function measureBytes(
     idleLive.proxy.resetBytes();
     idleBase.proxy.resetBytes();
     const idleStarted = performance.now();
-    await sleep(idleSeconds * 1000);
+    await Promise.all([sleep(idleSeconds * 1000), options.duringIdle?.()]);
     const idleSecondsMeasured = (performance.now() - idleStarted) / 1000;
     const liveIdle = (total(idleLive.proxy) * 60) / idleSecondsMeasured;
     const baseIdle = (total(idleBase.proxy) * 60) / idleSecondsMeasured / timerSpeedup;

@@ -16,6 +16,8 @@ export interface BenchTerminalOptions {
   strategy?: Strategy;
   /** Shorter baseline timers, so a run can measure them in seconds instead of minutes. */
   schedule?: Partial<SyncSchedule>;
+  /** Experiments only: PRAGMAs run on the core's cache file before it syncs (e.g. a bigger page cache). */
+  cachePragmas?: string[];
   /** The core's support log (default: dropped; a bench prints tables, not logs). */
   log?: (line: string) => void;
 }
@@ -50,6 +52,7 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
     ...(options.schedule ? { schedule: options.schedule } : {}),
     log: options.log ?? (() => undefined),
   });
+  for (const pragma of options.cachePragmas ?? []) core.db.pragma(pragma);
   const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
   core.onEvent((channel, payload) => {
     for (const listener of listeners.get(channel) ?? []) listener(payload);
