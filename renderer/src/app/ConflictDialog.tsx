@@ -32,7 +32,7 @@ export function ConflictDialog() {
         </header>
         <div className="dialog-body">
           <p id="conflict-desc">
-            {author} changed the same {conflict.fields.length === 1 ? 'field' : 'fields'} of {subject} while your edit was waiting to be sent
+            {author} changed the same {conflict.fields.length === 1 ? 'field' : 'fields'} of {subject} while you were editing it
             ({shortDateTime(conflict.recordedAt)}). Choose which version to keep.
           </p>
           <table className="table conflict-table">
