@@ -143,6 +143,7 @@ test('a headless terminal reports that it does not update itself', async () => {
     assert.equal((answer.value as { phase: string }).phase, 'unavailable');
     core.provideUpdateStatus(() => ({ phase: 'downloading', currentVersion: '0.1.0', availableVersion: '0.2.0', percent: 40, message: null, checkedAt: null }));
     const plugged = await core.invoke('app.updateStatus', {});
+    assert.ok(plugged.ok);
     assert.equal((plugged.value as { percent: number }).percent, 40);
   } finally {
     await core.close();
