@@ -16,7 +16,10 @@ export async function ensureAdmin(store: ClinicStore, password: string | undefin
   const generated = password ? undefined : generatePassword();
   const hash = await hashPassword(password ?? generated!);
   const system: Actor = { id: adminId, username: 'admin', role: 'admin' };
-  await store.write(async (tx) => {
+  const created = await store.write(async (tx) => {
+    // Several instances may start at once on one empty PostgreSQL database: one creates the admin.
+    await tx.lock(['bootstrap:admin']);
+    if (await tx.findUserByUsername('admin')) return false;
     await applyMutation(tx, system, {
       collection: 'users',
       op: 'create',
@@ -25,6 +28,8 @@ export async function ensureAdmin(store: ClinicStore, password: string | undefin
     });
     await tx.setPasswordHash(adminId, hash);
     await tx.appendAudit({ userId: adminId, username: 'admin', action: 'create', collection: 'users', rowId: adminId, detail: 'first start: admin created' });
+    return true;
   });
+  if (!created) return { created: false };
   return { created: true, generatedPassword: generated, adminId };
 }

@@ -24,6 +24,8 @@ export class TokenIssuer {
     let secret = await store.getSetting('jwt_secret');
     if (!secret) {
       secret = await store.write(async (tx) => {
+        // Instances starting at once must agree on one key (PostgreSQL runs their writes together).
+        await tx.lock(['setting:jwt_secret']);
         const existing = await tx.getSetting('jwt_secret');
         if (existing) return existing;
         const fresh = randomBytes(32).toString('base64url');

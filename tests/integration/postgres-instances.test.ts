@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { clientFor, startTestServer, type ApiClient, type Json, type TestServer } from '../support/server';
 import { createPatient, mustCreate, patientBody } from '../support/clinic-fixtures';
-import { postgresUrlForTests } from '../support/stores';
+import { postgresUrlForTests, testStorage } from '../support/stores';
 
 const baseUrl = postgresUrlForTests();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -223,5 +223,22 @@ describe('two server instances on one PostgreSQL database', { skip: baseUrl === 
     const answers = await Promise.all([one, two, one, two].map((s) => clientFor(s.url).post('/api/auth/refresh', { refreshToken })));
     assert.equal(answers.filter((a) => a.status === 200).length, 1);
     for (const a of answers.filter((x) => x.status !== 200)) assert.equal(a.status, 401);
+  });
+
+  test('two instances starting at once on an empty database: one admin, one token key', async () => {
+    const storage = await testStorage('postgres');
+    const started = await Promise.allSettled([startTestServer(storage.options), startTestServer(storage.options)]);
+    try {
+      for (const s of started) assert.equal(s.status, 'fulfilled', s.status === 'rejected' ? String(s.reason) : '');
+      const [x, y] = started.map((s) => (s as PromiseFulfilledResult<TestServer>).value) as [TestServer, TestServer];
+      // A token signed by one instance is accepted by the other.
+      assert.equal((await clientFor(y.url, x.admin).get('/api/patients')).status, 200);
+      assert.equal((await clientFor(x.url, y.admin).get('/api/patients')).status, 200);
+      const users = (await x.api.get('/api/users')).body as Json[];
+      assert.equal(users.filter((u) => u.username === 'admin').length, 1);
+    } finally {
+      for (const s of started) if (s.status === 'fulfilled') await s.value.close();
+      await storage.cleanup();
+    }
   });
 });
