@@ -151,6 +151,8 @@ export interface ClinicStore {
   /**
    * Run `fn` in one write transaction. Commits when it resolves, rolls back when it throws (and
    * rethrows). After a commit that appended changes, the `committed` listeners hear the new cursor.
+   * The PostgreSQL store runs `fn` again after a race it lost (deadlock, a unique key a concurrent
+   * writer took first, a stale row version), so `fn` must have no effects outside `tx`.
    */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
 
