@@ -324,6 +324,8 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
     await A.getByRole('cell', { name: 'Sam Assistant', exact: true }).waitFor({ timeout: 15_000 });
     // The audit log lists the writes of this run, newest first.
     await until(async () => (await A.getByRole('cell', { name: reception.username, exact: true }).count()) > 0, 'the receptionist\'s writes in the audit log');
+    // A terminal without the desktop shell says plainly that it does not update itself.
+    await A.getByLabel('Software updates').getByText('Not available').waitFor();
     await screenshot(A, '17-admin');
   });
 });

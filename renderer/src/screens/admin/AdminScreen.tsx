@@ -1,6 +1,7 @@
 /** Admin: staff accounts and roles, this terminal's settings, and the server's audit log. */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { roles, type Role, type User } from '../../../../shared/domain/collections';
+import type { UpdatePhase, UpdateStatus } from '../../../../shared/ipc/contract';
 import type { AuditEntry } from '../../../../shared/sync/protocol';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { shortDateTime } from '../../app/format';
@@ -162,7 +163,49 @@ function TerminalSettingsCard() {
           <button type="submit">Apply settings</button>
         </div>
       </form>
+      <UpdateState />
     </div>
+  );
+}
+
+const updatePhaseText: Record<UpdatePhase, string> = {
+  unavailable: 'Not available',
+  idle: 'Waiting for the first check',
+  checking: 'Checking the clinic server',
+  'up-to-date': 'Up to date',
+  downloading: 'Downloading',
+  ready: 'Ready: installs when Clinic Desk is next closed',
+  error: 'Check failed',
+};
+
+/** Software updates of this terminal; checks happen every few hours, so a slow poll is enough. */
+function UpdateState() {
+  const { call } = useActions();
+  const [status, setStatus] = useState<UpdateStatus | null>(null);
+  useEffect(() => {
+    const read = () =>
+      void call('app.updateStatus', {}).then((answer) => {
+        if (answer.ok) setStatus(answer.value);
+      });
+    read();
+    const timer = setInterval(read, 5000);
+    return () => clearInterval(timer);
+  }, [call]);
+  if (!status) return null;
+  const progress = status.phase === 'downloading' && status.percent !== null ? ` ${Math.round(status.percent)}%` : '';
+  return (
+    <dl className="update-state" aria-label="Software updates">
+      <dt>Version</dt>
+      <dd>{status.currentVersion}</dd>
+      <dt>Updates</dt>
+      <dd>
+        {updatePhaseText[status.phase]}
+        {progress}
+        {status.availableVersion && status.availableVersion !== status.currentVersion ? ` (version ${status.availableVersion})` : ''}
+        {status.message ? <span className="muted"> — {status.message}</span> : null}
+        {status.checkedAt ? <span className="muted"> Last checked {shortDateTime(status.checkedAt)}.</span> : null}
+      </dd>
+    </dl>
   );
 }
 
