@@ -344,6 +344,8 @@ export class SyncEngine {
     const due = [...this.due].filter((c) => this.allowed().includes(c));
     for (const collection of due) {
       const rows = await this.deps.client.listCollection(collection);
+      // As with pull pages: an answer means the server is reachable, even mid-run.
+      this.reachable = true;
       this.due.delete(collection);
       let changes: RowChange[] = [];
       this.deps.db.transaction(() => {
