@@ -24,6 +24,8 @@
  * a prefix of the final log (plus permanent gaps), and "max visible seq" is a safe cursor.
  * The lock is the last lock a transaction takes, held only for the insert and the commit, so it
  * cannot take part in a deadlock with the row and slot locks taken earlier.
+ * The price: the tails of write transactions (lock + insert + notify in one round trip, then
+ * COMMIT with its WAL flush) run one at a time per schema. Everything before them runs in parallel.
  */
 import type pg from 'pg';
 import type { AnyRow, CollectionName } from '../../../shared/domain/collections';
@@ -98,24 +100,30 @@ export class PostgresWriteTx implements WriteTx {
    * pokes every instance. Call last, right before COMMIT. Returns the cursor after this commit.
    */
   async flushChanges(notifyChannel: string, instanceId: string): Promise<string> {
-    await this.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      `${this.lockNamespace}:changelog`,
-    ]);
-    const { rows } = await this.client.query<{ seq: string }>(
-      `INSERT INTO changes (collection, row_id, version, op)
-       SELECT c, r, v, o FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS t(c, r, v, o, n)
-       ORDER BY n
-       RETURNING seq`,
+    // One round trip: the lock, the entries (their seqs are drawn only after the lock, as every
+    // inserted row joins the lock's result) and the NOTIFY carrying the cursor after this commit.
+    const { rows } = await this.client.query<{ cursor: string }>(
+      `WITH changelog_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked),
+       appended AS (
+         INSERT INTO changes (collection, row_id, version, op)
+         SELECT t.c, t.r, t.v, t.o
+         FROM changelog_lock, unnest($2::text[], $3::text[], $4::int[], $5::text[]) WITH ORDINALITY AS t(c, r, v, o, n)
+         ORDER BY t.n
+         RETURNING seq
+       ),
+       head AS (SELECT max(seq)::text AS cursor FROM appended)
+       SELECT cursor, pg_notify($6, json_build_object('instance', $7::text, 'cursor', cursor)::text) FROM head`,
       [
+        `${this.lockNamespace}:changelog`,
         this.pending.map((c) => c.collection),
         this.pending.map((c) => c.id),
         this.pending.map((c) => c.version),
         this.pending.map((c) => c.op),
+        notifyChannel,
+        instanceId,
       ],
     );
-    const head = rows.reduce((max, r) => (BigInt(r.seq) > max ? BigInt(r.seq) : max), 0n);
-    const cursor = head.toString();
-    await this.client.query('SELECT pg_notify($1, $2)', [notifyChannel, JSON.stringify({ instance: instanceId, cursor })]);
+    const cursor = rows[0]!.cursor;
     return cursor;
   }
 
