@@ -27,7 +27,6 @@ export async function openTerminals(
 ): Promise<BenchTerminal[]> {
   const terminals: BenchTerminal[] = [];
   for (let i = 0; i < count; i++) {
-    const staff = clinic.staff[i % clinic.staff.length]!;
     const terminal = await openTerminal({ dataDir: join(workDir, `${prefix}-${i}`), serverUrl: serverUrl(i), terminalName: `${prefix}-${i}` });
     terminals.push(terminal);
   }
@@ -59,6 +58,14 @@ export async function measurePropagation(
   let missed = 0;
 
   try {
+    // Row versions as every terminal sees them once a change has landed; kept from the events so
+    // the harness does not list 5,000 patients before each mutation (it shares the CPU with the cores).
+    const versions = new Map(
+      (await terminals[0]!.invoke('data.list', { collection: 'patients' })).map((r) => [r.id as string, r.version as number]),
+    );
+    const trackVersions = terminals[0]!.on('data.changed', (payload) => {
+      for (const c of payload.changes) if (c.collection === 'patients' && c.row) versions.set(c.id, c.row.version as number);
+    });
     // Arrivals of the current marker per terminal.
     let marker = '';
     let sentAt = 0;
@@ -73,18 +80,19 @@ export async function measurePropagation(
       const senderIndex = m % count;
       const sender = terminals[senderIndex]!;
       const id = patientIds[(m * 7919) % patientIds.length]!;
-      const row = (await sender.invoke('data.list', { collection: 'patients' })).find((r) => r.id === id);
-      if (!row) throw new Error(`patient ${id} is not in ${sender.name}'s cache`);
+      const baseVersion = versions.get(id);
+      if (baseVersion === undefined) throw new Error(`patient ${id} is not in the caches`);
       arrived = new Map();
       marker = `propagation ${count}/${m} ${Date.now()}`;
       sentAt = performance.now();
-      await sender.invoke('data.mutate', { op: 'update', collection: 'patients', id, baseVersion: row.version as number, data: { notes: marker } });
+      await sender.invoke('data.mutate', { op: 'update', collection: 'patients', id, baseVersion, data: { notes: marker } });
       await waitFor(() => arrived.size >= count - 1 + (arrived.has(senderIndex) ? 1 : 0), 5000, 2);
       for (const [i, latency] of arrived) if (i !== senderIndex) samples.push(latency);
       missed += count - 1 - [...arrived.keys()].filter((i) => i !== senderIndex).length;
       await sleep(30);
     }
     for (const u of unsubscribe) u();
+    trackVersions();
   } finally {
     await Promise.all(terminals.map((t) => t.close()));
   }
