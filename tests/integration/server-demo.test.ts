@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { findClash } from '../../shared/domain/rules';
 import { demoStaff, DEMO_PASSWORD } from '../../server/demo/clinic';
 import { clientFor, login, startTestServer, type Json } from '../support/server';
+import { storesUnderTest } from '../support/stores';
 
 async function snapshot(url: string, token: string) {
   const api = clientFor(url, { accessToken: token });
@@ -18,9 +19,9 @@ async function snapshot(url: string, token: string) {
   return out;
 }
 
-test('--demo fills an empty store deterministically and quickly', async () => {
-  const a = await startTestServer({ demo: true });
-  const b = await startTestServer({ demo: true });
+for (const store of storesUnderTest()) test(`--demo fills an empty store deterministically and quickly (${store})`, async () => {
+  const a = await startTestServer({ store, demo: true });
+  const b = await startTestServer({ store, demo: true });
   try {
     const demo = a.server.demo!;
     console.log(`demo seed: ${demo.millis} ms and ${b.server.demo!.millis} ms; ${JSON.stringify(demo.counts)}`);

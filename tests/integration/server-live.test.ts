@@ -1,131 +1,134 @@
 /** The live channel: pokes after commits, auth, coalescing, clean shutdown. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { runMutation } from '../../server/mutations/run';
 import { startTestServer, type Json, type TestServer } from '../support/server';
 import { createPatient } from '../support/clinic-fixtures';
+import { storesUnderTest } from '../support/stores';
 
-let server: TestServer;
-before(async () => {
-  server = await startTestServer();
-});
-after(() => server.close());
-
-function liveUrl(token?: string): string {
-  const url = new URL('/api/sync/live', server.url.replace(/^http/, 'ws'));
-  if (token) url.searchParams.set('token', token);
-  return url.toString();
-}
-
-/** A socket that queues what it receives, so no message is lost between awaits. */
-function open(url: string): Promise<{ ws: WebSocket; next: (timeoutMs?: number) => Promise<Json>; messages: Json[]; closed: Promise<{ code: number }> }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const messages: Json[] = [];
-    const waiters: ((m: Json) => void)[] = [];
-    ws.on('message', (data) => {
-      const m = JSON.parse(data.toString());
-      const w = waiters.shift();
-      if (w) w(m);
-      else messages.push(m);
-    });
-    const closed = new Promise<{ code: number }>((r) => ws.on('close', (code) => r({ code })));
-    const next = (timeoutMs = 3000) =>
-      new Promise<Json>((res, rej) => {
-        const queued = messages.shift();
-        if (queued) return res(queued);
-        const timer = setTimeout(() => rej(new Error('no message in time')), timeoutMs);
-        waiters.push((m) => {
-          clearTimeout(timer);
-          res(m);
-        });
-      });
-    ws.once('open', () => resolve({ ws, next, messages, closed }));
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
-    ws.once('error', reject);
+for (const store of storesUnderTest()) describe(store, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ store });
   });
-}
+  after(() => server.close());
 
-test('connect with ?token=, write, receive a poke with the new cursor', async () => {
-  const live = await open(liveUrl(server.admin.accessToken));
-  const ready = await live.next();
-  assert.equal(ready.type, 'ready');
-  const started = performance.now();
-  await createPatient(server.api);
-  const poke = await live.next();
-  const ms = performance.now() - started;
-  assert.equal(poke.type, 'poke');
-  assert.ok(Number(poke.cursor) > Number(ready.cursor));
-  const head = await server.api.get(`/api/sync/pull?since=${ready.cursor}`);
-  assert.equal(poke.cursor, head.body.cursor, 'the poke names the cursor after the write');
-  console.log(`live poke ${ms.toFixed(1)} ms after the write was sent`);
-  live.ws.close();
-});
+  function liveUrl(token?: string): string {
+    const url = new URL('/api/sync/live', server.url.replace(/^http/, 'ws'));
+    if (token) url.searchParams.set('token', token);
+    return url.toString();
+  }
 
-test('token in the first message works; a bad token is refused', async () => {
-  const live = await open(liveUrl());
-  live.ws.send(JSON.stringify({ type: 'auth', token: server.admin.accessToken }));
-  assert.equal((await live.next()).type, 'ready');
-  live.ws.send(JSON.stringify({ type: 'ping' }));
-  assert.equal((await live.next()).type, 'heartbeat');
-  live.ws.close();
+  /** A socket that queues what it receives, so no message is lost between awaits. */
+  function open(url: string): Promise<{ ws: WebSocket; next: (timeoutMs?: number) => Promise<Json>; messages: Json[]; closed: Promise<{ code: number }> }> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const messages: Json[] = [];
+      const waiters: ((m: Json) => void)[] = [];
+      ws.on('message', (data) => {
+        const m = JSON.parse(data.toString());
+        const w = waiters.shift();
+        if (w) w(m);
+        else messages.push(m);
+      });
+      const closed = new Promise<{ code: number }>((r) => ws.on('close', (code) => r({ code })));
+      const next = (timeoutMs = 3000) =>
+        new Promise<Json>((res, rej) => {
+          const queued = messages.shift();
+          if (queued) return res(queued);
+          const timer = setTimeout(() => rej(new Error('no message in time')), timeoutMs);
+          waiters.push((m) => {
+            clearTimeout(timer);
+            res(m);
+          });
+        });
+      ws.once('open', () => resolve({ ws, next, messages, closed }));
+      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+      ws.once('error', reject);
+    });
+  }
 
-  await assert.rejects(open(liveUrl('forged.token.value')), (e: Error & { status?: number }) => e.status === 401);
+  test('connect with ?token=, write, receive a poke with the new cursor', async () => {
+    const live = await open(liveUrl(server.admin.accessToken));
+    const ready = await live.next();
+    assert.equal(ready.type, 'ready');
+    const started = performance.now();
+    await createPatient(server.api);
+    const poke = await live.next();
+    const ms = performance.now() - started;
+    assert.equal(poke.type, 'poke');
+    assert.ok(Number(poke.cursor) > Number(ready.cursor));
+    const head = await server.api.get(`/api/sync/pull?since=${ready.cursor}`);
+    assert.equal(poke.cursor, head.body.cursor, 'the poke names the cursor after the write');
+    console.log(`live poke ${ms.toFixed(1)} ms after the write was sent`);
+    live.ws.close();
+  });
 
-  const bad = await open(liveUrl());
-  bad.ws.send(JSON.stringify({ type: 'auth', token: 'nope' }));
-  const msg = await bad.next();
-  assert.equal(msg.type, 'error');
-  assert.equal((await bad.closed).code, 4401);
-});
+  test('token in the first message works; a bad token is refused', async () => {
+    const live = await open(liveUrl());
+    live.ws.send(JSON.stringify({ type: 'auth', token: server.admin.accessToken }));
+    assert.equal((await live.next()).type, 'ready');
+    live.ws.send(JSON.stringify({ type: 'ping' }));
+    assert.equal((await live.next()).type, 'heartbeat');
+    live.ws.close();
 
-test('a burst of writes is coalesced and ends with the latest cursor', async () => {
-  const live = await open(liveUrl(server.admin.accessToken));
-  await live.next();
-  const writes = 30;
-  // Straight through the store, so the 30 commits land back to back (no HTTP in between).
-  const actor = { id: server.admin.user.id, username: 'admin', role: 'admin' as const };
-  await Promise.all(
-    Array.from({ length: writes }, (_, i) =>
-      runMutation(server.server.store, actor, { collection: 'patients', op: 'create', id: randomUUID(), data: { firstName: `Burst${i}`, lastName: 'B' } }),
-    ),
-  );
-  const head = (await server.api.get('/api/sync/pull?since=0&limit=5000')).body.cursor;
-  const pokes: Json[] = [];
-  while (pokes.at(-1)?.cursor !== head) pokes.push(await live.next());
-  assert.ok(pokes.every((p) => p.type === 'poke'));
-  assert.ok(pokes.length < writes / 2, `${pokes.length} pokes for ${writes} writes`);
-  console.log(`${pokes.length} pokes for ${writes} concurrent writes`);
-  for (let i = 1; i < pokes.length; i++) assert.ok(Number(pokes[i].cursor) > Number(pokes[i - 1].cursor));
-  live.ws.close();
-});
+    await assert.rejects(open(liveUrl('forged.token.value')), (e: Error & { status?: number }) => e.status === 401);
 
-test('shutdown closes live sockets with 1001', async () => {
-  const own = await startTestServer();
-  const url = new URL('/api/sync/live', own.url.replace(/^http/, 'ws'));
-  url.searchParams.set('token', own.admin.accessToken);
-  const live = await open(url.toString());
-  await live.next();
-  await own.close();
-  assert.equal((await live.closed).code, 1001);
-});
+    const bad = await open(liveUrl());
+    bad.ws.send(JSON.stringify({ type: 'auth', token: 'nope' }));
+    const msg = await bad.next();
+    assert.equal(msg.type, 'error');
+    assert.equal((await bad.closed).code, 4401);
+  });
 
-test('heartbeats arrive on their interval without any traffic', async () => {
-  const own = await startTestServer({ liveHeartbeatMs: 100 });
-  try {
+  test('a burst of writes is coalesced and ends with the latest cursor', async () => {
+    const live = await open(liveUrl(server.admin.accessToken));
+    await live.next();
+    const writes = 30;
+    // Straight through the store, so the 30 commits land back to back (no HTTP in between).
+    const actor = { id: server.admin.user.id, username: 'admin', role: 'admin' as const };
+    await Promise.all(
+      Array.from({ length: writes }, (_, i) =>
+        runMutation(server.server.store, actor, { collection: 'patients', op: 'create', id: randomUUID(), data: { firstName: `Burst${i}`, lastName: 'B' } }),
+      ),
+    );
+    const head = (await server.api.get('/api/sync/pull?since=0&limit=5000')).body.cursor;
+    const pokes: Json[] = [];
+    while (pokes.at(-1)?.cursor !== head) pokes.push(await live.next());
+    assert.ok(pokes.every((p) => p.type === 'poke'));
+    assert.ok(pokes.length < writes / 2, `${pokes.length} pokes for ${writes} writes`);
+    console.log(`${pokes.length} pokes for ${writes} concurrent writes`);
+    for (let i = 1; i < pokes.length; i++) assert.ok(Number(pokes[i].cursor) > Number(pokes[i - 1].cursor));
+    live.ws.close();
+  });
+
+  test('shutdown closes live sockets with 1001', async () => {
+    const own = await startTestServer({ store });
     const url = new URL('/api/sync/live', own.url.replace(/^http/, 'ws'));
     url.searchParams.set('token', own.admin.accessToken);
     const live = await open(url.toString());
-    assert.equal((await live.next()).type, 'ready');
-    const beats = [await live.next(), await live.next()];
-    for (const b of beats) {
-      assert.equal(b.type, 'heartbeat');
-      assert.ok(!Number.isNaN(Date.parse(b.at)));
-    }
-    live.ws.close();
-  } finally {
+    await live.next();
     await own.close();
-  }
+    assert.equal((await live.closed).code, 1001);
+  });
+
+  test('heartbeats arrive on their interval without any traffic', async () => {
+    const own = await startTestServer({ store, liveHeartbeatMs: 100 });
+    try {
+      const url = new URL('/api/sync/live', own.url.replace(/^http/, 'ws'));
+      url.searchParams.set('token', own.admin.accessToken);
+      const live = await open(url.toString());
+      assert.equal((await live.next()).type, 'ready');
+      const beats = [await live.next(), await live.next()];
+      for (const b of beats) {
+        assert.equal(b.type, 'heartbeat');
+        assert.ok(!Number.isNaN(Date.parse(b.at)));
+      }
+      live.ws.close();
+    } finally {
+      await own.close();
+    }
+  });
 });

@@ -1,83 +1,93 @@
-/** The embedded store across restarts: data, tokens and cursors survive; migrations run once. */
+/** The store across restarts (SQLite, and PostgreSQL when DATABASE_URL is set): data, tokens and cursors survive; migrations run once. */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { clientFor, login, startTestServer } from '../support/server';
 import { createItem, createPatient } from '../support/clinic-fixtures';
+import { queryStoreDatabase, storesUnderTest, testStorage } from '../support/stores';
 
-test('a restart keeps rows, the change log, sessions and the admin; migrations are recorded once', async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'clinic-restart-'));
-  try {
-    const first = await startTestServer({ dataDir });
-    const patient = await createPatient(first.api);
-    const item = await createItem(first.api, { quantity: 7 });
-    await first.api.post(`/api/inventory/${item.id}/adjust`, { delta: -2 });
-    const cursor = (await first.api.get('/api/sync/pull?limit=5000')).body.cursor;
-    const token = first.admin.accessToken;
-    await first.close();
-
-    const second = await startTestServer({ dataDir });
+for (const store of storesUnderTest()) describe(store, () => {
+  test('a restart keeps rows, the change log, sessions and the admin; migrations are recorded once', async () => {
+    const storage = await testStorage(store);
     try {
-      assert.equal(second.server.bootstrap.created, false, 'no second admin');
-      const old = clientFor(second.url, { accessToken: token });
-      assert.equal((await old.get(`/api/patients/${patient.id}`)).status, 200, 'tokens survive: the signing secret is stored');
-      assert.equal((await old.get(`/api/inventory/${item.id}`)).body.quantity, 5);
-      const tail = await old.get(`/api/sync/pull?since=${cursor}`);
-      assert.deepEqual(tail.body.changes, []);
-      assert.equal(tail.body.cursor, cursor, 'cursors stay valid across restarts');
-      await assert.rejects(login(second.url, 'admin', 'some-other-password'), /401/);
-    } finally {
-      await second.close();
-    }
+      const first = await startTestServer(storage.options);
+      const patient = await createPatient(first.api);
+      const item = await createItem(first.api, { quantity: 7 });
+      await first.api.post(`/api/inventory/${item.id}/adjust`, { delta: -2 });
+      const cursor = (await first.api.get('/api/sync/pull?limit=5000')).body.cursor;
+      const token = first.admin.accessToken;
+      await first.close();
 
-    const db = new Database(join(dataDir, 'clinic.db'), { readonly: true });
+      const second = await startTestServer(storage.options);
+      try {
+        assert.equal(second.server.bootstrap.created, false, 'no second admin');
+        const old = clientFor(second.url, { accessToken: token });
+        assert.equal((await old.get(`/api/patients/${patient.id}`)).status, 200, 'tokens survive: the signing secret is stored');
+        assert.equal((await old.get(`/api/inventory/${item.id}`)).body.quantity, 5);
+        const tail = await old.get(`/api/sync/pull?since=${cursor}`);
+        assert.deepEqual(tail.body.changes, []);
+        assert.equal(tail.body.cursor, cursor, 'cursors stay valid across restarts');
+        await assert.rejects(login(second.url, 'admin', 'some-other-password'), /401/);
+      } finally {
+        await second.close();
+      }
+
+      if (store === 'postgres') {
+        const url = storage.options.databaseUrl!;
+        const versions = await queryStoreDatabase<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
+        assert.deepEqual(versions.map((v) => v.version), [1]);
+        assert.equal((await queryStoreDatabase(url, "SELECT value FROM settings WHERE key = 'jwt_secret'")).length, 1);
+        const hashes = await queryStoreDatabase<{ password_hash: string }>(url, 'SELECT password_hash FROM credentials');
+        assert.ok(hashes.every((h) => h.password_hash.startsWith('scrypt$')), 'passwords are stored as scrypt hashes');
+      } else {
+        const db = new Database(join(storage.options.dataDir!, 'clinic.db'), { readonly: true });
+        try {
+          const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+          assert.deepEqual(versions.map((v) => v.version), [1]);
+          assert.equal((db.pragma('journal_mode', { simple: true }) as string).toLowerCase(), 'wal');
+          const secrets = db.prepare("SELECT value FROM settings WHERE key = 'jwt_secret'").all();
+          assert.equal(secrets.length, 1);
+          const hashes = db.prepare('SELECT password_hash FROM credentials').all() as { password_hash: string }[];
+          assert.ok(hashes.every((h) => h.password_hash.startsWith('scrypt$')), 'passwords are stored as scrypt hashes');
+        } finally {
+          db.close();
+        }
+      }
+    } finally {
+      await storage.cleanup();
+    }
+  });
+
+  test('shutdown during writes: every acknowledged write is kept, nothing half-written', async () => {
+    const storage = await testStorage(store);
     try {
-      const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
-      assert.deepEqual(versions.map((v) => v.version), [1]);
-      assert.equal((db.pragma('journal_mode', { simple: true }) as string).toLowerCase(), 'wal');
-      const secrets = db.prepare("SELECT value FROM settings WHERE key = 'jwt_secret'").all();
-      assert.equal(secrets.length, 1);
-      const hashes = db.prepare('SELECT password_hash FROM credentials').all() as { password_hash: string }[];
-      assert.ok(hashes.every((h) => h.password_hash.startsWith('scrypt$')), 'passwords are stored as scrypt hashes');
-    } finally {
-      db.close();
-    }
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
-});
+      const first = await startTestServer(storage.options);
+      const writes = Array.from({ length: 40 }, (_, i) =>
+        first.api.post('/api/patients', { firstName: `Shut${i}`, lastName: 'Down' }).then(
+          (r) => r.status,
+          () => 0, // connection refused or reset: not acknowledged
+        ),
+      );
+      await Promise.race(writes); // close while the rest are in flight
+      await first.close();
+      const statuses = await Promise.all(writes);
+      const acknowledged = statuses.filter((s) => s === 201).length;
+      assert.ok(statuses.every((s) => s === 201 || s === 503 || s === 0), `statuses: ${statuses.join(',')}`);
+      console.log(`${acknowledged} of 40 writes acknowledged around shutdown; statuses ${[...new Set(statuses)].join(',')}`);
+      assert.ok(acknowledged >= 1);
 
-test('shutdown during writes: every acknowledged write is kept, nothing half-written', async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'clinic-shutdown-'));
-  try {
-    const first = await startTestServer({ dataDir });
-    const writes = Array.from({ length: 40 }, (_, i) =>
-      first.api.post('/api/patients', { firstName: `Shut${i}`, lastName: 'Down' }).then(
-        (r) => r.status,
-        () => 0, // connection refused or reset: not acknowledged
-      ),
-    );
-    await Promise.race(writes); // close while the rest are in flight
-    await first.close();
-    const statuses = await Promise.all(writes);
-    const acknowledged = statuses.filter((s) => s === 201).length;
-    assert.ok(statuses.every((s) => s === 201 || s === 503 || s === 0), `statuses: ${statuses.join(',')}`);
-    console.log(`${acknowledged} of 40 writes acknowledged around shutdown; statuses ${[...new Set(statuses)].join(',')}`);
-    assert.ok(acknowledged >= 1);
-
-    const second = await startTestServer({ dataDir });
-    try {
-      const rows = (await second.api.get('/api/patients')).body as { lastName: string }[];
-      assert.equal(rows.filter((p) => p.lastName === 'Down').length, acknowledged);
-      const pulled = (await second.api.get('/api/sync/pull?collections=patients&limit=5000')).body.changes as unknown[];
-      assert.equal(pulled.length, acknowledged, 'the change log matches the rows');
+      const second = await startTestServer(storage.options);
+      try {
+        const rows = (await second.api.get('/api/patients')).body as { lastName: string }[];
+        assert.equal(rows.filter((p) => p.lastName === 'Down').length, acknowledged);
+        const pulled = (await second.api.get('/api/sync/pull?collections=patients&limit=5000')).body.changes as unknown[];
+        assert.equal(pulled.length, acknowledged, 'the change log matches the rows');
+      } finally {
+        await second.close();
+      }
     } finally {
-      await second.close();
+      await storage.cleanup();
     }
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  });
 });

@@ -4,226 +4,229 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { clientFor, startTestServer, type ApiClient, type Json, type TestServer } from '../support/server';
 import { createPatient, patientBody } from '../support/clinic-fixtures';
+import { storesUnderTest } from '../support/stores';
 
-let server: TestServer;
-let api: ApiClient;
-let other: ApiClient;
+for (const store of storesUnderTest()) describe(store, () => {
+  let server: TestServer;
+  let api: ApiClient;
+  let other: ApiClient;
 
-before(async () => {
-  server = await startTestServer();
-  api = server.api;
-  other = clientFor(server.url, (await server.createUser('doctor')).session);
-});
-after(() => server.close());
-
-describe('If-Match', () => {
-  test('edits of different fields since the base version merge', async () => {
-    const p = await createPatient(api);
-    const a = await api.patch(`/api/patients/${p.id}`, { phone: '111' }, 1);
-    assert.equal(a.status, 200);
-    const b = await other.patch(`/api/patients/${p.id}`, { email: 'ada@example.org' }, 1);
-    assert.equal(b.status, 200);
-    assert.equal(b.body.version, 3);
-    assert.equal(b.body.phone, '111');
-    assert.equal(b.body.email, 'ada@example.org');
+  before(async () => {
+    server = await startTestServer({ store });
+    api = server.api;
+    other = clientFor(server.url, (await server.createUser('doctor')).session);
   });
+  after(() => server.close());
 
-  test('an edit of the same field since the base version is a 409 with the current row', async () => {
-    const p = await createPatient(api);
-    assert.equal((await api.patch(`/api/patients/${p.id}`, { phone: '111' }, 1)).status, 200);
-    const clash = await other.patch(`/api/patients/${p.id}`, { phone: '222', notes: 'x' }, 1);
-    assert.equal(clash.status, 409);
-    assert.equal(typeof clash.body.error, 'string');
-    assert.equal(clash.body.current.phone, '111');
-    assert.equal(clash.body.current.version, 2);
-    assert.deepEqual(clash.body.fields, ['phone']);
-    // Nothing of the refused edit was written, not even the non-conflicting notes.
-    const now = await api.get(`/api/patients/${p.id}`);
-    assert.equal(now.body.version, 2);
-    assert.equal(now.body.notes, '');
-    // Based on the current version it applies.
-    assert.equal((await other.patch(`/api/patients/${p.id}`, { phone: '222' }, 2)).status, 200);
-  });
-
-  test('quoted ETag form is accepted; missing If-Match is 428; garbage is 400', async () => {
-    const p = await createPatient(api);
-    assert.equal((await api.patch(`/api/patients/${p.id}`, { phone: '1' }, '"1"')).status, 200);
-    const missing = await api.patch(`/api/patients/${p.id}`, { phone: '2' });
-    assert.equal(missing.status, 428);
-    assert.match(missing.body.error, /If-Match/);
-    const bad = await api.patch(`/api/patients/${p.id}`, { phone: '2' }, 'abc');
-    assert.equal(bad.status, 400);
-    assert.match(bad.body.details[0].path, /If-Match/);
-    const future = await api.patch(`/api/patients/${p.id}`, { phone: '2' }, 99);
-    assert.equal(future.status, 400);
-  });
-});
-
-describe('push', () => {
-  test('mutations apply in order; a replayed mutationId returns its first result without applying again', async () => {
-    const patientId = randomUUID();
-    const itemId = randomUUID();
-    const body = {
-      clientId: 'terminal-a',
-      mutations: [
-        { mutationId: randomUUID(), collection: 'patients', op: 'create', id: patientId, data: patientBody({ id: patientId }) },
-        { mutationId: randomUUID(), collection: 'patients', op: 'update', id: patientId, baseVersion: 1, data: { phone: '9' } },
-        { mutationId: randomUUID(), collection: 'inventory', op: 'create', id: itemId, data: { name: 'Masks', quantity: 10 } },
-        { mutationId: randomUUID(), collection: 'inventory', op: 'adjust', id: itemId, data: { delta: -4, reason: 'used' } },
-        { mutationId: randomUUID(), collection: 'inventory', op: 'adjust', id: itemId, data: { delta: -100 } },
-      ],
-    };
-    const first = await api.post('/api/sync/push', body);
-    assert.equal(first.status, 200);
-    assert.deepEqual(first.body.results.map((r: Json) => r.status), ['applied', 'applied', 'applied', 'applied', 'rejected']);
-    assert.equal(first.body.results[1].row.version, 2);
-    assert.equal(first.body.results[3].row.quantity, 6);
-    assert.equal(first.body.results[4].code, 409);
-    assert.equal(typeof first.body.results[4].error, 'string');
-    assert.equal(typeof first.body.cursor, 'string');
-
-    const replay = await api.post('/api/sync/push', body);
-    assert.deepEqual(replay.body.results, first.body.results);
-    assert.equal((await api.get(`/api/inventory/${itemId}`)).body.quantity, 6, 'the adjustment was not applied twice');
-    assert.equal((await api.get(`/api/patients/${patientId}`)).body.version, 2);
-    assert.equal(replay.body.cursor, first.body.cursor, 'the replay wrote nothing');
-  });
-
-  test('a conflicting update reports the fields and the current row, and its replay says the same', async () => {
-    const p = await createPatient(api);
-    await other.patch(`/api/patients/${p.id}`, { phone: 'from-other' }, 1);
-    const m = { mutationId: randomUUID(), collection: 'patients', op: 'update', id: p.id, baseVersion: 1, data: { phone: 'mine', notes: 'n' } };
-    const res = await api.post('/api/sync/push', { clientId: 't', mutations: [m] });
-    const r = res.body.results[0];
-    assert.equal(r.status, 'conflict');
-    assert.deepEqual(r.fields, ['phone']);
-    assert.equal(r.row.phone, 'from-other');
-    await other.patch(`/api/patients/${p.id}`, { phone: 'later' }, 2);
-    const again = await api.post('/api/sync/push', { clientId: 't', mutations: [m] });
-    assert.deepEqual(again.body.results[0], r);
-  });
-
-  test('a rejected mutation does not undo the ones before it', async () => {
-    const id = randomUUID();
-    const res = await api.post('/api/sync/push', {
-      clientId: 't',
-      mutations: [
-        { mutationId: randomUUID(), collection: 'patients', op: 'create', id, data: patientBody() },
-        { mutationId: randomUUID(), collection: 'patients', op: 'create', id: randomUUID(), data: { firstName: '' } },
-      ],
+  describe('If-Match', () => {
+    test('edits of different fields since the base version merge', async () => {
+      const p = await createPatient(api);
+      const a = await api.patch(`/api/patients/${p.id}`, { phone: '111' }, 1);
+      assert.equal(a.status, 200);
+      const b = await other.patch(`/api/patients/${p.id}`, { email: 'ada@example.org' }, 1);
+      assert.equal(b.status, 200);
+      assert.equal(b.body.version, 3);
+      assert.equal(b.body.phone, '111');
+      assert.equal(b.body.email, 'ada@example.org');
     });
-    assert.deepEqual(res.body.results.map((r: Json) => r.status), ['applied', 'rejected']);
-    assert.equal(res.body.results[1].code, 400);
-    assert.equal((await api.get(`/api/patients/${id}`)).status, 200);
-  });
 
-  test('deleting a row that is already gone is applied (the terminal wanted it gone)', async () => {
-    const p = await createPatient(api);
-    await api.del(`/api/patients/${p.id}`);
-    const res = await api.post('/api/sync/push', { clientId: 't', mutations: [{ mutationId: randomUUID(), collection: 'patients', op: 'delete', id: p.id }] });
-    assert.equal(res.body.results[0].status, 'applied');
-  });
-});
-
-describe('pull', () => {
-  async function walk(api: ApiClient, since: string, limit: number, between?: (page: number) => Promise<void>) {
-    const seen: Json[] = [];
-    let cursor = since;
-    for (let page = 0; ; page++) {
-      const res = await api.get(`/api/sync/pull?since=${cursor}&limit=${limit}`);
-      assert.equal(res.status, 200);
-      seen.push(...res.body.changes);
-      assert.ok(Number(res.body.cursor) >= Number(cursor), 'the cursor never goes back');
-      cursor = res.body.cursor;
-      if (!res.body.hasMore) return { seen, cursor };
-      await between?.(page);
-    }
-  }
-
-  test('paging neither skips nor repeats, also while writes happen between pages', async () => {
-    const { cursor: start } = await walk(api, '', 1000);
-    const made: Json[] = [];
-    for (let i = 0; i < 25; i++) made.push(await createPatient(api, { firstName: `P${i}` }));
-    let extra = 0;
-    const { seen, cursor } = await walk(api, start, 4, async (page) => {
-      // Writes between pages: an edit of a row already pulled, one not yet pulled, and a new row.
-      await other.patch(`/api/patients/${made[page]!.id}`, { notes: `edit ${page}` }, (await api.get(`/api/patients/${made[page]!.id}`)).body.version);
-      await other.patch(`/api/patients/${made[24 - page]!.id}`, { phone: `p${page}` }, (await api.get(`/api/patients/${made[24 - page]!.id}`)).body.version);
-      await createPatient(other, { firstName: `New${page}` });
-      extra++;
+    test('an edit of the same field since the base version is a 409 with the current row', async () => {
+      const p = await createPatient(api);
+      assert.equal((await api.patch(`/api/patients/${p.id}`, { phone: '111' }, 1)).status, 200);
+      const clash = await other.patch(`/api/patients/${p.id}`, { phone: '222', notes: 'x' }, 1);
+      assert.equal(clash.status, 409);
+      assert.equal(typeof clash.body.error, 'string');
+      assert.equal(clash.body.current.phone, '111');
+      assert.equal(clash.body.current.version, 2);
+      assert.deepEqual(clash.body.fields, ['phone']);
+      // Nothing of the refused edit was written, not even the non-conflicting notes.
+      const now = await api.get(`/api/patients/${p.id}`);
+      assert.equal(now.body.version, 2);
+      assert.equal(now.body.notes, '');
+      // Based on the current version it applies.
+      assert.equal((await other.patch(`/api/patients/${p.id}`, { phone: '222' }, 2)).status, 200);
     });
-    assert.ok(extra > 3);
-    // No (row, version) pair twice.
-    const keys = seen.map((c) => `${c.id}@${c.version}`);
-    assert.equal(new Set(keys).size, keys.length, 'no change repeated');
-    // The last state seen for every row equals the server's final state: nothing skipped.
-    const last = new Map<string, Json>();
-    for (const c of seen) last.set(c.id, c);
-    const final = (await api.get('/api/patients')).body as Json[];
-    const created = final.filter((p) => made.some((m) => m.id === p.id) || /^New/.test(p.firstName));
-    assert.equal(created.length, 25 + extra);
-    for (const row of created) assert.deepEqual(last.get(row.id)?.row, row, `final state of ${row.firstName}`);
-    // Versions of one row only go up along the walk.
-    const versions = new Map<string, number>();
-    for (const c of seen) {
-      assert.ok((versions.get(c.id) ?? 0) < c.version);
-      versions.set(c.id, c.version);
+
+    test('quoted ETag form is accepted; missing If-Match is 428; garbage is 400', async () => {
+      const p = await createPatient(api);
+      assert.equal((await api.patch(`/api/patients/${p.id}`, { phone: '1' }, '"1"')).status, 200);
+      const missing = await api.patch(`/api/patients/${p.id}`, { phone: '2' });
+      assert.equal(missing.status, 428);
+      assert.match(missing.body.error, /If-Match/);
+      const bad = await api.patch(`/api/patients/${p.id}`, { phone: '2' }, 'abc');
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.details[0].path, /If-Match/);
+      const future = await api.patch(`/api/patients/${p.id}`, { phone: '2' }, 99);
+      assert.equal(future.status, 400);
+    });
+  });
+
+  describe('push', () => {
+    test('mutations apply in order; a replayed mutationId returns its first result without applying again', async () => {
+      const patientId = randomUUID();
+      const itemId = randomUUID();
+      const body = {
+        clientId: 'terminal-a',
+        mutations: [
+          { mutationId: randomUUID(), collection: 'patients', op: 'create', id: patientId, data: patientBody({ id: patientId }) },
+          { mutationId: randomUUID(), collection: 'patients', op: 'update', id: patientId, baseVersion: 1, data: { phone: '9' } },
+          { mutationId: randomUUID(), collection: 'inventory', op: 'create', id: itemId, data: { name: 'Masks', quantity: 10 } },
+          { mutationId: randomUUID(), collection: 'inventory', op: 'adjust', id: itemId, data: { delta: -4, reason: 'used' } },
+          { mutationId: randomUUID(), collection: 'inventory', op: 'adjust', id: itemId, data: { delta: -100 } },
+        ],
+      };
+      const first = await api.post('/api/sync/push', body);
+      assert.equal(first.status, 200);
+      assert.deepEqual(first.body.results.map((r: Json) => r.status), ['applied', 'applied', 'applied', 'applied', 'rejected']);
+      assert.equal(first.body.results[1].row.version, 2);
+      assert.equal(first.body.results[3].row.quantity, 6);
+      assert.equal(first.body.results[4].code, 409);
+      assert.equal(typeof first.body.results[4].error, 'string');
+      assert.equal(typeof first.body.cursor, 'string');
+
+      const replay = await api.post('/api/sync/push', body);
+      assert.deepEqual(replay.body.results, first.body.results);
+      assert.equal((await api.get(`/api/inventory/${itemId}`)).body.quantity, 6, 'the adjustment was not applied twice');
+      assert.equal((await api.get(`/api/patients/${patientId}`)).body.version, 2);
+      assert.equal(replay.body.cursor, first.body.cursor, 'the replay wrote nothing');
+    });
+
+    test('a conflicting update reports the fields and the current row, and its replay says the same', async () => {
+      const p = await createPatient(api);
+      await other.patch(`/api/patients/${p.id}`, { phone: 'from-other' }, 1);
+      const m = { mutationId: randomUUID(), collection: 'patients', op: 'update', id: p.id, baseVersion: 1, data: { phone: 'mine', notes: 'n' } };
+      const res = await api.post('/api/sync/push', { clientId: 't', mutations: [m] });
+      const r = res.body.results[0];
+      assert.equal(r.status, 'conflict');
+      assert.deepEqual(r.fields, ['phone']);
+      assert.equal(r.row.phone, 'from-other');
+      await other.patch(`/api/patients/${p.id}`, { phone: 'later' }, 2);
+      const again = await api.post('/api/sync/push', { clientId: 't', mutations: [m] });
+      assert.deepEqual(again.body.results[0], r);
+    });
+
+    test('a rejected mutation does not undo the ones before it', async () => {
+      const id = randomUUID();
+      const res = await api.post('/api/sync/push', {
+        clientId: 't',
+        mutations: [
+          { mutationId: randomUUID(), collection: 'patients', op: 'create', id, data: patientBody() },
+          { mutationId: randomUUID(), collection: 'patients', op: 'create', id: randomUUID(), data: { firstName: '' } },
+        ],
+      });
+      assert.deepEqual(res.body.results.map((r: Json) => r.status), ['applied', 'rejected']);
+      assert.equal(res.body.results[1].code, 400);
+      assert.equal((await api.get(`/api/patients/${id}`)).status, 200);
+    });
+
+    test('deleting a row that is already gone is applied (the terminal wanted it gone)', async () => {
+      const p = await createPatient(api);
+      await api.del(`/api/patients/${p.id}`);
+      const res = await api.post('/api/sync/push', { clientId: 't', mutations: [{ mutationId: randomUUID(), collection: 'patients', op: 'delete', id: p.id }] });
+      assert.equal(res.body.results[0].status, 'applied');
+    });
+  });
+
+  describe('pull', () => {
+    async function walk(api: ApiClient, since: string, limit: number, between?: (page: number) => Promise<void>) {
+      const seen: Json[] = [];
+      let cursor = since;
+      for (let page = 0; ; page++) {
+        const res = await api.get(`/api/sync/pull?since=${cursor}&limit=${limit}`);
+        assert.equal(res.status, 200);
+        seen.push(...res.body.changes);
+        assert.ok(Number(res.body.cursor) >= Number(cursor), 'the cursor never goes back');
+        cursor = res.body.cursor;
+        if (!res.body.hasMore) return { seen, cursor };
+        await between?.(page);
+      }
     }
-    const tail = await api.get(`/api/sync/pull?since=${cursor}`);
-    assert.deepEqual(tail.body.changes, []);
-    assert.equal(tail.body.cursor, cursor);
-  });
 
-  test('changes come in commit order, with op, version and row', async () => {
-    const { cursor } = await walk(api, '', 1000);
-    const a = await createPatient(api, { firstName: 'First' });
-    const b = await createPatient(api, { firstName: 'Second' });
-    await api.patch(`/api/patients/${a.id}`, { phone: 'x' }, 1);
-    const res = await api.get(`/api/sync/pull?since=${cursor}`);
-    assert.deepEqual(res.body.changes.map((c: Json) => [c.id, c.op, c.version]), [[b.id, 'upsert', 1], [a.id, 'upsert', 2]]);
-    assert.equal(res.body.changes[1].row.phone, 'x');
-    assert.equal(res.body.changes[1].collection, 'patients');
-  });
+    test('paging neither skips nor repeats, also while writes happen between pages', async () => {
+      const { cursor: start } = await walk(api, '', 1000);
+      const made: Json[] = [];
+      for (let i = 0; i < 25; i++) made.push(await createPatient(api, { firstName: `P${i}` }));
+      let extra = 0;
+      const { seen, cursor } = await walk(api, start, 4, async (page) => {
+        // Writes between pages: an edit of a row already pulled, one not yet pulled, and a new row.
+        await other.patch(`/api/patients/${made[page]!.id}`, { notes: `edit ${page}` }, (await api.get(`/api/patients/${made[page]!.id}`)).body.version);
+        await other.patch(`/api/patients/${made[24 - page]!.id}`, { phone: `p${page}` }, (await api.get(`/api/patients/${made[24 - page]!.id}`)).body.version);
+        await createPatient(other, { firstName: `New${page}` });
+        extra++;
+      });
+      assert.ok(extra > 3);
+      // No (row, version) pair twice.
+      const keys = seen.map((c) => `${c.id}@${c.version}`);
+      assert.equal(new Set(keys).size, keys.length, 'no change repeated');
+      // The last state seen for every row equals the server's final state: nothing skipped.
+      const last = new Map<string, Json>();
+      for (const c of seen) last.set(c.id, c);
+      const final = (await api.get('/api/patients')).body as Json[];
+      const created = final.filter((p) => made.some((m) => m.id === p.id) || /^New/.test(p.firstName));
+      assert.equal(created.length, 25 + extra);
+      for (const row of created) assert.deepEqual(last.get(row.id)?.row, row, `final state of ${row.firstName}`);
+      // Versions of one row only go up along the walk.
+      const versions = new Map<string, number>();
+      for (const c of seen) {
+        assert.ok((versions.get(c.id) ?? 0) < c.version);
+        versions.set(c.id, c.version);
+      }
+      const tail = await api.get(`/api/sync/pull?since=${cursor}`);
+      assert.deepEqual(tail.body.changes, []);
+      assert.equal(tail.body.cursor, cursor);
+    });
 
-  test('a delete is a tombstone without a row', async () => {
-    const { cursor } = await walk(api, '', 1000);
-    const p = await createPatient(api);
-    const del = await api.del(`/api/patients/${p.id}`);
-    assert.equal(del.status, 204);
-    const res = await api.get(`/api/sync/pull?since=${cursor}`);
-    assert.equal(res.body.changes.length, 1, 'the create is superseded by the delete');
-    const [tomb] = res.body.changes;
-    assert.equal(tomb.op, 'delete');
-    assert.equal(tomb.id, p.id);
-    assert.equal(tomb.version, 2);
-    assert.ok(!('row' in tomb));
-    // A terminal that had pulled the create earlier also hears the delete.
-    const full = await walk(api, '', 2);
-    assert.ok(full.seen.some((c) => c.id === p.id && c.op === 'delete'));
-  });
+    test('changes come in commit order, with op, version and row', async () => {
+      const { cursor } = await walk(api, '', 1000);
+      const a = await createPatient(api, { firstName: 'First' });
+      const b = await createPatient(api, { firstName: 'Second' });
+      await api.patch(`/api/patients/${a.id}`, { phone: 'x' }, 1);
+      const res = await api.get(`/api/sync/pull?since=${cursor}`);
+      assert.deepEqual(res.body.changes.map((c: Json) => [c.id, c.op, c.version]), [[b.id, 'upsert', 1], [a.id, 'upsert', 2]]);
+      assert.equal(res.body.changes[1].row.phone, 'x');
+      assert.equal(res.body.changes[1].collection, 'patients');
+    });
 
-  test('a pull from the beginning says how many changes the walk holds (total)', async () => {
-    const first = await api.get('/api/sync/pull?limit=2');
-    assert.equal(first.body.hasMore, true);
-    let count = first.body.changes.length;
-    let cursor = first.body.cursor;
-    for (;;) {
-      const page = await api.get(`/api/sync/pull?since=${cursor}&limit=50`);
-      assert.ok(!('total' in page.body), 'only the first page of a walk carries total');
-      count += page.body.changes.length;
-      cursor = page.body.cursor;
-      if (!page.body.hasMore) break;
-    }
-    assert.equal(first.body.total, count);
-  });
+    test('a delete is a tombstone without a row', async () => {
+      const { cursor } = await walk(api, '', 1000);
+      const p = await createPatient(api);
+      const del = await api.del(`/api/patients/${p.id}`);
+      assert.equal(del.status, 204);
+      const res = await api.get(`/api/sync/pull?since=${cursor}`);
+      assert.equal(res.body.changes.length, 1, 'the create is superseded by the delete');
+      const [tomb] = res.body.changes;
+      assert.equal(tomb.op, 'delete');
+      assert.equal(tomb.id, p.id);
+      assert.equal(tomb.version, 2);
+      assert.ok(!('row' in tomb));
+      // A terminal that had pulled the create earlier also hears the delete.
+      const full = await walk(api, '', 2);
+      assert.ok(full.seen.some((c) => c.id === p.id && c.op === 'delete'));
+    });
 
-  test('collections filter and bad cursors', async () => {
-    await createPatient(api);
-    const res = await api.get('/api/sync/pull?collections=inventory');
-    assert.ok(res.body.changes.every((c: Json) => c.collection === 'inventory'));
-    assert.equal((await api.get('/api/sync/pull?since=abc')).status, 400);
-    assert.equal((await api.get('/api/sync/pull?collections=nope')).status, 400);
-    assert.equal((await api.get('/api/sync/pull?limit=0')).status, 400);
-    assert.equal((await api.get('/api/sync/pull?other=1')).status, 400);
+    test('a pull from the beginning says how many changes the walk holds (total)', async () => {
+      const first = await api.get('/api/sync/pull?limit=2');
+      assert.equal(first.body.hasMore, true);
+      let count = first.body.changes.length;
+      let cursor = first.body.cursor;
+      for (;;) {
+        const page = await api.get(`/api/sync/pull?since=${cursor}&limit=50`);
+        assert.ok(!('total' in page.body), 'only the first page of a walk carries total');
+        count += page.body.changes.length;
+        cursor = page.body.cursor;
+        if (!page.body.hasMore) break;
+      }
+      assert.equal(first.body.total, count);
+    });
+
+    test('collections filter and bad cursors', async () => {
+      await createPatient(api);
+      const res = await api.get('/api/sync/pull?collections=inventory');
+      assert.ok(res.body.changes.every((c: Json) => c.collection === 'inventory'));
+      assert.equal((await api.get('/api/sync/pull?since=abc')).status, 400);
+      assert.equal((await api.get('/api/sync/pull?collections=nope')).status, 400);
+      assert.equal((await api.get('/api/sync/pull?limit=0')).status, 400);
+      assert.equal((await api.get('/api/sync/pull?other=1')).status, 400);
+    });
   });
 });

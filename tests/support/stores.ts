@@ -79,3 +79,15 @@ export async function testStorage(kind: StoreKind): Promise<{
   const dataDir = await mkdtemp(join(tmpdir(), 'clinic-store-test-'));
   return { options: { dataDir }, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
 }
+
+/** Run one query in a PostgreSQL store's schema (tests that look at what the store wrote). */
+export async function queryStoreDatabase<R extends pg.QueryResultRow>(databaseUrl: string, sql: string): Promise<R[]> {
+  const target = parsePostgresUrl(databaseUrl);
+  const client = new pg.Client({ connectionString: target.connectionString, options: `-c search_path=${target.schema}` });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
