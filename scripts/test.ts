@@ -45,6 +45,11 @@ const e2eFiles = selected.includes('e2e') ? testFiles(join(root, 'tests', 'e2e')
 if (e2eFiles.length > 0) run('renderer build', 'npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']);
 
 const files = [...nodeFiles, ...e2eFiles];
+// The server suites also run on PostgreSQL when DATABASE_URL names one; say once when they do not.
+if (!/^postgres(ql)?:\/\//i.test(process.env.DATABASE_URL ?? '')) {
+  console.log('PostgreSQL tests skipped: DATABASE_URL is not set');
+  process.env.CLINIC_TESTS_PG_SKIP_ANNOUNCED = '1';
+}
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);

@@ -17,7 +17,8 @@ let announced = false;
 export function postgresUrlForTests(): string | null {
   const url = process.env.DATABASE_URL;
   if (isPostgresUrl(url)) return url;
-  if (!announced) {
+  // `npm test` says it once for the whole run (scripts/test.ts); a file run alone says it itself.
+  if (!announced && !process.env.CLINIC_TESTS_PG_SKIP_ANNOUNCED) {
     announced = true;
     console.log('PostgreSQL tests skipped: DATABASE_URL is not set');
   }
