@@ -25,7 +25,7 @@ function runChaos(seconds: number, terminals: number): Promise<{ code: number | 
   });
 }
 
-test('a 20 s chaos run with 3 terminals loses nothing', { timeout: 240_000 }, async (t) => {
+test('a 20 s chaos run with 3 terminals loses nothing', { timeout: 290_000 }, async (t) => {
   const { code, stdout, stderr } = await runChaos(20, 3);
   const lines = stdout.trim().split('\n').filter((l) => l !== '');
   t.diagnostic(lines.at(-1) ?? '(no summary)');
