@@ -12,6 +12,8 @@ import type { LoopDelay, SyncChildMessage, SyncParentMessage, SyncTerminalConfig
 const root = join(import.meta.dirname, '..', '..');
 
 export interface InitialSyncResult {
+  /** The server's store: sqlite or postgres. */
+  store: string;
   patients: number;
   appointments: number;
   rows: number;
@@ -92,6 +94,7 @@ export async function measureInitialSync(
     }
     tell({ type: 'exit' });
     return {
+      store: clinic.plan.databaseUrl ? 'postgres' : 'sqlite',
       patients: clinic.seed.patientIds.length,
       appointments: clinic.plan.appointments,
       rows: synced.rows,
