@@ -83,7 +83,9 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
     bootstrap = await ensureAdmin(store, adminPassword);
   }
 
-  const ctx: ServerContext = { store, tokens: await TokenIssuer.open(store), throttle: new LoginThrottle() };
+  // On PostgreSQL, failed sign-ins are counted in the database, so every instance sees them.
+  const throttle = store instanceof PostgresStore ? new LoginThrottle((o) => store.sharedRateLimiter(o)) : new LoginThrottle();
+  const ctx: ServerContext = { store, tokens: await TokenIssuer.open(store), throttle };
   const logLevel = options.logLevel ?? 'info';
   const app: FastifyInstance = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,

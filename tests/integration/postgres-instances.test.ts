@@ -225,6 +225,16 @@ describe('two server instances on one PostgreSQL database', { skip: baseUrl === 
     for (const a of answers.filter((x) => x.status !== 200)) assert.equal(a.status, 401);
   });
 
+  test('failed sign-ins are counted across instances: 5 spread over both lock the username on both', async () => {
+    const { user } = await one.createUser('receptionist');
+    const attempt = (s: TestServer) => clientFor(s.url).post('/api/auth/login', { username: user.username, password: 'wrong-password' });
+    const statuses: number[] = [];
+    for (const s of [one, two, one, two, one]) statuses.push((await attempt(s)).status);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401]);
+    assert.equal((await attempt(two)).status, 429);
+    assert.equal((await attempt(one)).status, 429);
+  });
+
   test('two instances starting at once on an empty database: one admin, one token key', async () => {
     const storage = await testStorage('postgres');
     const started = await Promise.allSettled([startTestServer(storage.options), startTestServer(storage.options)]);

@@ -88,4 +88,16 @@ export const migrations: Migration[] = [
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'rate-limit counts shared by all instances (failed sign-ins)',
+    // The layout rate-limiter-flexible's RateLimiterPostgres reads and writes (server/auth/throttle.ts).
+    sql: `
+      CREATE TABLE rate_limits (
+        key VARCHAR(255) PRIMARY KEY,
+        points INTEGER NOT NULL DEFAULT 0,
+        expire BIGINT
+      );
+    `,
+  },
 ];

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { CollectionName } from '../../../shared/domain/collections';
 import type { AuditEntry, Cursor } from '../../../shared/sync/protocol';
 import {
@@ -294,6 +295,23 @@ export class PostgresStore implements ClinicStore {
   async getSetting(key: string): Promise<string | null> {
     const { rows } = await this.pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
     return rows[0]?.value ?? null;
+  }
+
+  /**
+   * A rate limiter whose counts live in this database, so that every instance sees the same
+   * budget (login throttling). Should the database not answer, an in-memory twin decides.
+   */
+  sharedRateLimiter(options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
+    return new RateLimiterPostgres({
+      ...options,
+      storeClient: this.pool,
+      storeType: 'pool',
+      schemaName: this.target.schema,
+      tableName: 'rate_limits',
+      tableCreated: true, // by migration 2
+      clearExpiredByTimeout: false, // an expired count is overwritten by the next failure
+      insuranceLimiter: new RateLimiterMemory(options),
+    });
   }
 
   async close(): Promise<void> {
