@@ -412,4 +412,37 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
     assert.equal(cursor, await a.headCursor());
     console.log(`  cross-instance committed event after ${ms.toFixed(1)} ms`);
   });
+
+  test('a dropped LISTEN connection comes back by itself, announces the head, and hears commits again', async () => {
+    const heard: string[] = [];
+    const off = b.onCommitted((cursor) => heard.push(cursor));
+    try {
+      const target = parsePostgresUrl(schema.url);
+      const admin = new pg.Client({ connectionString: target.connectionString });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query<{ n: string }>(
+          `SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+           WHERE application_name = 'clinic-desk-server (live feed)' AND query = $1`,
+          [`LISTEN "clinic_changes_${target.schema}"`],
+        );
+        assert.equal(Number(rows[0]!.n), 2, "both instances' feeds were cut");
+      } finally {
+        await admin.end();
+      }
+      const head = await a.headCursor();
+      for (let i = 0; i < 100 && !heard.includes(head); i++) await sleep(50);
+      assert.ok(heard.includes(head), 'after reconnecting, the instance announced the head once');
+      const id = randomUUID();
+      await a.write(async (tx) => {
+        await tx.putRow(patientRow(id));
+        await tx.appendChange({ collection: 'patients', id, version: 1, op: 'upsert' });
+      });
+      const after = await a.headCursor();
+      for (let i = 0; i < 100 && !heard.includes(after); i++) await sleep(50);
+      assert.ok(heard.includes(after), 'a later commit on the other instance is heard again');
+    } finally {
+      off();
+    }
+  });
 });

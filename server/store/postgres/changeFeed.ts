@@ -59,7 +59,7 @@ export class ChangeFeed {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client(clientConfig(this.options.target));
+    const client = new pg.Client(clientConfig(this.options.target, 'listen'));
     client.on('notification', (message) => {
       if (message.channel !== this.options.channel) return;
       const notice = parseNotice(message.payload);

@@ -53,11 +53,12 @@ export function quoteIdent(name: string): string {
 }
 
 /** Connection settings for one session of this store: every session works in the store's schema. */
-export function clientConfig(target: PostgresTarget): pg.ClientConfig {
+export function clientConfig(target: PostgresTarget, role: 'pool' | 'listen' = 'pool'): pg.ClientConfig {
   return {
     connectionString: target.connectionString,
     options: `-c search_path=${target.schema}`,
-    application_name: 'clinic-desk-server',
+    // Tells an admin looking at pg_stat_activity which connection is which.
+    application_name: role === 'listen' ? 'clinic-desk-server (live feed)' : 'clinic-desk-server',
   };
 }
 
