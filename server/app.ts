@@ -12,6 +12,7 @@ import { seedDemoClinic, DEMO_ADMIN_ID, type DemoSummary } from './demo/clinic';
 import type { ServerContext } from './http/context';
 import { BODY_LIMIT_BYTES, installErrorHandler } from './http/errors';
 import { installAuthGuard } from './http/guard';
+import { refuseNulText } from './http/nul-text';
 import { readableLogStream } from './http/log-format';
 import { LiveHub } from './live/hub';
 import { auditRoutes } from './routes/audit';
@@ -96,6 +97,7 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
     return503OnClosing: true,
   });
   installErrorHandler(app);
+  refuseNulText(app);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   installAuthGuard(app, ctx);
   const hub = new LiveHub(ctx, options.liveHeartbeatMs);

@@ -84,6 +84,9 @@ for (const store of storesUnderTest()) describe(store, () => {
     { name: 'expired token', method: 'POST', path: () => '/api/patients', body: () => patientBody(), token: () => expiredToken, status: 401 },
     { name: 'garbage token', method: 'POST', path: () => '/api/patients', body: () => patientBody(), token: () => 'abc.def.ghi', status: 401 },
     { name: 'login with unknown field', method: 'POST', path: () => '/api/auth/login', body: () => ({ username: 'admin', password: 'x', remember: true }), token: () => undefined, status: 400, names: 'remember' },
+    { name: 'NUL character in text', method: 'POST', path: () => '/api/patients', body: () => patientBody({ lastName: 'Love\u0000lace' }), status: 400, names: 'lastName' },
+    { name: 'NUL character in a pushed mutation', method: 'POST', path: () => '/api/sync/push', body: () => ({ clientId: 't', mutations: [{ mutationId: randomUUID(), collection: 'patients', op: 'create', id: randomUUID(), data: patientBody({ notes: '\u0000' }) }] }), status: 400, names: 'mutations.0.data.notes' },
+    { name: 'NUL character in a login name', method: 'POST', path: () => '/api/auth/login', body: () => ({ username: 'ad\u0000min', password: 'x' }), token: () => undefined, status: 400, names: 'username' },
     { name: 'refresh with a made-up token', method: 'POST', path: () => '/api/auth/refresh', body: () => ({ refreshToken: 'made-up' }), token: () => undefined, status: 401 },
   ];
 
