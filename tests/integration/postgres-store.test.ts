@@ -430,9 +430,16 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
       } finally {
         await admin.end();
       }
+      // Committed while B is not listening (it reconnects after a short backoff): B hears of it
+      // through the head it announces once it is back.
+      const missedId = randomUUID();
+      await a.write(async (tx) => {
+        await tx.putRow(patientRow(missedId));
+        await tx.appendChange({ collection: 'patients', id: missedId, version: 1, op: 'upsert' });
+      });
       const head = await a.headCursor();
       for (let i = 0; i < 100 && !heard.includes(head); i++) await sleep(50);
-      assert.ok(heard.includes(head), 'after reconnecting, the instance announced the head once');
+      assert.ok(heard.includes(head), 'after reconnecting, the instance announced what it missed');
       const id = randomUUID();
       await a.write(async (tx) => {
         await tx.putRow(patientRow(id));

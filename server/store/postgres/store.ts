@@ -83,6 +83,7 @@ export class PostgresStore implements ClinicStore {
   private readonly lockNamespace: string;
   private readonly listeners = new Set<(cursor: Cursor) => void>();
   private feed: ChangeFeed | null = null;
+  private announced = 0n;
   private closed = false;
 
   constructor(databaseUrl: string, options: PostgresStoreOptions = {}) {
@@ -185,7 +186,15 @@ export class PostgresStore implements ClinicStore {
     }
   }
 
+  /**
+   * Announce a cursor once, and never an older one after a newer: this instance's own commits are
+   * announced straight after COMMIT, while another instance's earlier commit may still be on its
+   * way through NOTIFY.
+   */
   private emitCommitted(cursor: Cursor): void {
+    const seq = BigInt(cursor);
+    if (seq <= this.announced) return;
+    this.announced = seq;
     for (const listener of this.listeners) {
       try {
         listener(cursor);
