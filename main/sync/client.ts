@@ -9,17 +9,21 @@ import type { z } from 'zod';
 import { publicUser, type AnyRow, type CollectionName } from '../../shared/domain/collections';
 import {
   auditEntry,
+  change,
   errorBody,
   loginResponse,
-  pullResponse,
+  pullEnvelope,
   pushResponse,
   refreshResponse,
+  type Change,
   type LoginResponse,
-  type PullResponse,
   type PushRequest,
   type PushResponse,
 } from '../../shared/sync/protocol';
 import { invokeChannels } from '../../shared/ipc/contract';
+
+/** A pull page whose changes are still to be checked (see SyncEngine.pullDeltas). */
+export type PulledPage = { changes: unknown[]; cursor: string; hasMore: boolean; total: number | null };
 
 /** The server could not be reached (network down, server stopped, timeout). */
 export class ServerUnreachable extends Error {}
@@ -37,6 +41,13 @@ export class ServerRefused extends Error {
 }
 /** The server answered something that does not match the protocol. */
 export class BadServerAnswer extends Error {}
+
+/** Check one pulled change (the envelope was checked by `pull`). */
+export function parsePulledChange(raw: unknown): Change {
+  const parsed = change.safeParse(raw);
+  if (!parsed.success) throw new BadServerAnswer(`Unexpected change in a pull page: ${parsed.error.message.slice(0, 300)}`);
+  return parsed.data as Change;
+}
 
 export interface TokenStore {
   accessToken(): string | null;
@@ -146,13 +157,16 @@ export class ServerClient {
     return this.checked('POST', '/api/auth/login', res, loginResponse);
   }
 
-  async pull(since: string | null, limit: number): Promise<PullResponse & { total: number | null }> {
+  /**
+   * One page of the change log. Only the envelope is checked here; each change is checked with
+   * `parsePulledChange` as it is applied, slice by slice, so that validating a 2,000-row page
+   * never blocks the event loop in one piece.
+   */
+  async pull(since: string | null, limit: number): Promise<PulledPage> {
     const q = new URLSearchParams({ limit: String(limit) });
     if (since) q.set('since', since);
-    // `total` is an optional extension some servers send for progress; read it before zod strips it.
-    const page = await this.call('GET', `/api/sync/pull?${q.toString()}`, pullResponse.loose());
-    const extra = (page as { total?: unknown }).total;
-    return { ...(page as PullResponse), total: typeof extra === 'number' ? extra : null };
+    const page = await this.call('GET', `/api/sync/pull?${q.toString()}`, pullEnvelope);
+    return { changes: page.changes, cursor: page.cursor, hasMore: page.hasMore, total: page.total ?? null };
   }
 
   async push(request: PushRequest): Promise<PushResponse> {

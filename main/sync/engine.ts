@@ -22,7 +22,7 @@ import type { RowCache } from '../cache/rows';
 import { Backoff } from './backoff';
 import { CacheWriter, type RowChange } from './apply';
 import { LiveChannel } from './live';
-import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired } from './client';
+import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage } from './client';
 import { testCrashPoint } from '../crash-hooks';
 
 export type SyncStrategy = 'live' | 'baseline';
@@ -37,6 +37,12 @@ export interface SyncSchedule {
   /** Mutations per push request. */
   pushBatch: number;
 }
+
+/**
+ * Time one transaction of pulled rows may take before the engine yields to the event loop: with
+ * the commit after it, a slice stays well under the 20 ms a window would notice.
+ */
+const applySliceBudgetMs = 6;
 
 export const seedSchedule: SyncSchedule = { fastMs: 30_000, slowMs: 60_000, pullLimit: 2000, pushBatch: 200 };
 const fastCollections: CollectionName[] = ['patients', 'appointments'];
@@ -310,34 +316,66 @@ export class SyncEngine {
 
   // ---------- pull ----------
 
+  /**
+   * Pull until the server has nothing more. A page (up to pullLimit rows) is applied in time-boxed
+   * slices (applyPulledSlice), one transaction each, yielding to the event loop between them, so windows
+   * and IPC stay responsive during a 100k-row first download; the next page is already on its
+   * way while this one is applied. The cursor moves with a page's last slice: a crash mid-page
+   * re-applies its first slices, which applyPulled tolerates (same versions).
+   */
   private async pullDeltas(): Promise<void> {
-    let cursor = this.deps.state.getCursor();
+    const cursor = this.deps.state.getCursor();
     const initial = cursor === null;
     if (initial) this.initial = { done: false, received: 0, total: null };
+    const limit = this.deps.schedule.pullLimit;
+    let next: Promise<PulledPage> = this.deps.client.pull(cursor, limit);
     for (;;) {
-      const page = await this.deps.client.pull(cursor, this.deps.schedule.pullLimit);
+      const page = await next;
       // The server answered: a long first download must not read as Offline until its last page.
       this.reachable = true;
-      const changes: RowChange[] = [];
-      this.deps.db.transaction(() => {
-        for (const change of page.changes) {
-          const c = this.deps.writer.applyPulled(change);
-          if (c) changes.push(c);
-        }
-        this.deps.state.setCursor(page.cursor);
-      })();
-      cursor = page.cursor;
+      if (page.hasMore && !this.stopped) {
+        next = this.deps.client.pull(page.cursor, limit);
+        // Settled later by the await above; a failure we never await must not crash the process.
+        next.catch(() => undefined);
+      }
+      let from = 0;
+      for (;;) {
+        const { changes, to } = this.applyPulledSlice(page.changes, from, page.cursor);
+        if (initial) this.initial.received += to - from;
+        if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
+        from = to;
+        if (from >= page.changes.length) break;
+        await yieldToEventLoop();
+        if (this.stopped) return;
+      }
       if (initial) {
-        this.initial.received += page.changes.length;
         if (page.total !== null) this.initial.total = page.total;
         if (!page.hasMore) this.initial.done = true;
         this.publishStatus();
       }
-      if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
       if (!page.hasMore || this.stopped) return;
-      // Let IPC, timers and windows breathe between pages of a long initial sync.
       await yieldToEventLoop();
     }
+  }
+
+  /**
+   * Check and apply pulled changes from `from` on, in one transaction, until they are all applied
+   * or the slice's time budget is spent; the page's cursor is stored with its last change.
+   */
+  private applyPulledSlice(raw: unknown[], from: number, pageCursor: string): { changes: RowChange[]; to: number } {
+    const changes: RowChange[] = [];
+    let to = from;
+    const started = performance.now();
+    this.deps.db.transaction(() => {
+      while (to < raw.length) {
+        const c = this.deps.writer.applyPulled(parsePulledChange(raw[to]));
+        to++;
+        if (c) changes.push(c);
+        if (performance.now() - started > applySliceBudgetMs) break;
+      }
+      if (to >= raw.length) this.deps.state.setCursor(pageCursor);
+    })();
+    return { changes, to };
   }
 
   private async fetchDueCollections(): Promise<void> {

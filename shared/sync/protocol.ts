@@ -64,6 +64,18 @@ export type Change = Omit<z.infer<typeof change>, 'row'> & { row?: AnyRow };
 export const pullResponse = z.object({ changes: z.array(change), cursor, hasMore: z.boolean() });
 export type PullResponse = { changes: Change[]; cursor: Cursor; hasMore: boolean };
 
+/**
+ * The same answer with each change left unchecked, for a client that checks changes in slices as
+ * it applies them (a 2,000-row page checked at once would stall a terminal's event loop).
+ * `total` is an extension: the rows the whole walk will bring, for progress bars.
+ */
+export const pullEnvelope = z.object({
+  changes: z.array(z.unknown()),
+  cursor,
+  hasMore: z.boolean(),
+  total: z.int().min(0).optional(),
+});
+
 export const pullQuery = z.strictObject({
   since: cursor.optional(),
   limit: z.coerce.number().int().min(1).max(5000).optional(),
