@@ -104,7 +104,10 @@ export class PostgresStore implements ClinicStore {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${this.lockNamespace}:migrations`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.target.schema)}`);
+      // Only create a missing schema: CREATE SCHEMA needs a right on the database that a user who
+      // was merely given an existing schema does not have, even with IF NOT EXISTS.
+      const existing = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.target.schema]);
+      if (existing.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdent(this.target.schema)}`);
       await client.query(`SET LOCAL search_path TO ${quoteIdent(this.target.schema)}`);
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version INTEGER PRIMARY KEY,
