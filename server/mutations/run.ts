@@ -65,14 +65,18 @@ export async function pushMutation(store: ClinicStore, actor: Actor, m: Mutation
     });
   } catch (error) {
     if (!(error instanceof MutationRefused)) throw error;
+    // `row` is only ever this mutation's own row as the server has it; a refusal caused by another
+    // row (the clashing appointment, the invoice a payment exceeds) must not pass for it.
+    const current = error.extra.current?.id === m.id ? error.extra.current : null;
     const result: MutationResult = {
       mutationId: m.mutationId,
       status: error.extra.isVersionConflict ? 'conflict' : 'rejected',
-      row: redacted(actor, m, error.extra.current ?? error.extra.conflictsWith ?? null),
+      row: redacted(actor, m, current),
       error: error.message,
       code: error.code,
     };
     if (error.extra.fields) result.fields = error.extra.fields;
+    if (error.extra.conflictsWith) result.conflictsWith = redactRow(actor.role, 'appointments', error.extra.conflictsWith);
     // Remember the refusal too, so a replay answers the same; a concurrent replay may have won.
     return store.write(async (tx) => {
       await tx.lock([`mutation:${m.mutationId}`]);

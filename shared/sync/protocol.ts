@@ -46,8 +46,13 @@ export const mutationResult = z.object({
   fields: z.array(z.string()).optional(),
   /** An HTTP-like code for why a mutation was refused (403, 404, 409, 400). */
   code: z.int().optional(),
+  /** A double booking: the appointment this one would overlap. */
+  conflictsWith: rowData.optional(),
 });
-export type MutationResult = Omit<z.infer<typeof mutationResult>, 'row'> & { row?: AnyRow | null };
+export type MutationResult = Omit<z.infer<typeof mutationResult>, 'row' | 'conflictsWith'> & {
+  row?: AnyRow | null;
+  conflictsWith?: AnyRow;
+};
 
 export const pushResponse = z.object({ results: z.array(mutationResult), cursor });
 export type PushResponse = { results: MutationResult[]; cursor: Cursor };

@@ -207,7 +207,7 @@ for (const store of storesUnderTest()) describe(store, () => {
   });
 
   describe('push follows the same rules as REST', () => {
-    test('a double booking by push is rejected with the clashing appointment; a payment by push settles the invoice', async () => {
+    test('a double booking by push is rejected naming the clashing appointment; a payment by push settles the invoice', async () => {
       const first = await createAppointment(api, patientId, drA, { start: '2027-02-01T09:00:00Z', end: '2027-02-01T10:00:00Z' });
       const inv = await createIssuedInvoice(api, patientId, [{ description: 'Visit', quantity: 1, unitPriceCents: 3000 }]);
       const res = await reception.post('/api/sync/push', {
@@ -221,9 +221,11 @@ for (const store of storesUnderTest()) describe(store, () => {
       const [clash, paid, over] = res.body.results as Json[];
       assert.equal(clash.status, 'rejected');
       assert.equal(clash.code, 409);
-      assert.equal(clash.row.id, first.id);
+      assert.equal(clash.row, null, 'a rejected create has no row on the server');
+      assert.equal(clash.conflictsWith.id, first.id);
       assert.equal(paid.status, 'applied');
       assert.equal(over.status, 'rejected');
+      assert.equal(over.row, null, 'the invoice is not the payment\'s row');
       const now = (await api.get(`/api/invoices/${inv.id}`)).body;
       assert.equal(now.status, 'paid');
       assert.equal(now.paidCents, 3000);
