@@ -7,11 +7,14 @@ import type { ServerContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { actorOf } from '../http/guard';
 import { pushMutation } from '../mutations/run';
+import { SharedPulls } from '../sync/sharedPulls';
 import { parseWith } from './rows';
 
 export const DEFAULT_PULL_LIMIT = 500;
 
 export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const pulls = new SharedPulls(ctx.store);
+  app.addHook('onClose', async () => pulls.close());
   app.get('/api/sync/pull', async (request) => {
     const actor = actorOf(request);
     const query = parseWith(pullQuery, request.query, 'query');
@@ -25,8 +28,13 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       wanted = wanted.filter((c) => asked.includes(c));
     }
-    const page = await ctx.store.pullSince({ since: query.since, limit: query.limit ?? DEFAULT_PULL_LIMIT, collections: wanted });
-    const changes = page.changes.map((ch) => (ch.row ? { ...ch, row: redactRow(actor.role, ch.collection, ch.row) } : ch));
+    const limit = query.limit ?? DEFAULT_PULL_LIMIT;
+    const key = `${actor.role}|${query.since ?? ''}|${limit}|${wanted.join(',')}`;
+    const page = await pulls.get(key, async () => {
+      const raw = await ctx.store.pullSince({ since: query.since, limit, collections: wanted });
+      return { ...raw, changes: raw.changes.map((ch) => (ch.row ? { ...ch, row: redactRow(actor.role, ch.collection, ch.row) } : ch)) };
+    });
+    const changes = page.changes;
     const clinical = changes.filter((ch) => ch.collection === 'treatment-records');
     if (clinical.length > 0) {
       await ctx.store.write((tx) =>
