@@ -54,18 +54,26 @@ export class PostgresWriteTx implements WriteTx {
     private readonly lockNamespace: string,
   ) {}
 
+  /**
+   * A named (prepared) statement: PostgreSQL parses and plans each once per connection, which
+   * matters on the write path that every mutation takes.
+   */
+  private q<R extends pg.QueryResultRow = pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.client.query<R>({ name: `clinic.tx.${name}`, text, values });
+  }
+
   async lock(keys: string[]): Promise<void> {
     const sorted = [...new Set(keys)].sort();
     if (sorted.length === 0) return;
     // unnest() without ORDER BY yields the array in order, so the locks are taken in sorted order.
-    await this.client.query(
+    await this.q('lock',
       'SELECT pg_advisory_xact_lock(hashtextextended($1 || k, 0)) FROM unnest($2::text[]) AS k',
       [`${this.lockNamespace}:`, sorted],
     );
   }
 
   async getRow(collection: CollectionName, id: string): Promise<StoredRow | null> {
-    const { rows } = await this.client.query<RowRecord>(
+    const { rows } = await this.q<RowRecord>('getRow',
       `SELECT ${rowColumns} FROM rows WHERE collection = $1 AND id = $2`,
       [collection, id],
     );
@@ -73,7 +81,7 @@ export class PostgresWriteTx implements WriteTx {
   }
 
   async putRow(row: StoredRow): Promise<void> {
-    const result = await this.client.query(
+    const result = await this.q('putRow',
       `INSERT INTO rows (collection, id, version, deleted, data, field_versions)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (collection, id) DO UPDATE
@@ -102,7 +110,7 @@ export class PostgresWriteTx implements WriteTx {
   async flushChanges(notifyChannel: string, instanceId: string): Promise<string> {
     // One round trip: the lock, the entries (their seqs are drawn only after the lock, as every
     // inserted row joins the lock's result) and the NOTIFY carrying the cursor after this commit.
-    const { rows } = await this.client.query<{ cursor: string }>(
+    const { rows } = await this.q<{ cursor: string }>('flushChanges',
       `WITH changelog_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS locked),
        appended AS (
          INSERT INTO changes (collection, row_id, version, op)
@@ -129,7 +137,7 @@ export class PostgresWriteTx implements WriteTx {
 
   async findOverlappingAppointments(query: AppointmentSlotQuery): Promise<AnyRow[]> {
     // ISO instants with offsets: compare as timestamptz, not as text.
-    const { rows } = await this.client.query<{ data: AnyRow }>(
+    const { rows } = await this.q<{ data: AnyRow }>('overlaps',
       `SELECT data FROM rows
        WHERE collection = 'appointments' AND NOT deleted AND id <> $5
          AND (data->>'providerId' = $3 OR ($4 <> '' AND data->>'room' = $4))
@@ -142,7 +150,7 @@ export class PostgresWriteTx implements WriteTx {
   }
 
   async listPaymentsOfInvoice(invoiceId: string): Promise<AnyRow[]> {
-    const { rows } = await this.client.query<{ data: AnyRow }>(
+    const { rows } = await this.q<{ data: AnyRow }>('paymentsOfInvoice',
       `SELECT data FROM rows
        WHERE collection = 'payments' AND NOT deleted AND data->>'invoiceId' = $1 ORDER BY ord`,
       [invoiceId],
@@ -151,7 +159,7 @@ export class PostgresWriteTx implements WriteTx {
   }
 
   async findUserByUsername(username: string): Promise<StoredRow | null> {
-    const { rows } = await this.client.query<RowRecord>(
+    const { rows } = await this.q<RowRecord>('userByName',
       `SELECT ${rowColumns} FROM rows
        WHERE collection = 'users' AND NOT deleted AND lower(data->>'username') = lower($1)`,
       [username],
@@ -160,7 +168,7 @@ export class PostgresWriteTx implements WriteTx {
   }
 
   async getMutationResult(mutationId: string): Promise<MutationResult | null> {
-    const { rows } = await this.client.query<{ result: MutationResult }>(
+    const { rows } = await this.q<{ result: MutationResult }>('getMutation',
       'SELECT result FROM mutations WHERE mutation_id = $1',
       [mutationId],
     );
@@ -170,7 +178,7 @@ export class PostgresWriteTx implements WriteTx {
   async saveMutationResult(mutationId: string, userId: string, result: MutationResult): Promise<void> {
     // A concurrent duplicate blocks on the primary key until the first commits, then fails with
     // unique_violation; the store retries it, and the retry finds the first result.
-    await this.client.query('INSERT INTO mutations (mutation_id, user_id, result) VALUES ($1, $2, $3)', [
+    await this.q('saveMutation', 'INSERT INTO mutations (mutation_id, user_id, result) VALUES ($1, $2, $3)', [
       mutationId,
       userId,
       JSON.stringify(result),
@@ -178,7 +186,7 @@ export class PostgresWriteTx implements WriteTx {
   }
 
   async appendAudit(entry: AuditInput): Promise<void> {
-    await this.client.query(
+    await this.q('audit',
       `INSERT INTO audit (at, user_id, username, action, collection, row_id, detail)
        VALUES (clock_timestamp(), $1, $2, $3, $4, $5, $6)`,
       [entry.userId, entry.username, entry.action, entry.collection, entry.rowId, entry.detail],
@@ -186,7 +194,7 @@ export class PostgresWriteTx implements WriteTx {
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    await this.client.query(
+    await this.q('setPassword',
       `INSERT INTO credentials (user_id, password_hash) VALUES ($1, $2)
        ON CONFLICT (user_id) DO UPDATE SET password_hash = EXCLUDED.password_hash`,
       [userId, passwordHash],
@@ -194,7 +202,7 @@ export class PostgresWriteTx implements WriteTx {
   }
 
   async saveRefreshToken(record: RefreshTokenRecord): Promise<void> {
-    await this.client.query('INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)', [
+    await this.q('saveRefresh', 'INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)', [
       record.tokenHash,
       record.userId,
       record.expiresAt,
@@ -203,7 +211,7 @@ export class PostgresWriteTx implements WriteTx {
 
   async takeRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
     // DELETE ... RETURNING: of two instances racing with the same token, exactly one gets it.
-    const { rows } = await this.client.query<{ token_hash: string; user_id: string; expires_at: string }>(
+    const { rows } = await this.q<{ token_hash: string; user_id: string; expires_at: string }>('takeRefresh',
       'DELETE FROM refresh_tokens WHERE token_hash = $1 RETURNING token_hash, user_id, expires_at',
       [tokenHash],
     );
@@ -212,16 +220,16 @@ export class PostgresWriteTx implements WriteTx {
   }
 
   async revokeRefreshTokens(userId: string): Promise<void> {
-    await this.client.query('DELETE FROM refresh_tokens WHERE user_id = $1', [userId]);
+    await this.q('revokeRefresh', 'DELETE FROM refresh_tokens WHERE user_id = $1', [userId]);
   }
 
   async getSetting(key: string): Promise<string | null> {
-    const { rows } = await this.client.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+    const { rows } = await this.q<{ value: string }>('getSetting', 'SELECT value FROM settings WHERE key = $1', [key]);
     return rows[0]?.value ?? null;
   }
 
   async setSetting(key: string, value: string): Promise<void> {
-    await this.client.query(
+    await this.q('setSetting',
       'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
       [key, value],
     );
