@@ -19,13 +19,14 @@ export class RowCache {
   ) {}
 
   /** Prepared once per table and kind: preparing is a large part of a per-row cost. */
-  private stmt(collection: CollectionName, kind: 'get' | 'put' | 'remove'): Database.Statement {
+  private stmt(collection: CollectionName, kind: 'get' | 'version' | 'put' | 'remove'): Database.Statement {
     const key = `${kind}:${collection}`;
     let s = this.statements.get(key);
     if (!s) {
       const t = rowTable(collection);
       const sql = {
         get: `SELECT data FROM ${t} WHERE id = ?`,
+        version: `SELECT version FROM ${t} WHERE id = ?`,
         put: `INSERT INTO ${t} (id, version, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data`,
         remove: `DELETE FROM ${t} WHERE id = ?`,
       }[kind];
@@ -46,6 +47,12 @@ export class RowCache {
       | { data: string }
       | undefined;
     return found ? (JSON.parse(found.data) as AnyRow) : null;
+  }
+
+  /** The cached row's version without reading its JSON (null: not cached). */
+  versionOf(collection: CollectionName, id: string): number | null {
+    const found = this.stmt(collection, 'version').get(id) as { version: number } | undefined;
+    return found ? found.version : null;
   }
 
   list(collection: CollectionName): AnyRow[] {

@@ -43,8 +43,15 @@ export class CacheWriter {
   applyPulled(change: Change): RowChange | null {
     if (!this.rows.holds(change.collection)) return null;
     if (change.op === 'upsert' && change.row) {
-      const cached = this.rows.get(change.collection, change.id);
-      if (cached && cached.version > change.row.version && !this.outbox.has(change.collection, change.id)) return null;
+      if (!this.outbox.has(change.collection, change.id)) {
+        const cachedVersion = this.rows.versionOf(change.collection, change.id);
+        if (cachedVersion !== null && cachedVersion > change.row.version) return null;
+        // A row new to this cache with nothing of ours pending (most of a first download): store it.
+        if (cachedVersion === null) {
+          const stored = this.rows.put(change.collection, change.row);
+          return stored ? { collection: change.collection, id: change.id, op: 'upsert', row: stored } : null;
+        }
+      }
       return this.settle(change.collection, change.id, change.row);
     }
     return this.settle(change.collection, change.id, null);
