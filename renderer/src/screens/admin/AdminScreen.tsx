@@ -7,6 +7,7 @@ import { useActions, useClinic } from '../../app/clinicContext';
 import { shortDateTime } from '../../app/format';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextField } from '../../forms/Field';
+import { FormError } from '../../forms/FormError';
 
 const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase() + r.slice(1) }));
 
@@ -107,11 +108,7 @@ function NewUserForm({ onClose }: { onClose: () => void }) {
           onClose();
         }}
       >
-        {error ? (
-          <div role="alert" className="form-error field-wide">
-            {error}
-          </div>
-        ) : null}
+        <FormError error={error} />
         <TextField label="Username" value={username} onChange={setUsername} required maxLength={60} hint="Letters, digits, dot, dash or underscore" />
         <TextField label="Display name" value={displayName} onChange={setDisplayName} required maxLength={100} />
         <SelectField label="Role" value={role} onChange={setRole} options={roleOptions} />

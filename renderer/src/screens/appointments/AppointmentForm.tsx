@@ -11,6 +11,7 @@ import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { useDoctors } from './useDoctors';
+import { FormError } from '../../forms/FormError';
 
 type Props = {
   appointment?: Appointment;
@@ -113,11 +114,7 @@ export function AppointmentForm({ appointment, patientId, providerId, start, onC
           void save();
         }}
       >
-        {error ? (
-          <div role="alert" className="form-error field-wide">
-            {error}
-          </div>
-        ) : null}
+        <FormError error={error} />
         <div className="field-wide">
           <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(appointment)} />
         </div>

@@ -8,6 +8,7 @@ import { href, navigate } from '../../app/route';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextField } from '../../forms/Field';
 import { InvoiceForm } from './InvoiceForm';
+import { FormError } from '../../forms/FormError';
 
 type Filter = 'outstanding' | 'draft' | 'all';
 const filters: { value: Filter; label: string }[] = [
@@ -219,11 +220,7 @@ function PaymentForm({ invoiceId, due, onClose }: { invoiceId: string; due: numb
           onClose();
         }}
       >
-        {error ? (
-          <div role="alert" className="form-error field-wide">
-            {error}
-          </div>
-        ) : null}
+        <FormError error={error} />
         <TextField label="Amount" value={amount} onChange={setAmount} autoFocus />
         <SelectField label="Method" value={method} onChange={setMethod} options={paymentMethods.map((m) => ({ value: m, label: m.charAt(0).toUpperCase() + m.slice(1) }))} />
         <div className="form-actions field-wide">

@@ -8,6 +8,7 @@ import { lowStock } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { Dialog } from '../../forms/Dialog';
 import { TextField } from '../../forms/Field';
+import { FormError } from '../../forms/FormError';
 
 export function InventoryScreen() {
   const items = useClinic((s) => s.data.inventory);
@@ -132,11 +133,7 @@ function ItemForm({ item, onClose }: { item?: InventoryItem; onClose: () => void
           void save();
         }}
       >
-        {error ? (
-          <div role="alert" className="form-error field-wide">
-            {error}
-          </div>
-        ) : null}
+        <FormError error={error} />
         <TextField label="Name" value={name} onChange={setName} wide required maxLength={200} />
         <TextField label="SKU" value={sku} onChange={setSku} maxLength={60} />
         <TextField label="Unit" value={unit} onChange={setUnit} maxLength={30} />

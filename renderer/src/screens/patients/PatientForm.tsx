@@ -10,6 +10,7 @@ import { likelySamePatient } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
+import { FormError } from '../../forms/FormError';
 
 type Draft = {
   firstName: string;
@@ -124,11 +125,7 @@ function PatientFields({ editor, saveHint }: { editor: Editor; saveHint: string 
         void editor.save();
       }}
     >
-      {error ? (
-        <div role="alert" className="form-error field-wide">
-          {error}
-        </div>
-      ) : null}
+      <FormError error={error} />
       {changedElsewhere ? (
         <div className="form-warning field-wide" aria-live="polite">
           This patient was just changed on another terminal. Saving sends only the fields you changed.

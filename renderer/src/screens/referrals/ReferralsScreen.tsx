@@ -7,6 +7,7 @@ import { href } from '../../app/route';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
+import { FormError } from '../../forms/FormError';
 
 /** The next steps a referral can take, in the order staff usually take them. */
 export const referralNextSteps: Record<Referral['status'], Referral['status'][]> = {
@@ -142,11 +143,7 @@ export function ReferralForm({ patientId, onClose }: { patientId?: string; onClo
           onClose();
         }}
       >
-        {error ? (
-          <div role="alert" className="form-error field-wide">
-            {error}
-          </div>
-        ) : null}
+        <FormError error={error} />
         <div className="field-wide">
           <PatientPicker value={patient} onChange={setPatient} />
         </div>

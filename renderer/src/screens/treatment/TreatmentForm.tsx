@@ -7,6 +7,7 @@ import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { useDoctors } from '../appointments/useDoctors';
+import { FormError } from '../../forms/FormError';
 
 export function TreatmentForm({
   record,
@@ -58,11 +59,7 @@ export function TreatmentForm({
           void save();
         }}
       >
-        {error ? (
-          <div role="alert" className="form-error field-wide">
-            {error}
-          </div>
-        ) : null}
+        <FormError error={error} />
         <div className="field-wide">
           <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(record)} />
         </div>
