@@ -328,4 +328,32 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
     await A.getByLabel('Software updates').getByText('Not available').waitFor();
     await screenshot(A, '17-admin');
   });
+
+  test('a booking for a later day shows in the other desk\'s Coming up list, which opens that day', async () => {
+    await go(B, 'Patients');
+    await go(B, 'Appointments');
+    await go(A, 'Appointments');
+    await A.getByRole('button', { name: 'New appointment' }).click();
+    await A.getByLabel('Patient').fill(patient);
+    await A.getByLabel('Provider').selectOption({ label: doctor.displayName });
+    const tomorrow = (hours: number) => {
+      const d = new Date();
+      d.setDate(d.getDate() + 1);
+      d.setHours(hours, 0, 0, 0);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(hours)}:00`;
+    };
+    await A.getByLabel('Start').fill(tomorrow(11));
+    await A.getByLabel('End').fill(tomorrow(12));
+    await A.getByRole('button', { name: 'Save' }).click();
+    const comingUp = B.getByRole('list', { name: 'Coming up' });
+    await comingUp.getByText(patient).waitFor({ timeout: 15_000 });
+    // Each appointment shows once: today's visit in the day book, tomorrow's in Coming up.
+    assert.equal(await comingUp.getByText(patient).count(), 1);
+    assert.equal(await B.getByText(patient).count(), 2);
+    await screenshot(B, '18-coming-up');
+    await comingUp.getByText(patient).click();
+    await B.getByRole('button', { name: 'Mark arrived' }).waitFor();
+    assert.match(await B.locator('h1 ~ .toolbar').innerText(), new RegExp(new Date(Date.now() + 86_400_000).toLocaleDateString('en-GB', { weekday: 'long' })));
+  });
 });

@@ -49,6 +49,11 @@ export function longDate(day: string): string {
   return dayStart(day).toLocaleDateString('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
 }
 
+/** `Thu 26 Nov`, for lists that span a few days. */
+export function shortDay(day: string): string {
+  return dayStart(day).toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
+}
+
 export function shortDateTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);

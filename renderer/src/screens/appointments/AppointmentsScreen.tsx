@@ -3,13 +3,16 @@ import { useMemo, useState } from 'react';
 import type { Appointment } from '../../../../shared/domain/collections';
 import { blocksSlot } from '../../../../shared/domain/rules';
 import { useClinic } from '../../app/clinicContext';
-import { addDays, dayKey, dayStart, longDate, patientName, statusLabels, timeOf } from '../../app/format';
+import { addDays, dayKey, dayStart, longDate, patientName, shortDay, statusLabels, timeOf } from '../../app/format';
 import { href, navigate } from '../../app/route';
 import { AppointmentActions } from './AppointmentActions';
 import { AppointmentForm } from './AppointmentForm';
 import { useDoctors } from './useDoctors';
 
 const hourHeight = 84;
+/** How far ahead, and how many, the side panel lists when no appointment is selected. */
+const comingUpDays = 14;
+const comingUpMax = 30;
 const unknownColumn = 'other';
 
 export function AppointmentsScreen({ day: dayParam }: { day: string | null }) {
@@ -45,6 +48,17 @@ export function AppointmentsScreen({ day: dayParam }: { day: string | null }) {
     }));
     return { columns: cols, firstHour: first, lastHour: last };
   }, [appointments, day, doctors, users]);
+
+  // Bookings after the shown day, so a desk sees what colleagues booked for later days at once.
+  // The shown day is left out: each appointment appears once on the screen.
+  const comingUp = useMemo(() => {
+    const from = dayStart(addDays(day, 1)).getTime();
+    const to = dayStart(addDays(day, 1 + comingUpDays)).getTime();
+    return Object.values(appointments)
+      .filter((a) => blocksSlot(a) && Date.parse(a.start) >= from && Date.parse(a.start) < to)
+      .sort((a, b) => a.start.localeCompare(b.start))
+      .slice(0, comingUpMax);
+  }, [appointments, day]);
 
   const selected = selectedId ? appointments[selectedId] : undefined;
   const selectedPatient = selected ? patients[selected.patientId] : undefined;
@@ -181,7 +195,34 @@ export function AppointmentsScreen({ day: dayParam }: { day: string | null }) {
               ) : null}
             </>
           ) : (
-            <p className="muted">Select an appointment to check the patient in, start or complete the visit, or change the time. Double-click an empty slot to book it.</p>
+            <>
+              <p className="muted">Select an appointment to check the patient in, start or complete the visit, or change the time. Double-click an empty slot to book it.</p>
+              <h2 id="coming-up-title">Coming up</h2>
+              {comingUp.length === 0 ? <p className="muted">Nothing booked in the next {comingUpDays} days.</p> : null}
+              <ul className="coming-up" aria-labelledby="coming-up-title">
+                {comingUp.map((a) => {
+                  const p = patients[a.patientId];
+                  const when = dayKey(new Date(a.start));
+                  return (
+                    <li key={a.id}>
+                      <button
+                        type="button"
+                        onClick={() => {
+                          goTo(when);
+                          setSelectedId(a.id);
+                        }}
+                      >
+                        <span className="coming-up-when">
+                          {shortDay(when)} {timeOf(a.start)}
+                        </span>
+                        <span className="coming-up-name">{p ? patientName(p) : 'Unknown patient'}</span>
+                        <span className="coming-up-who">{users[a.providerId]?.displayName ?? ''}</span>
+                      </button>
+                    </li>
+                  );
+                })}
+              </ul>
+            </>
           )}
         </aside>
       </div>
