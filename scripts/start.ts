@@ -61,6 +61,13 @@ try {
   if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') fail('port 4780 is already in use; is another clinic server running?');
   throw err;
 }
+if (server.bootstrap.created) {
+  say(
+    server.bootstrap.generatedPassword
+      ? `first start: created user "admin" with password ${server.bootstrap.generatedPassword}  (shown once; set CLINIC_ADMIN_PASSWORD to choose it)`
+      : 'first start: created user "admin" with the password from CLINIC_ADMIN_PASSWORD',
+  );
+}
 say(`clinic server (demo) listening on ${server.url}`);
 say(`demo users (password ${DEMO_PASSWORD}): ${demoStaff.map((s) => s.username).join(' ')}`);
 
