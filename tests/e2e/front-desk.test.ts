@@ -18,7 +18,6 @@ import {
   signIn,
   startClinic,
   statusText,
-  syncStatus,
   todayAt,
   until,
   type Clinic,

@@ -40,7 +40,7 @@ function handlers(over: FakeHandlers = {}): FakeHandlers {
     },
     'sync.status': () => ok(status()),
     'conflicts.list': () => ok([]),
-    'data.mutate': (req) => ok({ mutationId: 'm-1', row: null }),
+    'data.mutate': () => ok({ mutationId: 'm-1', row: null }),
     ...over,
   };
 }
