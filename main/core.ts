@@ -19,6 +19,7 @@ import type {
 } from '../shared/ipc/contract';
 import { terminalSettings, type UpdateStatus } from '../shared/ipc/contract';
 import { openCache, type CacheDb } from './cache/database';
+import { WalCheckpointer, defaultCheckpointWorkerScript } from './cache/checkpointer';
 import { RowCache } from './cache/rows';
 import { Outbox } from './cache/outbox';
 import { ConflictLog } from './cache/conflicts';
@@ -44,6 +45,8 @@ export interface TerminalCoreOptions {
   schedule?: Partial<SyncSchedule>;
   /** Where the core writes lines a support person reads; default: stderr with a timestamp. */
   log?: (line: string) => void;
+  /** The WAL checkpoint thread's script (see cache/checkpointer.ts); default: its TypeScript source, for tsx. */
+  checkpointWorker?: string | URL;
 }
 
 export type EventListener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
@@ -58,6 +61,7 @@ const defaultServerUrl = 'http://127.0.0.1:4780';
 
 export class TerminalCore {
   readonly db: CacheDb;
+  private readonly checkpointer: WalCheckpointer;
   private readonly state: TerminalState;
   private readonly rows: RowCache;
   private readonly outbox: Outbox;
@@ -78,6 +82,11 @@ export class TerminalCore {
   constructor(options: TerminalCoreOptions) {
     this.log = options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} terminal: ${line}\n`));
     this.db = openCache(options.dataDir);
+    this.checkpointer = new WalCheckpointer(this.db, {
+      script: options.checkpointWorker ?? defaultCheckpointWorkerScript(),
+      log: this.log,
+      ...(process.env.CLINIC_SQLITE_NATIVE_BINDING ? { nativeBinding: process.env.CLINIC_SQLITE_NATIVE_BINDING } : {}),
+    });
     this.state = new TerminalState(this.db);
     this.rows = new RowCache(this.db, () => this.state.getSession()?.user.role ?? null);
     this.outbox = new Outbox(this.db);
@@ -133,6 +142,7 @@ export class TerminalCore {
     // Let the run in flight finish (its transactions are synchronous), but do not hang on a dead server.
     if (engine) await Promise.race([engine.stop(), new Promise((r) => setTimeout(r, 5000).unref())]);
     this.loopDelay.disable();
+    await this.checkpointer.stop();
     this.db.close();
   }
 

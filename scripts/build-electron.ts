@@ -2,6 +2,7 @@
  * `npm run build:electron`: bundles the Electron entry and the preload with esbuild.
  *   main/electron/main.ts -> dist-electron/main.cjs     (Node in Electron's main process)
  *   preload/preload.ts    -> dist-electron/preload.cjs  (sandboxed preload: one file, only 'electron' required)
+ *   main/cache/checkpoint-worker.ts -> dist-electron/checkpoint-worker.cjs (the cache's WAL checkpoint thread)
  * Native and Electron-bound packages stay external and ship in node_modules (better-sqlite3 is
  * unpacked from the asar, see electron-builder.yml).
  */
@@ -26,12 +27,14 @@ const common = {
 await Promise.all([
   build({
     ...common,
-    entryPoints: { main: 'main/electron/main.ts' },
+    entryPoints: { main: 'main/electron/main.ts', 'checkpoint-worker': 'main/cache/checkpoint-worker.ts' },
     outdir,
     outExtension: { '.js': '.cjs' },
     platform: 'node',
     target: 'node22',
     external: ['electron', 'better-sqlite3', 'electron-updater', 'electron-log', 'bufferutil', 'utf-8-validate'],
+    // The core's default worker path uses import.meta.url (tsx); Electron passes the bundled worker instead.
+    logOverride: { 'empty-import-meta': 'silent' },
   }),
   build({
     ...common,
@@ -45,4 +48,4 @@ await Promise.all([
     external: ['electron'],
   }),
 ]);
-console.log(`built ${join('dist-electron', 'main.cjs')} and ${join('dist-electron', 'preload.cjs')}`);
+console.log(`built ${join('dist-electron', 'main.cjs')}, ${join('dist-electron', 'checkpoint-worker.cjs')} and ${join('dist-electron', 'preload.cjs')}`);

@@ -36,7 +36,7 @@ export async function measureInitialSync(
   const config: SyncTerminalConfig = { dataDir: join(workDir, name), serverUrl: clinic.server.url, username: staff.username, password: staff.password };
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the terminal process there (see docs/performance.md).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, 'bench', 'sync-terminal.ts')], {
+  const child = spawn(process.execPath, [...profile, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(root, 'bench', 'sync-terminal.ts')], {
     cwd: root,
     env: { ...process.env, BENCH_SYNC: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

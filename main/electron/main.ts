@@ -37,7 +37,11 @@ if (!app.requestSingleInstanceLock()) {
 async function run(logger: ShellLog): Promise<void> {
   const userData = app.getPath('userData');
   logger.info(`Clinic Desk ${app.getVersion()} starting; data in ${userData}`);
-  const core = createTerminalCore({ dataDir: userData, log: (line) => logger.scope('core').info(line) });
+  const core = createTerminalCore({
+    dataDir: userData,
+    log: (line) => logger.scope('core').info(line),
+    checkpointWorker: join(app.getAppPath(), 'dist-electron', 'checkpoint-worker.cjs'),
+  });
   try {
     await applyInstallPreconfiguration(core, userData, logger);
   } catch (error) {

@@ -39,10 +39,12 @@ export interface SyncSchedule {
 }
 
 /**
- * Time one transaction of pulled rows may take before the engine yields to the event loop: with
- * the commit after it, a slice stays well under the 20 ms a window would notice.
+ * Time one transaction of pulled rows may take before the engine yields to the event loop. With
+ * its commit (about 1 ms: checkpoints run on another thread, see cache/checkpointer.ts), a GC
+ * pause and the parse of a page arriving in the same loop turn, a turn stays well under the
+ * 20 ms a window would notice. 4 ms measured as fast as 6 ms overall (docs/performance.md).
  */
-const applySliceBudgetMs = 6;
+const applySliceBudgetMs = 4;
 
 export const seedSchedule: SyncSchedule = { fastMs: 30_000, slowMs: 60_000, pullLimit: 2000, pushBatch: 200 };
 const fastCollections: CollectionName[] = ['patients', 'appointments'];
@@ -331,6 +333,10 @@ export class SyncEngine {
     let next: Promise<PulledPage> = this.deps.client.pull(cursor, limit);
     for (;;) {
       const page = await next;
+      // A page that just arrived was parsed in this loop turn: let timers and windows run before
+      // the first slice. The first immediate runs later in this same turn; the second, next turn.
+      await yieldToEventLoop();
+      await yieldToEventLoop();
       // The server answered: a long first download must not read as Offline until its last page.
       this.reachable = true;
       if (page.hasMore && !this.stopped) {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { createTerminalCore } from '../../main/core';
 import { startHeadlessTransport, type HeadlessTerminal } from '../../main/headless/transport';
 import { startTestServer } from '../support/server';
@@ -30,8 +30,9 @@ test('the browser bridge: window.clinic invokes over /ipc, receives events, and 
   let core = createTerminalCore({ dataDir, serverUrl: server.url, log: () => {} });
   core.start();
   let transport: HeadlessTerminal = await startHeadlessTransport({ core, rendererDir: dist });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
+  let browser: Browser | null = null;
   try {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
     const { user, password } = await server.createUser('doctor');
     const page = await browser.newPage();
     await page.goto(transport.url);
@@ -62,7 +63,8 @@ test('the browser bridge: window.clinic invokes over /ipc, receives events, and 
     assert.equal(patients.ok, true);
     assert.deepEqual(patients.value.map((p) => p.firstName), ['Via']);
   } finally {
-    await browser.close();
+    // Closed even when the browser never started, or the open server and terminal keep the run alive.
+    await browser?.close();
     await transport.close();
     await core.close();
     await server.close();

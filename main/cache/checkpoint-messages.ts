@@ -1,0 +1,15 @@
+/** What the terminal core and its WAL checkpointer thread say to each other (one process, two threads). */
+export interface CheckpointWorkerData {
+  /** The cache file (its -wal file lies beside it). */
+  file: string;
+  /** better-sqlite3's native build for Electron's ABI, when not the one in node_modules. */
+  nativeBinding?: string;
+  everyMs: number;
+}
+
+export type CheckpointCommand = { type: 'now' } | { type: 'stop' };
+
+export type CheckpointReport =
+  | { type: 'checkpointed'; frames: number; walFrames: number }
+  | { type: 'failed'; error: string }
+  | { type: 'stopped' };

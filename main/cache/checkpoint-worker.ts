@@ -1,0 +1,36 @@
+/**
+ * The WAL checkpointer's thread (started by ./checkpointer.ts): its own connection to the cache
+ * file, a PASSIVE checkpoint every few hundred milliseconds, and a report of what each one
+ * copied. PASSIVE never waits for the writer, so the main thread's commits go on meanwhile.
+ */
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { CheckpointCommand, CheckpointReport, CheckpointWorkerData } from './checkpoint-messages';
+
+const config = workerData as CheckpointWorkerData;
+const port = parentPort;
+if (!port) throw new Error('checkpoint-worker runs as a worker thread of the terminal core');
+
+const db = new Database(config.file, { fileMustExist: true, ...(config.nativeBinding ? { nativeBinding: config.nativeBinding } : {}) });
+db.pragma('busy_timeout = 1000');
+
+function checkpoint(): void {
+  try {
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    if (result && result.checkpointed > 0) port!.postMessage({ type: 'checkpointed', frames: result.checkpointed, walFrames: result.log } satisfies CheckpointReport);
+  } catch (err) {
+    port!.postMessage({ type: 'failed', error: (err as Error).message } satisfies CheckpointReport);
+  }
+}
+
+const timer = setInterval(checkpoint, config.everyMs);
+port.on('message', (raw: unknown) => {
+  const command = raw as CheckpointCommand;
+  if (command.type === 'now') checkpoint();
+  else if (command.type === 'stop') {
+    clearInterval(timer);
+    db.close();
+    port.postMessage({ type: 'stopped' } satisfies CheckpointReport);
+    port.close();
+  }
+});

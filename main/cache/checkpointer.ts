@@ -1,0 +1,95 @@
+/**
+ * WAL checkpoints off the main thread. A checkpoint copies the WAL into the cache file and syncs
+ * it to disk: 7–9 ms here whatever its size, the largest event-loop stall of an initial sync
+ * (docs/performance.md). So the cache connection turns SQLite's automatic checkpoint off, and a
+ * worker thread with a connection of its own checkpoints every few hundred milliseconds. If that
+ * thread cannot run, the connection goes back to checkpointing itself, as SQLite does by default.
+ */
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { CacheDb } from './database';
+import type { CheckpointCommand, CheckpointReport, CheckpointWorkerData } from './checkpoint-messages';
+
+/** SQLite's own default: checkpoint when the WAL reaches 1,000 pages. */
+const sqliteAutoCheckpointPages = 1000;
+
+export interface CheckpointerOptions {
+  /** The worker's script: ./checkpoint-worker.ts under tsx, the bundled .cjs under Electron. */
+  script: string | URL;
+  everyMs?: number;
+  nativeBinding?: string;
+  log: (line: string) => void;
+}
+
+export class WalCheckpointer {
+  private readonly worker: Worker;
+  private running = true;
+  /** WAL frames copied into the cache file so far. */
+  framesCopied = 0;
+
+  constructor(
+    private readonly db: CacheDb,
+    private readonly options: CheckpointerOptions,
+  ) {
+    db.pragma('wal_autocheckpoint = 0');
+    const data: CheckpointWorkerData = {
+      file: db.name,
+      everyMs: options.everyMs ?? 250,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    };
+    this.worker = startWorker(options.script, data);
+    // The thread must never keep a terminal process alive on its own.
+    this.worker.unref();
+    this.worker.on('message', (report: CheckpointReport) => {
+      if (report.type === 'checkpointed') this.framesCopied += report.frames;
+      else if (report.type === 'failed') options.log(`WAL checkpoint failed (will retry): ${report.error}`);
+    });
+    this.worker.on('error', (err) => this.fallBack(`the checkpoint thread failed: ${err.message}`));
+    this.worker.on('exit', (code) => {
+      if (this.running) this.fallBack(`the checkpoint thread exited (code ${code})`);
+    });
+  }
+
+  private fallBack(why: string): void {
+    if (!this.running) return;
+    this.running = false;
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${sqliteAutoCheckpointPages}`);
+    this.options.log(`${why}; the cache checkpoints on the main thread from now on`);
+  }
+
+  /** Ask for a checkpoint now instead of at the next tick. */
+  checkpointSoon(): void {
+    if (this.running) this.worker.postMessage({ type: 'now' } satisfies CheckpointCommand);
+  }
+
+  /** Close the thread's connection (before the core closes its own, which then checkpoints the rest). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    const stopped = new Promise<void>((resolve) => {
+      this.worker.on('message', (report: CheckpointReport) => report.type === 'stopped' && resolve());
+      this.worker.once('exit', () => resolve());
+    });
+    this.worker.postMessage({ type: 'stop' } satisfies CheckpointCommand);
+    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    await this.worker.terminate();
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${sqliteAutoCheckpointPages}`);
+  }
+}
+
+/** The worker script beside this module, for tsx (the Electron build passes its bundled copy). */
+export function defaultCheckpointWorkerScript(): URL {
+  return new URL('./checkpoint-worker.ts', import.meta.url);
+}
+
+/**
+ * A TypeScript script is loaded through tsx's API inside the thread: the `--import tsx` the
+ * process was started with does not reach worker threads (privatenumber/tsx#354).
+ */
+function startWorker(script: string | URL, workerData: CheckpointWorkerData): Worker {
+  const href = script instanceof URL ? script.href : pathToFileURL(script).href;
+  if (!href.endsWith('.ts')) return new Worker(script, { workerData });
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
