@@ -45,6 +45,12 @@ export interface SyncSchedule {
  * 20 ms a window would notice. 4 ms measured as fast as 6 ms overall (docs/performance.md).
  */
 const applySliceBudgetMs = 4;
+/** What a slice's commit may take, by the commit cost per row measured so far. */
+const commitBudgetMs = 3;
+/** A slice takes at least this many rows, so a slow disk still makes progress. */
+const minSliceRows = 25;
+/** The first pull page of a run (see pullDeltas). */
+const firstPullLimit = 250;
 
 export const seedSchedule: SyncSchedule = { fastMs: 30_000, slowMs: 60_000, pullLimit: 2000, pushBatch: 200 };
 const fastCollections: CollectionName[] = ['patients', 'appointments'];
@@ -84,6 +90,8 @@ export class SyncEngine {
   private lastStatusJson = '';
   /** A batch the server refused as a whole is retried one mutation at a time to find the culprit. */
   private pushOneByOne = false;
+  /** Recent cost of a pull slice's commit per row (see applyPulledSlice); 0 until measured. */
+  private commitMsPerRow = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.live =
@@ -329,7 +337,9 @@ export class SyncEngine {
     const cursor = this.deps.state.getCursor();
     const initial = cursor === null;
     if (initial) this.initial = { done: false, received: 0, total: null };
-    const limit = this.deps.schedule.pullLimit;
+    // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
+    // compiled yet, and parsing a whole cold 2,000-row page alone stalled the loop for 15-20 ms.
+    let limit = Math.min(firstPullLimit, this.deps.schedule.pullLimit);
     let next: Promise<PulledPage> = this.deps.client.pull(cursor, limit);
     for (;;) {
       const page = await next;
@@ -340,6 +350,7 @@ export class SyncEngine {
       // The server answered: a long first download must not read as Offline until its last page.
       this.reachable = true;
       if (page.hasMore && !this.stopped) {
+        limit = Math.min(limit * 2, this.deps.schedule.pullLimit);
         next = this.deps.client.pull(page.cursor, limit);
         // Settled later by the await above; a failure we never await must not crash the process.
         next.catch(() => undefined);
@@ -366,21 +377,32 @@ export class SyncEngine {
 
   /**
    * Check and apply pulled changes from `from` on, in one transaction, until they are all applied
-   * or the slice's time budget is spent; the page's cursor is stored with its last change.
+   * or the slice's budget is spent; the page's cursor is stored with its last change. The budget
+   * covers the commit too: a commit writes every page the slice touched, and in a big cache each
+   * new row touches an index page of its own (random ids), so the commit's cost per row, learnt
+   * from the slices before, caps how many rows a slice takes.
    */
   private applyPulledSlice(raw: unknown[], from: number, pageCursor: string): { changes: RowChange[]; to: number } {
     const changes: RowChange[] = [];
     let to = from;
     const started = performance.now();
+    const maxRows = this.commitMsPerRow > 0 ? Math.max(minSliceRows, Math.floor(commitBudgetMs / this.commitMsPerRow)) : Infinity;
+    let bodyDone = started;
     this.deps.db.transaction(() => {
-      while (to < raw.length) {
+      while (to < raw.length && to - from < maxRows) {
         const c = this.deps.writer.applyPulled(parsePulledChange(raw[to]));
         to++;
         if (c) changes.push(c);
         if (performance.now() - started > applySliceBudgetMs) break;
       }
       if (to >= raw.length) this.deps.state.setCursor(pageCursor);
+      bodyDone = performance.now();
     })();
+    const rows = to - from;
+    if (rows >= minSliceRows) {
+      const perRow = (performance.now() - bodyDone) / rows;
+      this.commitMsPerRow = this.commitMsPerRow === 0 ? perRow : 0.7 * this.commitMsPerRow + 0.3 * perRow;
+    }
     return { changes, to };
   }
 
