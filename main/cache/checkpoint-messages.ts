@@ -10,6 +10,7 @@ export interface CheckpointWorkerData {
 export type CheckpointCommand = { type: 'now' } | { type: 'stop' };
 
 export type CheckpointReport =
+  | { type: 'ready' }
   | { type: 'checkpointed'; frames: number; walFrames: number }
   | { type: 'failed'; error: string }
   | { type: 'stopped' };

@@ -24,6 +24,7 @@ function checkpoint(): void {
 }
 
 const timer = setInterval(checkpoint, config.everyMs);
+port.postMessage({ type: 'ready' } satisfies CheckpointReport);
 port.on('message', (raw: unknown) => {
   const command = raw as CheckpointCommand;
   if (command.type === 'now') checkpoint();

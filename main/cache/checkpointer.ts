@@ -41,7 +41,8 @@ export class WalCheckpointer {
     // The thread must never keep a terminal process alive on its own.
     this.worker.unref();
     this.worker.on('message', (report: CheckpointReport) => {
-      if (report.type === 'checkpointed') this.framesCopied += report.frames;
+      if (report.type === 'ready') options.log('WAL checkpoints run on their own thread');
+      else if (report.type === 'checkpointed') this.framesCopied += report.frames;
       else if (report.type === 'failed') options.log(`WAL checkpoint failed (will retry): ${report.error}`);
     });
     this.worker.on('error', (err) => this.fallBack(`the checkpoint thread failed: ${err.message}`));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,6 +167,10 @@ test('main.cjs wires Electron to the terminal core', async () => {
   const appPath = join(dir, 'app');
   await mkdir(join(appPath, 'renderer', 'dist'), { recursive: true });
   await writeFile(join(appPath, 'renderer', 'dist', 'index.html'), '<!doctype html><title>Clinic Desk</title>');
+  // The cache's WAL checkpoint thread as packaged: beside main.cjs, with node_modules in the app.
+  await mkdir(join(appPath, 'dist-electron'), { recursive: true });
+  await copyFile(join(root, 'dist-electron', 'checkpoint-worker.cjs'), join(appPath, 'dist-electron', 'checkpoint-worker.cjs'));
+  await symlink(join(root, 'node_modules'), join(appPath, 'node_modules'));
   // An AppImage with its clinic-desk.json beside it, naming the clinic server.
   await mkdir(join(dir, 'apps'));
   await writeFile(join(dir, 'apps', 'clinic-desk.json'), JSON.stringify({ serverUrl: server.url, terminalName: 'Front desk 7' }));
@@ -270,6 +274,10 @@ test('main.cjs wires Electron to the terminal core', async () => {
     };
     assert.equal(update.value?.phase, 'ready');
     assert.equal(update.value?.availableVersion, '0.2.0');
+
+    // The bundled WAL checkpoint thread started.
+    await until('the checkpoint thread', () => fake.logLines.includes('info [core] WAL checkpoints run on their own thread'));
+    assert.ok(!fake.logLines.some((l) => l.includes('checkpoint thread')), fake.logLines.join('\n'));
 
     // A second start focuses the existing window.
     fake.app.emit('second-instance');
