@@ -7,7 +7,7 @@ export interface CheckpointWorkerData {
   everyMs: number;
 }
 
-export type CheckpointCommand = { type: 'now' } | { type: 'stop' };
+export type CheckpointCommand = { type: 'stop' };
 
 export type CheckpointReport =
   | { type: 'ready' }

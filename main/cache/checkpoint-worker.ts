@@ -14,10 +14,17 @@ if (!port) throw new Error('checkpoint-worker runs as a worker thread of the ter
 const db = new Database(config.file, { fileMustExist: true, ...(config.nativeBinding ? { nativeBinding: config.nativeBinding } : {}) });
 db.pragma('busy_timeout = 1000');
 
+/** The WAL's size and checkpointed frames at the last call: SQLite counts both from the WAL's start. */
+let last = { log: 0, checkpointed: 0 };
+
 function checkpoint(): void {
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-    if (result && result.checkpointed > 0) port!.postMessage({ type: 'checkpointed', frames: result.checkpointed, walFrames: result.log } satisfies CheckpointReport);
+    if (!result) return;
+    // A shorter WAL than last time means a writer restarted it: everything counted is new.
+    const copied = result.log < last.log ? result.checkpointed : Math.max(0, result.checkpointed - last.checkpointed);
+    last = { log: result.log, checkpointed: result.checkpointed };
+    if (copied > 0) port!.postMessage({ type: 'checkpointed', frames: copied, walFrames: result.log } satisfies CheckpointReport);
   } catch (err) {
     port!.postMessage({ type: 'failed', error: (err as Error).message } satisfies CheckpointReport);
   }
@@ -27,8 +34,7 @@ const timer = setInterval(checkpoint, config.everyMs);
 port.postMessage({ type: 'ready' } satisfies CheckpointReport);
 port.on('message', (raw: unknown) => {
   const command = raw as CheckpointCommand;
-  if (command.type === 'now') checkpoint();
-  else if (command.type === 'stop') {
+  if (command.type === 'stop') {
     clearInterval(timer);
     db.close();
     port.postMessage({ type: 'stopped' } satisfies CheckpointReport);

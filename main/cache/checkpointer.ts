@@ -58,11 +58,6 @@ export class WalCheckpointer {
     this.options.log(`${why}; the cache checkpoints on the main thread from now on`);
   }
 
-  /** Ask for a checkpoint now instead of at the next tick. */
-  checkpointSoon(): void {
-    if (this.running) this.worker.postMessage({ type: 'now' } satisfies CheckpointCommand);
-  }
-
   /** Close the thread's connection (before the core closes its own, which then checkpoints the rest). */
   async stop(): Promise<void> {
     if (!this.running) return;
