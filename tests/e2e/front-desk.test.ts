@@ -220,6 +220,7 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
       const text = await statusText(A);
       return /online/i.test(text) && pendingCount(text) === 0;
     }, 'A\'s pending count to drain to 0', 60_000);
+    assert.doesNotMatch(await statusText(A), /pending/, 'nothing waits, so no pending count is shown');
     await go(B, 'Patients');
     await B.getByText('Offline, Omar').waitFor({ timeout: 30_000 });
     await go(B, 'Inventory');

@@ -15,7 +15,8 @@ export function SyncStatusBar() {
         <span className="dot" aria-hidden="true" />
         <span className="sync-state">{state === 'online' ? 'Online' : state === 'offline' ? 'Offline' : 'Connecting…'}</span>
         {sync && online && sync.connection === 'polling' ? <span className="muted"> (no live channel)</span> : null}
-        {sync ? <span className={sync.pending > 0 ? 'sync-pending has-pending' : 'sync-pending'}> {sync.pending} pending</span> : null}
+        {/* Only while changes wait to be sent (ui-contract): a steady "0 pending" reads like a count to watch. */}
+        {sync && sync.pending > 0 ? <span className="sync-pending"> {sync.pending} pending</span> : null}
         {sync && sync.conflicts > 0 ? <span className="sync-conflicts"> {sync.conflicts === 1 ? '1 conflict' : `${sync.conflicts} conflicts`}</span> : null}
         {lastSynced ? (
           <span className="muted" title={shortDateTime(sync?.lastSyncedAt)}>
