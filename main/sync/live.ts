@@ -5,7 +5,7 @@
  * for 75 s) is treated as dead.
  */
 import WebSocket from 'ws';
-import { liveServerMessage } from '../../shared/sync/protocol';
+import { liveCloseUnauthorized, liveServerMessage } from '../../shared/sync/protocol';
 import { Backoff } from './backoff';
 
 export interface LiveChannelEvents {
@@ -106,7 +106,9 @@ export class LiveChannel {
     socket.on('error', () => {
       /* 'close' follows and schedules the retry */
     });
-    socket.on('close', () => {
+    socket.on('close', (code) => {
+      // The server ends a live session whose token expired or whose user was deactivated.
+      if (code === liveCloseUnauthorized) unauthorized = true;
       if (this.socket !== socket) return;
       this.socket = null;
       if (this.silenceTimer) clearTimeout(this.silenceTimer);

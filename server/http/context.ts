@@ -13,5 +13,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in user; set by the auth guard on every protected route. */
     actor?: Actor;
+    /** The access token a live WebSocket signed in with (?token=), checked again at each heartbeat. */
+    liveToken?: string;
   }
 }

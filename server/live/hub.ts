@@ -2,12 +2,14 @@
  * The live channel: terminals hold a WebSocket open and hear `{"type":"poke","cursor"}` after
  * commits, so they pull at once instead of polling. Pokes are coalesced per socket (at most one
  * per POKE_INTERVAL_MS, the last one always carrying the newest cursor); a heartbeat goes out
- * every HEARTBEAT_MS so terminals notice a dead link.
+ * every HEARTBEAT_MS so terminals notice a dead link. At each heartbeat the server checks every
+ * socket's session again: a socket whose token expired or whose user was deactivated is closed
+ * with liveCloseUnauthorized (close code 1001 means the server is going away).
  */
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { liveClientMessage, type LiveServerMessage } from '../../shared/sync/protocol';
+import { liveClientMessage, liveCloseUnauthorized, type LiveServerMessage } from '../../shared/sync/protocol';
 import type { ServerContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { actorFromToken } from '../http/guard';
@@ -16,14 +18,14 @@ import type { Actor } from '../store/types';
 export const POKE_INTERVAL_MS = 20;
 export const HEARTBEAT_MS = 15_000;
 const AUTH_TIMEOUT_MS = 10_000;
-/** Close codes: 4401 = not signed in, 1001 = server going away. */
-export const CLOSE_UNAUTHORIZED = 4401;
 
 const liveQuery = z.strictObject({ token: z.string().min(1).max(4000).optional() });
 
 interface LiveClient {
   socket: WebSocket;
   actor: Actor;
+  /** The access token the socket signed in with, checked again at every heartbeat. */
+  token: string;
   lastPokeAt: number;
   pending: string | null;
   timer: NodeJS.Timeout | null;
@@ -60,12 +62,13 @@ export class LiveHub {
             const actor = await actorFromToken(this.ctx, parsed.data.token);
             if (!actor) throw new HttpError(401, 'the access token is invalid or expired');
             request.actor = actor;
+            request.liveToken = parsed.data.token;
           }
         },
       },
       (socket, request) => {
-        if (request.actor) {
-          void this.admit(socket, request.actor);
+        if (request.actor && request.liveToken) {
+          void this.admit(socket, request.actor, request.liveToken);
           return;
         }
         // No token in the URL: the first message must be {"type":"auth","token"}.
@@ -76,14 +79,14 @@ export class LiveHub {
           if (!msg || msg.type !== 'auth') return refuse(socket, 'the first message must be {"type":"auth","token"}');
           const actor = await actorFromToken(this.ctx, msg.token);
           if (!actor) return refuse(socket, 'the access token is invalid or expired');
-          await this.admit(socket, actor);
+          await this.admit(socket, actor, msg.token);
         });
       },
     );
   }
 
-  private async admit(socket: WebSocket, actor: Actor): Promise<void> {
-    const client: LiveClient = { socket, actor, lastPokeAt: 0, pending: null, timer: null };
+  private async admit(socket: WebSocket, actor: Actor, token: string): Promise<void> {
+    const client: LiveClient = { socket, actor, token, lastPokeAt: 0, pending: null, timer: null };
     this.clients.add(client);
     socket.on('close', () => {
       if (client.timer) clearTimeout(client.timer);
@@ -117,7 +120,16 @@ export class LiveHub {
 
   private beat(): void {
     const at = new Date().toISOString();
-    for (const client of this.clients) send(client.socket, { type: 'heartbeat', at });
+    for (const client of this.clients) {
+      send(client.socket, { type: 'heartbeat', at });
+      void this.recheck(client);
+    }
+  }
+
+  /** Pokes carry no data, but a session that ended must not keep hearing the clinic's activity. */
+  private async recheck(client: LiveClient): Promise<void> {
+    const actor = await actorFromToken(this.ctx, client.token).catch(() => client.actor);
+    if (!actor && this.clients.has(client)) refuse(client.socket, 'the session has ended; refresh the token or sign in again');
   }
 
   /** Shutdown: say goodbye with 1001 (going away) so terminals reconnect later. */
@@ -147,5 +159,5 @@ function send(socket: WebSocket, message: LiveServerMessage): void {
 
 function refuse(socket: WebSocket, error: string): void {
   send(socket, { type: 'error', error });
-  socket.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+  socket.close(liveCloseUnauthorized, 'unauthorized');
 }

@@ -88,6 +88,12 @@ export const pullQuery = z.strictObject({
   collections: z.string().max(300).optional(),
 });
 
+/**
+ * Close code of a live WebSocket whose session is not (or no longer) valid: never signed in, the
+ * access token expired, or the user was deactivated. The terminal refreshes and reconnects.
+ */
+export const liveCloseUnauthorized = 4401;
+
 /** Messages on the live WebSocket `/api/sync/live`. */
 export const liveServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('poke'), cursor }),

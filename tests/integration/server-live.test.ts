@@ -7,6 +7,7 @@ import { runMutation } from '../../server/mutations/run';
 import { startTestServer, type Json, type TestServer } from '../support/server';
 import { createPatient } from '../support/clinic-fixtures';
 import { storesUnderTest } from '../support/stores';
+import { liveCloseUnauthorized } from '../../shared/sync/protocol';
 
 for (const store of storesUnderTest()) describe(store, () => {
   let server: TestServer;
@@ -112,6 +113,42 @@ for (const store of storesUnderTest()) describe(store, () => {
     await live.next();
     await own.close();
     assert.equal((await live.closed).code, 1001);
+  });
+
+  test('a deactivated user\'s live socket is closed at the next heartbeat; a colleague\'s stays open', async () => {
+    const own = await startTestServer({ store, liveHeartbeatMs: 100 });
+    try {
+      const leaving = await own.createUser('receptionist');
+      const staying = await own.createUser('receptionist');
+      const socketOf = async (token: string) => {
+        const url = new URL('/api/sync/live', own.url.replace(/^http/, 'ws'));
+        url.searchParams.set('token', token);
+        const live = await open(url.toString());
+        assert.equal((await live.next()).type, 'ready');
+        return live;
+      };
+      const gone = await socketOf(leaving.session.accessToken);
+      // The other way of signing in (the first message) is checked again too.
+      const url = new URL('/api/sync/live', own.url.replace(/^http/, 'ws'));
+      const goneToo = await open(url.toString());
+      goneToo.ws.send(JSON.stringify({ type: 'auth', token: leaving.session.accessToken }));
+      assert.equal((await goneToo.next()).type, 'ready');
+      const kept = await socketOf(staying.session.accessToken);
+
+      const patch = await own.api.patch(`/api/users/${leaving.user.id}`, { active: false }, leaving.user.version);
+      assert.equal(patch.status, 200, patch.text);
+      // Heartbeats every 100 ms: closed well within 5 s, or not at all.
+      const closeCode = (live: { closed: Promise<{ code: number }> }) =>
+        Promise.race([live.closed.then((c) => c.code), new Promise<string>((r) => setTimeout(() => r('still open after 5 s'), 5000))]);
+      assert.equal(await closeCode(gone), liveCloseUnauthorized);
+      assert.equal(await closeCode(goneToo), liveCloseUnauthorized);
+      // Heartbeats keep coming to the colleague still signed in.
+      for (let i = 0; i < 3; i++) if ((await kept.next()).type !== 'heartbeat') i--;
+      assert.equal(kept.ws.readyState, WebSocket.OPEN);
+      kept.ws.close();
+    } finally {
+      await own.close();
+    }
   });
 
   test('heartbeats arrive on their interval without any traffic', async () => {

@@ -67,3 +67,26 @@ test('admin channels go to the server, and are refused once a receptionist signs
     await server.close();
   }
 });
+
+test('a user deactivated by the admin is signed out of an idle terminal within seconds', async () => {
+  // Heartbeats every 100 ms: the server checks each live socket's session that often.
+  const server = await startTestServer({ liveHeartbeatMs: 100 });
+  const t = await startTerminal({ serverUrl: server.url, mode: 'inprocess' });
+  try {
+    const { user, password } = await server.createUser('receptionist');
+    await t.login(user.username, password);
+    await t.waitUntil(async () => (await t.call('sync.status', {})).connection === 'live', 10_000, 'the live channel');
+    const since = t.events.length;
+
+    // Nobody uses the terminal: it finds out through its live socket (the deactivation's poke, or
+    // the server's session check at the next heartbeat, covered in server-live.test.ts).
+    const patch = await server.api.patch(`/api/users/${user.id}`, { active: false }, user.version);
+    assert.equal(patch.status, 200, patch.text);
+    const ended = await t.waitForEvent((e) => e.channel === 'session.changed', 5_000, since);
+    assert.equal((ended.payload as { user: unknown }).user, null);
+    assert.equal((await t.call('session.current', {})).user, null);
+  } finally {
+    await t.close();
+    await server.close();
+  }
+});
