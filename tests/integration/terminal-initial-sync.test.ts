@@ -16,7 +16,9 @@ async function serverProcess() {
   const dataDir = mkdtempSync(join(tmpdir(), 'clinic-server-initial-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
     cwd: join(import.meta.dirname, '..', '..'),
-    env: { ...process.env, CLINIC_ADMIN_PASSWORD: 'initial-sync-admin' },
+    // Its own SQLite store in dataDir, even where DATABASE_URL names a PostgreSQL database:
+    // a shared database would keep this run's users and 20,000 patients for the next run.
+    env: { ...process.env, CLINIC_ADMIN_PASSWORD: 'initial-sync-admin', DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((r) => child.once('exit', r));
