@@ -42,7 +42,14 @@ const progress = (line: string) => {
   console.error(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
 };
 
-const settings = full
+/** BENCH_SYNC_SETS="100000+500000,10000+0": only these initial-sync data sets (patients+appointments). */
+const syncSetsOverride = process.env.BENCH_SYNC_SETS?.split(',').map((set) => {
+  const [patients, appointments] = set.split('+').map(Number);
+  if (!Number.isInteger(patients) || !Number.isInteger(appointments)) throw new Error(`BENCH_SYNC_SETS: "${set}" is not <patients>+<appointments>`);
+  return { patients: patients!, appointments: appointments! };
+});
+
+const baseSettings = full
   ? {
       propagation: [
         { terminals: 2, mutations: 100 },
@@ -66,6 +73,7 @@ const settings = full
       syncSets: [{ patients: 10_000, appointments: 50_000 }],
       throughput: { terminals: 10, terminalSeconds: 3, rawClients: 50, rawSeconds: 3 },
     };
+const settings = syncSetsOverride ? { ...baseSettings, syncSets: syncSetsOverride } : baseSettings;
 
 /** The working clinic of the propagation, bytes and throughput runs: 5,000 patients. */
 const workingClinic: ClinicPlan = {

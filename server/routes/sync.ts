@@ -1,21 +1,22 @@
 /** Sync: pull the change log since a cursor (role-filtered), push mutations (idempotent). */
 import type { FastifyInstance } from 'fastify';
-import { redactRow, syncedCollections } from '../../shared/domain/access';
+import { syncedCollections } from '../../shared/domain/access';
 import { collectionName, type CollectionName } from '../../shared/domain/collections';
-import { pullQuery, pushRequest, type MutationResult, type PullResponse, type PushResponse } from '../../shared/sync/protocol';
+import { pullQuery, pushRequest, type MutationResult, type PushResponse } from '../../shared/sync/protocol';
 import type { ServerContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { actorOf } from '../http/guard';
 import { pushMutation } from '../mutations/run';
+import { pullAnswer, type PullAnswer } from '../sync/pullAnswer';
 import { SharedPulls } from '../sync/sharedPulls';
 import { parseWith } from './rows';
 
 export const DEFAULT_PULL_LIMIT = 500;
 
 export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const pulls = new SharedPulls(ctx.store);
+  const pulls = new SharedPulls<PullAnswer>(ctx.store);
   app.addHook('onClose', async () => pulls.close());
-  app.get('/api/sync/pull', async (request) => {
+  app.get('/api/sync/pull', async (request, reply) => {
     const actor = actorOf(request);
     const query = parseWith(pullQuery, request.query, 'query');
     let wanted = syncedCollections(actor.role);
@@ -30,12 +31,10 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
     }
     const limit = query.limit ?? DEFAULT_PULL_LIMIT;
     const key = `${actor.role}|${query.since ?? ''}|${limit}|${wanted.join(',')}`;
-    const page = await pulls.get(key, async () => {
-      const raw = await ctx.store.pullSince({ since: query.since, limit, collections: wanted });
-      return { ...raw, changes: raw.changes.map((ch) => (ch.row ? { ...ch, row: redactRow(actor.role, ch.collection, ch.row) } : ch)) };
-    });
-    const changes = page.changes;
-    const clinical = changes.filter((ch) => ch.collection === 'treatment-records');
+    const answer = await pulls.get(key, async () =>
+      pullAnswer(actor.role, await ctx.store.pullSince({ since: query.since, limit, collections: wanted })),
+    );
+    const clinical = answer.clinicalIds;
     if (clinical.length > 0) {
       await ctx.store.write((tx) =>
         tx.appendAudit({
@@ -43,14 +42,12 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
           username: actor.username,
           action: 'read',
           collection: 'treatment-records',
-          rowId: clinical.length === 1 ? clinical[0]!.id : null,
+          rowId: clinical.length === 1 ? clinical[0]! : null,
           detail: `pull of ${clinical.length} treatment record change(s) since ${query.since || 'start'}`,
         }),
       );
     }
-    const body: PullResponse & { total?: number } = { changes, cursor: page.cursor, hasMore: page.hasMore };
-    if (page.total !== undefined) body.total = page.total;
-    return body;
+    return reply.type('application/json; charset=utf-8').send(answer.body);
   });
 
   app.post('/api/sync/push', async (request) => {

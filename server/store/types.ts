@@ -123,8 +123,13 @@ export interface PullOptions {
   collections: readonly CollectionName[];
 }
 
-/** A pulled change with the row's current full state (redaction is the caller's job). */
-export type StoredChange = Change;
+/**
+ * A pulled change with the row's current full state as the store keeps it: its JSON text (absent
+ * for a delete). A page for a role that may see every field passes that text on as it is, without
+ * parsing and re-serialising each row, the server's largest cost in a first download (see
+ * server/sync/pullAnswer.ts). Redaction is the caller's job.
+ */
+export type StoredChange = Omit<Change, 'row'> & { rowJson?: string };
 
 export interface PullPage {
   changes: StoredChange[];

@@ -48,6 +48,11 @@ export function hiddenFields(role: Role, collection: CollectionName): readonly s
   return isClinicalRole(role) ? [] : (clinicalFields[collection] ?? []);
 }
 
+/** Whether `role` receives rows of `collection` whole, exactly as stored (nothing to redact). */
+export function seesEveryField(role: Role, collection: CollectionName): boolean {
+  return collection !== 'users' && hiddenFields(role, collection).length === 0;
+}
+
 /** Only the public fields of a user row travel to terminals. */
 export const publicUserFields = ['id', 'version', 'updatedAt', 'updatedBy', 'username', 'displayName', 'role', 'active'];
 

@@ -19,7 +19,7 @@ const page = (cursor: string): PullPage => ({ changes: [], cursor, hasMore: fals
 
 test('identical pulls share one read until the next commit', async () => {
   const { store, commit } = storeWithCommits();
-  const pulls = new SharedPulls(store);
+  const pulls = new SharedPulls<PullPage>(store);
   let reads = 0;
   const read = async () => page(String(++reads));
 
@@ -37,7 +37,7 @@ test('identical pulls share one read until the next commit', async () => {
 
 test('a failed read is not shared', async () => {
   const { store } = storeWithCommits();
-  const pulls = new SharedPulls(store);
+  const pulls = new SharedPulls<PullPage>(store);
   await assert.rejects(pulls.get('k', async () => Promise.reject(new Error('database gone'))));
   assert.equal((await pulls.get('k', async () => page('5'))).cursor, '5');
   pulls.close();

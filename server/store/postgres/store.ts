@@ -247,7 +247,8 @@ export class PostgresStore implements ClinicStore {
     const fromStart = sinceSeq === 0n;
     const { rows } = await this.pool.query<{ head: string; page: PageEntry[]; total: string | null }>(
       `WITH page AS (
-         SELECT c.seq, c.collection, c.row_id, c.version, r.deleted, r.data
+         -- data as text: the page passes each row's JSON on without a parse (see StoredChange)
+         SELECT c.seq, c.collection, c.row_id, c.version, r.deleted, r.data::text AS data
          FROM changes c JOIN rows r ON r.collection = c.collection AND r.id = c.row_id
          WHERE c.seq > $1 AND c.collection = ANY($2::text[]) AND c.version = r.version
          ORDER BY c.seq
@@ -266,7 +267,7 @@ export class PostgresStore implements ClinicStore {
     const changes: StoredChange[] = taken.map((e) =>
       e.deleted
         ? { collection: e.collection, id: e.row_id, op: 'delete', version: e.version }
-        : { collection: e.collection, id: e.row_id, op: 'upsert', version: e.version, row: e.data },
+        : { collection: e.collection, id: e.row_id, op: 'upsert', version: e.version, rowJson: e.data },
     );
     // Like the SQLite store: a full page resumes after its last entry; otherwise the snapshot's
     // head (safe: no smaller seq can still commit, see ./writeTx.ts).
@@ -341,5 +342,6 @@ interface PageEntry {
   row_id: string;
   version: number;
   deleted: boolean;
-  data: StoredRow['row'];
+  /** The row's jsonb as text. */
+  data: string;
 }

@@ -185,7 +185,7 @@ export class SqliteClinicStore implements ClinicStore {
       const changes: StoredChange[] = page.map((e) =>
         e.deleted === 1
           ? { collection: e.collection, id: e.id, op: 'delete', version: e.version }
-          : { collection: e.collection, id: e.id, op: 'upsert', version: e.version, row: JSON.parse(e.data) as AnyRow },
+          : { collection: e.collection, id: e.id, op: 'upsert', version: e.version, rowJson: e.data },
       );
       let cursor: number;
       if (hasMore) cursor = page[page.length - 1]!.seq;

@@ -1,0 +1,41 @@
+/**
+ * The text of a pull answer. A first download is hundreds of pages of 2,000 rows; parsing each
+ * stored row's JSON only to serialise it again was most of the server's work (docs/performance.md).
+ * So a row travels as the text the store holds wherever the role sees it whole, and only rows
+ * with fields to hide (user rows, clinical fields for the front desk) are parsed and redacted.
+ */
+import { redactRow, seesEveryField } from '../../shared/domain/access';
+import type { AnyRow, Role } from '../../shared/domain/collections';
+import type { PullResponse } from '../../shared/sync/protocol';
+import type { PullPage, StoredChange } from '../store/types';
+
+export interface PullAnswer {
+  /** The JSON of a PullResponse (plus `total` on a walk from the start). */
+  body: string;
+  /** Treatment-record changes in the page, for the read audit. */
+  clinicalIds: string[];
+}
+
+/** The change as the API sends it to `role`, as JSON text. */
+function changeJson(role: Role, change: StoredChange): string {
+  const head = `{"collection":${JSON.stringify(change.collection)},"id":${JSON.stringify(change.id)},"op":"${change.op}","version":${change.version}`;
+  if (change.rowJson === undefined) return `${head}}`;
+  const row = seesEveryField(role, change.collection)
+    ? change.rowJson
+    : JSON.stringify(redactRow(role, change.collection, JSON.parse(change.rowJson) as AnyRow));
+  return `${head},"row":${row}}`;
+}
+
+export function pullAnswer(role: Role, page: PullPage): PullAnswer {
+  const parts: string[] = [];
+  const clinicalIds: string[] = [];
+  for (const change of page.changes) {
+    parts.push(changeJson(role, change));
+    if (change.collection === 'treatment-records') clinicalIds.push(change.id);
+  }
+  const envelope: Omit<PullResponse, 'changes'> & { total?: number } = { cursor: page.cursor, hasMore: page.hasMore };
+  if (page.total !== undefined) envelope.total = page.total;
+  // The envelope's own fields after the spliced changes: `{"changes":[...],` + `"cursor":...}`.
+  const body = `{"changes":[${parts.join(',')}],${JSON.stringify(envelope).slice(1)}`;
+  return { body, clinicalIds };
+}
