@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     ...(pullLimit > 0 ? { schedule: { pullLimit } } : {}),
     // BENCH_CACHE_PRAGMAS="cache_size=-65536;...": an experiment on the cache file's settings.
     cachePragmas: (process.env.BENCH_CACHE_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== ''),
+    // BENCH_TERMINAL_LOG=1: the core's support log on stderr (what the first download did, and when).
+    ...(process.env.BENCH_TERMINAL_LOG ? { log: (line: string) => console.error(`${new Date().toISOString()} sync terminal: ${line}`) } : {}),
   });
   process.on('message', (raw) => {
     const message = raw as SyncParentMessage;

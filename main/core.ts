@@ -27,6 +27,8 @@ import { TerminalState } from './cache/state';
 import { CacheWriter } from './sync/apply';
 import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type WireStats } from './sync/client';
 import { SyncEngine, seedSchedule, type SyncSchedule, type SyncStrategy } from './sync/engine';
+import { FirstDownload, defaultDownloadWorkerScript } from './sync/firstDownload/firstDownload';
+import { dropLoadTables } from './sync/firstDownload/bulkLoad';
 import { writeLocalMutation } from './mutations/local';
 import { IpcFailure } from './ipc/failure';
 import { IpcDispatcher, type IpcSender } from './ipc/dispatch';
@@ -47,6 +49,8 @@ export interface TerminalCoreOptions {
   log?: (line: string) => void;
   /** The WAL checkpoint thread's script (see cache/checkpointer.ts); default: its TypeScript source, for tsx. */
   checkpointWorker?: string | URL;
+  /** The first download thread's script (see sync/firstDownload); default: its TypeScript source, for tsx. */
+  downloadWorker?: string | URL;
 }
 
 export type EventListener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
@@ -58,6 +62,9 @@ export interface TerminalStats {
 }
 
 const defaultServerUrl = 'http://127.0.0.1:4780';
+
+/** Under Electron, the better-sqlite3 build for its ABI, which the core's threads load too (see cache/database.ts). */
+const nativeBinding = (): string | undefined => process.env.CLINIC_SQLITE_NATIVE_BINDING || undefined;
 
 export class TerminalCore {
   readonly db: CacheDb;
@@ -78,6 +85,7 @@ export class TerminalCore {
   private closed = false;
   private readonly log: (line: string) => void;
   private updateSource: (() => UpdateStatus) | null = null;
+  private readonly downloadWorker: string | URL;
 
   constructor(options: TerminalCoreOptions) {
     this.log = options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} terminal: ${line}\n`));
@@ -85,8 +93,9 @@ export class TerminalCore {
     this.checkpointer = new WalCheckpointer(this.db, {
       script: options.checkpointWorker ?? defaultCheckpointWorkerScript(),
       log: this.log,
-      ...(process.env.CLINIC_SQLITE_NATIVE_BINDING ? { nativeBinding: process.env.CLINIC_SQLITE_NATIVE_BINDING } : {}),
+      ...(nativeBinding() ? { nativeBinding: nativeBinding() } : {}),
     });
+    this.downloadWorker = options.downloadWorker ?? defaultDownloadWorkerScript();
     this.state = new TerminalState(this.db);
     this.rows = new RowCache(this.db, () => this.state.getSession()?.user.role ?? null);
     this.outbox = new Outbox(this.db);
@@ -192,6 +201,17 @@ export class TerminalCore {
       emit: this.emit,
       role: () => this.state.getSession()?.user.role ?? null,
       onSessionExpired: (reason) => this.endSession(reason),
+      startDownload: (role, collections, onAppended) =>
+        FirstDownload.start({
+          script: this.downloadWorker,
+          file: this.db.name,
+          role,
+          collections,
+          onAppended,
+          log: this.log,
+          ...(nativeBinding() ? { nativeBinding: nativeBinding() } : {}),
+        }),
+      log: this.log,
     });
     this.engine.start();
   }
@@ -211,6 +231,7 @@ export class TerminalCore {
   private clearCache(): void {
     this.db.transaction(() => {
       this.rows.clearAll();
+      dropLoadTables(this.db);
       this.conflictLog.clear();
       this.state.clearCursor();
       this.state.clearSession();

@@ -3,6 +3,7 @@
  *   main/electron/main.ts -> dist-electron/main.cjs     (Node in Electron's main process)
  *   preload/preload.ts    -> dist-electron/preload.cjs  (sandboxed preload: one file, only 'electron' required)
  *   main/cache/checkpoint-worker.ts -> dist-electron/checkpoint-worker.cjs (the cache's WAL checkpoint thread)
+ *   main/sync/firstDownload/download-worker.ts -> dist-electron/download-worker.cjs (the first download's thread)
  * Native and Electron-bound packages stay external and ship in node_modules (better-sqlite3 is
  * unpacked from the asar, see electron-builder.yml).
  */
@@ -27,13 +28,17 @@ const common = {
 await Promise.all([
   build({
     ...common,
-    entryPoints: { main: 'main/electron/main.ts', 'checkpoint-worker': 'main/cache/checkpoint-worker.ts' },
+    entryPoints: {
+      main: 'main/electron/main.ts',
+      'checkpoint-worker': 'main/cache/checkpoint-worker.ts',
+      'download-worker': 'main/sync/firstDownload/download-worker.ts',
+    },
     outdir,
     outExtension: { '.js': '.cjs' },
     platform: 'node',
     target: 'node22',
     external: ['electron', 'better-sqlite3', 'electron-updater', 'electron-log', 'bufferutil', 'utf-8-validate'],
-    // The core's default worker path uses import.meta.url (tsx); Electron passes the bundled worker instead.
+    // The core's default worker paths use import.meta.url (tsx); Electron passes the bundled workers instead.
     logOverride: { 'empty-import-meta': 'silent' },
   }),
   build({
@@ -48,4 +53,4 @@ await Promise.all([
     external: ['electron'],
   }),
 ]);
-console.log(`built ${join('dist-electron', 'main.cjs')}, ${join('dist-electron', 'checkpoint-worker.cjs')} and ${join('dist-electron', 'preload.cjs')}`);
+console.log(`built ${['main', 'checkpoint-worker', 'download-worker', 'preload'].map((n) => join('dist-electron', `${n}.cjs`)).join(', ')}`);

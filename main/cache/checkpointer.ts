@@ -5,8 +5,8 @@
  * worker thread with a connection of its own checkpoints every few hundred milliseconds. If that
  * thread cannot run, the connection goes back to checkpointing itself, as SQLite does by default.
  */
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../workerThreads';
 import type { CacheDb } from './database';
 import type { CheckpointCommand, CheckpointReport, CheckpointWorkerData } from './checkpoint-messages';
 
@@ -37,7 +37,7 @@ export class WalCheckpointer {
       everyMs: options.everyMs ?? 250,
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     };
-    this.worker = startWorker(options.script, data);
+    this.worker = startWorkerThread(options.script, data);
     // The thread must never keep a terminal process alive on its own.
     this.worker.unref();
     this.worker.on('message', (report: CheckpointReport) => {
@@ -76,16 +76,4 @@ export class WalCheckpointer {
 /** The worker script beside this module, for tsx (the Electron build passes its bundled copy). */
 export function defaultCheckpointWorkerScript(): URL {
   return new URL('./checkpoint-worker.ts', import.meta.url);
-}
-
-/**
- * A TypeScript script is loaded through tsx's API inside the thread: the `--import tsx` the
- * process was started with does not reach worker threads (privatenumber/tsx#354).
- */
-function startWorker(script: string | URL, workerData: CheckpointWorkerData): Worker {
-  const href = script instanceof URL ? script.href : pathToFileURL(script).href;
-  if (!href.endsWith('.ts')) return new Worker(script, { workerData });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }

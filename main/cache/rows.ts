@@ -60,6 +60,15 @@ export class RowCache {
     return rows.map((r) => JSON.parse(r.data) as AnyRow);
   }
 
+  /** Up to `limit` rows stored after rowid `after`, in storage order, and the last one's rowid. */
+  pageAfter(collection: CollectionName, after: number, limit: number): { rows: AnyRow[]; last: number } {
+    const found = this.db.prepare(`SELECT rowid AS at, data FROM ${rowTable(collection)} WHERE rowid > ? ORDER BY rowid LIMIT ?`).all(after, limit) as {
+      at: number;
+      data: string;
+    }[];
+    return { rows: found.map((r) => JSON.parse(r.data) as AnyRow), last: found.length > 0 ? found[found.length - 1]!.at : after };
+  }
+
   count(collection: CollectionName): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM ${rowTable(collection)}`).get() as { n: number }).n;
   }

@@ -41,6 +41,7 @@ async function run(logger: ShellLog): Promise<void> {
     dataDir: userData,
     log: (line) => logger.scope('core').info(line),
     checkpointWorker: join(app.getAppPath(), 'dist-electron', 'checkpoint-worker.cjs'),
+    downloadWorker: join(app.getAppPath(), 'dist-electron', 'download-worker.cjs'),
   });
   try {
     await applyInstallPreconfiguration(core, userData, logger);

@@ -81,7 +81,8 @@ export class ServerClient {
     });
   }
 
-  private async raw(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
+  /** One request; the answer's text unparsed. */
+  private async send(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const h: Record<string, string> = { ...headers };
     if (data !== undefined) h['content-type'] = 'application/json';
@@ -97,26 +98,40 @@ export class ServerClient {
     this.wire.bytesSent += data ? Buffer.byteLength(data) : 0;
     const text = typeof res.data === 'string' ? res.data : '';
     this.wire.bytesReceived += Buffer.byteLength(text);
+    return { status: res.status, text };
+  }
+
+  private async raw(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
+    const { status, text } = await this.send(method, path, body, headers, auth);
+    return { status, json: this.parseBody(method, path, status, text) };
+  }
+
+  private parseBody(method: Method, path: string, status: number, text: string): unknown {
     let json: unknown = null;
     if (text.length > 0) {
       try {
         json = JSON.parse(text);
       } catch {
-        if (res.status < 400) throw new BadServerAnswer(`The server sent something that is not JSON for ${method} ${path}`);
+        if (status < 400) throw new BadServerAnswer(`The server sent something that is not JSON for ${method} ${path}`);
       }
     }
-    return { status: res.status, json };
+    return json;
   }
 
-  /** An authenticated call: refresh once on 401, then give up with SessionExpired. */
-  private async call<T extends z.ZodType>(method: Method, path: string, schema: T | null, body?: unknown, headers?: Record<string, string>): Promise<z.output<T>> {
-    let res = await this.raw(method, path, body, headers);
+  /** An authenticated request: refresh once on 401, then give up with SessionExpired. */
+  private async authorized(method: Method, path: string, body?: unknown, headers?: Record<string, string>) {
+    let res = await this.send(method, path, body, headers);
     if (res.status === 401) {
       await this.refresh();
-      res = await this.raw(method, path, body, headers);
+      res = await this.send(method, path, body, headers);
       if (res.status === 401) throw new SessionExpired('The server no longer accepts this session; please sign in again');
     }
-    return this.checked(method, path, res, schema);
+    return res;
+  }
+
+  private async call<T extends z.ZodType>(method: Method, path: string, schema: T | null, body?: unknown, headers?: Record<string, string>): Promise<z.output<T>> {
+    const { status, text } = await this.authorized(method, path, body, headers);
+    return this.checked(method, path, { status, json: this.parseBody(method, path, status, text) }, schema);
   }
 
   private checked<T extends z.ZodType>(method: Method, path: string, res: { status: number; json: unknown }, schema: T | null): z.output<T> {
@@ -167,6 +182,20 @@ export class ServerClient {
     if (since) q.set('since', since);
     const page = await this.call('GET', `/api/sync/pull?${q.toString()}`, pullEnvelope);
     return { changes: page.changes, cursor: page.cursor, hasMore: page.hasMore, total: page.total ?? null };
+  }
+
+  /**
+   * One page of the change log as the server's text, unparsed: a first download hands it to its
+   * own thread (sync/firstDownload), which checks it there.
+   */
+  async pullText(since: string | null, limit: number): Promise<string> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (since) q.set('since', since);
+    const path = `/api/sync/pull?${q.toString()}`;
+    const res = await this.authorized('GET', path);
+    // Errors are told apart as for every other call; a good answer stays text.
+    if (res.status >= 400) this.checked('GET', path, { status: res.status, json: this.parseBody('GET', path, res.status, res.text) }, null);
+    return res.text;
   }
 
   async push(request: PushRequest): Promise<PushResponse> {

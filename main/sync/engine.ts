@@ -10,7 +10,7 @@
  *   after every mutation GET each collection in full through the REST routes.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { AnyRow, CollectionName } from '../../shared/domain/collections';
+import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
 import { syncedCollections } from '../../shared/domain/access';
 import type { EventChannel, EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import type { MutationResult } from '../../shared/sync/protocol';
@@ -24,6 +24,7 @@ import { CacheWriter, type RowChange } from './apply';
 import { LiveChannel } from './live';
 import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage } from './client';
 import { testCrashPoint } from '../crash-hooks';
+import type { FirstDownload } from './firstDownload/firstDownload';
 
 export type SyncStrategy = 'live' | 'baseline';
 
@@ -51,6 +52,8 @@ const commitBudgetMs = 3;
 const minSliceRows = 25;
 /** The first pull page of a run (see pullDeltas). */
 const firstPullLimit = 250;
+/** Rows per 'data.changed' event when windows hear of a first download's rows (a few ms each). */
+const announcePageRows = 1000;
 
 export const seedSchedule: SyncSchedule = { fastMs: 30_000, slowMs: 60_000, pullLimit: 2000, pushBatch: 200 };
 const fastCollections: CollectionName[] = ['patients', 'appointments'];
@@ -70,8 +73,14 @@ export interface EngineDeps {
   strategy: SyncStrategy;
   schedule: SyncSchedule;
   emit: Emit;
-  role: () => import('../../shared/domain/collections').Role | null;
+  role: () => Role | null;
   onSessionExpired: (reason: string) => void;
+  /**
+   * Starts a first download on a thread of its own (sync/firstDownload); without it, or when the
+   * thread cannot run, the engine writes the first download's pages itself, slice by slice.
+   */
+  startDownload?: (role: Role, collections: CollectionName[], onAppended: (changes: number) => void) => Promise<FirstDownload>;
+  log: (line: string) => void;
 }
 
 export class SyncEngine {
@@ -92,6 +101,10 @@ export class SyncEngine {
   private pushOneByOne = false;
   /** Recent cost of a pull slice's commit per row (see applyPulledSlice); 0 until measured. */
   private commitMsPerRow = 0;
+  /** The first download in progress, kept across failed requests so it resumes where it stopped. */
+  private download: FirstDownload | null = null;
+  /** Set when the download thread could not start: first downloads run on the main thread. */
+  private downloadThreadUnavailable = false;
 
   constructor(private readonly deps: EngineDeps) {
     this.live =
@@ -149,6 +162,9 @@ export class SyncEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     this.live?.stop();
+    const download = this.download;
+    this.download = null;
+    void download?.abort();
     for (const t of this.timers.splice(0)) clearInterval(t);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -336,7 +352,11 @@ export class SyncEngine {
   private async pullDeltas(): Promise<void> {
     const cursor = this.deps.state.getCursor();
     const initial = cursor === null;
-    if (initial) this.initial = { done: false, received: 0, total: null };
+    if (initial) {
+      const download = await this.firstDownload();
+      if (download) return this.downloadOnThread(download);
+      this.initial = { done: false, received: 0, total: null };
+    }
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
     // compiled yet, and parsing a whole cold 2,000-row page alone stalled the loop for 15-20 ms.
     let limit = Math.min(firstPullLimit, this.deps.schedule.pullLimit);
@@ -372,6 +392,82 @@ export class SyncEngine {
       }
       if (!page.hasMore || this.stopped) return;
       await yieldToEventLoop();
+    }
+  }
+
+  /** The first download under way, or a new one on its thread; null: the main thread does it. */
+  private async firstDownload(): Promise<FirstDownload | null> {
+    if (this.download?.usable) return this.download;
+    this.download = null;
+    const role = this.deps.role();
+    if (!this.deps.startDownload || this.downloadThreadUnavailable || !role) return null;
+    this.initial = { done: false, received: 0, total: null };
+    try {
+      this.download = await this.deps.startDownload(role, syncedCollections(role), (changes) => {
+        this.initial.received += changes;
+        this.publishStatus();
+      });
+    } catch (err) {
+      this.downloadThreadUnavailable = true;
+      this.deps.log(`the first download thread cannot run (${(err as Error).message}); the main thread writes it instead`);
+      return null;
+    }
+    if (this.stopped) {
+      void this.download.abort();
+      this.download = null;
+    }
+    return this.download;
+  }
+
+  /**
+   * A first download: this thread fetches the pages (the next one as soon as the download thread
+   * has read the last one's cursor) and passes their text on; the download thread checks and
+   * writes them and finally swaps them into the cache. A failed request leaves the download
+   * where it was, and the next run resumes it.
+   */
+  private async downloadOnThread(download: FirstDownload): Promise<void> {
+    const started = performance.now();
+    let next = this.deps.client.pullText(download.cursor, this.deps.schedule.pullLimit);
+    let cursor: string;
+    for (;;) {
+      const text = await next;
+      this.reachable = true;
+      const envelope = await download.page(text);
+      if (envelope.total !== null) this.initial.total = envelope.total;
+      cursor = envelope.cursor;
+      if (!envelope.hasMore || this.stopped) break;
+      next = this.deps.client.pullText(cursor, this.deps.schedule.pullLimit);
+      // Settled later by the await above; a failure we never await must not crash the process.
+      next.catch(() => undefined);
+    }
+    if (this.stopped) return;
+    const summary = await download.finish(cursor);
+    this.download = null;
+    const rows = Object.values(summary.rows).reduce((a, b) => a + (b ?? 0), 0);
+    this.deps.log(
+      `first download: ${rows} rows cached in ${Math.round(performance.now() - started)} ms` +
+        (summary.duplicates > 0 ? `, ${summary.duplicates} rows that changed meanwhile came twice` : '') +
+        (summary.pendingRows > 0 ? `, ${summary.pendingRows} rows with unsent edits laid back on top` : ''),
+    );
+    await this.announceCachedRows(Object.keys(summary.rows) as CollectionName[]);
+    this.initial.done = true;
+    this.publishStatus();
+  }
+
+  /** Tell the windows of every row a first download cached, a page at a time between yields. */
+  private async announceCachedRows(collections: CollectionName[]): Promise<void> {
+    for (const collection of collections) {
+      let after = 0;
+      for (;;) {
+        if (this.stopped) return;
+        const page = this.deps.rows.pageAfter(collection, after, announcePageRows);
+        if (page.rows.length > 0) {
+          this.deps.emit('data.changed', { source: 'remote', changes: page.rows.map((row) => ({ collection, id: row.id, op: 'upsert', row })) });
+        }
+        if (page.rows.length < announcePageRows) break;
+        after = page.last;
+        await yieldToEventLoop();
+      }
     }
   }
 

@@ -43,28 +43,50 @@ async function serverProcess() {
   };
 }
 
+type ServerProcess = Awaited<ReturnType<typeof serverProcess>>;
+
+async function seedPatients(server: ServerProcess, count: number): Promise<void> {
+  const seedStart = performance.now();
+  for (let i = 0; i < count; i += 500) {
+    const mutations = Array.from({ length: Math.min(500, count - i) }, (_, k) => ({
+      mutationId: randomUUID(),
+      collection: 'patients',
+      op: 'create',
+      id: randomUUID(),
+      data: { firstName: `Bulk${i + k}`, lastName: 'Patient', notes: 'seeded for the initial sync test', medicalHistory: 'none' },
+    }));
+    const res = await server.api.post('/api/sync/push', { clientId: 'seed', mutations });
+    assert.equal(res.status, 200, res.text);
+  }
+  console.log(`seeded ${count} patients in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
+}
+
+async function createDoctor(server: ServerProcess, username: string, password: string): Promise<{ username: string }> {
+  const created = await server.api.post('/api/users', { username, displayName: 'Dr Bulk', role: 'doctor', password });
+  assert.equal(created.status, 201, created.text);
+  return created.body as { username: string };
+}
+
+/** Distinct patient ids the windows were told of in 'data.changed' upserts. */
+function patientsAnnounced(events: { channel: string; payload: unknown }[]): number {
+  const ids = new Set<string>();
+  for (const e of events) {
+    if (e.channel !== 'data.changed') continue;
+    for (const c of (e.payload as { changes: { collection: string; id: string; op: string }[] }).changes) {
+      if (c.collection === 'patients' && c.op === 'upsert') ids.add(c.id);
+    }
+  }
+  return ids.size;
+}
+
 test(`initial sync of ${rows} rows comes in pages, reports progress and does not stall the event loop`, async () => {
   const server = await serverProcess();
   try {
-    const seedStart = performance.now();
-    for (let i = 0; i < rows; i += 500) {
-      const mutations = Array.from({ length: Math.min(500, rows - i) }, (_, k) => ({
-        mutationId: randomUUID(),
-        collection: 'patients',
-        op: 'create',
-        id: randomUUID(),
-        data: { firstName: `Bulk${i + k}`, lastName: 'Patient', notes: 'seeded for the initial sync test', medicalHistory: 'none' },
-      }));
-      const res = await server.api.post('/api/sync/push', { clientId: 'seed', mutations });
-      assert.equal(res.status, 200, res.text);
-    }
-    console.log(`seeded ${rows} patients in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
-
+    await seedPatients(server, rows);
     const password = 'doctor-password-1';
-    const created = await server.api.post('/api/users', { username: 'dr.bulk', displayName: 'Dr Bulk', role: 'doctor', password });
-    assert.equal(created.status, 201, created.text);
-    const user = created.body as { username: string };
-    const t = await startTerminal({ serverUrl: server.url, mode: 'inprocess' });
+    const user = await createDoctor(server, 'dr.bulk', password);
+    const log: string[] = [];
+    const t = await startTerminal({ serverUrl: server.url, mode: 'inprocess', log: (line) => log.push(line) });
     try {
       // An independent probe beside the core's own histogram: the longest gap between 5 ms ticks.
       let last = performance.now();
@@ -90,12 +112,43 @@ test(`initial sync of ${rows} rows comes in pages, reports progress and does not
       for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.received >= progress[i - 1]!.received, 'progress only grows');
       assert.ok(progress.at(-1)!.received >= rows);
       assert.equal((await t.call('data.list', { collection: 'patients' })).length, rows);
+      assert.equal(patientsAnnounced(t.events), rows, 'the windows heard of every row before the sync said done');
+      assert.ok(log.some((l) => /first download: \d+ rows cached/.test(l)), `written by the download thread:\n${log.join('\n')}`);
 
       console.log(
         `initial sync of ${rows} rows: ${(elapsed / 1000).toFixed(2)} s, ${progress.length} pages; ` +
           `event-loop delay p50 ${stats.eventLoopDelayMs.p50} ms, p99 ${stats.eventLoopDelayMs.p99} ms, max ${stats.eventLoopDelayMs.max} ms; ` +
           `worst 5 ms-tick gap ${worstGap.toFixed(1)} ms; ${(stats.wire.bytesReceived / 1e6).toFixed(1)} MB received`,
       );
+    } finally {
+      await t.close();
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('without its download thread, a first download is written on the main thread and is just as complete', async () => {
+  const server = await serverProcess();
+  try {
+    const count = 3000;
+    await seedPatients(server, count);
+    const password = 'doctor-password-2';
+    const user = await createDoctor(server, 'dr.fallback', password);
+    const log: string[] = [];
+    const t = await startTerminal({
+      serverUrl: server.url,
+      mode: 'inprocess',
+      downloadWorker: join(tmpdir(), `no-such-download-worker-${randomUUID()}.cjs`),
+      log: (line) => log.push(line),
+    });
+    try {
+      await t.login(user.username, password);
+      await t.waitForEvent((e) => e.channel === 'sync.status' && (e.payload as SyncStatus).initialSync.done, 60_000);
+      assert.ok(log.some((l) => l.includes('the first download thread cannot run')), log.join('\n'));
+      assert.ok(!log.some((l) => /first download: \d+ rows cached/.test(l)), 'no thread reported a download');
+      assert.equal((await t.call('data.list', { collection: 'patients' })).length, count);
+      assert.equal(patientsAnnounced(t.events), count);
     } finally {
       await t.close();
     }

@@ -51,6 +51,10 @@ export interface StartTerminalOptions {
   /** Extra environment for a child (e.g. CLINIC_TERMINAL_CRASH_AT). */
   env?: Record<string, string>;
   name?: string;
+  /** In process: the first download thread's script (default: the core's own). */
+  downloadWorker?: string;
+  /** In process: the core's support log (default: dropped). */
+  log?: (line: string) => void;
 }
 
 const root = join(import.meta.dirname, '..', '..');
@@ -115,7 +119,8 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
       ...(options.name ? { terminalName: options.name } : {}),
       ...(options.strategy ? { strategy: options.strategy } : {}),
       ...(options.schedule ? { schedule: options.schedule } : {}),
-      log: () => {},
+      ...(options.downloadWorker ? { downloadWorker: options.downloadWorker } : {}),
+      log: options.log ?? (() => {}),
     });
     const { handle, notify } = base(dataDir, 'inprocess', (channel, request) => core.invoke(channel, request), events);
     core.onEvent((channel, payload) => {

@@ -34,6 +34,7 @@ function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline'
     emit: (channel) => events.push(channel),
     role: () => 'doctor',
     onSessionExpired: () => events.push('expired'),
+    log: () => {},
   });
   return { engine, db, events, state, done: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
 }

@@ -167,9 +167,11 @@ test('main.cjs wires Electron to the terminal core', async () => {
   const appPath = join(dir, 'app');
   await mkdir(join(appPath, 'renderer', 'dist'), { recursive: true });
   await writeFile(join(appPath, 'renderer', 'dist', 'index.html'), '<!doctype html><title>Clinic Desk</title>');
-  // The cache's WAL checkpoint thread as packaged: beside main.cjs, with node_modules in the app.
+  // The core's threads (WAL checkpoints, first download) as packaged: beside main.cjs, with node_modules in the app.
   await mkdir(join(appPath, 'dist-electron'), { recursive: true });
-  await copyFile(join(root, 'dist-electron', 'checkpoint-worker.cjs'), join(appPath, 'dist-electron', 'checkpoint-worker.cjs'));
+  for (const worker of ['checkpoint-worker.cjs', 'download-worker.cjs']) {
+    await copyFile(join(root, 'dist-electron', worker), join(appPath, 'dist-electron', worker));
+  }
   await symlink(join(root, 'node_modules'), join(appPath, 'node_modules'));
   // An AppImage with its clinic-desk.json beside it, naming the clinic server.
   await mkdir(join(dir, 'apps'));
@@ -278,6 +280,9 @@ test('main.cjs wires Electron to the terminal core', async () => {
     // The bundled WAL checkpoint thread started.
     await until('the checkpoint thread', () => fake.logLines.includes('info [core] WAL checkpoints run on their own thread'));
     assert.ok(!fake.logLines.some((l) => l.includes('checkpoint thread')), fake.logLines.join('\n'));
+    // The sign-in's first download ran on the bundled download thread, not on the main thread.
+    await until('the first download', () => fake.logLines.some((l) => /^info \[core\] first download: \d+ rows cached/.test(l)));
+    assert.ok(!fake.logLines.some((l) => l.includes('download thread')), fake.logLines.join('\n'));
 
     // A second start focuses the existing window.
     fake.app.emit('second-instance');

@@ -1,0 +1,168 @@
+/**
+ * The main thread's side of a first download: it hands each pulled page's text to the download
+ * thread (./download-worker.ts) and hears back the page's envelope (to ask for the next page at
+ * once), each page's rows appended, and the swap at the end. One download lives across failed
+ * requests: after a network error the engine resumes it from `cursor`.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { CollectionName, Role } from '../../../shared/domain/collections';
+import { startWorkerThread } from '../../workerThreads';
+import { BadServerAnswer } from '../client';
+import type { SwapSummary } from './bulkLoad';
+import type { DownloadCommand, DownloadReport, DownloadWorkerData } from './messages';
+
+export interface FirstDownloadOptions {
+  /** The thread's script: ./download-worker.ts under tsx, the bundled .cjs under Electron. */
+  script: string | URL;
+  /** The cache file. */
+  file: string;
+  nativeBinding?: string;
+  role: Role;
+  collections: CollectionName[];
+  /** Rows of a page were written (for the progress the windows show). */
+  onAppended: (changes: number) => void;
+  log: (line: string) => void;
+}
+
+export type PageEnvelope = Extract<DownloadReport, { type: 'envelope' }>;
+
+type Waiter<T> = { resolve: (value: T) => void; reject: (err: Error) => void };
+
+export class FirstDownload {
+  /** Where the next page starts: the cursor of the last page handed over (null: the beginning). */
+  cursor: string | null = null;
+  private failure: Error | null = null;
+  private readonly envelopes: Waiter<PageEnvelope>[] = [];
+  private finishing: Waiter<SwapSummary> | null = null;
+  private ended = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly options: FirstDownloadOptions,
+  ) {
+    worker.on('message', (report: DownloadReport) => this.hear(report));
+    worker.on('error', (err) => this.fail(new Error(`the download thread failed: ${err.message}`)));
+    worker.on('exit', (code) => {
+      if (!this.ended) this.fail(new Error(`the download thread exited (code ${code})`));
+    });
+  }
+
+  /** Starts the thread; rejects if it cannot run (the engine then writes pages itself). */
+  static start(options: FirstDownloadOptions): Promise<FirstDownload> {
+    const data: DownloadWorkerData = {
+      file: options.file,
+      role: options.role,
+      collections: options.collections,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    };
+    const worker = startWorkerThread(options.script, data);
+    // A download never keeps a terminal process alive on its own.
+    worker.unref();
+    return new Promise((resolve, reject) => {
+      const onReady = (report: DownloadReport) => {
+        if (report.type !== 'ready') return;
+        cleanup();
+        resolve(new FirstDownload(worker, options));
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        reject(err);
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new Error(`the download thread exited before it was ready (code ${code})`));
+      };
+      const cleanup = () => {
+        worker.off('message', onReady);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onReady);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+  }
+
+  /** The download can go on (it did not fail and was not aborted or finished). */
+  get usable(): boolean {
+    return this.failure === null && !this.ended;
+  }
+
+  /** Hand over one pull answer's text; resolves with its envelope once the thread parsed it. */
+  page(text: string): Promise<PageEnvelope> {
+    if (this.failure) return Promise.reject(this.failure);
+    const envelope = new Promise<PageEnvelope>((resolve, reject) => this.envelopes.push({ resolve, reject }));
+    this.send({ type: 'page', text });
+    return envelope.then((e) => {
+      this.cursor = e.cursor;
+      return e;
+    });
+  }
+
+  /** After the last page: index, swap the rows in and store `cursor`. */
+  finish(cursor: string): Promise<SwapSummary> {
+    if (this.failure) return Promise.reject(this.failure);
+    const done = new Promise<SwapSummary>((resolve, reject) => (this.finishing = { resolve, reject }));
+    this.send({ type: 'finish', cursor });
+    return done;
+  }
+
+  /** Stop: the thread drops the load tables (they hold this user's rows) and ends. */
+  async abort(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    const stopped = new Promise<void>((resolve) => {
+      this.worker.on('message', (r: DownloadReport) => (r.type === 'aborted' || r.type === 'failed') && resolve());
+      this.worker.once('exit', () => resolve());
+    });
+    this.send({ type: 'abort' });
+    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    await this.worker.terminate();
+    this.rejectAll(new Error('the download was stopped'));
+  }
+
+  private send(command: DownloadCommand): void {
+    this.worker.postMessage(command);
+  }
+
+  private hear(report: DownloadReport): void {
+    switch (report.type) {
+      case 'envelope':
+        this.envelopes.shift()?.resolve(report);
+        break;
+      case 'appended':
+        this.options.onAppended(report.changes);
+        break;
+      case 'progress':
+        this.options.log(`first download: ${report.step}`);
+        break;
+      case 'finished':
+        this.ended = true;
+        this.finishing?.resolve(report.summary);
+        this.finishing = null;
+        break;
+      case 'failed':
+        this.fail(report.badAnswer ? new BadServerAnswer(report.error) : new Error(`the first download failed: ${report.error}`));
+        break;
+      default:
+        break;
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.rejectAll(err);
+  }
+
+  private rejectAll(err: Error): void {
+    for (const w of this.envelopes.splice(0)) w.reject(err);
+    this.finishing?.reject(err);
+    this.finishing = null;
+  }
+}
+
+/** The thread's script beside this module, for tsx (the Electron build passes its bundled copy). */
+export function defaultDownloadWorkerScript(): URL {
+  return new URL('./download-worker.ts', import.meta.url);
+}

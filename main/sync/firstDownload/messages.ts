@@ -1,0 +1,31 @@
+/** What the sync engine and its first-download thread say to each other (one process, two threads). */
+import type { CollectionName, Role } from '../../../shared/domain/collections';
+import type { SwapSummary } from './bulkLoad';
+
+export interface DownloadWorkerData {
+  /** The cache file. */
+  file: string;
+  /** better-sqlite3's native build for Electron's ABI, when not the one in node_modules. */
+  nativeBinding?: string;
+  role: Role;
+  collections: CollectionName[];
+}
+
+export type DownloadCommand =
+  /** A pull answer's text, exactly as the server sent it. */
+  | { type: 'page'; text: string }
+  /** The last page was sent: index, swap in, and store the cursor. */
+  | { type: 'finish'; cursor: string }
+  /** Stop and drop the load tables (sign-out, shutdown). */
+  | { type: 'abort' };
+
+export type DownloadReport =
+  | { type: 'ready' }
+  /** A page's envelope, as soon as it is parsed, so the next request need not wait for its rows. */
+  | { type: 'envelope'; cursor: string; hasMore: boolean; total: number | null; changes: number }
+  | { type: 'appended'; changes: number; ms: number }
+  | { type: 'progress'; step: string }
+  | { type: 'finished'; summary: SwapSummary; ms: number }
+  /** `badAnswer`: the server's page did not match the protocol (not a fault of this terminal). */
+  | { type: 'failed'; error: string; badAnswer: boolean }
+  | { type: 'aborted' };
