@@ -60,13 +60,18 @@ export class RowCache {
     return rows.map((r) => JSON.parse(r.data) as AnyRow);
   }
 
-  /** Up to `limit` rows stored after rowid `after`, in storage order, and the last one's rowid. */
-  pageAfter(collection: CollectionName, after: number, limit: number): { rows: AnyRow[]; last: number } {
-    const found = this.db.prepare(`SELECT rowid AS at, data FROM ${rowTable(collection)} WHERE rowid > ? ORDER BY rowid LIMIT ?`).all(after, limit) as {
-      at: number;
-      data: string;
-    }[];
-    return { rows: found.map((r) => JSON.parse(r.data) as AnyRow), last: found.length > 0 ? found[found.length - 1]!.at : after };
+  /**
+   * Up to `limit` rows stored after rowid `after`, in storage order, as the JSON text of an array
+   * (joined by SQLite, never parsed here), with how many and the last one's rowid.
+   */
+  jsonAfter(collection: CollectionName, after: number, limit: number): { json: string; count: number; last: number } {
+    const page = this.db
+      .prepare(
+        `SELECT count(*) AS count, max(at) AS last, '[' || coalesce(group_concat(data, ','), '') || ']' AS json
+         FROM (SELECT rowid AS at, data FROM ${rowTable(collection)} WHERE rowid > ? ORDER BY rowid LIMIT ?)`,
+      )
+      .get(after, limit) as { count: number; last: number | null; json: string };
+    return { json: page.json, count: page.count, last: page.last ?? after };
   }
 
   count(collection: CollectionName): number {

@@ -52,8 +52,8 @@ const commitBudgetMs = 3;
 const minSliceRows = 25;
 /** The first pull page of a run (see pullDeltas). */
 const firstPullLimit = 250;
-/** Rows per 'data.changed' event when windows hear of a first download's rows (a few ms each). */
-const announcePageRows = 1000;
+/** Rows per 'data.downloaded' event when windows hear of a first download's rows (about 1 ms each). */
+const announceBatchRows = 2000;
 
 export const seedSchedule: SyncSchedule = { fastMs: 30_000, slowMs: 60_000, pullLimit: 2000, pushBatch: 200 };
 const fastCollections: CollectionName[] = ['patients', 'appointments'];
@@ -454,18 +454,16 @@ export class SyncEngine {
     this.publishStatus();
   }
 
-  /** Tell the windows of every row a first download cached, a page at a time between yields. */
+  /** Tell the windows of every row a first download cached, a batch at a time between yields. */
   private async announceCachedRows(collections: CollectionName[]): Promise<void> {
     for (const collection of collections) {
       let after = 0;
       for (;;) {
         if (this.stopped) return;
-        const page = this.deps.rows.pageAfter(collection, after, announcePageRows);
-        if (page.rows.length > 0) {
-          this.deps.emit('data.changed', { source: 'remote', changes: page.rows.map((row) => ({ collection, id: row.id, op: 'upsert', row })) });
-        }
-        if (page.rows.length < announcePageRows) break;
-        after = page.last;
+        const batch = this.deps.rows.jsonAfter(collection, after, announceBatchRows);
+        if (batch.count > 0) this.deps.emit('data.downloaded', { collection, rowsJson: batch.json });
+        if (batch.count < announceBatchRows) break;
+        after = batch.last;
         await yieldToEventLoop();
       }
     }

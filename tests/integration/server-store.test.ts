@@ -7,6 +7,7 @@ import { clientFor, login, startTestServer } from '../support/server';
 import { createItem, createPatient } from '../support/clinic-fixtures';
 import { queryStoreDatabase, storesUnderTest, testStorage } from '../support/stores';
 import { migrations as postgresMigrations } from '../../server/store/postgres/migrations';
+import { migrations as sqliteMigrations } from '../../server/store/sqlite/migrations';
 
 for (const store of storesUnderTest()) describe(store, () => {
   test('a restart keeps rows, the change log, sessions and the admin; migrations are recorded once', async () => {
@@ -45,7 +46,7 @@ for (const store of storesUnderTest()) describe(store, () => {
         const db = new Database(join(storage.options.dataDir!, 'clinic.db'), { readonly: true });
         try {
           const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
-          assert.deepEqual(versions.map((v) => v.version), [1]);
+          assert.deepEqual(versions.map((v) => v.version), sqliteMigrations.map((m) => m.version));
           assert.equal((db.pragma('journal_mode', { simple: true }) as string).toLowerCase(), 'wal');
           const secrets = db.prepare("SELECT value FROM settings WHERE key = 'jwt_secret'").all();
           assert.equal(secrets.length, 1);
@@ -59,6 +60,50 @@ for (const store of storesUnderTest()) describe(store, () => {
       await storage.cleanup();
     }
   });
+
+  if (store === 'sqlite') {
+    test('a store from before migration 2 upgrades: pulls from the start bring the same entries, in the same order', async () => {
+      const storage = await testStorage(store);
+      try {
+        const first = await startTestServer(storage.options);
+        const patients = [];
+        for (let i = 0; i < 5; i++) patients.push(await createPatient(first.api, { lastName: `Upgrade ${i}` }));
+        const edited = patients[1]!;
+        const v2 = await first.api.patch(`/api/patients/${edited.id}`, { notes: 'first edit' }, edited.version);
+        assert.equal(v2.status, 200, v2.text);
+        await first.api.patch(`/api/patients/${edited.id}`, { notes: 'second edit' }, v2.body.version);
+        assert.equal((await first.api.del(`/api/patients/${patients[3]!.id}`)).status, 204);
+        const walk = async (api: typeof first.api) => {
+          const seen: string[] = [];
+          let since = '';
+          for (;;) {
+            const page = await api.get(`/api/sync/pull?limit=2${since ? `&since=${since}` : ''}`);
+            seen.push(...(page.body.changes as { collection: string; id: string; op: string; version: number }[]).map((c) => `${c.collection}/${c.id}/${c.op}@${c.version}`));
+            since = page.body.cursor;
+            if (!page.body.hasMore) return { seen, cursor: since };
+          }
+        };
+        const before = await walk(first.api);
+        await first.close();
+        // Back to the schema of migration 1.
+        const db = new Database(join(storage.options.dataDir!, 'clinic.db'));
+        db.exec('DROP INDEX rows_change_seq; ALTER TABLE rows DROP COLUMN change_seq; DELETE FROM schema_migrations WHERE version = 2');
+        db.close();
+
+        const second = await startTestServer(storage.options);
+        try {
+          const after = await walk(second.api);
+          assert.deepEqual(after, before);
+          assert.ok(before.seen.includes(`patients/${edited.id}/upsert@3`) && before.seen.includes(`patients/${patients[3]!.id}/delete@2`), before.seen.join('\n'));
+          assert.equal(before.seen.filter((e) => e.includes(edited.id)).length, 1, 'an edited row comes once, at its last version');
+        } finally {
+          await second.close();
+        }
+      } finally {
+        await storage.cleanup();
+      }
+    });
+  }
 
   test('shutdown during writes: every acknowledged write is kept, nothing half-written', async () => {
     const storage = await testStorage(store);

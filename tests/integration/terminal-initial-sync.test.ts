@@ -67,13 +67,17 @@ async function createDoctor(server: ServerProcess, username: string, password: s
   return created.body as { username: string };
 }
 
-/** Distinct patient ids the windows were told of in 'data.changed' upserts. */
+/** Distinct patient ids the windows were told of: 'data.downloaded' batches and 'data.changed' upserts. */
 function patientsAnnounced(events: { channel: string; payload: unknown }[]): number {
   const ids = new Set<string>();
   for (const e of events) {
-    if (e.channel !== 'data.changed') continue;
-    for (const c of (e.payload as { changes: { collection: string; id: string; op: string }[] }).changes) {
-      if (c.collection === 'patients' && c.op === 'upsert') ids.add(c.id);
+    if (e.channel === 'data.downloaded') {
+      const batch = e.payload as { collection: string; rowsJson: string };
+      if (batch.collection === 'patients') for (const row of JSON.parse(batch.rowsJson) as { id: string }[]) ids.add(row.id);
+    } else if (e.channel === 'data.changed') {
+      for (const c of (e.payload as { changes: { collection: string; id: string; op: string }[] }).changes) {
+        if (c.collection === 'patients' && c.op === 'upsert') ids.add(c.id);
+      }
     }
   }
   return ids.size;

@@ -14,7 +14,17 @@ test('a change on terminal A reaches B’s cache and B’s windows as an event, 
     terminals.push(a, b);
     await a.login(user.username, password);
     await b.login(user.username, password);
-    for (const t of terminals) await t.waitUntil(async () => (await t.call('sync.status', {})).connection === 'live', 10_000, 'live channel');
+    // Live, and past the first download (whose rows reach the windows as 'data.downloaded' batches).
+    for (const t of terminals) {
+      await t.waitUntil(
+        async () => {
+          const status = await t.call('sync.status', {});
+          return status.connection === 'live' && status.initialSync.done;
+        },
+        10_000,
+        'live channel after the first download',
+      );
+    }
 
     const latencies: number[] = [];
     for (let i = 0; i < 5; i++) {

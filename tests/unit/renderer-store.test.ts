@@ -129,6 +129,21 @@ test('no toasts while the first download is still running', async () => {
   assert.equal(clinic.store.getState().toasts.length, 0);
 });
 
+test("a first download's rows arrive as JSON text and merge without notices", async () => {
+  const { bridge, clinic } = await signedIn({ 'sync.status': () => ok(status({ initialSync: { done: false, received: 0, total: 2 } })) });
+  const rows = [
+    { ...meta(p2, 1, doctorId), firstName: 'Bo', lastName: 'Black' },
+    { ...meta(p1, 3, doctorId), firstName: 'Ada', lastName: 'Grey-Sloan' },
+  ];
+  bridge.emit('data.downloaded', { collection: 'patients', rowsJson: JSON.stringify(rows) });
+  bridge.emit('data.downloaded', { collection: 'treatment-records', rowsJson: JSON.stringify([{ ...meta(p2, 1, doctorId), diagnosis: 'flu' }]) });
+  const data = clinic.store.getState().data;
+  assert.equal(data.patients[p2]?.lastName, 'Black');
+  assert.equal(data.patients[p1]?.lastName, 'Grey-Sloan');
+  assert.deepEqual(data['treatment-records'], {}, 'a collection the role does not sync stays empty');
+  assert.equal(clinic.store.getState().toasts.length, 0);
+});
+
 test('deltas that arrive while the lists load are applied after them', async () => {
   let release: () => void = () => {};
   const gate = new Promise<void>((r) => (release = r));

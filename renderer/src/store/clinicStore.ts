@@ -102,6 +102,15 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     mergeDelta(payload, true);
   }
 
+  /** A first download's rows, as JSON text: merged like a catch-up batch (no notices). */
+  function onDownloaded(payload: EventPayload<'data.downloaded'>): void {
+    const rows = JSON.parse(payload.rowsJson) as { id: string }[];
+    onDataChanged({
+      source: 'remote',
+      changes: rows.map((row) => ({ collection: payload.collection, id: row.id, op: 'upsert', row: row as DataChange['row'] })),
+    });
+  }
+
   function mergeDelta(payload: EventPayload<'data.changed'>, announce: boolean): void {
     const state = store.getState();
     const allowed = new Set(state.collections);
@@ -163,6 +172,7 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     if (unsubscribers.length === 0) {
       unsubscribers.push(
         bridge.on('data.changed', onDataChanged),
+        bridge.on('data.downloaded', onDownloaded),
         bridge.on('sync.status', onSyncStatus),
         bridge.on('mutation.outcome', onOutcome),
         bridge.on('conflict.recorded', onConflict),

@@ -169,20 +169,21 @@ export class SqliteClinicStore implements ClinicStore {
     const db = this.read;
     // One read transaction: the page and the head come from the same snapshot.
     return db.transaction((): PullPage => {
+      // Each row once, at the change that made its current version (rows.change_seq): the same
+      // entries as walking the change log and skipping those a later change superseded.
       const entries = sql(
         db,
-        `SELECT c.seq, c.collection, c.row_id AS id, c.op, r.version, r.deleted, r.data
-         FROM changes c JOIN rows r ON r.collection = c.collection AND r.id = c.row_id
-         WHERE c.seq > ? AND c.version = r.version
-           -- '+' keeps SQLite off the changes_row index: walking seq (the rowid) in order needs no
-           -- sort; through the index every page re-read and re-sorted the whole rest of the log.
-           AND +c.collection IN (SELECT value FROM json_each(?))
-         ORDER BY c.seq LIMIT ?`,
+        `SELECT change_seq AS seq, collection, id, version, deleted, data
+         FROM rows
+         WHERE change_seq > ?
+           -- '+' keeps SQLite on the change_seq index: walking it in order needs no sort; through
+           -- rows_live every page re-read and re-sorted the whole rest of the table.
+           AND +collection IN (SELECT value FROM json_each(?))
+         ORDER BY change_seq LIMIT ?`,
       ).all(since, JSON.stringify(options.collections), options.limit + 1) as {
         seq: number;
         collection: CollectionName;
         id: string;
-        op: 'upsert' | 'delete';
         version: number;
         deleted: number;
         data: string;
@@ -277,11 +278,13 @@ class SqliteWriteTx implements WriteTx {
   async putRow(row: StoredRow): Promise<void> {
     sql(this.db, `INSERT INTO rows (collection, id, version, deleted, data, field_versions) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
-           data = excluded.data, field_versions = excluded.field_versions`).run(row.collection, row.id, row.version, row.deleted ? 1 : 0, JSON.stringify(row.row), JSON.stringify(row.fieldVersions));
+           data = excluded.data, field_versions = excluded.field_versions, change_seq = 0`).run(row.collection, row.id, row.version, row.deleted ? 1 : 0, JSON.stringify(row.row), JSON.stringify(row.fieldVersions));
   }
 
   async appendChange(change: ChangeEntry): Promise<void> {
     const info = sql(this.db, 'INSERT INTO changes (collection, row_id, version, op, committed_at) VALUES (?, ?, ?, ?, ?)').run(change.collection, change.id, change.version, change.op, this.now());
+    // The row's pull position (see migration 2): putRow reset it, this change's seq sets it.
+    sql(this.db, 'UPDATE rows SET change_seq = ? WHERE collection = ? AND id = ? AND version = ?').run(info.lastInsertRowid, change.collection, change.id, change.version);
     this.changed = true;
     this.lastSeq = Number(info.lastInsertRowid);
   }

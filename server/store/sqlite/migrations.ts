@@ -79,4 +79,18 @@ export const migrations: Migration[] = [
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'rows carry the sequence number of their latest change',
+    // A pull walked the change log and looked each entry's row up by (collection, id): a random
+    // index probe per row, 2.3 s of a 600k-row first download. Walking rows by this column gives
+    // the same entries (each row once, at the change that made its current version) in 0.9 s.
+    // 0: no change entry for the row's current version (such a row was never pulled either).
+    sql: `
+      ALTER TABLE rows ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE rows SET change_seq = coalesce(
+        (SELECT max(c.seq) FROM changes c WHERE c.collection = rows.collection AND c.row_id = rows.id AND c.version = rows.version), 0);
+      CREATE INDEX rows_change_seq ON rows (change_seq);
+    `,
+  },
 ];
