@@ -74,7 +74,9 @@ export class ServerClient {
     this.http = axios.create({
       baseURL: baseUrl.replace(/\/+$/, ''),
       timeout: timeoutMs,
-      responseType: 'text',
+      // Bytes: most answers are decoded and parsed here, but a first download's pages go on to
+      // its own thread untouched (see pullBytes).
+      responseType: 'arraybuffer',
       transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
       maxRedirects: 0,
@@ -83,6 +85,12 @@ export class ServerClient {
 
   /** One request; the answer's text unparsed. */
   private async send(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
+    const { status, bytes } = await this.sendForBytes(method, path, body, headers, auth);
+    return { status, text: bytes.toString('utf8') };
+  }
+
+  /** One request; the answer's bytes as they came. */
+  private async sendForBytes(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const h: Record<string, string> = { ...headers };
     if (data !== undefined) h['content-type'] = 'application/json';
@@ -90,15 +98,15 @@ export class ServerClient {
     if (auth && token) h.authorization = `Bearer ${token}`;
     let res;
     try {
-      res = await this.http.request<string>({ method, url: path, data, headers: h });
+      res = await this.http.request<Buffer>({ method, url: path, data, headers: h });
     } catch (err) {
       throw new ServerUnreachable(`Cannot reach the clinic server at ${this.baseUrl}: ${(err as Error).message}`);
     }
     this.wire.requests++;
     this.wire.bytesSent += data ? Buffer.byteLength(data) : 0;
-    const text = typeof res.data === 'string' ? res.data : '';
-    this.wire.bytesReceived += Buffer.byteLength(text);
-    return { status: res.status, text };
+    const bytes = Buffer.isBuffer(res.data) ? res.data : Buffer.alloc(0);
+    this.wire.bytesReceived += bytes.length;
+    return { status: res.status, bytes };
   }
 
   private async raw(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
@@ -120,18 +128,18 @@ export class ServerClient {
 
   /** An authenticated request: refresh once on 401, then give up with SessionExpired. */
   private async authorized(method: Method, path: string, body?: unknown, headers?: Record<string, string>) {
-    let res = await this.send(method, path, body, headers);
+    let res = await this.sendForBytes(method, path, body, headers);
     if (res.status === 401) {
       await this.refresh();
-      res = await this.send(method, path, body, headers);
+      res = await this.sendForBytes(method, path, body, headers);
       if (res.status === 401) throw new SessionExpired('The server no longer accepts this session; please sign in again');
     }
     return res;
   }
 
   private async call<T extends z.ZodType>(method: Method, path: string, schema: T | null, body?: unknown, headers?: Record<string, string>): Promise<z.output<T>> {
-    const { status, text } = await this.authorized(method, path, body, headers);
-    return this.checked(method, path, { status, json: this.parseBody(method, path, status, text) }, schema);
+    const { status, bytes } = await this.authorized(method, path, body, headers);
+    return this.checked(method, path, { status, json: this.parseBody(method, path, status, bytes.toString('utf8')) }, schema);
   }
 
   private checked<T extends z.ZodType>(method: Method, path: string, res: { status: number; json: unknown }, schema: T | null): z.output<T> {
@@ -185,17 +193,17 @@ export class ServerClient {
   }
 
   /**
-   * One page of the change log as the server's text, unparsed: a first download hands it to its
-   * own thread (sync/firstDownload), which checks it there.
+   * One page of the change log as the server's bytes, undecoded: a first download hands them
+   * to its own thread (sync/firstDownload), which decodes and checks them there.
    */
-  async pullText(since: string | null, limit: number): Promise<string> {
+  async pullBytes(since: string | null, limit: number): Promise<Buffer> {
     const q = new URLSearchParams({ limit: String(limit) });
     if (since) q.set('since', since);
     const path = `/api/sync/pull?${q.toString()}`;
     const res = await this.authorized('GET', path);
-    // Errors are told apart as for every other call; a good answer stays text.
-    if (res.status >= 400) this.checked('GET', path, { status: res.status, json: this.parseBody('GET', path, res.status, res.text) }, null);
-    return res.text;
+    // Errors are told apart as for every other call; a good answer stays bytes.
+    if (res.status >= 400) this.checked('GET', path, { status: res.status, json: this.parseBody('GET', path, res.status, res.bytes.toString('utf8')) }, null);
+    return res.bytes;
   }
 
   async push(request: PushRequest): Promise<PushResponse> {

@@ -421,22 +421,22 @@ export class SyncEngine {
 
   /**
    * A first download: this thread fetches the pages (the next one as soon as the download thread
-   * has read the last one's cursor) and passes their text on; the download thread checks and
+   * has read the last one's cursor) and passes their bytes on, undecoded; the download thread checks and
    * writes them and finally swaps them into the cache. A failed request leaves the download
    * where it was, and the next run resumes it.
    */
   private async downloadOnThread(download: FirstDownload): Promise<void> {
     const started = performance.now();
-    let next = this.deps.client.pullText(download.cursor, this.deps.schedule.pullLimit);
+    let next = this.deps.client.pullBytes(download.cursor, this.deps.schedule.pullLimit);
     let cursor: string;
     for (;;) {
-      const text = await next;
+      const bytes = await next;
       this.reachable = true;
-      const envelope = await download.page(text);
+      const envelope = await download.page(bytes);
       if (envelope.total !== null) this.initial.total = envelope.total;
       cursor = envelope.cursor;
       if (!envelope.hasMore || this.stopped) break;
-      next = this.deps.client.pullText(cursor, this.deps.schedule.pullLimit);
+      next = this.deps.client.pullBytes(cursor, this.deps.schedule.pullLimit);
       // Settled later by the await above; a failure we never await must not crash the process.
       next.catch(() => undefined);
     }

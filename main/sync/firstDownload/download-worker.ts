@@ -1,7 +1,7 @@
 /**
  * The first download's thread (started by ./firstDownload.ts): its own connection to the cache
- * file; it checks each pulled page and appends it to the load tables (./bulkLoad.ts), then swaps
- * them in. The main thread only fetches pages and passes their text on, so windows and IPC keep
+ * file; it decodes and checks each pulled page and appends it to the load tables (./bulkLoad.ts), then swaps
+ * them in. The main thread only fetches pages and passes their bytes on, so windows and IPC keep
  * their event loop while 600k rows are written.
  */
 import Database from 'better-sqlite3';
@@ -28,10 +28,10 @@ report({ type: 'ready' });
 
 let failed = false;
 
-function appendPage(text: string): void {
+function appendPage(bytes: ArrayBuffer): void {
   let envelope;
   try {
-    envelope = pullEnvelope.parse(JSON.parse(text));
+    envelope = pullEnvelope.parse(JSON.parse(Buffer.from(bytes).toString('utf8')));
   } catch (err) {
     throw new BadServerAnswer(`Unexpected answer to a pull: ${(err as Error).message.slice(0, 300)}`);
   }
@@ -51,7 +51,7 @@ port.on('message', (raw: unknown) => {
   const command = raw as DownloadCommand;
   if (failed) return;
   try {
-    if (command.type === 'page') appendPage(command.text);
+    if (command.type === 'page') appendPage(command.bytes);
     else if (command.type === 'finish') {
       const started = performance.now();
       const summary = load.finish(command.cursor, (step) => report({ type: 'progress', step }));

@@ -12,8 +12,8 @@ export interface DownloadWorkerData {
 }
 
 export type DownloadCommand =
-  /** A pull answer's text, exactly as the server sent it. */
-  | { type: 'page'; text: string }
+  /** A pull answer's bytes, exactly as the server sent them (transferred, not copied). */
+  | { type: 'page'; bytes: ArrayBuffer }
   /** The last page was sent: index, swap in, and store the cursor. */
   | { type: 'finish'; cursor: string }
   /** Stop and drop the load tables (sign-out, shutdown). */
