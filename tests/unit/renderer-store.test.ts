@@ -129,19 +129,33 @@ test('no toasts while the first download is still running', async () => {
   assert.equal(clinic.store.getState().toasts.length, 0);
 });
 
-test("a first download's rows arrive as JSON text and merge without notices", async () => {
-  const { bridge, clinic } = await signedIn({ 'sync.status': () => ok(status({ initialSync: { done: false, received: 0, total: 2 } })) });
+test("a first download's rows arrive as JSON text and merge together, without notices", async () => {
+  const { bridge, clinic, timers } = await signedIn({ 'sync.status': () => ok(status({ initialSync: { done: false, received: 0, total: 2 } })) });
   const rows = [
     { ...meta(p2, 1, doctorId), firstName: 'Bo', lastName: 'Black' },
     { ...meta(p1, 3, doctorId), firstName: 'Ada', lastName: 'Grey-Sloan' },
   ];
+  const before = clinic.store.getState().data;
   bridge.emit('data.downloaded', { collection: 'patients', rowsJson: JSON.stringify(rows) });
   bridge.emit('data.downloaded', { collection: 'treatment-records', rowsJson: JSON.stringify([{ ...meta(p2, 1, doctorId), diagnosis: 'flu' }]) });
+  assert.equal(clinic.store.getState().data, before, 'batches close together wait to be merged at once');
+  for (const run of timers.splice(0)) run();
   const data = clinic.store.getState().data;
   assert.equal(data.patients[p2]?.lastName, 'Black');
   assert.equal(data.patients[p1]?.lastName, 'Grey-Sloan');
   assert.deepEqual(data['treatment-records'], {}, 'a collection the role does not sync stays empty');
   assert.equal(clinic.store.getState().toasts.length, 0);
+});
+
+test('downloaded rows still waiting are merged before a later change, so they never hide it', async () => {
+  const { bridge, clinic, timers } = await signedIn();
+  bridge.emit('data.downloaded', { collection: 'patients', rowsJson: JSON.stringify([{ ...meta(p2, 1, doctorId), firstName: 'Bo', lastName: 'Black' }]) });
+  bridge.emit('data.changed', {
+    source: 'local',
+    changes: [{ collection: 'patients', id: p2, op: 'upsert', row: { ...meta(p2, 2, receptionist.id), firstName: 'Bo', lastName: 'Brown' } }],
+  });
+  for (const run of timers.splice(0)) run();
+  assert.equal(clinic.store.getState().data.patients[p2]?.lastName, 'Brown');
 });
 
 test('deltas that arrive while the lists load are applied after them', async () => {

@@ -14,6 +14,8 @@ import { applyAnsweredRow, applyChanges, emptyData, rowsById, type ClinicData, t
 
 /** Remote batches larger than this are catch-up downloads and are merged without notices. */
 export const catchUpBatchSize = 100;
+/** How long a first download's rows may wait to be merged with the batches after them. */
+const downloadMergeMs = 50;
 
 export type ToastTone = 'info' | 'success' | 'error';
 export type Toast = { id: number; tone: ToastTone; text: string; key?: string };
@@ -93,6 +95,11 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
   }
 
   function onDataChanged(payload: EventPayload<'data.changed'>): void {
+    mergeDownloaded();
+    receiveChanges(payload);
+  }
+
+  function receiveChanges(payload: EventPayload<'data.changed'>): void {
     const { phase } = store.getState();
     if (phase === 'loading' && buffered) {
       buffered.push(payload);
@@ -102,13 +109,29 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     mergeDelta(payload, true);
   }
 
-  /** A first download's rows, as JSON text: merged like a catch-up batch (no notices). */
+  /**
+   * A first download's rows, as JSON text, merged like a catch-up batch (no notices). Batches
+   * arriving close together are merged at once: every merge copies the collection's map, and
+   * 250 batches of 500k appointments one by one made that quadratic.
+   */
+  let downloaded: DataChange[] = [];
+  let downloadMergeDue = false;
   function onDownloaded(payload: EventPayload<'data.downloaded'>): void {
-    const rows = JSON.parse(payload.rowsJson) as { id: string }[];
-    onDataChanged({
-      source: 'remote',
-      changes: rows.map((row) => ({ collection: payload.collection, id: row.id, op: 'upsert', row: row as DataChange['row'] })),
-    });
+    for (const row of JSON.parse(payload.rowsJson) as { id: string }[]) {
+      downloaded.push({ collection: payload.collection, id: row.id, op: 'upsert', row: row as DataChange['row'] });
+    }
+    if (downloadMergeDue) return;
+    downloadMergeDue = true;
+    setTimer(mergeDownloaded, downloadMergeMs);
+  }
+
+  /** Merge the downloaded rows waiting; before any other event, so they never land on newer rows. */
+  function mergeDownloaded(): void {
+    downloadMergeDue = false;
+    if (downloaded.length === 0) return;
+    const changes = downloaded;
+    downloaded = [];
+    receiveChanges({ source: 'remote', changes });
   }
 
   function mergeDelta(payload: EventPayload<'data.changed'>, announce: boolean): void {
@@ -134,6 +157,8 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
    */
   let initialSyncTail = false;
   function onSyncStatus(status: SyncStatus): void {
+    // "Done" follows the download's last batch: its rows show before the status says so.
+    mergeDownloaded();
     const previous = store.getState().sync;
     if (previous && !previous.initialSync.done && status.initialSync.done) initialSyncTail = true;
     set({ sync: status });
@@ -164,6 +189,7 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
   function signedOut(reason: string | null): void {
     loadGeneration++;
     buffered = null;
+    downloaded = [];
     set({ ...initialState(), phase: 'signed-out', settings: store.getState().settings, signInError: reason });
   }
 
