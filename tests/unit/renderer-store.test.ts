@@ -287,15 +287,18 @@ test('a broken transport becomes a readable error, not an exception', async () =
   assert.deepEqual(answer, { ok: false, error: 'The terminal did not answer: socket closed', code: 'transport' });
 });
 
-test('the batch that follows "first download done" is still the download: no notice', async () => {
-  const { bridge, clinic } = await signedIn({ 'sync.status': () => ok(status({ initialSync: { done: false, received: 0, total: null } })) });
-  bridge.emit('sync.status', status({ initialSync: { done: true, received: 2, total: 2 } }));
+test('the first download brings no notices; the first change after it is done does', async () => {
+  const { bridge, clinic, timers } = await signedIn({ 'sync.status': () => ok(status({ initialSync: { done: false, received: 0, total: null } })) });
   const row = (v: number) => ({ ...meta(p2, v, doctorId), firstName: 'Bo', lastName: 'Black' });
+  // Main sends the download's last rows, then says it is done.
   bridge.emit('data.changed', { source: 'remote', changes: [{ collection: 'patients', id: p2, op: 'upsert', row: row(1) }] });
-  assert.equal(clinic.store.getState().data.patients[p2]?.version, 1);
+  bridge.emit('data.downloaded', { collection: 'patients', rowsJson: JSON.stringify([{ ...meta(p1, 4, doctorId), firstName: 'Ada', lastName: 'Grey' }]) });
+  bridge.emit('sync.status', status({ initialSync: { done: true, received: 2, total: 2 } }));
+  assert.equal(clinic.store.getState().data.patients[p1]?.version, 4, 'the waiting download rows merged before "done"');
+  for (const run of timers.splice(0)) run();
   assert.equal(clinic.store.getState().toasts.length, 0);
   bridge.emit('data.changed', { source: 'remote', changes: [{ collection: 'patients', id: p2, op: 'upsert', row: row(2) }] });
-  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated a patient'], 'later batches are announced again');
+  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated a patient'], 'a colleague at work after the download');
 });
 
 test('a colleague\'s next change replaces their notice instead of stacking up', async () => {

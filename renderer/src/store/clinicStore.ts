@@ -143,8 +143,7 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     set({ data });
     const initialSyncDone = state.sync?.initialSync.done ?? true;
     // A page-sized batch is a catch-up (first download, back after a long outage), not a colleague at work.
-    const catchUp = changes.length > catchUpBatchSize || (payload.source === 'remote' && initialSyncTail);
-    if (payload.source === 'remote') initialSyncTail = false;
+    const catchUp = changes.length > catchUpBatchSize;
     if (announce && payload.source === 'remote' && state.user && initialSyncDone && !catchUp) {
       // One notice per colleague: their next change replaces it instead of stacking up.
       for (const notice of describeRemoteChanges(changes, state.user.id, data.users)) toast('info', notice.text, `remote:${notice.userId}`);
@@ -152,15 +151,12 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
   }
 
   /**
-   * Main marks the first download done just before it hands over its last page, so the next
-   * remote batch still belongs to that download and is merged without notices.
+   * Main says a first download is done only after its last rows were sent (as 'data.downloaded'
+   * batches, or 'data.changed' when main wrote the pages itself): whatever comes after is news.
    */
-  let initialSyncTail = false;
   function onSyncStatus(status: SyncStatus): void {
-    // "Done" follows the download's last batch: its rows show before the status says so.
+    // Rows of the download still waiting to merge show before the status says done.
     mergeDownloaded();
-    const previous = store.getState().sync;
-    if (previous && !previous.initialSync.done && status.initialSync.done) initialSyncTail = true;
     set({ sync: status });
     // Back online: the "will be sent" notice has done its job.
     if (status.online) set((s) => ({ toasts: s.toasts.filter((t) => t.key !== 'queued') }));
