@@ -354,6 +354,8 @@ export class SyncEngine {
     const initial = cursor === null;
     if (initial) {
       const download = await this.firstDownload();
+      // Stopped meanwhile (a sign-out clears the cache): write nothing more.
+      if (this.stopped) return;
       if (download) return this.downloadOnThread(download);
       this.initial = { done: false, received: 0, total: null };
     }
@@ -421,9 +423,9 @@ export class SyncEngine {
 
   /**
    * A first download: this thread fetches the pages (the next one as soon as the download thread
-   * has read the last one's cursor) and passes their bytes on, undecoded; the download thread checks and
-   * writes them and finally swaps them into the cache. A failed request leaves the download
-   * where it was, and the next run resumes it.
+   * has read the last one's cursor) and passes their bytes on, undecoded; the download thread
+   * checks and writes them and finally swaps them into the cache. A failed request leaves the
+   * download where it was, and the next run resumes it.
    */
   private async downloadOnThread(download: FirstDownload): Promise<void> {
     const started = performance.now();

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { SyncStatus } from '../../shared/ipc/contract';
+import { openCache } from '../../main/cache/database';
+import { ConflictLog } from '../../main/cache/conflicts';
+import { Outbox } from '../../main/cache/outbox';
+import { RowCache } from '../../main/cache/rows';
+import { TerminalState } from '../../main/cache/state';
+import { CacheWriter } from '../../main/sync/apply';
+import { ServerUnreachable, type ServerClient } from '../../main/sync/client';
+import { SyncEngine, seedSchedule } from '../../main/sync/engine';
+import { FirstDownload, defaultDownloadWorkerScript } from '../../main/sync/firstDownload/firstDownload';
+
+const at = '2026-11-25T10:00:00.000Z';
+const staff = randomUUID();
+
+/** Three pull pages of 100 patients each, cursors '1' -> '2' -> '3', as the server's bytes. */
+function scriptedPages() {
+  const ids = Array.from({ length: 300 }, () => randomUUID());
+  return [0, 1, 2].map((p) => {
+    const changes = ids.slice(p * 100, p * 100 + 100).map((id, i) => ({
+      collection: 'patients',
+      id,
+      op: 'upsert',
+      version: 1,
+      row: { id, version: 1, updatedAt: at, updatedBy: staff, firstName: `P${p}-${i}`, lastName: 'Download' },
+    }));
+    return { since: p === 0 ? null : String(p), body: { changes, cursor: String(p + 1), hasMore: p < 2, ...(p === 0 ? { total: 300 } : {}) } };
+  });
+}
+
+test('a first download cut off mid-way resumes where it stopped, on its thread, and says done once every row is out', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'first-download-engine-'));
+  const db = openCache(dir);
+  const state = new TerminalState(db);
+  state.setSession({ user: { id: staff, username: 'dr', displayName: 'Dr', role: 'doctor' }, accessToken: 't', refreshToken: 'r' });
+  const rows = new RowCache(db, () => 'doctor');
+  const outbox = new Outbox(db);
+  const conflicts = new ConflictLog(db);
+  const pages = scriptedPages();
+  const asked: (string | null)[] = [];
+  let cut = false;
+  const client = {
+    liveUrl: () => 'ws://127.0.0.1:9/',
+    wire: { requests: 0, bytesSent: 0, bytesReceived: 0 },
+    async pullBytes(since: string | null) {
+      asked.push(since);
+      // The network drops once, on the request for the second page.
+      if (since === '1' && !cut) {
+        cut = true;
+        throw new ServerUnreachable('connection reset');
+      }
+      const page = pages.find((p) => p.since === since);
+      if (!page) return Buffer.from(JSON.stringify({ changes: [], cursor: since ?? '0', hasMore: false }));
+      return Buffer.from(JSON.stringify(page.body));
+    },
+    async pull(since: string | null) {
+      // After the download: nothing new.
+      return { changes: [], cursor: since ?? '0', hasMore: false, total: null };
+    },
+  } as unknown as ServerClient;
+  const log: string[] = [];
+  const statuses: SyncStatus[] = [];
+  let announced = 0;
+  const engine = new SyncEngine({
+    db, rows, outbox, conflicts, state,
+    writer: new CacheWriter(rows, outbox, conflicts),
+    client,
+    clientId: 'test',
+    strategy: 'live',
+    schedule: { ...seedSchedule, fastMs: 3_600_000, slowMs: 3_600_000 },
+    emit: (channel, payload) => {
+      if (channel === 'sync.status') statuses.push(payload as SyncStatus);
+      if (channel === 'data.downloaded') announced += (JSON.parse((payload as { rowsJson: string }).rowsJson) as unknown[]).length;
+    },
+    role: () => 'doctor',
+    onSessionExpired: () => {},
+    startDownload: (role, collections, onAppended) =>
+      FirstDownload.start({ script: defaultDownloadWorkerScript(), file: db.name, role, collections, onAppended, log: (l) => log.push(l) }),
+    log: (l) => log.push(l),
+  });
+  try {
+    engine.start();
+    const deadline = Date.now() + 20_000;
+    while (!statuses.some((s) => s.initialSync.done) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const done = statuses.find((s) => s.initialSync.done);
+    assert.ok(done, `the download finished (asked ${JSON.stringify(asked)}; log ${log.join(' | ')})`);
+    assert.equal(rows.count('patients'), 300);
+    assert.equal(state.getCursor(), '3');
+    assert.deepEqual(asked.slice(0, 4), [null, '1', '1', '2'], 'after the cut it asked for the second page again, not the first');
+    assert.ok(statuses.some((s) => s.lastError?.includes('connection reset')), 'the cut was reported');
+    assert.equal(done.initialSync.received, 300, 'every row counted once, across the cut');
+    assert.equal(announced, 300, 'the windows heard of every row before "done"');
+    assert.ok(log.some((l) => /first download: 300 rows cached/.test(l)), log.join('\n'));
+  } finally {
+    await engine.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
