@@ -268,13 +268,14 @@ function print(r: Report): void {
     out.push('', '3-4. Initial sync into an empty terminal (child process), then a burst of 1,000 incoming changes; event-loop delay sampled every 1 ms');
     out.push(
       table([
-        ['data set', 'store', 'rows', 'time', 'rows/s', 'peak RSS', 'loop p99', 'loop max', 'burst time', 'burst loop p99', 'burst loop max'],
+        ['data set', 'store', 'rows', 'time', 'rows/s', 'CPU terminal + server', 'peak RSS', 'loop p99', 'loop max', 'burst time', 'burst loop p99', 'burst loop max'],
         ...r.initialSync.map((s) => [
           `${count(s.patients)} patients + ${count(s.appointments)} appts`,
           s.store,
           count(s.rows),
           ms(s.ms, 0),
           count(s.rowsPerSecond),
+          `${(s.terminalCpuMs / 1000).toFixed(1)} + ${s.serverCpuMs === null ? '?' : (s.serverCpuMs / 1000).toFixed(1)} s`,
           bytes(s.peakRssBytes),
           ms(s.loopDelay.p99),
           ms(s.loopDelay.max),

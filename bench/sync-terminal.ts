@@ -26,7 +26,7 @@ export interface LoopDelay {
 
 export type SyncChildMessage =
   | { type: 'ready' }
-  | { type: 'synced'; ms: number; rows: number; peakRssBytes: number; peakHeapBytes: number; rssBeforeBytes: number; loopDelay: LoopDelay }
+  | { type: 'synced'; ms: number; cpuMs: number; rows: number; peakRssBytes: number; peakHeapBytes: number; rssBeforeBytes: number; loopDelay: LoopDelay }
   | { type: 'armed' }
   | { type: 'burst-done'; ms: number; received: number; loopDelay: LoopDelay }
   | { type: 'failed'; error: string };
@@ -89,8 +89,11 @@ async function main(): Promise<void> {
           histogram.reset();
           histogram.enable();
           const started = performance.now();
+          const cpuBefore = process.cpuUsage();
           await signIn(terminal, cfg.username, cfg.password, 600_000);
           const ms = performance.now() - started;
+          // Every thread of this process (the download and checkpoint threads too).
+          const cpu = process.cpuUsage(cpuBefore);
           histogram.disable();
           const status = await terminal.status();
           // The kernel's own peak of this process's memory (VmHWM); the sampler may miss a spike between
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
           send({
             type: 'synced',
             ms,
+            cpuMs: (cpu.user + cpu.system) / 1000,
             rows: status.initialSync.received,
             peakRssBytes: Math.max(peakRss, kernelPeak),
             peakHeapBytes: peakHeap,

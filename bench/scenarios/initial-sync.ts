@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Mutation } from '../../shared/sync/protocol';
 import type { BenchClinic } from './clinic';
 import type { LoopDelay, SyncChildMessage, SyncParentMessage, SyncTerminalConfig } from '../sync-terminal';
+import { processCpuMs } from '../support/machine';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -19,6 +20,9 @@ export interface InitialSyncResult {
   rows: number;
   ms: number;
   rowsPerSecond: number;
+  /** CPU time the terminal process (all its threads) and the server process used for the sync. */
+  terminalCpuMs: number;
+  serverCpuMs: number | null;
   peakRssBytes: number;
   rssBeforeBytes: number;
   peakHeapBytes: number;
@@ -68,8 +72,10 @@ export async function measureInitialSync(
 
   try {
     await next('ready');
+    const serverCpuBefore = processCpuMs(clinic.server.pid);
     tell({ type: 'sync' });
     const synced = await next('synced');
+    const serverCpuAfter = processCpuMs(clinic.server.pid);
     let burst: InitialSyncResult['burst'] = null;
     if (burstChanges > 0) {
       const marker = `burst ${randomUUID()}`;
@@ -100,6 +106,8 @@ export async function measureInitialSync(
       rows: synced.rows,
       ms: synced.ms,
       rowsPerSecond: synced.rows / (synced.ms / 1000),
+      terminalCpuMs: synced.cpuMs,
+      serverCpuMs: serverCpuBefore !== null && serverCpuAfter !== null ? serverCpuAfter - serverCpuBefore : null,
       peakRssBytes: synced.peakRssBytes,
       rssBeforeBytes: synced.rssBeforeBytes,
       peakHeapBytes: synced.peakHeapBytes,

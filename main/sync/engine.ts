@@ -353,10 +353,10 @@ export class SyncEngine {
     const cursor = this.deps.state.getCursor();
     const initial = cursor === null;
     if (initial) {
-      const download = await this.firstDownload();
+      const started = await this.firstDownload();
       // Stopped meanwhile (a sign-out clears the cache): write nothing more.
       if (this.stopped) return;
-      if (download) return this.downloadOnThread(download);
+      if (started) return this.downloadOnThread(started.download, started.firstPage);
       this.initial = { done: false, received: 0, total: null };
     }
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
@@ -397,13 +397,23 @@ export class SyncEngine {
     }
   }
 
-  /** The first download under way, or a new one on its thread; null: the main thread does it. */
-  private async firstDownload(): Promise<FirstDownload | null> {
-    if (this.download?.usable) return this.download;
+  /**
+   * The first download under way, or a new one on its thread; null: the main thread does it. A
+   * new download asks for its first page while the thread starts (loading its code takes a while).
+   */
+  private async firstDownload(): Promise<{ download: FirstDownload; firstPage: Promise<Buffer> } | null> {
+    const pageAt = (cursor: string | null) => {
+      const page = this.deps.client.pullBytes(cursor, this.deps.schedule.pullLimit);
+      // Awaited by downloadOnThread; unused when the thread cannot start.
+      page.catch(() => undefined);
+      return page;
+    };
+    if (this.download?.usable) return { download: this.download, firstPage: pageAt(this.download.cursor) };
     this.download = null;
     const role = this.deps.role();
     if (!this.deps.startDownload || this.downloadThreadUnavailable || !role) return null;
     this.initial = { done: false, received: 0, total: null };
+    const firstPage = pageAt(null);
     try {
       this.download = await this.deps.startDownload(role, syncedCollections(role), (changes) => {
         this.initial.received += changes;
@@ -417,8 +427,9 @@ export class SyncEngine {
     if (this.stopped) {
       void this.download.abort();
       this.download = null;
+      return null;
     }
-    return this.download;
+    return { download: this.download, firstPage };
   }
 
   /**
@@ -427,9 +438,9 @@ export class SyncEngine {
    * checks and writes them and finally swaps them into the cache. A failed request leaves the
    * download where it was, and the next run resumes it.
    */
-  private async downloadOnThread(download: FirstDownload): Promise<void> {
+  private async downloadOnThread(download: FirstDownload, firstPage: Promise<Buffer>): Promise<void> {
     const started = performance.now();
-    let next = this.deps.client.pullBytes(download.cursor, this.deps.schedule.pullLimit);
+    let next = firstPage;
     let cursor: string;
     for (;;) {
       const bytes = await next;
