@@ -4,9 +4,9 @@
  * killable with SIGKILL to simulate a crash).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import WebSocket from 'ws';
 import type { EventChannel, InvokeChannel, InvokeRequest, InvokeResponse, IpcEnvelope, WireFrame } from '../../shared/ipc/contract';
 import { createTerminalCore, type TerminalCore } from '../../main/core';
@@ -58,6 +58,8 @@ export interface StartTerminalOptions {
 }
 
 const root = join(import.meta.dirname, '..', '..');
+/** Where child terminals' support logs are kept, one file per terminal. */
+export const terminalLogDir = join(root, 'test-results', 'terminal-logs');
 
 function base(dataDir: string, mode: TestTerminal['mode'], invokeRaw: TestTerminal['invokeRaw'], events: TerminalEvent[]) {
   const waiters = new Set<() => void>();
@@ -144,9 +146,14 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
     { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
+  // The terminal's support log, kept for a failed run (test-results/ is git-ignored).
+  mkdirSync(terminalLogDir, { recursive: true });
+  const logFile = createWriteStream(join(terminalLogDir, `${options.name ?? 'terminal'}-${basename(dataDir)}.log`), { flags: 'a' });
   child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
+    logFile.write(d);
   });
+  child.once('exit', () => logFile.end());
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

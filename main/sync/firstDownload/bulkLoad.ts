@@ -93,8 +93,8 @@ export class BulkLoad {
   finish(cursor: string, progress: (step: string) => void = () => {}): SwapSummary {
     let duplicates = 0;
     const indexes = new Map<CollectionName, string>();
+    progress(`building the id index of ${this.collections.length} tables`);
     for (const c of this.collections) {
-      progress(`indexing ${c}`);
       const name = this.freeIndexName(c);
       duplicates += this.createUniqueIndex(c, name);
       indexes.set(c, name);
