@@ -143,6 +143,20 @@ export interface PullPage {
   total?: number;
 }
 
+export interface SnapshotOptions {
+  role: Role;
+  /** The collections to include, each as `role` may see it (shared/sync/snapshot.ts). */
+  collections: readonly CollectionName[];
+}
+
+export interface SnapshotFile {
+  /** A new SQLite file in the store's own folder; the caller sends it and deletes it. */
+  file: string;
+  /** Where a terminal pulls on from: every change up to it is in the file. */
+  cursor: Cursor;
+  rows: Partial<Record<CollectionName, number>>;
+}
+
 /** Thrown by a store for a cursor it cannot read (a client's mistake -> 400). */
 export class BadCursorError extends Error {}
 
@@ -174,6 +188,12 @@ export interface ClinicStore {
   pullSince(options: PullOptions): Promise<PullPage>;
   /** The cursor after the last committed change. */
   headCursor(): Promise<Cursor>;
+  /**
+   * Optional: every live row of `collections`, redacted for `role`, written as a first-download
+   * snapshot file (shared/sync/snapshot.ts) from one consistent read. Without it, a terminal's
+   * first download walks the change log with pullSince.
+   */
+  writeSnapshot?(options: SnapshotOptions): Promise<SnapshotFile>;
 
   findUserByUsername(username: string): Promise<UserCredentials | null>;
   countUsers(): Promise<number>;

@@ -1,9 +1,13 @@
 /** If-Match merge and conflict, sync push (idempotent replay), pull paging, tombstones. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { clientFor, startTestServer, type ApiClient, type Json, type TestServer } from '../support/server';
-import { createPatient, patientBody } from '../support/clinic-fixtures';
+import { createPatient, mustCreate, patientBody } from '../support/clinic-fixtures';
 import { storesUnderTest } from '../support/stores';
 
 for (const store of storesUnderTest()) describe(store, () => {
@@ -227,6 +231,76 @@ for (const store of storesUnderTest()) describe(store, () => {
       assert.equal((await api.get('/api/sync/pull?collections=nope')).status, 400);
       assert.equal((await api.get('/api/sync/pull?limit=0')).status, 400);
       assert.equal((await api.get('/api/sync/pull?other=1')).status, 400);
+    });
+  });
+  describe('snapshot', () => {
+    /** GET /api/sync/snapshot with `token`: the status and, for a 200, the file opened read-only. */
+    async function snapshot(token: string | null) {
+      const res = await fetch(`${server.url}/api/sync/snapshot`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      if (res.status !== 200) return { status: res.status, body: JSON.parse(bytes.toString('utf8')) as Json, db: null };
+      const dir = mkdtempSync(join(tmpdir(), 'snapshot-route-'));
+      writeFileSync(join(dir, 'snapshot.sqlite'), bytes);
+      const db = new Database(join(dir, 'snapshot.sqlite'), { readonly: true });
+      return { status: 200, type: res.headers.get('content-type'), timing: res.headers.get('server-timing'), body: null, db, done: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+    }
+
+    test(store === 'sqlite' ? 'holds the same rows as a pull walk from the start, up to its cursor, audited' : 'is not offered by this store (501): terminals walk the log', async () => {
+      const doctor = await server.createUser('doctor');
+      const reception = await server.createUser('receptionist');
+      const patient = await createPatient(api, { medicalHistory: 'asthma' });
+      await mustCreate(clientFor(server.url, doctor.session), 'treatment-records', { patientId: patient.id, providerId: doctor.user.id, date: '2026-11-20', diagnosis: 'secret' });
+      const gone = await createPatient(api);
+      const removed = await api.del(`/api/patients/${gone.id}`);
+      assert.ok(removed.status === 200 || removed.status === 204, removed.text);
+      assert.equal((await snapshot(null)).status, 401);
+      const got = await snapshot(doctor.session.accessToken);
+      if (store !== 'sqlite') {
+        assert.equal(got.status, 501);
+        assert.match(got.body.error, /does not offer snapshots/);
+        return;
+      }
+      assert.equal(got.status, 200);
+      assert.equal(got.type, 'application/vnd.sqlite3');
+      assert.match(got.timing ?? '', /^snapshot;dur=\d+$/);
+      const db = got.db!;
+      const info = Object.fromEntries((db.prepare('SELECT key, value FROM snapshot_info').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+      assert.equal(info.format, '1');
+      assert.equal(info.role, 'doctor');
+      // The doctor's own walk from the start, to the snapshot's cursor: each row's state there.
+      const asDoctor = clientFor(server.url, doctor.session);
+      const rows = new Map<string, number>();
+      let cursor = '';
+      for (;;) {
+        const page = await asDoctor.get(`/api/sync/pull?since=${cursor}&limit=500`);
+        for (const c of page.body.changes as Json[]) {
+          if (c.op === 'delete') rows.delete(`${c.collection}/${c.id}`);
+          else rows.set(`${c.collection}/${c.id}`, c.version);
+        }
+        cursor = page.body.cursor;
+        if (!page.body.hasMore) break;
+      }
+      assert.equal(cursor, info.cursor, 'nothing was written since the snapshot');
+      const inFile = new Map<string, number>();
+      for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rows_%'").all() as { name: string }[]) {
+        const collection = t.name.slice('rows_'.length).replace('_', '-');
+        for (const r of db.prepare(`SELECT id, version, data FROM ${t.name}`).all() as { id: string; version: number; data: string }[]) {
+          assert.equal((JSON.parse(r.data) as Json).id, r.id);
+          inFile.set(`${collection}/${r.id}`, r.version);
+        }
+      }
+      assert.deepEqual([...inFile].sort(), [...rows].sort(), 'the same rows at the same versions, tombstones left out');
+      assert.equal(inFile.has(`patients/${gone.id}`), false);
+      got.done!();
+      const audit = await api.get('/api/audit?limit=20');
+      assert.ok((audit.body as Json[]).some((e) => e.action === 'read' && e.username === doctor.user.username && /snapshot of 1 treatment record/.test(e.detail)), 'the read of treatment records is audited');
+
+      const front = await snapshot(reception.session.accessToken);
+      const tables = (front.db!.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+      assert.ok(!tables.includes('rows_treatment_records'), 'no treatment records for the front desk');
+      const row = front.db!.prepare('SELECT data FROM rows_patients WHERE id = ?').get(patient.id) as { data: string };
+      assert.equal((JSON.parse(row.data) as Json).medicalHistory, undefined, 'clinical fields stripped');
+      front.done!();
     });
   });
 });

@@ -4,11 +4,13 @@
  * serves reads, so a read never sees a write transaction that is still open across an `await`.
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AnyRow, CollectionName } from '../../../shared/domain/collections';
 import type { AuditEntry, Cursor, MutationResult } from '../../../shared/sync/protocol';
+import { redactedJsonSql, snapshotFormat, snapshotTable } from '../../../shared/sync/snapshot';
 import {
   BadCursorError,
   type AppointmentSlotQuery,
@@ -18,6 +20,8 @@ import {
   type PullOptions,
   type PullPage,
   type RefreshTokenRecord,
+  type SnapshotFile,
+  type SnapshotOptions,
   type StoredChange,
   type StoredRow,
   type UserCredentials,
@@ -48,6 +52,12 @@ function toStoredRow(r: RowRecord): StoredRow {
 
 /** Address space the read connection may map (not memory: pages are shared with the file cache). */
 const readerMmapBytes = 1024 * 1024 * 1024;
+
+/**
+ * Rows a snapshot copies between two turns of the event loop: the copy runs on the server's only
+ * thread, so other terminals' pushes and pulls wait at most one batch (10-30 ms).
+ */
+const snapshotBatchRows = 10_000;
 
 /** Prepared statements, compiled once per connection (better-sqlite3 re-parses SQL on every prepare). */
 const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
@@ -110,6 +120,8 @@ export class SqliteClinicStore implements ClinicStore {
         );
       }).immediate();
     }
+    // Snapshots a stopped server left half-sent.
+    rmSync(this.snapshotDir, { recursive: true, force: true });
     if (!this.reader) {
       this.reader = new Database(this.path, { readonly: true });
       this.reader.pragma('busy_timeout = 5000');
@@ -118,6 +130,13 @@ export class SqliteClinicStore implements ClinicStore {
       // download (docs/performance.md). Read-only, so a mapped page is never written through.
       this.reader.pragma(`mmap_size = ${readerMmapBytes}`);
     }
+  }
+
+  /** Where first-download snapshots are written before they are sent (and deleted). */
+  private get snapshotDir(): string {
+    const dir = join(dirname(this.path), 'snapshots');
+    mkdirSync(dir, { recursive: true });
+    return dir;
   }
 
   private get read(): Database.Database {
@@ -217,6 +236,60 @@ export class SqliteClinicStore implements ClinicStore {
   async headCursor(): Promise<Cursor> {
     const r = sql(this.read, 'SELECT coalesce(max(seq), 0) AS head FROM changes').get() as { head: number };
     return String(r.head);
+  }
+
+  async writeSnapshot(options: SnapshotOptions): Promise<SnapshotFile> {
+    const file = join(this.snapshotDir, `${randomUUID()}.sqlite`);
+    const db = new Database(file);
+    try {
+      // A throwaway file: nothing to roll back or recover if the server stops half-way.
+      db.pragma('journal_mode = OFF');
+      db.pragma('synchronous = OFF');
+      db.prepare('ATTACH ? AS clinic').run(this.path);
+      db.exec('CREATE TABLE snapshot_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      for (const c of options.collections) {
+        db.exec(`CREATE TABLE ${snapshotTable(c)} (id TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL)`);
+      }
+      const rows: SnapshotFile['rows'] = {};
+      db.exec('BEGIN');
+      // One read transaction from here to COMMIT: the head and every batch see the same state.
+      const head = (db.prepare('SELECT coalesce(max(seq), 0) AS head FROM clinic.changes').get() as { head: number }).head;
+      for (const c of options.collections) {
+        // rows_live (collection, deleted) ends in rowid: each batch is a range of that index.
+        const upTo = db.prepare(
+          `SELECT max(rowid) AS last FROM (SELECT rowid FROM clinic.rows WHERE collection = ? AND deleted = 0 AND rowid > ? ORDER BY rowid LIMIT ${snapshotBatchRows})`,
+        );
+        const copy = db.prepare(
+          `INSERT INTO ${snapshotTable(c)} (id, version, data)
+           SELECT id, version, ${redactedJsonSql(options.role, c, 'data')} FROM clinic.rows
+           WHERE collection = ? AND deleted = 0 AND rowid > ? AND rowid <= ? ORDER BY rowid`,
+        );
+        let after = 0;
+        let copied = 0;
+        for (;;) {
+          const last = (upTo.get(c, after) as { last: number | null }).last;
+          if (last === null) break;
+          copied += copy.run(c, after, last).changes;
+          after = last;
+          await new Promise((resolve) => setImmediate(resolve));
+          if (this.closed) throw new Error('store is closed');
+        }
+        rows[c] = copied;
+      }
+      const info = db.prepare('INSERT INTO snapshot_info (key, value) VALUES (?, ?)');
+      info.run('format', String(snapshotFormat));
+      info.run('cursor', String(head));
+      info.run('role', options.role);
+      info.run('createdAt', new Date().toISOString());
+      db.exec('COMMIT');
+      db.exec('DETACH clinic');
+      db.close();
+      return { file, cursor: String(head), rows };
+    } catch (err) {
+      if (db.open) db.close();
+      rmSync(file, { force: true });
+      throw err;
+    }
   }
 
   async findUserByUsername(username: string): Promise<UserCredentials | null> {
