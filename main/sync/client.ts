@@ -5,6 +5,9 @@
  * Counts bytes over the wire, so the live and baseline strategies can be compared.
  */
 import axios, { type AxiosInstance, type Method } from 'axios';
+import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { publicUser, type AnyRow, type CollectionName } from '../../shared/domain/collections';
 import {
@@ -204,6 +207,62 @@ export class ServerClient {
     // Errors are told apart as for every other call; a good answer stays bytes.
     if (res.status >= 400) this.checked('GET', path, { status: res.status, json: this.parseBody('GET', path, res.status, res.bytes.toString('utf8')) }, null);
     return res.bytes;
+  }
+
+  /**
+   * Write a first-download snapshot (shared/sync/snapshot.ts) to `file` as it arrives: it can be
+   * hundreds of megabytes, which neither this process's memory nor its event loop should hold at
+   * once. Returns its size, or null when the server does not offer snapshots (an older server:
+   * 404; a store without them: 501): the first download then walks the change log.
+   */
+  async snapshotTo(file: string): Promise<{ bytes: number; serverMs: number | null } | null> {
+    const path = '/api/sync/snapshot';
+    let res = await this.snapshotRequest(path);
+    if (res.status === 401) {
+      res.data.resume();
+      await this.refresh();
+      res = await this.snapshotRequest(path);
+      if (res.status === 401) throw new SessionExpired('The server no longer accepts this session; please sign in again');
+    }
+    if (res.status !== 200) {
+      const text = await new Promise<string>((resolve) => {
+        const chunks: Buffer[] = [];
+        res.data.on('data', (c: Buffer) => chunks.push(c));
+        res.data.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.data.on('error', () => resolve(''));
+      });
+      this.wire.bytesReceived += Buffer.byteLength(text);
+      if (res.status === 404 || res.status === 501) return null;
+      this.checked('GET', path, { status: res.status, json: this.parseBody('GET', path, res.status, text) }, null);
+      throw new BadServerAnswer(`Unexpected answer ${res.status} to GET ${path}`);
+    }
+    let bytes = 0;
+    res.data.on('data', (c: Buffer) => (bytes += c.length));
+    const timing = /snapshot;dur=(\d+)/.exec(String(res.headers['server-timing'] ?? ''));
+    try {
+      await pipeline(res.data, createWriteStream(file, { highWaterMark: 1024 * 1024 }));
+    } catch (err) {
+      throw new ServerUnreachable(`The snapshot from ${this.baseUrl} broke off after ${bytes} bytes: ${(err as Error).message}`);
+    } finally {
+      this.wire.bytesReceived += bytes;
+    }
+    return { bytes, serverMs: timing ? Number(timing[1]) : null };
+  }
+
+  private async snapshotRequest(path: string) {
+    const token = this.tokens.accessToken();
+    try {
+      const res = await this.http.request<Readable>({
+        method: 'GET',
+        url: path,
+        responseType: 'stream',
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      this.wire.requests++;
+      return res;
+    } catch (err) {
+      throw new ServerUnreachable(`Cannot reach the clinic server at ${this.baseUrl}: ${(err as Error).message}`);
+    }
   }
 
   async push(request: PushRequest): Promise<PushResponse> {

@@ -9,6 +9,7 @@
  * - 'baseline': the seed's behaviour kept for benchmarks: no live channel; every 30/60 s and
  *   after every mutation GET each collection in full through the REST routes.
  */
+import { rmSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
 import { syncedCollections } from '../../shared/domain/access';
@@ -22,11 +23,15 @@ import type { RowCache } from '../cache/rows';
 import { Backoff } from './backoff';
 import { CacheWriter, type RowChange } from './apply';
 import { LiveChannel } from './live';
-import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage } from './client';
+import { BadServerAnswer, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage } from './client';
 import { testCrashPoint } from '../crash-hooks';
 import type { FirstDownload } from './firstDownload/firstDownload';
+import { snapshotFileBeside } from './firstDownload/snapshotImport';
 
 export type SyncStrategy = 'live' | 'baseline';
+
+/** What a first download starts from: a snapshot of every row, or the change log's first page. */
+type FirstAnswer = { kind: 'snapshot'; bytes: number } | { kind: 'page'; bytes: Buffer };
 
 export interface SyncSchedule {
   /** Patients and appointments (and, for the live strategy, the whole cursor pull). */
@@ -105,6 +110,8 @@ export class SyncEngine {
   private download: FirstDownload | null = null;
   /** Set when the download thread could not start: first downloads run on the main thread. */
   private downloadThreadUnavailable = false;
+  /** Set when the server offers no snapshot, or sent one this terminal refused: walk the log. */
+  private snapshotsUnusable = false;
 
   constructor(private readonly deps: EngineDeps) {
     this.live =
@@ -356,7 +363,7 @@ export class SyncEngine {
       const started = await this.firstDownload();
       // Stopped meanwhile (a sign-out clears the cache): write nothing more.
       if (this.stopped) return;
-      if (started) return this.downloadOnThread(started.download, started.firstPage);
+      if (started) return this.downloadOnThread(started.download, started.first);
       this.initial = { done: false, received: 0, total: null };
     }
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
@@ -399,21 +406,24 @@ export class SyncEngine {
 
   /**
    * The first download under way, or a new one on its thread; null: the main thread does it. A
-   * new download asks for its first page while the thread starts (loading its code takes a while).
+   * new download asks for its first answer (a snapshot, or else the first page) while the thread
+   * starts (loading its code takes a while).
    */
-  private async firstDownload(): Promise<{ download: FirstDownload; firstPage: Promise<Buffer> } | null> {
-    const pageAt = (cursor: string | null) => {
-      const page = this.deps.client.pullBytes(cursor, this.deps.schedule.pullLimit);
-      // Awaited by downloadOnThread; unused when the thread cannot start.
-      page.catch(() => undefined);
-      return page;
+  private async firstDownload(): Promise<{ download: FirstDownload; first: Promise<FirstAnswer> } | null> {
+    // Awaited by downloadOnThread; unused when the thread cannot start.
+    const settledLater = (answer: Promise<FirstAnswer>) => {
+      answer.catch(() => undefined);
+      return answer;
     };
-    if (this.download?.usable) return { download: this.download, firstPage: pageAt(this.download.cursor) };
+    if (this.download?.usable) {
+      const cursor = this.download.cursor;
+      return { download: this.download, first: settledLater(cursor === null ? this.snapshotOrFirstPage() : this.pageAt(cursor)) };
+    }
     this.download = null;
     const role = this.deps.role();
     if (!this.deps.startDownload || this.downloadThreadUnavailable || !role) return null;
     this.initial = { done: false, received: 0, total: null };
-    const firstPage = pageAt(null);
+    const first = settledLater(this.snapshotOrFirstPage());
     try {
       this.download = await this.deps.startDownload(role, syncedCollections(role), (changes) => {
         this.initial.received += changes;
@@ -429,27 +439,72 @@ export class SyncEngine {
       this.download = null;
       return null;
     }
-    return { download: this.download, firstPage };
+    return { download: this.download, first };
+  }
+
+  private async pageAt(cursor: string | null): Promise<FirstAnswer> {
+    return { kind: 'page', bytes: await this.deps.client.pullBytes(cursor, this.deps.schedule.pullLimit) };
+  }
+
+  /** A snapshot of every row (shared/sync/snapshot.ts) where the server offers one. */
+  private async snapshotOrFirstPage(): Promise<FirstAnswer> {
+    if (!this.snapshotsUnusable) {
+      const started = performance.now();
+      const file = snapshotFileBeside(this.deps.db.name);
+      let got;
+      try {
+        got = await this.deps.client.snapshotTo(file);
+      } catch (err) {
+        rmSync(file, { force: true });
+        throw err;
+      }
+      // Stopped meanwhile (a sign-out): the file holds the previous user's rows.
+      if (this.stopped) rmSync(file, { force: true });
+      if (got !== null) {
+        this.deps.log(
+          `first download: a snapshot of ${(got.bytes / 1e6).toFixed(1)} MB came in ${Math.round(performance.now() - started)} ms` +
+            (got.serverMs !== null ? ` (the server wrote it in ${got.serverMs} ms)` : ''),
+        );
+        return { kind: 'snapshot', bytes: got.bytes };
+      }
+      this.snapshotsUnusable = true;
+      this.deps.log('the server offers no snapshot: the first download walks the change log');
+    }
+    return this.pageAt(null);
   }
 
   /**
-   * A first download: this thread fetches the pages (the next one as soon as the download thread
-   * has read the last one's cursor) and passes their bytes on, undecoded; the download thread
-   * checks and writes them and finally swaps them into the cache. A failed request leaves the
-   * download where it was, and the next run resumes it.
+   * A first download: this thread fetches the snapshot or the pages (the next one as soon as the
+   * download thread has read the last one's cursor) and passes their bytes on, undecoded; the
+   * download thread checks and writes them and finally swaps them into the cache. A failed
+   * request leaves the download where it was, and the next run resumes it.
    */
-  private async downloadOnThread(download: FirstDownload, firstPage: Promise<Buffer>): Promise<void> {
+  private async downloadOnThread(download: FirstDownload, first: Promise<FirstAnswer>): Promise<void> {
     const started = performance.now();
-    let next = firstPage;
+    let next = first;
     let cursor: string;
+    let fromSnapshot = false;
     for (;;) {
-      const bytes = await next;
+      const answer = await next;
       this.reachable = true;
-      const envelope = await download.page(bytes);
-      if (envelope.total !== null) this.initial.total = envelope.total;
+      let envelope;
+      try {
+        envelope = answer.kind === 'snapshot' ? await download.snapshot() : await download.page(answer.bytes);
+      } catch (err) {
+        if (answer.kind === 'snapshot' && err instanceof BadServerAnswer) {
+          // The next download walks the log instead of asking for the same snapshot again.
+          this.snapshotsUnusable = true;
+          this.deps.log(`the server's snapshot was refused (${err.message}); the first download walks the change log instead`);
+        }
+        throw err;
+      }
+      if (answer.kind === 'snapshot') fromSnapshot = true;
+      // The changes after a snapshot come on top of its rows.
+      if (fromSnapshot && answer.kind === 'page') this.initial.total = (this.initial.total ?? 0) + envelope.changes;
+      else if (envelope.total !== null) this.initial.total = envelope.total;
       cursor = envelope.cursor;
       if (!envelope.hasMore || this.stopped) break;
-      next = this.deps.client.pullBytes(cursor, this.deps.schedule.pullLimit);
+      next = this.pageAt(cursor);
       // Settled later by the await above; a failure we never await must not crash the process.
       next.catch(() => undefined);
     }

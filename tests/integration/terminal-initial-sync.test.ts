@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientFor, login } from '../support/server';
+import { clientFor, login, startTestServer } from '../support/server';
+import { postgresUrlForTests } from '../support/stores';
 import { startTerminal } from '../support/terminal';
 import type { SyncStatus } from '../../shared/ipc/contract';
 
@@ -43,7 +44,7 @@ async function serverProcess() {
   };
 }
 
-type ServerProcess = Awaited<ReturnType<typeof serverProcess>>;
+type ServerProcess = Pick<Awaited<ReturnType<typeof serverProcess>>, 'url' | 'api'>;
 
 async function seedPatients(server: ServerProcess, count: number): Promise<void> {
   const seedStart = performance.now();
@@ -83,7 +84,7 @@ function patientsAnnounced(events: { channel: string; payload: unknown }[]): num
   return ids.size;
 }
 
-test(`initial sync of ${rows} rows comes in pages, reports progress and does not stall the event loop`, async () => {
+test(`initial sync of ${rows} rows comes as a snapshot, reports progress and does not stall the event loop`, async () => {
   const server = await serverProcess();
   try {
     await seedPatients(server, rows);
@@ -112,12 +113,13 @@ test(`initial sync of ${rows} rows comes in pages, reports progress and does not
         .filter((e) => e.channel === 'sync.status')
         .map((e) => (e.payload as SyncStatus).initialSync)
         .filter((s) => s.received > 0);
-      assert.ok(progress.length >= Math.ceil(rows / 2000), `progress reported per page (${progress.length} reports)`);
+      assert.ok(progress.length >= 2, `progress reported as the rows are copied (${progress.length} reports)`);
       for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.received >= progress[i - 1]!.received, 'progress only grows');
       assert.ok(progress.at(-1)!.received >= rows);
       assert.equal((await t.call('data.list', { collection: 'patients' })).length, rows);
       assert.equal(patientsAnnounced(t.events), rows, 'the windows heard of every row before the sync said done');
       assert.ok(log.some((l) => /first download: \d+ rows cached/.test(l)), `written by the download thread:\n${log.join('\n')}`);
+      assert.ok(log.some((l) => new RegExp(`snapshot of ${rows + 2} rows copied`).test(l)), `from the server's snapshot (the patients, the admin and the doctor):\n${log.join('\n')}`);
 
       console.log(
         `initial sync of ${rows} rows: ${(elapsed / 1000).toFixed(2)} s, ${progress.length} pages; ` +
@@ -160,3 +162,31 @@ test('without its download thread, a first download is written on the main threa
     await server.close();
   }
 });
+
+test(
+  'against a server without snapshots (PostgreSQL), the download thread walks the change log instead',
+  { skip: postgresUrlForTests() ? false : 'DATABASE_URL is not set' },
+  async () => {
+    const server = await startTestServer({ store: 'postgres' });
+    try {
+      const count = 2500;
+      await seedPatients(server, count);
+      const password = 'doctor-password-3';
+      const user = await createDoctor(server, 'dr.walk', password);
+      const log: string[] = [];
+      const t = await startTerminal({ serverUrl: server.url, mode: 'inprocess', log: (line) => log.push(line) });
+      try {
+        await t.login(user.username, password);
+        await t.waitForEvent((e) => e.channel === 'sync.status' && (e.payload as SyncStatus).initialSync.done, 60_000);
+        assert.ok(log.some((l) => l.includes('the server offers no snapshot')), log.join('\n'));
+        assert.ok(log.some((l) => /first download: \d+ rows cached/.test(l)), `written by the download thread:\n${log.join('\n')}`);
+        assert.equal((await t.call('data.list', { collection: 'patients' })).length, count);
+        assert.equal(patientsAnnounced(t.events), count);
+      } finally {
+        await t.close();
+      }
+    } finally {
+      await server.close();
+    }
+  },
+);

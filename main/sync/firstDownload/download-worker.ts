@@ -5,10 +5,12 @@
  * their event loop while 600k rows are written.
  */
 import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pullEnvelope } from '../../../shared/sync/protocol';
 import { BadServerAnswer, parsePulledChange } from '../client';
-import { BulkLoad, dropLoadTables } from './bulkLoad';
+import { BulkLoad, dropLoadTables, loadTable } from './bulkLoad';
+import { copySnapshot, openSnapshot, snapshotFileBeside } from './snapshotImport';
 import type { DownloadCommand, DownloadReport, DownloadWorkerData } from './messages';
 
 const config = workerData as DownloadWorkerData;
@@ -23,6 +25,8 @@ db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
 db.pragma('secure_delete = ON');
 const load = new BulkLoad(db, config.role, config.collections);
+/** The main thread downloads a snapshot there; this thread copies and deletes it. */
+const snapshotFile = snapshotFileBeside(config.file);
 load.begin();
 report({ type: 'ready' });
 
@@ -42,6 +46,19 @@ function appendPage(bytes: ArrayBuffer): void {
   report({ type: 'appended', changes: changes.length, ms: performance.now() - started });
 }
 
+function appendSnapshot(): void {
+  const started = performance.now();
+  try {
+    const head = openSnapshot(db, snapshotFile, config.collections);
+    // The changes made after the snapshot are pulled from its cursor while its rows are copied.
+    report({ type: 'envelope', cursor: head.cursor, hasMore: true, total: head.rows, changes: head.rows });
+    const rows = copySnapshot(db, config.role, config.collections, loadTable, (batch) => report({ type: 'appended', changes: batch, ms: 0 }));
+    report({ type: 'progress', step: `snapshot of ${rows} rows copied in ${Math.round(performance.now() - started)} ms` });
+  } finally {
+    rmSync(snapshotFile, { force: true });
+  }
+}
+
 function stop(): void {
   db.close();
   port!.close();
@@ -52,12 +69,14 @@ port.on('message', (raw: unknown) => {
   if (failed) return;
   try {
     if (command.type === 'page') appendPage(command.bytes);
+    else if (command.type === 'snapshot') appendSnapshot();
     else if (command.type === 'finish') {
       const started = performance.now();
       const summary = load.finish(command.cursor, (step) => report({ type: 'progress', step }));
       report({ type: 'finished', summary, ms: performance.now() - started });
       stop();
     } else if (command.type === 'abort') {
+      rmSync(snapshotFile, { force: true });
       dropLoadTables(db);
       report({ type: 'aborted' });
       stop();
@@ -66,6 +85,7 @@ port.on('message', (raw: unknown) => {
     // One failed page spoils the download: the engine starts a new one from the beginning.
     failed = true;
     try {
+      rmSync(snapshotFile, { force: true });
       dropLoadTables(db);
     } catch {
       // the next download drops them before it starts

@@ -94,12 +94,24 @@ export class FirstDownload {
    * of pages cost the main thread half a second.
    */
   page(bytes: Buffer): Promise<PageEnvelope> {
-    if (this.failure) return Promise.reject(this.failure);
-    const envelope = new Promise<PageEnvelope>((resolve, reject) => this.envelopes.push({ resolve, reject }));
     // A Buffer may be a view into a larger (pooled) allocation: only a whole one moves as it is.
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     const owned = whole ? (bytes.buffer as ArrayBuffer) : new Uint8Array(bytes).buffer;
-    this.worker.postMessage({ type: 'page', bytes: owned } satisfies DownloadCommand, [owned]);
+    return this.handOver({ type: 'page', bytes: owned }, [owned]);
+  }
+
+  /**
+   * The snapshot is in its file (snapshotFileBeside), before any page; resolves with its cursor
+   * (the pages go on from there) once the thread has opened it, while it copies the rows.
+   */
+  snapshot(): Promise<PageEnvelope> {
+    return this.handOver({ type: 'snapshot' }, []);
+  }
+
+  private handOver(command: DownloadCommand, transfer: ArrayBuffer[]): Promise<PageEnvelope> {
+    if (this.failure) return Promise.reject(this.failure);
+    const envelope = new Promise<PageEnvelope>((resolve, reject) => this.envelopes.push({ resolve, reject }));
+    this.worker.postMessage(command, transfer);
     return envelope.then((e) => {
       this.cursor = e.cursor;
       return e;

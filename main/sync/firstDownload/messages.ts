@@ -14,6 +14,11 @@ export interface DownloadWorkerData {
 export type DownloadCommand =
   /** A pull answer's bytes, exactly as the server sent them (transferred, not copied). */
   | { type: 'page'; bytes: ArrayBuffer }
+  /**
+   * A snapshot (shared/sync/snapshot.ts) is in its file beside the cache (snapshotFileBeside),
+   * before any page: the pages then start at its cursor.
+   */
+  | { type: 'snapshot' }
   /** The last page was sent: index, swap in, and store the cursor. */
   | { type: 'finish'; cursor: string }
   /** Stop and drop the load tables (sign-out, shutdown). */
@@ -21,7 +26,10 @@ export type DownloadCommand =
 
 export type DownloadReport =
   | { type: 'ready' }
-  /** A page's envelope, as soon as it is parsed, so the next request need not wait for its rows. */
+  /**
+   * A page's envelope, as soon as it is parsed, so the next request need not wait for its rows.
+   * For a snapshot: its cursor, with `hasMore` (the changes after it) and its rows as `total`.
+   */
   | { type: 'envelope'; cursor: string; hasMore: boolean; total: number | null; changes: number }
   | { type: 'appended'; changes: number; ms: number }
   | { type: 'progress'; step: string }
