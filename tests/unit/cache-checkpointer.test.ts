@@ -36,7 +36,8 @@ test('the checkpoint thread copies the WAL into the cache file while the main co
     // Well over SQLite's 1,000-page automatic threshold: without the thread, the WAL would only grow.
     writeRows(db, 20_000);
     assert.ok(statSync(`${db.name}-wal`).size > 4_000_000, 'the rows are in the WAL first');
-    assert.ok(await until(() => checkpointer.framesCopied > 1000, 10_000), `frames copied: ${checkpointer.framesCopied}`);
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    assert.ok(await until(() => checkpointer.framesCopied * pageSize > 4_000_000, 10_000), `frames copied: ${checkpointer.framesCopied} of ${pageSize} bytes`);
     assert.ok(statSync(db.name).size > fileBefore + 4_000_000, 'the pages reached the cache file itself');
     assert.deepEqual(lines, ['WAL checkpoints run on their own thread']);
     // Writes go on while the thread checkpoints.
