@@ -23,7 +23,7 @@ import type { RowCache } from '../cache/rows';
 import { Backoff } from './backoff';
 import { CacheWriter, type RowChange } from './apply';
 import { LiveChannel } from './live';
-import { BadServerAnswer, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage } from './client';
+import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage } from './client';
 import { testCrashPoint } from '../crash-hooks';
 import type { FirstDownload } from './firstDownload/firstDownload';
 import { snapshotFileBeside } from './firstDownload/snapshotImport';
@@ -419,6 +419,12 @@ export class SyncEngine {
       const cursor = this.download.cursor;
       return { download: this.download, first: settledLater(cursor === null ? this.snapshotOrFirstPage() : this.pageAt(cursor)) };
     }
+    if (this.download?.fromSnapshot && this.download.refusedAnswer && !this.snapshotsUnusable) {
+      // Its bad row may have surfaced as any error (the copy runs while the next page is fetched):
+      // asking for the same snapshot again would fail the same way.
+      this.snapshotsUnusable = true;
+      this.deps.log(`the server's snapshot was refused (${this.download.failureMessage}); this first download walks the change log instead`);
+    }
     this.download = null;
     const role = this.deps.role();
     if (!this.deps.startDownload || this.downloadThreadUnavailable || !role) return null;
@@ -481,33 +487,7 @@ export class SyncEngine {
    */
   private async downloadOnThread(download: FirstDownload, first: Promise<FirstAnswer>): Promise<void> {
     const started = performance.now();
-    let next = first;
-    let cursor: string;
-    let fromSnapshot = false;
-    for (;;) {
-      const answer = await next;
-      this.reachable = true;
-      let envelope;
-      try {
-        envelope = answer.kind === 'snapshot' ? await download.snapshot() : await download.page(answer.bytes);
-      } catch (err) {
-        if (answer.kind === 'snapshot' && err instanceof BadServerAnswer) {
-          // The next download walks the log instead of asking for the same snapshot again.
-          this.snapshotsUnusable = true;
-          this.deps.log(`the server's snapshot was refused (${err.message}); the first download walks the change log instead`);
-        }
-        throw err;
-      }
-      if (answer.kind === 'snapshot') fromSnapshot = true;
-      // The changes after a snapshot come on top of its rows.
-      if (fromSnapshot && answer.kind === 'page') this.initial.total = (this.initial.total ?? 0) + envelope.changes;
-      else if (envelope.total !== null) this.initial.total = envelope.total;
-      cursor = envelope.cursor;
-      if (!envelope.hasMore || this.stopped) break;
-      next = this.pageAt(cursor);
-      // Settled later by the await above; a failure we never await must not crash the process.
-      next.catch(() => undefined);
-    }
+    const cursor = await this.handOverPages(download, first);
     if (this.stopped) return;
     const summary = await download.finish(cursor);
     this.download = null;
@@ -520,6 +500,23 @@ export class SyncEngine {
     await this.announceCachedRows(Object.keys(summary.rows) as CollectionName[]);
     this.initial.done = true;
     this.publishStatus();
+  }
+
+  /** Hand the first answer and every page after it to the thread; returns the last page's cursor. */
+  private async handOverPages(download: FirstDownload, first: Promise<FirstAnswer>): Promise<string> {
+    let next = first;
+    for (;;) {
+      const answer = await next;
+      this.reachable = true;
+      const envelope = answer.kind === 'snapshot' ? await download.snapshot() : await download.page(answer.bytes);
+      // The changes after a snapshot come on top of its rows.
+      if (answer.kind === 'page' && download.fromSnapshot) this.initial.total = (this.initial.total ?? 0) + envelope.changes;
+      else if (envelope.total !== null) this.initial.total = envelope.total;
+      if (!envelope.hasMore || this.stopped) return envelope.cursor;
+      next = this.pageAt(envelope.cursor);
+      // Settled later by the await above; a failure we never await must not crash the process.
+      next.catch(() => undefined);
+    }
   }
 
   /** Tell the windows of every row a first download cached, a batch at a time between yields. */

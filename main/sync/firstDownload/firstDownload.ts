@@ -31,6 +31,8 @@ type Waiter<T> = { resolve: (value: T) => void; reject: (err: Error) => void };
 export class FirstDownload {
   /** Where the next page starts: the cursor of the last page handed over (null: the beginning). */
   cursor: string | null = null;
+  /** The download began with the server's snapshot (its rows are in the load tables). */
+  fromSnapshot = false;
   private failure: Error | null = null;
   private readonly envelopes: Waiter<PageEnvelope>[] = [];
   private finishing: Waiter<SwapSummary> | null = null;
@@ -83,6 +85,15 @@ export class FirstDownload {
     });
   }
 
+  /** The download failed because the server's answer (a page, a snapshot) was refused. */
+  get refusedAnswer(): boolean {
+    return this.failure instanceof BadServerAnswer;
+  }
+
+  get failureMessage(): string {
+    return this.failure?.message ?? '';
+  }
+
   /** The download can go on (it did not fail and was not aborted or finished). */
   get usable(): boolean {
     return this.failure === null && !this.ended;
@@ -105,6 +116,7 @@ export class FirstDownload {
    * (the pages go on from there) once the thread has opened it, while it copies the rows.
    */
   snapshot(): Promise<PageEnvelope> {
+    this.fromSnapshot = true;
     return this.handOver({ type: 'snapshot' }, []);
   }
 
