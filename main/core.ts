@@ -4,7 +4,6 @@
  * forward window messages to `invoke` and `onEvent`.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AnyRow, CollectionName, PublicUser } from '../shared/domain/collections';
@@ -30,7 +29,7 @@ import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type Wi
 import { SyncEngine, seedSchedule, type SyncSchedule, type SyncStrategy } from './sync/engine';
 import { FirstDownload, defaultDownloadWorkerScript } from './sync/firstDownload/firstDownload';
 import { dropLoadTables } from './sync/firstDownload/bulkLoad';
-import { snapshotFileBeside } from './sync/firstDownload/snapshotImport';
+import { removeSnapshotFiles } from './sync/firstDownload/snapshotImport';
 import { writeLocalMutation } from './mutations/local';
 import { IpcFailure } from './ipc/failure';
 import { IpcDispatcher, type IpcSender } from './ipc/dispatch';
@@ -234,7 +233,7 @@ export class TerminalCore {
     this.db.transaction(() => {
       this.rows.clearAll();
       dropLoadTables(this.db);
-      rmSync(snapshotFileBeside(this.db.name), { force: true });
+      removeSnapshotFiles(this.db.name);
       this.conflictLog.clear();
       this.state.clearCursor();
       this.state.clearSession();

@@ -24,6 +24,7 @@ import {
   type PushResponse,
 } from '../../shared/sync/protocol';
 import { invokeChannels } from '../../shared/ipc/contract';
+import { snapshotHeaders } from '../../shared/sync/snapshot';
 
 /** A pull page whose changes are still to be checked (see SyncEngine.pullDeltas). */
 export type PulledPage = { changes: unknown[]; cursor: string; hasMore: boolean; total: number | null };
@@ -50,6 +51,18 @@ export function parsePulledChange(raw: unknown): Change {
   const parsed = change.safeParse(raw);
   if (!parsed.success) throw new BadServerAnswer(`Unexpected change in a pull page: ${parsed.error.message.slice(0, 300)}`);
   return parsed.data as Change;
+}
+
+/** One part of a first-download snapshot, written to a file (shared/sync/snapshot.ts). */
+export interface SnapshotPart {
+  bytes: number;
+  /** How long the server took to write it (Server-Timing), when it said. */
+  serverMs: number | null;
+  cursor: string;
+  /** Where the next part starts; null: this was the last. */
+  next: string | null;
+  /** First part: rows in the whole snapshot. */
+  total: number | null;
 }
 
 export interface TokenStore {
@@ -210,13 +223,15 @@ export class ServerClient {
   }
 
   /**
-   * Write a first-download snapshot (shared/sync/snapshot.ts) to `file` as it arrives: it can be
-   * hundreds of megabytes, which neither this process's memory nor its event loop should hold at
-   * once. Returns its size, or null when the server does not offer snapshots (an older server:
-   * 404; a store without them: 501): the first download then walks the change log.
+   * Write a part of a first-download snapshot (shared/sync/snapshot.ts) to `file` as it arrives:
+   * parts are tens of megabytes, which this process's memory and event loop need not hold at once.
+   * Null when the server does not offer snapshots (an older server: 404; a store without them:
+   * 501): the first download then walks the change log.
    */
-  async snapshotTo(file: string): Promise<{ bytes: number; serverMs: number | null } | null> {
-    const path = '/api/sync/snapshot';
+  async snapshotTo(file: string, after: string | null, limit: number): Promise<SnapshotPart | null> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (after !== null) q.set('after', after);
+    const path = `/api/sync/snapshot?${q.toString()}`;
     let res = await this.snapshotRequest(path);
     if (res.status === 401) {
       res.data.resume();
@@ -236,6 +251,14 @@ export class ServerClient {
       this.checked('GET', path, { status: res.status, json: this.parseBody('GET', path, res.status, text) }, null);
       throw new BadServerAnswer(`Unexpected answer ${res.status} to GET ${path}`);
     }
+    const header = (name: string) => (typeof res.headers[name] === 'string' ? (res.headers[name] as string) : null);
+    const cursor = header(snapshotHeaders.cursor) ?? '';
+    const next = header(snapshotHeaders.next);
+    const total = header(snapshotHeaders.total);
+    if (!/^\d{1,15}$/.test(cursor) || (next !== null && !/^\d{1,15}$/.test(next)) || (total !== null && !/^\d{1,15}$/.test(total))) {
+      res.data.destroy();
+      throw new BadServerAnswer(`Unexpected snapshot headers from GET ${path}: cursor "${cursor}", next "${next}", total "${total}"`);
+    }
     let bytes = 0;
     res.data.on('data', (c: Buffer) => (bytes += c.length));
     const timing = /snapshot;dur=(\d+)/.exec(String(res.headers['server-timing'] ?? ''));
@@ -246,7 +269,7 @@ export class ServerClient {
     } finally {
       this.wire.bytesReceived += bytes;
     }
-    return { bytes, serverMs: timing ? Number(timing[1]) : null };
+    return { bytes, serverMs: timing ? Number(timing[1]) : null, cursor, next, total: total === null ? null : Number(total) };
   }
 
   private async snapshotRequest(path: string) {

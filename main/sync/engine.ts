@@ -23,15 +23,16 @@ import type { RowCache } from '../cache/rows';
 import { Backoff } from './backoff';
 import { CacheWriter, type RowChange } from './apply';
 import { LiveChannel } from './live';
-import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage } from './client';
+import { BadServerAnswer, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage, type SnapshotPart } from './client';
 import { testCrashPoint } from '../crash-hooks';
 import type { FirstDownload } from './firstDownload/firstDownload';
 import { snapshotFileBeside } from './firstDownload/snapshotImport';
+import { snapshotPartRows } from '../../shared/sync/snapshot';
 
 export type SyncStrategy = 'live' | 'baseline';
 
 /** What a first download starts from: a snapshot of every row, or the change log's first page. */
-type FirstAnswer = { kind: 'snapshot'; bytes: number } | { kind: 'page'; bytes: Buffer };
+type FirstAnswer = { kind: 'snapshot'; file: string; part: SnapshotPart } | { kind: 'page'; bytes: Buffer };
 
 export interface SyncSchedule {
   /** Patients and appointments (and, for the live strategy, the whole cursor pull). */
@@ -112,6 +113,8 @@ export class SyncEngine {
   private downloadThreadUnavailable = false;
   /** Set when the server offers no snapshot, or sent one this terminal refused: walk the log. */
   private snapshotsUnusable = false;
+  /** Snapshot parts fetched so far: each gets a file name of its own. */
+  private snapshotParts = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.live =
@@ -415,10 +418,13 @@ export class SyncEngine {
       answer.catch(() => undefined);
       return answer;
     };
-    if (this.download?.usable) {
-      const cursor = this.download.cursor;
-      return { download: this.download, first: settledLater(cursor === null ? this.snapshotOrFirstPage() : this.pageAt(cursor)) };
+    if (this.download?.usable && !(this.snapshotsUnusable && this.download.snapshotNext !== null)) {
+      const d = this.download;
+      const first = d.snapshotNext !== null ? this.laterSnapshotPart(d.snapshotNext) : d.cursor === null ? this.snapshotOrFirstPage() : this.pageAt(d.cursor);
+      return { download: d, first: settledLater(first) };
     }
+    // A snapshot the server stopped offering half-way: start over, walking the log.
+    if (this.download?.usable) void this.download.abort();
     if (this.download?.fromSnapshot && this.download.refusedAnswer && !this.snapshotsUnusable) {
       // Its bad row may have surfaced as any error (the copy runs while the next page is fetched):
       // asking for the same snapshot again would fail the same way.
@@ -452,31 +458,50 @@ export class SyncEngine {
     return { kind: 'page', bytes: await this.deps.client.pullBytes(cursor, this.deps.schedule.pullLimit) };
   }
 
-  /** A snapshot of every row (shared/sync/snapshot.ts) where the server offers one. */
+  /** The first part of a snapshot (shared/sync/snapshot.ts) where the server offers one, or else the first page. */
   private async snapshotOrFirstPage(): Promise<FirstAnswer> {
     if (!this.snapshotsUnusable) {
-      const started = performance.now();
-      const file = snapshotFileBeside(this.deps.db.name);
-      let got;
-      try {
-        got = await this.deps.client.snapshotTo(file);
-      } catch (err) {
-        rmSync(file, { force: true });
-        throw err;
-      }
-      // Stopped meanwhile (a sign-out): the file holds the previous user's rows.
-      if (this.stopped) rmSync(file, { force: true });
-      if (got !== null) {
-        this.deps.log(
-          `first download: a snapshot of ${(got.bytes / 1e6).toFixed(1)} MB came in ${Math.round(performance.now() - started)} ms` +
-            (got.serverMs !== null ? ` (the server wrote it in ${got.serverMs} ms)` : ''),
-        );
-        return { kind: 'snapshot', bytes: got.bytes };
-      }
-      this.snapshotsUnusable = true;
-      this.deps.log('the server offers no snapshot: the first download walks the change log');
+      const first = await this.snapshotPart(null);
+      if (first) return first;
     }
     return this.pageAt(null);
+  }
+
+  /** A part after the first: the server offered the snapshot, so it must go on offering it. */
+  private async laterSnapshotPart(after: string): Promise<FirstAnswer> {
+    const part = await this.snapshotPart(after);
+    if (!part) throw new BadServerAnswer('The server stopped offering the snapshot half-way; the first download starts over');
+    return part;
+  }
+
+  /**
+   * A snapshot part, in a file of its own beside the cache (the thread copies the one before while
+   * it comes). Null when the server offers no snapshots.
+   */
+  private async snapshotPart(after: string | null): Promise<FirstAnswer | null> {
+    const started = performance.now();
+    const file = snapshotFileBeside(this.deps.db.name, this.snapshotParts++);
+    let part;
+    try {
+      part = await this.deps.client.snapshotTo(file, after, snapshotPartRows.default);
+    } catch (err) {
+      rmSync(file, { force: true });
+      throw err;
+    }
+    if (part === null) {
+      rmSync(file, { force: true });
+      this.snapshotsUnusable = true;
+      this.deps.log('the server offers no snapshot: the first download walks the change log');
+      return null;
+    }
+    // Stopped meanwhile (a sign-out): the file holds the previous user's rows.
+    if (this.stopped) rmSync(file, { force: true });
+    this.deps.log(
+      `first download: snapshot part of ${(part.bytes / 1e6).toFixed(1)} MB came in ${Math.round(performance.now() - started)} ms` +
+        (part.serverMs !== null ? ` (the server wrote it in ${part.serverMs} ms)` : '') +
+        (part.next === null ? ', the last' : ''),
+    );
+    return { kind: 'snapshot', file, part };
   }
 
   /**
@@ -502,19 +527,32 @@ export class SyncEngine {
     this.publishStatus();
   }
 
-  /** Hand the first answer and every page after it to the thread; returns the last page's cursor. */
+  /**
+   * Hand the first answer and everything after it to the thread: a snapshot's parts, each asked for
+   * while the thread copies the one before, then the pages after the snapshot. Returns the last
+   * page's cursor.
+   */
   private async handOverPages(download: FirstDownload, first: Promise<FirstAnswer>): Promise<string> {
     let next = first;
     for (;;) {
       const answer = await next;
       this.reachable = true;
-      const envelope = answer.kind === 'snapshot' ? await download.snapshot() : await download.page(answer.bytes);
+      if (answer.kind === 'snapshot') {
+        const copied = download.snapshot(answer.file, answer.part);
+        if (answer.part.total !== null) this.initial.total = answer.part.total;
+        next = answer.part.next !== null ? this.laterSnapshotPart(answer.part.next) : this.pageAt(download.cursor);
+        // Settled later by the await above; a failure we never await must not crash the process.
+        next.catch(() => undefined);
+        await copied;
+        if (this.stopped) return download.cursor ?? '';
+        continue;
+      }
+      const envelope = await download.page(answer.bytes);
       // The changes after a snapshot come on top of its rows.
-      if (answer.kind === 'page' && download.fromSnapshot) this.initial.total = (this.initial.total ?? 0) + envelope.changes;
+      if (download.fromSnapshot) this.initial.total = (this.initial.total ?? 0) + envelope.changes;
       else if (envelope.total !== null) this.initial.total = envelope.total;
       if (!envelope.hasMore || this.stopped) return envelope.cursor;
       next = this.pageAt(envelope.cursor);
-      // Settled later by the await above; a failure we never await must not crash the process.
       next.catch(() => undefined);
     }
   }

@@ -4,7 +4,7 @@ import { open, unlink } from 'node:fs/promises';
 import { syncedCollections } from '../../shared/domain/access';
 import { collectionName, type CollectionName } from '../../shared/domain/collections';
 import { pullQuery, pushRequest, type MutationResult, type PushResponse } from '../../shared/sync/protocol';
-import { snapshotContentType } from '../../shared/sync/snapshot';
+import { snapshotContentType, snapshotHeaders, snapshotPartRows, snapshotQuery } from '../../shared/sync/snapshot';
 import type { ServerContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { actorOf } from '../http/guard';
@@ -58,8 +58,14 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
     if (!ctx.store.writeSnapshot) {
       throw new HttpError(501, `this server's store (${ctx.store.description.split(':')[0]}) does not offer snapshots: pull the change log from the start`);
     }
+    const query = parseWith(snapshotQuery, request.query, 'query');
     const started = performance.now();
-    const snapshot = await ctx.store.writeSnapshot({ role: actor.role, collections: syncedCollections(actor.role) });
+    const snapshot = await ctx.store.writeSnapshot({
+      role: actor.role,
+      collections: syncedCollections(actor.role),
+      ...(query.after !== undefined ? { after: query.after } : {}),
+      limit: query.limit ?? snapshotPartRows.default,
+    });
     let file;
     try {
       const clinical = snapshot.rows['treatment-records'] ?? 0;
@@ -71,7 +77,7 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
             action: 'read',
             collection: 'treatment-records',
             rowId: null,
-            detail: `snapshot of ${clinical} treatment record(s) up to ${snapshot.cursor}`,
+            detail: `snapshot part of ${clinical} treatment record(s) up to ${snapshot.cursor}`,
           }),
         );
       }
@@ -83,10 +89,13 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const bytes = (await file.stat()).size;
     const rows = Object.values(snapshot.rows).reduce((a, b) => a + (b ?? 0), 0);
     const ms = Math.round(performance.now() - started);
-    request.log.info({ rows, bytes, cursor: snapshot.cursor, ms }, 'first-download snapshot written');
+    request.log.info({ rows, bytes, cursor: snapshot.cursor, next: snapshot.next, ms }, 'first-download snapshot part written');
+    if (snapshot.next !== null) reply.header(snapshotHeaders.next, snapshot.next);
+    if (snapshot.total !== undefined) reply.header(snapshotHeaders.total, snapshot.total);
     return reply
       .type(snapshotContentType)
       .header('content-length', bytes)
+      .header(snapshotHeaders.cursor, snapshot.cursor)
       // For the terminal's support log: how much of the wait was the server writing the file.
       .header('server-timing', `snapshot;dur=${ms}`)
       // 1 MiB reads: a 300 MB snapshot in 64 KiB pieces kept both ends busy with the pieces.

@@ -147,14 +147,27 @@ export interface SnapshotOptions {
   role: Role;
   /** The collections to include, each as `role` may see it (shared/sync/snapshot.ts). */
   collections: readonly CollectionName[];
+  /** Where this part starts: the previous part's `next`; omitted for the first part. */
+  after?: string;
+  /** Rows in this part at most. */
+  limit: number;
 }
 
+/**
+ * One part of a first-download snapshot. Each part is read at its own moment; a terminal that
+ * pulls from the *first* part's cursor after the last part still ends with every row's final
+ * state (shared/sync/snapshot.ts says why).
+ */
 export interface SnapshotFile {
   /** A new SQLite file in the store's own folder; the caller sends it and deletes it. */
   file: string;
-  /** Where a terminal pulls on from: every change up to it is in the file. */
+  /** Every change up to it is in the rows this part holds. */
   cursor: Cursor;
   rows: Partial<Record<CollectionName, number>>;
+  /** Where the next part starts, or null: this was the last one. */
+  next: string | null;
+  /** First part only: rows in the whole snapshot at this moment, for progress bars. */
+  total?: number;
 }
 
 /** Thrown by a store for a cursor it cannot read (a client's mistake -> 400). */
@@ -189,9 +202,9 @@ export interface ClinicStore {
   /** The cursor after the last committed change. */
   headCursor(): Promise<Cursor>;
   /**
-   * Optional: every live row of `collections`, redacted for `role`, written as a first-download
-   * snapshot file (shared/sync/snapshot.ts) from one consistent read. Without it, a terminal's
-   * first download walks the change log with pullSince.
+   * Optional: the live rows of `collections`, redacted for `role`, a part at a time in a stable
+   * order, each part a first-download snapshot file (shared/sync/snapshot.ts) from one consistent
+   * read. Without it, a terminal's first download walks the change log with pullSince.
    */
   writeSnapshot?(options: SnapshotOptions): Promise<SnapshotFile>;
 

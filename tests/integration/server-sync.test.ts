@@ -235,14 +235,40 @@ for (const store of storesUnderTest()) describe(store, () => {
   });
   describe('snapshot', () => {
     /** GET /api/sync/snapshot with `token`: the status and, for a 200, the file opened read-only. */
-    async function snapshot(token: string | null) {
-      const res = await fetch(`${server.url}/api/sync/snapshot`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    async function snapshot(token: string | null, query = '') {
+      const res = await fetch(`${server.url}/api/sync/snapshot${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       const bytes = Buffer.from(await res.arrayBuffer());
       if (res.status !== 200) return { status: res.status, body: JSON.parse(bytes.toString('utf8')) as Json, db: null };
       const dir = mkdtempSync(join(tmpdir(), 'snapshot-route-'));
       writeFileSync(join(dir, 'snapshot.sqlite'), bytes);
       const db = new Database(join(dir, 'snapshot.sqlite'), { readonly: true });
-      return { status: 200, type: res.headers.get('content-type'), timing: res.headers.get('server-timing'), body: null, db, done: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+      return {
+        status: 200,
+        type: res.headers.get('content-type'),
+        timing: res.headers.get('server-timing'),
+        cursor: res.headers.get('snapshot-cursor'),
+        next: res.headers.get('snapshot-next'),
+        total: res.headers.get('snapshot-total'),
+        body: null,
+        db,
+        done: () => {
+          db.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+
+    /** (collection/id -> version) of every rows_ table in a snapshot part. */
+    function rowsIn(db: Database.Database): Map<string, number> {
+      const found = new Map<string, number>();
+      for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rows_%'").all() as { name: string }[]) {
+        const collection = t.name.slice('rows_'.length).replace('_', '-');
+        for (const r of db.prepare(`SELECT id, version, data FROM ${t.name}`).all() as { id: string; version: number; data: string }[]) {
+          assert.equal((JSON.parse(r.data) as Json).id, r.id);
+          found.set(`${collection}/${r.id}`, r.version);
+        }
+      }
+      return found;
     }
 
     test(store === 'sqlite' ? 'holds the same rows as a pull walk from the start, up to its cursor, audited' : 'is not offered by this store (501): terminals walk the log', async () => {
@@ -281,19 +307,34 @@ for (const store of storesUnderTest()) describe(store, () => {
         if (!page.body.hasMore) break;
       }
       assert.equal(cursor, info.cursor, 'nothing was written since the snapshot');
-      const inFile = new Map<string, number>();
-      for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rows_%'").all() as { name: string }[]) {
-        const collection = t.name.slice('rows_'.length).replace('_', '-');
-        for (const r of db.prepare(`SELECT id, version, data FROM ${t.name}`).all() as { id: string; version: number; data: string }[]) {
-          assert.equal((JSON.parse(r.data) as Json).id, r.id);
-          inFile.set(`${collection}/${r.id}`, r.version);
-        }
-      }
+      const inFile = rowsIn(db);
+      assert.equal(got.cursor, info.cursor);
+      assert.equal(got.next, null, 'one part holds them all');
+      assert.equal(Number(got.total), inFile.size);
       assert.deepEqual([...inFile].sort(), [...rows].sort(), 'the same rows at the same versions, tombstones left out');
       assert.equal(inFile.has(`patients/${gone.id}`), false);
       got.done!();
+
+      // The same rows in parts of 3, each naming where the next starts.
+      const inParts = new Map<string, number>();
+      let query = '?limit=3';
+      let parts = 0;
+      for (;;) {
+        const part = await snapshot(doctor.session.accessToken, query);
+        assert.equal(part.status, 200);
+        parts++;
+        for (const [k, v] of rowsIn(part.db!)) inParts.set(k, v);
+        assert.equal(part.total === null, parts > 1, 'only the first part says the total');
+        part.done!();
+        if (part.next === null) break;
+        query = `?limit=3&after=${part.next}`;
+      }
+      assert.equal(parts, Math.ceil(inFile.size / 3));
+      assert.deepEqual([...inParts].sort(), [...inFile].sort());
+      assert.equal((await snapshot(doctor.session.accessToken, '?after=abc')).status, 400);
+      assert.equal((await snapshot(doctor.session.accessToken, '?limit=0')).status, 400);
       const audit = await api.get('/api/audit?limit=20');
-      assert.ok((audit.body as Json[]).some((e) => e.action === 'read' && e.username === doctor.user.username && /snapshot of 1 treatment record/.test(e.detail)), 'the read of treatment records is audited');
+      assert.ok((audit.body as Json[]).some((e) => e.action === 'read' && e.username === doctor.user.username && /snapshot part of 1 treatment record/.test(e.detail)), 'the read of treatment records is audited');
 
       const front = await snapshot(reception.session.accessToken);
       const tables = (front.db!.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);

@@ -53,7 +53,7 @@ test('a snapshot holds every live row a role may see, redacted, and a terminal s
   const t = terminal('receptionist');
   try {
     const role: Role = 'receptionist';
-    const snapshot = await server.store.writeSnapshot!({ role, collections: syncedCollections(role) });
+    const snapshot = await server.store.writeSnapshot!({ role, collections: syncedCollections(role), limit: 1000 });
     assert.equal(snapshot.rows.patients, 120, 'live patients only: the tombstone stays out');
     assert.equal(snapshot.rows['treatment-records'], undefined, 'no table a receptionist may not read');
     assert.equal(snapshot.cursor, await server.store.headCursor());
@@ -96,7 +96,7 @@ test('a snapshot with a malformed row, another format or a missing table is refu
   try {
     const role: Role = 'doctor';
     const tamper = async (sql: string) => {
-      const snapshot = await server.store.writeSnapshot!({ role, collections: syncedCollections(role) });
+      const snapshot = await server.store.writeSnapshot!({ role, collections: syncedCollections(role), limit: 1000 });
       const file = new Database(snapshot.file);
       file.exec(sql);
       file.close();
@@ -163,11 +163,64 @@ test('a store stopped mid-snapshot leaves no file behind once it starts again', 
   const dir = mkdtempSync(join(tmpdir(), 'snapshot-leftover-'));
   const store = new SqliteClinicStore({ dataDir: dir });
   await store.migrate();
-  const snapshot = await store.writeSnapshot!({ role: 'doctor', collections: ['patients'] });
+  const snapshot = await store.writeSnapshot!({ role: 'doctor', collections: ['patients'], limit: 1000 });
   await store.close();
   const again = new SqliteClinicStore({ dataDir: dir });
   await again.migrate();
   assert.equal(existsSync(snapshot.file), false);
   await again.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('a snapshot taken in parts while the clinic works, then pulled from its first cursor, ends with every row as the server has it', async () => {
+  const server = await serverWith(130);
+  const t = terminal('doctor');
+  try {
+    const role: Role = 'doctor';
+    const collections = syncedCollections(role);
+    const load = new BulkLoad(t.db, role, collections);
+    load.begin();
+    const later = { id: randomUUID(), version: 1, updatedAt: at, updatedBy: staff, firstName: 'New', lastName: 'Comer' };
+    const writesBetweenParts = [
+      // A row of the first part changes, a row of a later part goes, and a new row arrives.
+      () => server.put('patients', { id: server.ids[3]!, version: 2, updatedAt: at, updatedBy: staff, firstName: 'Edited', lastName: 'Early' }),
+      () => server.put('patients', { id: server.ids[120]!, version: 2, updatedAt: at, updatedBy: staff, firstName: 'Gone', lastName: 'Late' }, true),
+      () => server.put('patients', later),
+    ];
+    let after: string | undefined;
+    let firstCursor: string | null = null;
+    let parts = 0;
+    for (;;) {
+      const part = await server.store.writeSnapshot!({ role, collections, limit: 40, ...(after !== undefined ? { after } : {}) });
+      parts++;
+      if (parts === 1) assert.equal(part.total, 132, 'the first part says how many rows the snapshot holds');
+      else assert.equal(part.total, undefined);
+      firstCursor ??= part.cursor;
+      openSnapshot(t.db, part.file, collections);
+      copySnapshot(t.db, role, collections, loadTable, () => {});
+      rmSync(part.file, { force: true });
+      await writesBetweenParts.shift()?.();
+      if (part.next === null) break;
+      after = part.next;
+    }
+    assert.equal(parts, 4, '132 rows in parts of 40');
+    // The changes since the first part's cursor, as a terminal pulls them.
+    let since = firstCursor!;
+    for (;;) {
+      const page = await server.store.pullSince({ since, limit: 500, collections });
+      load.append(page.changes.map((c) => ({ ...c, row: c.rowJson === undefined ? undefined : (JSON.parse(c.rowJson) as AnyRow) })));
+      since = page.cursor;
+      if (!page.hasMore) break;
+    }
+    load.finish(since);
+    const expected = new Map((await server.store.listRows('patients')).map((r) => [r.id, r.version]));
+    const cached = new Map(t.rows.list('patients').map((r) => [r.id, r.version]));
+    assert.deepEqual([...cached].sort(), [...expected].sort(), 'every live patient, at its version, once');
+    assert.equal(t.rows.get('patients', server.ids[3]!)?.firstName, 'Edited');
+    assert.equal(t.rows.get('patients', server.ids[120]!), null);
+    assert.equal(t.rows.get('patients', later.id)?.firstName, 'New');
+  } finally {
+    t.done();
+    await server.done();
+  }
 });

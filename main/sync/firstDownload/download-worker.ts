@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pullEnvelope } from '../../../shared/sync/protocol';
 import { BadServerAnswer, parsePulledChange } from '../client';
 import { BulkLoad, dropLoadTables, loadTable } from './bulkLoad';
-import { copySnapshot, openSnapshot, snapshotFileBeside } from './snapshotImport';
+import { copySnapshot, openSnapshot } from './snapshotImport';
 import type { DownloadCommand, DownloadReport, DownloadWorkerData } from './messages';
 
 const config = workerData as DownloadWorkerData;
@@ -25,8 +25,6 @@ db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
 db.pragma('secure_delete = ON');
 const load = new BulkLoad(db, config.role, config.collections);
-/** The main thread downloads a snapshot there; this thread copies and deletes it. */
-const snapshotFile = snapshotFileBeside(config.file);
 load.begin();
 report({ type: 'ready' });
 
@@ -46,7 +44,7 @@ function appendPage(bytes: ArrayBuffer): void {
   report({ type: 'appended', changes: changes.length, ms: performance.now() - started });
 }
 
-function appendSnapshot(): void {
+function appendSnapshot(snapshotFile: string): void {
   const started = performance.now();
   try {
     const head = openSnapshot(db, snapshotFile, config.collections);
@@ -69,14 +67,13 @@ port.on('message', (raw: unknown) => {
   if (failed) return;
   try {
     if (command.type === 'page') appendPage(command.bytes);
-    else if (command.type === 'snapshot') appendSnapshot();
+    else if (command.type === 'snapshot') appendSnapshot(command.file);
     else if (command.type === 'finish') {
       const started = performance.now();
       const summary = load.finish(command.cursor, (step) => report({ type: 'progress', step }));
       report({ type: 'finished', summary, ms: performance.now() - started });
       stop();
     } else if (command.type === 'abort') {
-      rmSync(snapshotFile, { force: true });
       dropLoadTables(db);
       report({ type: 'aborted' });
       stop();
@@ -85,7 +82,6 @@ port.on('message', (raw: unknown) => {
     // One failed page spoils the download: the engine starts a new one from the beginning.
     failed = true;
     try {
-      rmSync(snapshotFile, { force: true });
       dropLoadTables(db);
     } catch {
       // the next download drops them before it starts

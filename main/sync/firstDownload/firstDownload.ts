@@ -33,6 +33,8 @@ export class FirstDownload {
   cursor: string | null = null;
   /** The download began with the server's snapshot (its rows are in the load tables). */
   fromSnapshot = false;
+  /** Where the snapshot's next part starts; null: no (more) parts. */
+  snapshotNext: string | null = null;
   private failure: Error | null = null;
   private readonly envelopes: Waiter<PageEnvelope>[] = [];
   private finishing: Waiter<SwapSummary> | null = null;
@@ -112,20 +114,22 @@ export class FirstDownload {
   }
 
   /**
-   * The snapshot is in its file (snapshotFileBeside), before any page; resolves with its cursor
-   * (the pages go on from there) once the thread has opened it, while it copies the rows.
+   * A snapshot part is in `file` (shared/sync/snapshot.ts); resolves once the thread has opened it,
+   * while it copies the rows. The pages after the snapshot start at its first part's cursor.
    */
-  snapshot(): Promise<PageEnvelope> {
+  snapshot(file: string, part: { cursor: string; next: string | null }): Promise<PageEnvelope> {
     this.fromSnapshot = true;
-    return this.handOver({ type: 'snapshot' }, []);
+    if (this.cursor === null) this.cursor = part.cursor;
+    this.snapshotNext = part.next;
+    return this.handOver({ type: 'snapshot', file }, [], false);
   }
 
-  private handOver(command: DownloadCommand, transfer: ArrayBuffer[]): Promise<PageEnvelope> {
+  private handOver(command: DownloadCommand, transfer: ArrayBuffer[], takeCursor = true): Promise<PageEnvelope> {
     if (this.failure) return Promise.reject(this.failure);
     const envelope = new Promise<PageEnvelope>((resolve, reject) => this.envelopes.push({ resolve, reject }));
     this.worker.postMessage(command, transfer);
     return envelope.then((e) => {
-      this.cursor = e.cursor;
+      if (takeCursor) this.cursor = e.cursor;
       return e;
     });
   }

@@ -14,11 +14,8 @@ export interface DownloadWorkerData {
 export type DownloadCommand =
   /** A pull answer's bytes, exactly as the server sent them (transferred, not copied). */
   | { type: 'page'; bytes: ArrayBuffer }
-  /**
-   * A snapshot (shared/sync/snapshot.ts) is in its file beside the cache (snapshotFileBeside),
-   * before any page: the pages then start at its cursor.
-   */
-  | { type: 'snapshot' }
+  /** A snapshot part (shared/sync/snapshot.ts) is in `file`: copy it, then delete it. */
+  | { type: 'snapshot'; file: string }
   /** The last page was sent: index, swap in, and store the cursor. */
   | { type: 'finish'; cursor: string }
   /** Stop and drop the load tables (sign-out, shutdown). */

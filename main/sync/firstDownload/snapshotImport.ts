@@ -5,6 +5,8 @@
  * is refused. SQLite does the checks and the copy, so no row passes through JavaScript: that is
  * the point of a snapshot (a 600k-row walk spent most of its time parsing and re-serialising rows).
  */
+import { readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { CollectionName, Role } from '../../../shared/domain/collections';
 import { redactedJsonSql, snapshotFormat, snapshotTable } from '../../../shared/sync/snapshot';
 import type { CacheDb } from '../../cache/database';
@@ -23,9 +25,17 @@ export const rowIsValidSql = `typeof(id) = 'text'
   AND typeof(data) = 'text' AND json_valid(data) AND json_type(data) = 'object'
   AND data ->> 'id' = id AND data ->> 'version' = version`;
 
-/** Where a terminal keeps a snapshot while it is downloaded and copied: beside its cache, on the same disk. */
-export function snapshotFileBeside(cacheFile: string): string {
-  return `${cacheFile}.snapshot`;
+/** Where a terminal keeps a snapshot part while it is downloaded and copied: beside its cache, on the same disk. */
+export function snapshotFileBeside(cacheFile: string, part: number): string {
+  return `${cacheFile}.snapshot-${part}`;
+}
+
+/** Delete every snapshot part left beside the cache (they hold a user's rows). */
+export function removeSnapshotFiles(cacheFile: string): void {
+  const prefix = `${basename(cacheFile)}.snapshot-`;
+  for (const name of readdirSync(dirname(cacheFile))) {
+    if (name.startsWith(prefix)) rmSync(join(dirname(cacheFile), name), { force: true });
+  }
 }
 
 /** Rows copied per transaction: the main thread's local edits wait for the write lock no longer. */

@@ -54,8 +54,8 @@ function toStoredRow(r: RowRecord): StoredRow {
 const readerMmapBytes = 1024 * 1024 * 1024;
 
 /**
- * Rows a snapshot copies between two turns of the event loop: the copy runs on the server's only
- * thread, so other terminals' pushes and pulls wait at most one batch (10-30 ms).
+ * Rows a snapshot part copies between two turns of the event loop: the copy runs on the server's
+ * only thread, so other terminals' pushes and pulls wait at most one batch (10-30 ms).
  */
 const snapshotBatchRows = 10_000;
 
@@ -67,6 +67,12 @@ function sql(db: Database.Database, text: string): Database.Statement {
   let stmt = cache.get(text);
   if (!stmt) cache.set(text, (stmt = db.prepare(text)));
   return stmt;
+}
+
+/** A snapshot part's start: the previous part's `next` (a rowid of the rows table). */
+function parseSnapshotPosition(after: string): number {
+  if (!/^\d{1,15}$/.test(after)) throw new BadCursorError(`snapshot position "${after}" is not one this server gave out`);
+  return Number(after);
 }
 
 function parseCursor(cursor: Cursor | undefined): number {
@@ -250,41 +256,52 @@ export class SqliteClinicStore implements ClinicStore {
       for (const c of options.collections) {
         db.exec(`CREATE TABLE ${snapshotTable(c)} (id TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL)`);
       }
-      const rows: SnapshotFile['rows'] = {};
+      const rows: SnapshotFile['rows'] = Object.fromEntries(options.collections.map((c) => [c, 0]));
+      const wanted = JSON.stringify(options.collections);
+      const start = options.after === undefined ? 0 : parseSnapshotPosition(options.after);
       db.exec('BEGIN');
       // One read transaction from here to COMMIT: the head and every batch see the same state.
       const head = (db.prepare('SELECT coalesce(max(seq), 0) AS head FROM clinic.changes').get() as { head: number }).head;
-      for (const c of options.collections) {
-        // rows_live (collection, deleted) ends in rowid: each batch is a range of that index.
-        const upTo = db.prepare(
-          `SELECT max(rowid) AS last FROM (SELECT rowid FROM clinic.rows WHERE collection = ? AND deleted = 0 AND rowid > ? ORDER BY rowid LIMIT ${snapshotBatchRows})`,
-        );
-        const copy = db.prepare(
+      const total =
+        options.after === undefined
+          ? (db.prepare('SELECT count(*) AS n FROM clinic.rows WHERE deleted = 0 AND collection IN (SELECT value FROM json_each(?))').get(wanted) as { n: number }).n
+          : undefined;
+      // The part walks the rows table in rowid order ('+': no index), from `after` on; each
+      // collection's rows of that range then come by the rows_live (collection, deleted) index,
+      // which ends in rowid, instead of a scan of the range per collection.
+      const live = `+deleted = 0 AND +collection IN (SELECT value FROM json_each('${wanted.replace(/'/g, "''")}'))`;
+      const upTo = db.prepare(`SELECT count(*) AS n, max(rowid) AS last FROM (SELECT rowid FROM clinic.rows WHERE rowid > ? AND ${live} ORDER BY rowid LIMIT ?)`);
+      const copies = options.collections.map((c) =>
+        db.prepare(
           `INSERT INTO ${snapshotTable(c)} (id, version, data)
            SELECT id, version, ${redactedJsonSql(options.role, c, 'data')} FROM clinic.rows
-           WHERE collection = ? AND deleted = 0 AND rowid > ? AND rowid <= ? ORDER BY rowid`,
-        );
-        let after = 0;
-        let copied = 0;
-        for (;;) {
-          const last = (upTo.get(c, after) as { last: number | null }).last;
-          if (last === null) break;
-          copied += copy.run(c, after, last).changes;
-          after = last;
-          await new Promise((resolve) => setImmediate(resolve));
-          if (this.closed) throw new Error('store is closed');
-        }
-        rows[c] = copied;
+           WHERE collection = '${c}' AND deleted = 0 AND rowid > ? AND rowid <= ? ORDER BY rowid`,
+        ),
+      );
+      let after = start;
+      let copied = 0;
+      while (copied < options.limit) {
+        const batch = upTo.get(after, Math.min(snapshotBatchRows, options.limit - copied)) as { n: number; last: number | null };
+        if (batch.last === null) break;
+        options.collections.forEach((c, i) => (rows[c]! += copies[i]!.run(after, batch.last).changes));
+        copied += batch.n;
+        after = batch.last;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.closed) throw new Error('store is closed');
       }
+      const more = db.prepare(`SELECT 1 FROM clinic.rows WHERE rowid > ? AND ${live} LIMIT 1`).get(after) !== undefined;
+      const next = more ? String(after) : null;
       const info = db.prepare('INSERT INTO snapshot_info (key, value) VALUES (?, ?)');
       info.run('format', String(snapshotFormat));
       info.run('cursor', String(head));
       info.run('role', options.role);
       info.run('createdAt', new Date().toISOString());
+      if (next !== null) info.run('next', next);
+      if (total !== undefined) info.run('total', String(total));
       db.exec('COMMIT');
       db.exec('DETACH clinic');
       db.close();
-      return { file, cursor: String(head), rows };
+      return { file, cursor: String(head), rows, next, ...(total !== undefined ? { total } : {}) };
     } catch (err) {
       if (db.open) db.close();
       rmSync(file, { force: true });
