@@ -26,10 +26,15 @@ import { LiveChannel } from './live';
 import { BadServerAnswer, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage, type SnapshotPart } from './client';
 import { testCrashPoint } from '../crash-hooks';
 import type { FirstDownload } from './firstDownload/firstDownload';
-import { snapshotFileBeside } from './firstDownload/snapshotImport';
+import { removeSnapshotFiles, snapshotFileBeside } from './firstDownload/snapshotImport';
 import { snapshotPartRows } from '../../shared/sync/snapshot';
 
 export type SyncStrategy = 'live' | 'baseline';
+
+/** A snapshot part already on its way when its download failed or stopped is nobody's: it holds a user's rows. */
+function discardPrefetched(next: Promise<FirstAnswer>): void {
+  next.then((a) => a.kind === 'snapshot' && rmSync(a.file, { force: true }), () => undefined);
+}
 
 /** What a first download starts from: a snapshot of every row, or the change log's first page. */
 type FirstAnswer = { kind: 'snapshot'; file: string; part: SnapshotPart } | { kind: 'page'; bytes: Buffer };
@@ -435,6 +440,8 @@ export class SyncEngine {
     const role = this.deps.role();
     if (!this.deps.startDownload || this.downloadThreadUnavailable || !role) return null;
     this.initial = { done: false, received: 0, total: null };
+    // Parts a crashed download left behind (they hold this user's rows; nothing reads them).
+    removeSnapshotFiles(this.deps.db.name);
     const first = settledLater(this.snapshotOrFirstPage());
     try {
       this.download = await this.deps.startDownload(role, syncedCollections(role), (changes) => {
@@ -534,26 +541,34 @@ export class SyncEngine {
    */
   private async handOverPages(download: FirstDownload, first: Promise<FirstAnswer>): Promise<string> {
     let next = first;
-    for (;;) {
-      const answer = await next;
-      this.reachable = true;
-      if (answer.kind === 'snapshot') {
-        const copied = download.snapshot(answer.file, answer.part);
-        if (answer.part.total !== null) this.initial.total = answer.part.total;
-        next = answer.part.next !== null ? this.laterSnapshotPart(answer.part.next) : this.pageAt(download.cursor);
-        // Settled later by the await above; a failure we never await must not crash the process.
+    try {
+      for (;;) {
+        const answer = await next;
+        this.reachable = true;
+        if (answer.kind === 'snapshot') {
+          const copied = download.snapshot(answer.file, answer.part);
+          if (answer.part.total !== null) this.initial.total = answer.part.total;
+          next = answer.part.next !== null ? this.laterSnapshotPart(answer.part.next) : this.pageAt(download.cursor);
+          // Settled later by the await above; a failure we never await must not crash the process.
+          next.catch(() => undefined);
+          await copied;
+          if (this.stopped) {
+            discardPrefetched(next);
+            return download.cursor ?? '';
+          }
+          continue;
+        }
+        const envelope = await download.page(answer.bytes);
+        // The changes after a snapshot come on top of its rows.
+        if (download.fromSnapshot) this.initial.total = (this.initial.total ?? 0) + envelope.changes;
+        else if (envelope.total !== null) this.initial.total = envelope.total;
+        if (!envelope.hasMore || this.stopped) return envelope.cursor;
+        next = this.pageAt(envelope.cursor);
         next.catch(() => undefined);
-        await copied;
-        if (this.stopped) return download.cursor ?? '';
-        continue;
       }
-      const envelope = await download.page(answer.bytes);
-      // The changes after a snapshot come on top of its rows.
-      if (download.fromSnapshot) this.initial.total = (this.initial.total ?? 0) + envelope.changes;
-      else if (envelope.total !== null) this.initial.total = envelope.total;
-      if (!envelope.hasMore || this.stopped) return envelope.cursor;
-      next = this.pageAt(envelope.cursor);
-      next.catch(() => undefined);
+    } catch (err) {
+      discardPrefetched(next);
+      throw err;
     }
   }
 
