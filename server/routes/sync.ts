@@ -6,6 +6,7 @@ import { collectionName, type CollectionName } from '../../shared/domain/collect
 import { pullQuery, pushRequest, type MutationResult, type PushResponse } from '../../shared/sync/protocol';
 import { snapshotContentType, snapshotHeaders, snapshotPartRows, snapshotQuery } from '../../shared/sync/snapshot';
 import type { ServerContext } from '../http/context';
+import type { Actor } from '../store/types';
 import { HttpError } from '../http/errors';
 import { actorOf } from '../http/guard';
 import { pushMutation } from '../mutations/run';
@@ -14,6 +15,13 @@ import { SharedPulls } from '../sync/sharedPulls';
 import { parseWith } from './rows';
 
 export const DEFAULT_PULL_LIMIT = 500;
+
+/** Every read of treatment records is audited (api-contract.md): one entry per answer that held any. */
+function auditClinicalRead(ctx: ServerContext, actor: Actor, rowId: string | null, detail: string): Promise<void> {
+  return ctx.store.write((tx) =>
+    tx.appendAudit({ userId: actor.id, username: actor.username, action: 'read', collection: 'treatment-records', rowId, detail }),
+  );
+}
 
 export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const pulls = new SharedPulls<PullAnswer>(ctx.store);
@@ -38,16 +46,7 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
     );
     const clinical = answer.clinicalIds;
     if (clinical.length > 0) {
-      await ctx.store.write((tx) =>
-        tx.appendAudit({
-          userId: actor.id,
-          username: actor.username,
-          action: 'read',
-          collection: 'treatment-records',
-          rowId: clinical.length === 1 ? clinical[0]! : null,
-          detail: `pull of ${clinical.length} treatment record change(s) since ${query.since || 'start'}`,
-        }),
-      );
+      await auditClinicalRead(ctx, actor, clinical.length === 1 ? clinical[0]! : null, `pull of ${clinical.length} treatment record change(s) since ${query.since || 'start'}`);
     }
     return reply.type('application/json; charset=utf-8').send(answer.body);
   });
@@ -69,18 +68,7 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
     let file;
     try {
       const clinical = snapshot.rows['treatment-records'] ?? 0;
-      if (clinical > 0) {
-        await ctx.store.write((tx) =>
-          tx.appendAudit({
-            userId: actor.id,
-            username: actor.username,
-            action: 'read',
-            collection: 'treatment-records',
-            rowId: null,
-            detail: `snapshot part of ${clinical} treatment record(s) up to ${snapshot.cursor}`,
-          }),
-        );
-      }
+      if (clinical > 0) await auditClinicalRead(ctx, actor, null, `snapshot part of ${clinical} treatment record(s) up to ${snapshot.cursor}`);
       file = await open(snapshot.file, 'r');
     } finally {
       // Deleted at once: an open file stays readable until the answer is sent or abandoned.

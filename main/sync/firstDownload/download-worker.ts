@@ -48,10 +48,11 @@ function appendSnapshot(snapshotFile: string): void {
   const started = performance.now();
   try {
     const head = openSnapshot(db, snapshotFile, config.collections);
-    // The changes made after the snapshot are pulled from its cursor while its rows are copied.
+    // The part is readable: the engine goes on while its rows are copied (it has already asked for
+    // the next part, or the first page after the snapshot).
     report({ type: 'envelope', cursor: head.cursor, hasMore: true, total: head.rows, changes: head.rows });
     const rows = copySnapshot(db, config.role, config.collections, loadTable, (batch) => report({ type: 'appended', changes: batch, ms: 0 }));
-    report({ type: 'progress', step: `snapshot of ${rows} rows copied in ${Math.round(performance.now() - started)} ms` });
+    report({ type: 'progress', step: `snapshot part of ${rows} rows copied in ${Math.round(performance.now() - started)} ms` });
   } finally {
     rmSync(snapshotFile, { force: true });
   }
