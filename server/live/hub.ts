@@ -6,7 +6,7 @@
  * socket's session again: a socket whose token expired or whose user was deactivated is closed
  * with liveCloseUnauthorized (close code 1001 means the server is going away).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { liveClientMessage, liveCloseUnauthorized, type LiveServerMessage } from '../../shared/sync/protocol';
@@ -26,6 +26,8 @@ interface LiveClient {
   actor: Actor;
   /** The access token the socket signed in with, checked again at every heartbeat. */
   token: string;
+  /** Nothing but `ready` may reach a socket first: pokes wait and heartbeats skip it until then. */
+  ready: boolean;
   lastPokeAt: number;
   pending: string | null;
   timer: NodeJS.Timeout | null;
@@ -68,7 +70,7 @@ export class LiveHub {
       },
       (socket, request) => {
         if (request.actor && request.liveToken) {
-          void this.admit(socket, request.actor, request.liveToken);
+          void this.admit(socket, request.actor, request.liveToken, request.log);
           return;
         }
         // No token in the URL: the first message must be {"type":"auth","token"}.
@@ -79,14 +81,14 @@ export class LiveHub {
           if (!msg || msg.type !== 'auth') return refuse(socket, 'the first message must be {"type":"auth","token"}');
           const actor = await actorFromToken(this.ctx, msg.token);
           if (!actor) return refuse(socket, 'the access token is invalid or expired');
-          await this.admit(socket, actor, msg.token);
+          await this.admit(socket, actor, msg.token, request.log);
         });
       },
     );
   }
 
-  private async admit(socket: WebSocket, actor: Actor, token: string): Promise<void> {
-    const client: LiveClient = { socket, actor, token, lastPokeAt: 0, pending: null, timer: null };
+  private async admit(socket: WebSocket, actor: Actor, token: string, log: FastifyBaseLogger): Promise<void> {
+    const client: LiveClient = { socket, actor, token, ready: false, lastPokeAt: 0, pending: null, timer: null };
     this.clients.add(client);
     socket.on('close', () => {
       if (client.timer) clearTimeout(client.timer);
@@ -95,15 +97,26 @@ export class LiveHub {
     socket.on('error', () => socket.terminate());
     socket.on('message', (data) => {
       const msg = parseMessage(data.toString());
-      if (msg?.type === 'ping') send(socket, { type: 'heartbeat', at: new Date().toISOString() });
+      if (msg?.type === 'ping' && client.ready) send(socket, { type: 'heartbeat', at: new Date().toISOString() });
     });
-    send(socket, { type: 'ready', cursor: await this.ctx.store.headCursor() });
+    // The client joins before the head is read, so a commit during the read is poked after `ready`.
+    let head: string;
+    try {
+      head = await this.ctx.store.headCursor();
+    } catch (err) {
+      log.error({ err }, 'live channel: reading the head cursor failed');
+      socket.close(1011, 'the server could not read its change log');
+      return;
+    }
+    send(socket, { type: 'ready', cursor: head });
+    client.ready = true;
+    if (client.pending !== null) this.flush(client);
   }
 
   private committed(cursor: string): void {
     for (const client of this.clients) {
       client.pending = cursor;
-      if (client.timer) continue;
+      if (client.timer || !client.ready) continue;
       const wait = client.lastPokeAt + POKE_INTERVAL_MS - Date.now();
       if (wait <= 0) this.flush(client);
       else client.timer = setTimeout(() => this.flush(client), wait);
@@ -121,7 +134,7 @@ export class LiveHub {
   private beat(): void {
     const at = new Date().toISOString();
     for (const client of this.clients) {
-      send(client.socket, { type: 'heartbeat', at });
+      if (client.ready) send(client.socket, { type: 'heartbeat', at });
       void this.recheck(client);
     }
   }

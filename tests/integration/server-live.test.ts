@@ -151,6 +151,42 @@ for (const store of storesUnderTest()) describe(store, () => {
     }
   });
 
+  test('ready comes first, even when heartbeats and a commit come while the head is being read', async () => {
+    const own = await startTestServer({ store, liveHeartbeatMs: 10 });
+    const clinicStore = own.server.store;
+    const readHead = clinicStore.headCursor.bind(clinicStore);
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let reached!: () => void;
+      const headRead = new Promise<void>((r) => (reached = r));
+      clinicStore.headCursor = async () => {
+        const head = await readHead();
+        reached();
+        await held;
+        return head;
+      };
+      const url = new URL('/api/sync/live', own.url.replace(/^http/, 'ws'));
+      url.searchParams.set('token', own.admin.accessToken);
+      const live = await open(url.toString());
+      await headRead;
+      await createPatient(own.api);
+      await new Promise((r) => setTimeout(r, 60)); // several heartbeat intervals
+      clinicStore.headCursor = readHead;
+      release();
+      const ready = await live.next();
+      assert.equal(ready.type, 'ready');
+      let next = await live.next();
+      while (next.type === 'heartbeat') next = await live.next();
+      assert.equal(next.type, 'poke', 'the commit made before ready is poked after it');
+      assert.ok(Number(next.cursor) > Number(ready.cursor));
+      live.ws.close();
+    } finally {
+      clinicStore.headCursor = readHead;
+      await own.close();
+    }
+  });
+
   test('heartbeats arrive on their interval without any traffic', async () => {
     const own = await startTestServer({ store, liveHeartbeatMs: 100 });
     try {
