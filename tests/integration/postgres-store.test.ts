@@ -248,6 +248,43 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
     );
   });
 
+  test('a page reads the next `limit` log entries: hidden or superseded ones leave it short, and the walk still yields each row once', async () => {
+    const since = await a.headCursor();
+    const shown = randomUUID();
+    const edited = randomUUID();
+    await a.write(async (tx) => {
+      await tx.putRow(patientRow(edited));
+      await tx.appendChange({ collection: 'patients', id: edited, version: 1, op: 'upsert' });
+      // Referrals are outside the collections pulled below (as treatment records are for a receptionist).
+      for (let i = 0; i < 3; i++) {
+        const id = randomUUID();
+        await tx.putRow({ ...patientRow(id), collection: 'referrals' });
+        await tx.appendChange({ collection: 'referrals', id, version: 1, op: 'upsert' });
+      }
+      await tx.putRow(patientRow(shown));
+      await tx.appendChange({ collection: 'patients', id: shown, version: 1, op: 'upsert' });
+      const stored = patientRow(edited);
+      await tx.putRow({ ...stored, version: 2, row: { ...stored.row, version: 2, lastName: 'Edited' } });
+      await tx.appendChange({ collection: 'patients', id: edited, version: 2, op: 'upsert' });
+    });
+    const pages: { changes: string[]; hasMore: boolean }[] = [];
+    let cursor = since;
+    for (;;) {
+      const page = await a.pullSince({ since: cursor, limit: 2, collections: ['patients'] });
+      pages.push({ changes: page.changes.map((c) => `${c.id}@${c.version}`), hasMore: page.hasMore });
+      assert.ok(BigInt(page.cursor) > BigInt(cursor) || !page.hasMore, 'every page moves the cursor on');
+      cursor = page.cursor;
+      if (!page.hasMore) break;
+    }
+    // Six entries in pages of two: [edited@1 (superseded), referral], [referral, referral], [shown, edited@2].
+    assert.deepEqual(pages, [
+      { changes: [], hasMore: true },
+      { changes: [], hasMore: true },
+      { changes: [`${shown}@1`, `${edited}@2`], hasMore: false },
+    ]);
+    assert.equal(cursor, await a.headCursor());
+  });
+
   describe('the mutation path under 20 concurrent writers on two instances', () => {
     let doctorId: string;
     let patientId: string;

@@ -242,38 +242,45 @@ export class PostgresStore implements ClinicStore {
     const since = options.since ?? '';
     if (since !== '' && !cursorPattern.test(since)) throw new BadCursorError(`unknown cursor "${since}"`);
     const sinceSeq = since === '' ? 0n : BigInt(since);
-    // ONE statement, so the page and the head come from one snapshot. A log entry whose version
-    // is behind its row's current version is skipped: a later entry carries the row's state.
+    // ONE statement, so the page and the head come from one snapshot. The page scans the next
+    // `limit` log entries by seq alone and filters them afterwards: a filter on collection inside
+    // the scan let the planner, on stale statistics after a bulk load, join and sort the whole
+    // rest of the log for every page (1.9 s instead of 60 ms a page at 600k rows). A page may so
+    // hold fewer than `limit` changes and still have more after it. A log entry whose version is
+    // behind its row's current version is skipped: a later entry carries the row's state.
     const fromStart = sinceSeq === 0n;
-    const { rows } = await this.pool.query<{ head: string; page: PageEntry[]; total: string | null }>(
-      `WITH page AS (
+    const { rows } = await this.pool.query<{ head: string; last: string | null; more: boolean; page: PageEntry[]; total: string | null }>(
+      `WITH scanned AS MATERIALIZED (
+         SELECT seq, collection, row_id, version FROM changes WHERE seq > $1 ORDER BY seq LIMIT $3
+       ),
+       page AS (
          -- data as text: the page passes each row's JSON on without a parse (see StoredChange)
-         SELECT c.seq, c.collection, c.row_id, c.version, r.deleted, r.data::text AS data
-         FROM changes c JOIN rows r ON r.collection = c.collection AND r.id = c.row_id
-         WHERE c.seq > $1 AND c.collection = ANY($2::text[]) AND c.version = r.version
-         ORDER BY c.seq
-         LIMIT $3
-       )
+         SELECT s.seq, s.collection, s.row_id, s.version, r.deleted, r.data::text AS data
+         FROM scanned s JOIN rows r ON r.collection = s.collection AND r.id = s.row_id
+         WHERE s.collection = ANY($2::text[]) AND s.version = r.version
+       ),
+       last AS (SELECT max(seq) AS seq FROM scanned)
        SELECT (SELECT coalesce(max(seq), 0) FROM changes) AS head,
+              (SELECT seq FROM last) AS last,
+              EXISTS (SELECT 1 FROM changes WHERE seq > (SELECT seq FROM last)) AS more,
               (SELECT coalesce(json_agg(page ORDER BY seq), '[]'::json) FROM page) AS page,
               -- a walk from the start yields each row once (tombstones included): progress total
               CASE WHEN $4 THEN (SELECT count(*) FROM rows WHERE collection = ANY($2::text[])) END AS total`,
-      [sinceSeq.toString(), [...options.collections], options.limit + 1, fromStart],
+      [sinceSeq.toString(), [...options.collections], options.limit, fromStart],
     );
-    const head = BigInt(rows[0]?.head ?? '0');
-    const entries = rows[0]?.page ?? [];
-    const hasMore = entries.length > options.limit;
-    const taken = hasMore ? entries.slice(0, options.limit) : entries;
-    const changes: StoredChange[] = taken.map((e) =>
+    const answer = rows[0];
+    const head = BigInt(answer?.head ?? '0');
+    const hasMore = answer?.more === true;
+    const changes: StoredChange[] = (answer?.page ?? []).map((e) =>
       e.deleted
         ? { collection: e.collection, id: e.row_id, op: 'delete', version: e.version }
         : { collection: e.collection, id: e.row_id, op: 'upsert', version: e.version, rowJson: e.data },
     );
-    // Like the SQLite store: a full page resumes after its last entry; otherwise the snapshot's
-    // head (safe: no smaller seq can still commit, see ./writeTx.ts).
-    const cursor = hasMore ? BigInt(taken[taken.length - 1]!.seq) : head;
+    // Like the SQLite store: a page with more after it resumes after the last entry it scanned;
+    // otherwise the snapshot's head (safe: no smaller seq can still commit, see ./writeTx.ts).
+    const cursor = hasMore ? BigInt(answer!.last!) : head;
     const page: PullPage = { changes, cursor: cursorOf(cursor), hasMore };
-    if (fromStart) page.total = hasMore ? Number(rows[0]?.total ?? 0) : changes.length;
+    if (fromStart) page.total = hasMore ? Number(answer?.total ?? 0) : changes.length;
     return page;
   }
 
