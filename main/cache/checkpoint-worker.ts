@@ -1,9 +1,11 @@
 /**
  * The WAL checkpointer's thread (started by ./checkpointer.ts): its own connection to the cache
- * file, a PASSIVE checkpoint every few hundred milliseconds, and a report of what each one
- * copied. PASSIVE never waits for the writer, so the main thread's commits go on meanwhile.
+ * file, a PASSIVE checkpoint every few hundred milliseconds while the WAL is being written, and a
+ * report of what each one copied. PASSIVE never waits for the writer, so the main thread's commits
+ * go on meanwhile.
  */
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckpointCommand, CheckpointReport, CheckpointWorkerData } from './checkpoint-messages';
 
@@ -30,7 +32,32 @@ function checkpoint(): void {
   }
 }
 
-const timer = setInterval(checkpoint, config.everyMs);
+/**
+ * A checkpoint takes SQLite's locks and reads its index even when there is nothing to copy; a
+ * terminal is idle most of the day. A tick whose WAL file has not changed since the last one skips
+ * it (a stat). File times are coarse, so a write in the same clock tick as the last stat could go
+ * unseen: every QUIET_CHECKPOINT_MS a checkpoint runs anyway.
+ */
+const QUIET_CHECKPOINT_MS = 5000;
+let lastWal = '';
+let lastRunAt = 0;
+
+function tick(): void {
+  let wal = 'none';
+  try {
+    const s = statSync(`${config.file}-wal`, { bigint: true });
+    wal = `${s.size}/${s.mtimeNs}`;
+  } catch {
+    /* no WAL file yet: nothing to copy, unless the quiet period says to look anyway */
+  }
+  const now = Date.now();
+  if (wal === lastWal && now - lastRunAt < QUIET_CHECKPOINT_MS) return;
+  lastWal = wal;
+  lastRunAt = now;
+  checkpoint();
+}
+
+const timer = setInterval(tick, config.everyMs);
 port.postMessage({ type: 'ready' } satisfies CheckpointReport);
 port.on('message', (raw: unknown) => {
   const command = raw as CheckpointCommand;

@@ -1,6 +1,7 @@
 /** Conflicts the server reported for this terminal's edits, kept until someone resolves them. */
 import type { Conflict } from '../../shared/ipc/contract';
 import type { CacheDb } from './database';
+import { prepared } from './prepared';
 
 interface ConflictRecord {
   id: string;
@@ -30,26 +31,25 @@ export class ConflictLog {
   constructor(private readonly db: CacheDb) {}
 
   record(c: Conflict): void {
-    this.db
-      .prepare('INSERT INTO conflicts (id, collection, row_id, mutation_id, fields, mine, theirs, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(c.id, c.collection, c.rowId, c.mutationId, JSON.stringify(c.fields), JSON.stringify(c.mine), JSON.stringify(c.theirs), c.recordedAt);
+    const insert = prepared(this.db, 'INSERT INTO conflicts (id, collection, row_id, mutation_id, fields, mine, theirs, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    insert.run(c.id, c.collection, c.rowId, c.mutationId, JSON.stringify(c.fields), JSON.stringify(c.mine), JSON.stringify(c.theirs), c.recordedAt);
   }
 
   list(): Conflict[] {
-    return (this.db.prepare('SELECT * FROM conflicts ORDER BY recorded_at, rowid').all() as ConflictRecord[]).map(fromRecord);
+    return (prepared(this.db, 'SELECT * FROM conflicts ORDER BY recorded_at, rowid').all() as ConflictRecord[]).map(fromRecord);
   }
 
   get(id: string): Conflict | null {
-    const r = this.db.prepare('SELECT * FROM conflicts WHERE id = ?').get(id) as ConflictRecord | undefined;
+    const r = prepared(this.db, 'SELECT * FROM conflicts WHERE id = ?').get(id) as ConflictRecord | undefined;
     return r ? fromRecord(r) : null;
   }
 
   remove(id: string): void {
-    this.db.prepare('DELETE FROM conflicts WHERE id = ?').run(id);
+    prepared(this.db, 'DELETE FROM conflicts WHERE id = ?').run(id);
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM conflicts').get() as { n: number }).n;
+    return (prepared(this.db, 'SELECT count(*) AS n FROM conflicts').get() as { n: number }).n;
   }
 
   clear(): void {

@@ -7,6 +7,7 @@
 import type { CollectionName } from '../../shared/domain/collections';
 import type { Mutation, MutationOp } from '../../shared/sync/protocol';
 import type { CacheDb } from './database';
+import { prepared } from './prepared';
 
 export interface OutboxEntry {
   seq: number;
@@ -63,22 +64,14 @@ export function toMutation(e: OutboxEntry): Mutation {
 }
 
 export class Outbox {
-  private readonly hasStmt;
-  private readonly forRowStmt;
-
-  constructor(private readonly db: CacheDb) {
-    // Asked for every pulled row: prepare once.
-    this.hasStmt = db.prepare('SELECT 1 FROM outbox WHERE collection = ? AND row_id = ? LIMIT 1');
-    this.forRowStmt = db.prepare('SELECT * FROM outbox WHERE collection = ? AND row_id = ? ORDER BY seq');
-  }
+  constructor(private readonly db: CacheDb) {}
 
   append(entry: Omit<OutboxEntry, 'seq' | 'attempts' | 'lastError'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO outbox (mutation_id, collection, op, row_id, base_version, base_is_local, data, user_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+    prepared(
+      this.db,
+      `INSERT INTO outbox (mutation_id, collection, op, row_id, base_version, base_is_local, data, user_id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
         entry.mutationId,
         entry.collection,
         entry.op,
@@ -93,39 +86,43 @@ export class Outbox {
 
   /** The oldest pending entries, in the order they were made. */
   pending(limit = 1_000_000): OutboxEntry[] {
-    return (this.db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?').all(limit) as OutboxRecord[]).map(fromRecord);
+    return (prepared(this.db, 'SELECT * FROM outbox ORDER BY seq LIMIT ?').all(limit) as OutboxRecord[]).map(fromRecord);
   }
 
   forRow(collection: CollectionName, rowId: string): OutboxEntry[] {
-    return (this.forRowStmt.all(collection, rowId) as OutboxRecord[]).map(fromRecord);
+    const records = prepared(this.db, 'SELECT * FROM outbox WHERE collection = ? AND row_id = ? ORDER BY seq').all(collection, rowId);
+    return (records as OutboxRecord[]).map(fromRecord);
   }
 
   has(collection: CollectionName, rowId: string): boolean {
-    return this.hasStmt.get(collection, rowId) !== undefined;
+    return prepared(this.db, 'SELECT 1 FROM outbox WHERE collection = ? AND row_id = ? LIMIT 1').get(collection, rowId) !== undefined;
   }
 
   size(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    return (prepared(this.db, 'SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
   }
 
   /** Users with unsent mutations (a different user must not sign in over them). */
   owners(): string[] {
-    return (this.db.prepare('SELECT DISTINCT user_id FROM outbox').all() as { user_id: string }[]).map((r) => r.user_id);
+    return (prepared(this.db, 'SELECT DISTINCT user_id FROM outbox').all() as { user_id: string }[]).map((r) => r.user_id);
   }
 
   remove(mutationId: string): void {
-    this.db.prepare('DELETE FROM outbox WHERE mutation_id = ?').run(mutationId);
+    prepared(this.db, 'DELETE FROM outbox WHERE mutation_id = ?').run(mutationId);
   }
 
   /** Later edits made on top of an answered mutation now rest on the version the server gave it. */
   rebaseLocal(collection: CollectionName, rowId: string, version: number): void {
-    this.db
-      .prepare('UPDATE outbox SET base_version = ? WHERE collection = ? AND row_id = ? AND base_is_local = 1 AND op = ?')
-      .run(version, collection, rowId, 'update');
+    prepared(this.db, 'UPDATE outbox SET base_version = ? WHERE collection = ? AND row_id = ? AND base_is_local = 1 AND op = ?').run(
+      version,
+      collection,
+      rowId,
+      'update',
+    );
   }
 
   recordFailure(mutationIds: string[], error: string): void {
-    const stmt = this.db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE mutation_id = ?');
+    const stmt = prepared(this.db, 'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE mutation_id = ?');
     for (const id of mutationIds) stmt.run(error, id);
   }
 

@@ -8,10 +8,25 @@ import { collectionNames } from '../../shared/domain/collections';
 import { redactRow, syncedCollections } from '../../shared/domain/access';
 import type Database from 'better-sqlite3';
 import { rowTable, type CacheDb } from './database';
+import { prepared } from './prepared';
+
+type RowStatement = 'get' | 'version' | 'put' | 'remove';
+
+/** The per-row statements of each collection's table, written out once. */
+const rowSql = Object.fromEntries(
+  collectionNames.map((c) => {
+    const t = rowTable(c);
+    const sql: Record<RowStatement, string> = {
+      get: `SELECT data FROM ${t} WHERE id = ?`,
+      version: `SELECT version FROM ${t} WHERE id = ?`,
+      put: `INSERT INTO ${t} (id, version, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data`,
+      remove: `DELETE FROM ${t} WHERE id = ?`,
+    };
+    return [c, sql];
+  }),
+) as Record<CollectionName, Record<RowStatement, string>>;
 
 export class RowCache {
-  private readonly statements = new Map<string, Database.Statement>();
-
   constructor(
     private readonly db: CacheDb,
     /** The role whose view the cache holds; null before anyone signed in. */
@@ -19,21 +34,8 @@ export class RowCache {
   ) {}
 
   /** Prepared once per table and kind: preparing is a large part of a per-row cost. */
-  private stmt(collection: CollectionName, kind: 'get' | 'version' | 'put' | 'remove'): Database.Statement {
-    const key = `${kind}:${collection}`;
-    let s = this.statements.get(key);
-    if (!s) {
-      const t = rowTable(collection);
-      const sql = {
-        get: `SELECT data FROM ${t} WHERE id = ?`,
-        version: `SELECT version FROM ${t} WHERE id = ?`,
-        put: `INSERT INTO ${t} (id, version, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data`,
-        remove: `DELETE FROM ${t} WHERE id = ?`,
-      }[kind];
-      s = this.db.prepare(sql);
-      this.statements.set(key, s);
-    }
-    return s;
+  private stmt(collection: CollectionName, kind: RowStatement): Database.Statement {
+    return prepared(this.db, rowSql[collection][kind]);
   }
 
   /** Whether this role keeps the collection locally at all. */
@@ -56,7 +58,7 @@ export class RowCache {
   }
 
   list(collection: CollectionName): AnyRow[] {
-    const rows = this.db.prepare(`SELECT data FROM ${rowTable(collection)} ORDER BY rowid`).all() as { data: string }[];
+    const rows = prepared(this.db, `SELECT data FROM ${rowTable(collection)} ORDER BY rowid`).all() as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as AnyRow);
   }
 
@@ -65,17 +67,16 @@ export class RowCache {
    * (joined by SQLite, never parsed here), with how many and the last one's rowid.
    */
   jsonAfter(collection: CollectionName, after: number, limit: number): { json: string; count: number; last: number } {
-    const page = this.db
-      .prepare(
-        `SELECT count(*) AS count, max(at) AS last, '[' || coalesce(group_concat(data, ','), '') || ']' AS json
-         FROM (SELECT rowid AS at, data FROM ${rowTable(collection)} WHERE rowid > ? ORDER BY rowid LIMIT ?)`,
-      )
-      .get(after, limit) as { count: number; last: number | null; json: string };
+    const page = prepared(
+      this.db,
+      `SELECT count(*) AS count, max(at) AS last, '[' || coalesce(group_concat(data, ','), '') || ']' AS json
+       FROM (SELECT rowid AS at, data FROM ${rowTable(collection)} WHERE rowid > ? ORDER BY rowid LIMIT ?)`,
+    ).get(after, limit) as { count: number; last: number | null; json: string };
     return { json: page.json, count: page.count, last: page.last ?? after };
   }
 
   count(collection: CollectionName): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM ${rowTable(collection)}`).get() as { n: number }).n;
+    return (prepared(this.db, `SELECT count(*) AS n FROM ${rowTable(collection)}`).get() as { n: number }).n;
   }
 
   /** Store a row as this role may see it; returns what was stored, or null if the role may not hold it. */

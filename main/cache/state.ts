@@ -2,6 +2,7 @@
 import type { PublicUser } from '../../shared/domain/collections';
 import { publicUser } from '../../shared/domain/collections';
 import type { CacheDb } from './database';
+import { prepared } from './prepared';
 
 export interface StoredSession {
   user: PublicUser;
@@ -16,21 +17,21 @@ export class TerminalState {
   constructor(private readonly db: CacheDb) {}
 
   getSetting(key: string): string | null {
-    const r = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    const r = prepared(this.db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
     return r ? r.value : null;
   }
 
   setSetting(key: string, value: string): void {
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    prepared(this.db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   getCursor(): string | null {
-    const r = this.db.prepare("SELECT value FROM sync_state WHERE key = 'cursor'").get() as { value: string } | undefined;
+    const r = prepared(this.db, "SELECT value FROM sync_state WHERE key = 'cursor'").get() as { value: string } | undefined;
     return r ? r.value : null;
   }
 
   setCursor(cursor: string): void {
-    this.db.prepare("INSERT INTO sync_state (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(cursor);
+    prepared(this.db, "INSERT INTO sync_state (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(cursor);
   }
 
   clearCursor(): void {
@@ -44,7 +45,7 @@ export class TerminalState {
   }
 
   private readSession(): StoredSession | null {
-    const r = this.db.prepare('SELECT user, access_token, refresh_token FROM session WHERE id = 1').get() as
+    const r = prepared(this.db, 'SELECT user, access_token, refresh_token FROM session WHERE id = 1').get() as
       | { user: string; access_token: string | null; refresh_token: string | null }
       | undefined;
     if (!r) return null;
@@ -54,17 +55,16 @@ export class TerminalState {
   }
 
   setSession(s: StoredSession): void {
-    this.db
-      .prepare(
-        `INSERT INTO session (id, user, access_token, refresh_token) VALUES (1, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET user = excluded.user, access_token = excluded.access_token, refresh_token = excluded.refresh_token`,
-      )
-      .run(JSON.stringify(s.user), s.accessToken, s.refreshToken);
+    prepared(
+      this.db,
+      `INSERT INTO session (id, user, access_token, refresh_token) VALUES (1, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET user = excluded.user, access_token = excluded.access_token, refresh_token = excluded.refresh_token`,
+    ).run(JSON.stringify(s.user), s.accessToken, s.refreshToken);
     this.session = { ...s };
   }
 
   setTokens(accessToken: string, refreshToken: string): void {
-    this.db.prepare('UPDATE session SET access_token = ?, refresh_token = ? WHERE id = 1').run(accessToken, refreshToken);
+    prepared(this.db, 'UPDATE session SET access_token = ?, refresh_token = ? WHERE id = 1').run(accessToken, refreshToken);
     this.session = undefined;
   }
 
