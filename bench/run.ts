@@ -55,6 +55,8 @@ const baseSettings = full
         { terminals: 2, mutations: 100 },
         { terminals: 10, mutations: 100 },
         { terminals: 50, mutations: 100 },
+        // Side by side: the same 50 terminals when pokes only say "pull" (the contract's minimum).
+        { terminals: 50, mutations: 100, pokedChanges: false },
       ],
       idleSeconds: 60,
       syncSets: [
@@ -68,6 +70,7 @@ const baseSettings = full
       propagation: [
         { terminals: 2, mutations: 30 },
         { terminals: 10, mutations: 30 },
+        { terminals: 10, mutations: 30, pokedChanges: false },
       ],
       idleSeconds: 15,
       syncSets: [{ patients: 10_000, appointments: 50_000 }],
@@ -168,8 +171,9 @@ async function main(): Promise<void> {
     await withClinic('working-clinic', workingClinic, async (clinic) => {
       if (only.has('propagation')) {
         for (const p of settings.propagation) {
-          progress(`propagation with ${p.terminals} terminals`);
-          report.propagation.push(await measurePropagation(clinic, workDir, p.terminals, p.mutations));
+          const pokedChanges = !('pokedChanges' in p) || p.pokedChanges !== false;
+          progress(`propagation with ${p.terminals} terminals${pokedChanges ? '' : ', plain pokes'}`);
+          report.propagation.push(await measurePropagation(clinic, workDir, p.terminals, p.mutations, pokedChanges));
         }
       }
       if (only.has('bytes')) {
@@ -231,9 +235,10 @@ function print(r: Report): void {
     out.push('', '1. Propagation: mutation on one terminal -> data.changed on every other terminal (target p99 < 100 ms at 50)');
     out.push(
       table([
-        ['terminals', 'samples', 'p50', 'p95', 'p99', 'max', 'missed', 'p99 < 100 ms'],
+        ['terminals', 'pokes', 'samples', 'p50', 'p95', 'p99', 'max', 'missed', 'p99 < 100 ms'],
         ...r.propagation.map((p) => [
           String(p.terminals),
+          p.pokedChanges ? 'carry the changes' : 'plain: pull',
           String(p.latency.count),
           ms(p.latency.p50),
           ms(p.latency.p95),
@@ -244,6 +249,14 @@ function print(r: Report): void {
         ]),
       ]),
     );
+    for (const plain of r.propagation.filter((p) => !p.pokedChanges)) {
+      const carried = r.propagation.find((p) => p.pokedChanges && p.terminals === plain.terminals);
+      if (!carried) continue;
+      const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+      out.push(
+        `   ${plain.terminals} terminals, side by side: plain pokes (each terminal pulls) take ${ratio(plain.latency.p50, carried.latency.p50)} the p50 and ${ratio(plain.latency.p99, carried.latency.p99)} the p99 of pokes that carry the changes`,
+      );
+    }
   }
   if (r.bytes) {
     const b = r.bytes;

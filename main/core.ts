@@ -45,6 +45,8 @@ export interface TerminalCoreOptions {
   /** Overrides (and persists) the saved terminal name. */
   terminalName?: string;
   strategy?: SyncStrategy;
+  /** Live strategy: pokes carry the changes (default true); false pulls after every poke. */
+  pokedChanges?: boolean;
   schedule?: Partial<SyncSchedule>;
   /** Where the core writes lines a support person reads; default: stderr with a timestamp. */
   log?: (line: string) => void;
@@ -79,6 +81,7 @@ export class TerminalCore {
   private readonly listeners = new Set<EventListener>();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private readonly strategy: SyncStrategy;
+  private readonly pokedChanges: boolean;
   private readonly schedule: SyncSchedule;
   private client: ServerClient;
   private engine: SyncEngine | null = null;
@@ -103,6 +106,7 @@ export class TerminalCore {
     this.conflictLog = new ConflictLog(this.db);
     this.writer = new CacheWriter(this.rows, this.outbox, this.conflictLog);
     this.strategy = options.strategy ?? 'live';
+    this.pokedChanges = options.pokedChanges ?? true;
     this.schedule = { ...seedSchedule, ...options.schedule };
     if (!this.state.getSetting('clientId')) this.state.setSetting('clientId', randomUUID());
     if (options.serverUrl) this.state.setSetting('serverUrl', terminalSettings.shape.serverUrl.parse(options.serverUrl));
@@ -198,6 +202,7 @@ export class TerminalCore {
       client: this.client,
       clientId: this.state.getSetting('clientId')!,
       strategy: this.strategy,
+      pokedChanges: this.pokedChanges,
       schedule: this.schedule,
       emit: this.emit,
       role: () => this.state.getSession()?.user.role ?? null,

@@ -23,6 +23,7 @@ import { userRoutes } from './routes/users';
 import { PostgresStore } from './store/postgres';
 import { SqliteClinicStore } from './store/sqlite';
 import { serveUpdates } from './updates/serveUpdates';
+import { ChangePulls } from './sync/changePulls';
 import type { ClinicStore } from './store/types';
 
 export interface ClinicServerOptions {
@@ -100,12 +101,15 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   refuseNulText(app);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   installAuthGuard(app, ctx);
-  const hub = new LiveHub(ctx, options.liveHeartbeatMs);
+  // One reader of the change log for pulls and live updates, so both share each page read.
+  const pulls = new ChangePulls(store);
+  app.addHook('onClose', async () => pulls.close());
+  const hub = new LiveHub(ctx, pulls, options.liveHeartbeatMs);
   hub.routes(app);
   authRoutes(app, ctx);
   userRoutes(app, ctx);
   rowRoutes(app, ctx);
-  syncRoutes(app, ctx);
+  syncRoutes(app, ctx, pulls);
   auditRoutes(app, ctx);
   // The terminals' update feed: files an admin drops into <data-dir>/updates (docs/admin.md).
   await app.register(serveUpdates, { updatesDir: options.updatesDir ?? process.env.CLINIC_UPDATES_DIR ?? resolve(options.dataDir ?? './data', 'updates') });

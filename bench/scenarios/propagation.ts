@@ -10,6 +10,8 @@ import { distribution, sleep, waitFor, type Distribution } from '../support/stat
 
 export interface PropagationResult {
   terminals: number;
+  /** Whether pokes carried the changes (the default) or terminals pulled after each one. */
+  pokedChanges: boolean;
   mutations: number;
   /** One sample per (mutation, receiving terminal). */
   latency: Distribution;
@@ -24,10 +26,11 @@ export async function openTerminals(
   prefix: string,
   count: number,
   serverUrl: (i: number) => string = () => clinic.server.url,
+  pokedChanges = true,
 ): Promise<BenchTerminal[]> {
   const terminals: BenchTerminal[] = [];
   for (let i = 0; i < count; i++) {
-    const terminal = await openTerminal({ dataDir: join(workDir, `${prefix}-${i}`), serverUrl: serverUrl(i), terminalName: `${prefix}-${i}` });
+    const terminal = await openTerminal({ dataDir: join(workDir, `${prefix}-${i}`), serverUrl: serverUrl(i), terminalName: `${prefix}-${i}`, pokedChanges });
     terminals.push(terminal);
   }
   // Sign in a few at a time: 50 initial syncs at once would measure the machine, not the sync.
@@ -49,9 +52,11 @@ export async function measurePropagation(
   workDir: string,
   count: number,
   mutations: number,
+  pokedChanges = true,
 ): Promise<PropagationResult> {
   const setupStarted = performance.now();
-  const terminals = await openTerminals(clinic, workDir, `prop${count}`, count);
+  const prefix = `prop${count}${pokedChanges ? '' : '-plain'}`;
+  const terminals = await openTerminals(clinic, workDir, prefix, count, undefined, pokedChanges);
   const setupMs = performance.now() - setupStarted;
   const patientIds = clinic.seed.patientIds;
   const samples: number[] = [];
@@ -96,5 +101,5 @@ export async function measurePropagation(
   } finally {
     await Promise.all(terminals.map((t) => t.close()));
   }
-  return { terminals: count, mutations, latency: distribution(samples), missed, setupMs };
+  return { terminals: count, pokedChanges, mutations, latency: distribution(samples), missed, setupMs };
 }

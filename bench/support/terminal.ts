@@ -14,6 +14,8 @@ export interface BenchTerminalOptions {
   serverUrl: string;
   terminalName: string;
   strategy?: Strategy;
+  /** Live: pokes carry the changes (the core's default) or only say "pull". */
+  pokedChanges?: boolean;
   /** Shorter baseline timers, so a run can measure them in seconds instead of minutes. */
   schedule?: Partial<SyncSchedule>;
   /** Experiments only: PRAGMAs run on the core's cache file before it syncs (e.g. a bigger page cache). */
@@ -49,6 +51,7 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
     serverUrl: options.serverUrl,
     terminalName: options.terminalName,
     strategy: options.strategy ?? 'live',
+    ...(options.pokedChanges !== undefined ? { pokedChanges: options.pokedChanges } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
     log: options.log ?? (() => undefined),
   });

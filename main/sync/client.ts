@@ -14,6 +14,7 @@ import {
   auditEntry,
   change,
   errorBody,
+  liveChangesParam,
   loginResponse,
   pullEnvelope,
   pushResponse,
@@ -318,10 +319,12 @@ export class ServerClient {
   }
 
   /** The live channel's address, token in the query as the contract allows. */
-  liveUrl(): string {
+  /** The live channel's address; `withChanges` asks for pokes that carry the changes. */
+  liveUrl(withChanges: boolean): string {
     const u = new URL(this.baseUrl.replace(/\/+$/, '') + '/api/sync/live');
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     u.searchParams.set('token', this.tokens.accessToken() ?? '');
+    if (withChanges) u.searchParams.set(liveChangesParam, '1');
     return u.toString();
   }
 }

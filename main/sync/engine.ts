@@ -21,6 +21,7 @@ import type { ConflictLog } from '../cache/conflicts';
 import type { TerminalState } from '../cache/state';
 import type { RowCache } from '../cache/rows';
 import { Backoff } from './backoff';
+import { PokedChanges } from './pokedChanges';
 import { CacheWriter, type RowChange } from './apply';
 import { LiveChannel } from './live';
 import { BadServerAnswer, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage, type SnapshotPart } from './client';
@@ -82,6 +83,8 @@ export interface EngineDeps {
   client: ServerClient;
   clientId: string;
   strategy: SyncStrategy;
+  /** Live strategy: ask for pokes that carry the changes, saving a pull per change (default true). */
+  pokedChanges?: boolean;
   schedule: SyncSchedule;
   emit: Emit;
   role: () => Role | null;
@@ -103,6 +106,7 @@ export class SyncEngine {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly live: LiveChannel | null;
+  private readonly poked = new PokedChanges();
   private reachable = false;
   private lastSyncedAt: string | null = null;
   private lastError: string | null = null;
@@ -124,9 +128,10 @@ export class SyncEngine {
   constructor(private readonly deps: EngineDeps) {
     this.live =
       deps.strategy === 'live'
-        ? new LiveChannel(() => deps.client.liveUrl(), {
+        ? new LiveChannel(() => deps.client.liveUrl(deps.pokedChanges ?? true), {
             // A poke at the cursor we already hold (our own pull raced it) needs no request.
-            onPoke: (cursor) => {
+            onPoke: (cursor, page) => {
+              this.poked.heard(cursor, page);
               if (cursor !== deps.state.getCursor()) void this.requestSync();
             },
             onUp: () => {
@@ -137,6 +142,8 @@ export class SyncEngine {
             // Probe at once: a dropped live channel often means the server is gone, and the desk
             // must say Offline now, not at the next fallback poll (30 s later).
             onDown: () => {
+              // What the closed channel said is no promise about the log now: pull.
+              this.poked.clear();
               this.publishStatus();
               void this.requestSync();
             },
@@ -177,6 +184,7 @@ export class SyncEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     this.live?.stop();
+    this.poked.clear();
     const download = this.download;
     this.download = null;
     void download?.abort();
@@ -376,8 +384,9 @@ export class SyncEngine {
     }
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
     // compiled yet, and parsing a whole cold 2,000-row page alone stalled the loop for 15-20 ms.
+    if (cursor !== null && (await this.applyPokedChanges(cursor))) return;
     let limit = Math.min(firstPullLimit, this.deps.schedule.pullLimit);
-    let next: Promise<PulledPage> = this.deps.client.pull(cursor, limit);
+    let next: Promise<PulledPage> = this.deps.client.pull(this.deps.state.getCursor(), limit);
     for (;;) {
       const page = await next;
       // A page that just arrived was parsed in this loop turn: let timers and windows run before
@@ -392,16 +401,7 @@ export class SyncEngine {
         // Settled later by the await above; a failure we never await must not crash the process.
         next.catch(() => undefined);
       }
-      let from = 0;
-      for (;;) {
-        const { changes, to } = this.applyPulledSlice(page.changes, from, page.cursor);
-        if (initial) this.initial.received += to - from;
-        if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
-        from = to;
-        if (from >= page.changes.length) break;
-        await yieldToEventLoop();
-        if (this.stopped) return;
-      }
+      if (!(await this.applyPage(page.changes, page.cursor, initial))) return;
       if (initial) {
         if (page.total !== null) this.initial.total = page.total;
         if (!page.hasMore) this.initial.done = true;
@@ -410,6 +410,39 @@ export class SyncEngine {
       if (!page.hasMore || this.stopped) return;
       await yieldToEventLoop();
     }
+  }
+
+  /**
+   * A page in time-boxed slices, the cursor moving with its last one; false when the engine
+   * stopped half-way.
+   */
+  private async applyPage(raw: unknown[], cursor: string, initial: boolean): Promise<boolean> {
+    let from = 0;
+    for (;;) {
+      const { changes, to } = this.applyPulledSlice(raw, from, cursor);
+      if (initial) this.initial.received += to - from;
+      if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
+      from = to;
+      if (from >= raw.length) return true;
+      await yieldToEventLoop();
+      if (this.stopped) return false;
+    }
+  }
+
+  /**
+   * Applies the changes pokes carried on top of `cursor`, in order; true when that reached the
+   * newest poke's cursor, so there is nothing to pull. A page is taken off the queue before it is
+   * applied: if it fails, the retry pulls instead.
+   */
+  private async applyPokedChanges(cursor: string): Promise<boolean> {
+    let at = cursor;
+    let applied = false;
+    for (let page = this.poked.next(at); page; page = this.poked.next(at)) {
+      if (!(await this.applyPage(page.changes, page.cursor, false))) return true;
+      at = page.cursor;
+      applied = true;
+    }
+    return applied && this.poked.isNewest(at) && this.live?.isUp === true;
   }
 
   /**

@@ -1,15 +1,17 @@
 /**
  * The live channel: a WebSocket to `/api/sync/live` on which the server pokes after every
- * committed change. A poke only says "pull now"; the data always comes through pull, so a missed
- * poke costs latency, never correctness. Reconnects with backoff; a silent socket (no heartbeat
- * for 75 s) is treated as dead.
+ * committed change. A poke says "pull now", and may carry the changes themselves (the engine
+ * applies them only on top of the cursor they follow); a missed poke costs latency, never
+ * correctness. Reconnects with backoff; a silent socket (no heartbeat for 75 s) is treated as dead.
  */
 import WebSocket from 'ws';
 import { liveCloseUnauthorized, liveServerMessage } from '../../shared/sync/protocol';
 import { Backoff } from './backoff';
+import type { PokedPage } from './pokedChanges';
 
 export interface LiveChannelEvents {
-  onPoke(cursor: string): void;
+  /** A poke or `ready`: the log ends at `cursor`; `page` when the poke carried the changes. */
+  onPoke(cursor: string, page: PokedPage | null): void;
   onUp(): void;
   onDown(reason: string): void;
   /** The upgrade was refused with 401: the access token needs a refresh. */
@@ -97,7 +99,11 @@ export class LiveChannel {
       }
       if (!parsed.success) return;
       const msg = parsed.data;
-      if (msg.type === 'poke' || msg.type === 'ready') this.events.onPoke(msg.cursor);
+      if (msg.type === 'ready') this.events.onPoke(msg.cursor, null);
+      if (msg.type === 'poke') {
+        const page = msg.from !== undefined && msg.changes !== undefined ? { from: msg.from, cursor: msg.cursor, changes: msg.changes } : null;
+        this.events.onPoke(msg.cursor, page);
+      }
     });
     socket.on('unexpected-response', (_req, res) => {
       unauthorized = res.statusCode === 401 || res.statusCode === 403;

@@ -14,8 +14,12 @@ const OPEN_ROUTES = new Set(['/api/health', '/api/auth/login', '/api/auth/refres
 /** The active user an access token speaks for, or null. */
 export async function actorFromToken(ctx: ServerContext, token: string): Promise<Actor | null> {
   const claims = await ctx.tokens.verify(token);
-  if (!claims) return null;
-  const user = await ctx.store.getRow('users', claims.userId);
+  return claims ? activeActor(ctx, claims.userId) : null;
+}
+
+/** The user as they are now (role included), or null if they were deleted or deactivated. */
+export async function activeActor(ctx: ServerContext, userId: string): Promise<Actor | null> {
+  const user = await ctx.store.getRow('users', userId);
   if (!user || user.deleted || user.row.active === false) return null;
   return { id: user.id, username: String(user.row.username), role: user.row.role as Role };
 }

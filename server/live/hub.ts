@@ -5,32 +5,48 @@
  * every HEARTBEAT_MS so terminals notice a dead link. At each heartbeat the server checks every
  * socket's session again: a socket whose token expired or whose user was deactivated is closed
  * with liveCloseUnauthorized (close code 1001 means the server is going away).
+ *
+ * A socket opened with `?changes=1` gets the changes in the poke (shared/sync/protocol.ts): the
+ * pull answer since the cursor it was last told, read as a pull by its user would be (same role
+ * filter, same audit) while the session is still valid; otherwise, or past liveChangesMax, a
+ * plain poke.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { liveClientMessage, liveCloseUnauthorized, type LiveServerMessage } from '../../shared/sync/protocol';
+import { syncedCollections } from '../../shared/domain/access';
+import { liveChangesMax, liveChangesParam, liveClientMessage, liveCloseUnauthorized, type LiveServerMessage } from '../../shared/sync/protocol';
 import type { ServerContext } from '../http/context';
 import { HttpError } from '../http/errors';
-import { actorFromToken } from '../http/guard';
+import { activeActor, actorFromToken } from '../http/guard';
+import type { ChangePulls } from '../sync/changePulls';
 import type { Actor } from '../store/types';
 
 export const POKE_INTERVAL_MS = 20;
 export const HEARTBEAT_MS = 15_000;
 const AUTH_TIMEOUT_MS = 10_000;
 
-const liveQuery = z.strictObject({ token: z.string().min(1).max(4000).optional() });
+const liveQuery = z.strictObject({ token: z.string().min(1).max(4000).optional(), [liveChangesParam]: z.literal('1').optional() });
 
 interface LiveClient {
   socket: WebSocket;
   actor: Actor;
   /** The access token the socket signed in with, checked again at every heartbeat. */
   token: string;
+  /** When the token expires (ms): no changes go out in pokes after it. */
+  expiresAt: number;
+  log: FastifyBaseLogger;
   /** Nothing but `ready` may reach a socket first: pokes wait and heartbeats skip it until then. */
   ready: boolean;
   lastPokeAt: number;
   pending: string | null;
   timer: NodeJS.Timeout | null;
+  /** Asked for the changes in its pokes (?changes=1). */
+  wantsChanges: boolean;
+  /** The cursor of the last `ready` or poke sent: the next poke's changes start there. */
+  told: string | null;
+  /** A poke's changes are being read: later commits wait for it, so pokes stay in order. */
+  reading: boolean;
 }
 
 export class LiveHub {
@@ -40,6 +56,7 @@ export class LiveHub {
 
   constructor(
     private readonly ctx: ServerContext,
+    private readonly pulls: ChangePulls,
     heartbeatMs = HEARTBEAT_MS,
   ) {
     this.unsubscribe = ctx.store.onCommitted((cursor) => this.committed(cursor));
@@ -69,8 +86,9 @@ export class LiveHub {
         },
       },
       (socket, request) => {
+        const wantsChanges = liveQuery.safeParse(request.query ?? {}).data?.[liveChangesParam] === '1';
         if (request.actor && request.liveToken) {
-          void this.admit(socket, request.actor, request.liveToken, request.log);
+          void this.admit(socket, request.actor, request.liveToken, wantsChanges, request.log);
           return;
         }
         // No token in the URL: the first message must be {"type":"auth","token"}.
@@ -81,14 +99,27 @@ export class LiveHub {
           if (!msg || msg.type !== 'auth') return refuse(socket, 'the first message must be {"type":"auth","token"}');
           const actor = await actorFromToken(this.ctx, msg.token);
           if (!actor) return refuse(socket, 'the access token is invalid or expired');
-          await this.admit(socket, actor, msg.token, request.log);
+          await this.admit(socket, actor, msg.token, wantsChanges, request.log);
         });
       },
     );
   }
 
-  private async admit(socket: WebSocket, actor: Actor, token: string, log: FastifyBaseLogger): Promise<void> {
-    const client: LiveClient = { socket, actor, token, ready: false, lastPokeAt: 0, pending: null, timer: null };
+  private async admit(socket: WebSocket, actor: Actor, token: string, wantsChanges: boolean, log: FastifyBaseLogger): Promise<void> {
+    const client: LiveClient = {
+      socket,
+      actor,
+      token,
+      expiresAt: 0,
+      log,
+      ready: false,
+      lastPokeAt: 0,
+      pending: null,
+      timer: null,
+      wantsChanges,
+      told: null,
+      reading: false,
+    };
     this.clients.add(client);
     socket.on('close', () => {
       if (client.timer) clearTimeout(client.timer);
@@ -102,6 +133,7 @@ export class LiveHub {
     // The client joins before the head is read, so a commit during the read is poked after `ready`.
     let head: string;
     try {
+      client.expiresAt = (await this.ctx.tokens.verify(token))?.expiresAt ?? 0;
       head = await this.ctx.store.headCursor();
     } catch (err) {
       log.error({ err }, 'live channel: reading the head cursor failed');
@@ -109,6 +141,7 @@ export class LiveHub {
       return;
     }
     send(socket, { type: 'ready', cursor: head });
+    client.told = head;
     client.ready = true;
     if (client.pending !== null) this.flush(client);
   }
@@ -116,19 +149,59 @@ export class LiveHub {
   private committed(cursor: string): void {
     for (const client of this.clients) {
       client.pending = cursor;
-      if (client.timer || !client.ready) continue;
-      const wait = client.lastPokeAt + POKE_INTERVAL_MS - Date.now();
-      if (wait <= 0) this.flush(client);
-      else client.timer = setTimeout(() => this.flush(client), wait);
+      this.schedule(client);
     }
+  }
+
+  private schedule(client: LiveClient): void {
+    if (client.timer || !client.ready || client.reading) return;
+    const wait = client.lastPokeAt + POKE_INTERVAL_MS - Date.now();
+    if (wait <= 0) this.flush(client);
+    else client.timer = setTimeout(() => this.flush(client), wait);
   }
 
   private flush(client: LiveClient): void {
     client.timer = null;
-    if (client.pending === null) return;
-    send(client.socket, { type: 'poke', cursor: client.pending });
+    const cursor = client.pending;
+    if (cursor === null || client.reading) return;
     client.pending = null;
     client.lastPokeAt = Date.now();
+    const from = client.told;
+    if (!client.wantsChanges || from === null) return this.poke(client, cursor);
+    client.reading = true;
+    void this.pokeWithChanges(client, from, cursor).finally(() => {
+      client.reading = false;
+      if (client.pending !== null && this.clients.has(client)) this.schedule(client);
+    });
+  }
+
+  private poke(client: LiveClient, cursor: string): void {
+    send(client.socket, { type: 'poke', cursor });
+    client.told = cursor;
+  }
+
+  /** The poke with the changes since `from` in it, read as this user's pull would be; else a plain one. */
+  private async pokeWithChanges(client: LiveClient, from: string, cursor: string): Promise<void> {
+    try {
+      // A pull checks the session on every request; so does a poke that carries data.
+      const actor = Date.now() < client.expiresAt ? await activeActor(this.ctx, client.actor.id) : null;
+      if (actor && this.clients.has(client)) {
+        const collections = syncedCollections(actor.role);
+        const answer = await this.pulls.answer(actor, { since: from, limit: liveChangesMax, collections, via: 'live update' });
+        if (!answer.hasMore && answer.cursor !== from) {
+          // The pull answer's own text after the poke's fields: {"type":"poke","from":..,"changes":[..],"cursor":..,"hasMore":false}
+          sendText(client.socket, `{"type":"poke","from":${JSON.stringify(from)},${answer.body.slice(1)}`);
+          client.told = answer.cursor;
+          return;
+        }
+        // Nothing after `from`: the socket was told this cursor already (ready read the head
+        // after the commit), unless the read missed the commit, which a plain poke makes it pull.
+        if (!answer.hasMore && cursor === from) return;
+      }
+    } catch (err) {
+      client.log.warn({ err }, 'live channel: reading the changes for a poke failed; sending a plain poke');
+    }
+    this.poke(client, cursor);
   }
 
   private beat(): void {
@@ -167,7 +240,11 @@ function parseMessage(text: string) {
 }
 
 function send(socket: WebSocket, message: LiveServerMessage): void {
-  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  sendText(socket, JSON.stringify(message));
+}
+
+function sendText(socket: WebSocket, text: string): void {
+  if (socket.readyState === socket.OPEN) socket.send(text);
 }
 
 function refuse(socket: WebSocket, error: string): void {

@@ -6,26 +6,15 @@ import { collectionName, type CollectionName } from '../../shared/domain/collect
 import { pullQuery, pushRequest, type MutationResult, type PushResponse } from '../../shared/sync/protocol';
 import { snapshotContentType, snapshotHeaders, snapshotPartRows, snapshotQuery } from '../../shared/sync/snapshot';
 import type { ServerContext } from '../http/context';
-import type { Actor } from '../store/types';
 import { HttpError } from '../http/errors';
 import { actorOf } from '../http/guard';
 import { pushMutation } from '../mutations/run';
-import { pullAnswer, type PullAnswer } from '../sync/pullAnswer';
-import { SharedPulls } from '../sync/sharedPulls';
+import { auditClinicalRead, type ChangePulls } from '../sync/changePulls';
 import { parseWith } from './rows';
 
 export const DEFAULT_PULL_LIMIT = 500;
 
-/** Every read of treatment records is audited (api-contract.md): one entry per answer that held any. */
-function auditClinicalRead(ctx: ServerContext, actor: Actor, rowId: string | null, detail: string): Promise<void> {
-  return ctx.store.write((tx) =>
-    tx.appendAudit({ userId: actor.id, username: actor.username, action: 'read', collection: 'treatment-records', rowId, detail }),
-  );
-}
-
-export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const pulls = new SharedPulls<PullAnswer>(ctx.store);
-  app.addHook('onClose', async () => pulls.close());
+export function syncRoutes(app: FastifyInstance, ctx: ServerContext, pulls: ChangePulls): void {
   app.get('/api/sync/pull', async (request, reply) => {
     const actor = actorOf(request);
     const query = parseWith(pullQuery, request.query, 'query');
@@ -39,15 +28,7 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       wanted = wanted.filter((c) => asked.includes(c));
     }
-    const limit = query.limit ?? DEFAULT_PULL_LIMIT;
-    const key = `${actor.role}|${query.since ?? ''}|${limit}|${wanted.join(',')}`;
-    const answer = await pulls.get(key, async () =>
-      pullAnswer(actor.role, await ctx.store.pullSince({ since: query.since, limit, collections: wanted })),
-    );
-    const clinical = answer.clinicalIds;
-    if (clinical.length > 0) {
-      await auditClinicalRead(ctx, actor, clinical.length === 1 ? clinical[0]! : null, `pull of ${clinical.length} treatment record change(s) since ${query.since || 'start'}`);
-    }
+    const answer = await pulls.answer(actor, { since: query.since, limit: query.limit ?? DEFAULT_PULL_LIMIT, collections: wanted, via: 'pull' });
     return reply.type('application/json; charset=utf-8').send(answer.body);
   });
 
@@ -68,7 +49,7 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext): void {
     let file;
     try {
       const clinical = snapshot.rows['treatment-records'] ?? 0;
-      if (clinical > 0) await auditClinicalRead(ctx, actor, null, `snapshot part of ${clinical} treatment record(s) up to ${snapshot.cursor}`);
+      if (clinical > 0) await auditClinicalRead(ctx.store, actor, null, `snapshot part of ${clinical} treatment record(s) up to ${snapshot.cursor}`);
       file = await open(snapshot.file, 'r');
     } finally {
       // Deleted at once: an open file stays readable until the answer is sent or abandoned.

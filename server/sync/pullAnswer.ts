@@ -14,6 +14,8 @@ export interface PullAnswer {
   body: string;
   /** Treatment-record changes in the page, for the read audit. */
   clinicalIds: string[];
+  cursor: string;
+  hasMore: boolean;
 }
 
 /** The change as the API sends it to `role`, as JSON text. */
@@ -37,5 +39,5 @@ export function pullAnswer(role: Role, page: PullPage): PullAnswer {
   if (page.total !== undefined) envelope.total = page.total;
   // The envelope's own fields after the spliced changes: `{"changes":[...],` + `"cursor":...}`.
   const body = `{"changes":[${parts.join(',')}],${JSON.stringify(envelope).slice(1)}`;
-  return { body, clinicalIds };
+  return { body, clinicalIds, cursor: page.cursor, hasMore: page.hasMore };
 }

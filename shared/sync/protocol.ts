@@ -95,8 +95,18 @@ export const pullQuery = z.strictObject({
 export const liveCloseUnauthorized = 4401;
 
 /** Messages on the live WebSocket `/api/sync/live`. */
+/**
+ * Extension: a terminal that opens the live channel with `?changes=1` gets pokes that carry the
+ * changes themselves when there are few: the pull answer from `from` up to `cursor`, exactly as
+ * `GET /api/sync/pull?since=<from>` would give this user (docs/api.md). It saves one pull per
+ * terminal per change. A terminal whose cursor is not `from` pulls as after any other poke.
+ */
+export const liveChangesParam = 'changes';
+/** The most changes a poke carries; more, and it is a plain poke (pull them). */
+export const liveChangesMax = 100;
+
 export const liveServerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('poke'), cursor }),
+  z.object({ type: z.literal('poke'), cursor, from: cursor.optional(), changes: z.array(z.unknown()).optional() }),
   z.object({ type: z.literal('heartbeat'), at: z.string() }),
   z.object({ type: z.literal('ready'), cursor }),
   z.object({ type: z.literal('error'), error: z.string() }),

@@ -4,10 +4,10 @@ import { after, before, describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { runMutation } from '../../server/mutations/run';
-import { startTestServer, type Json, type TestServer } from '../support/server';
-import { createPatient } from '../support/clinic-fixtures';
+import { clientFor, startTestServer, type Json, type TestServer } from '../support/server';
+import { createPatient, mustCreate } from '../support/clinic-fixtures';
 import { storesUnderTest } from '../support/stores';
-import { liveCloseUnauthorized } from '../../shared/sync/protocol';
+import { liveChangesMax, liveCloseUnauthorized } from '../../shared/sync/protocol';
 
 for (const store of storesUnderTest()) describe(store, () => {
   let server: TestServer;
@@ -185,6 +185,121 @@ for (const store of storesUnderTest()) describe(store, () => {
       clinicStore.headCursor = readHead;
       await own.close();
     }
+  });
+
+  describe('pokes that carry the changes (?changes=1)', () => {
+    function changesUrl(token: string): string {
+      const url = new URL(liveUrl(token));
+      url.searchParams.set('changes', '1');
+      return url.toString();
+    }
+    /** The next poke, skipping heartbeats. */
+    async function nextPoke(live: { next: (ms?: number) => Promise<Json> }): Promise<Json> {
+      for (;;) {
+        const m = await live.next();
+        if (m.type === 'poke') return m;
+      }
+    }
+
+    test('a poke holds exactly what a pull since the cursor last told gives, role-filtered; without the parameter, a plain poke', async () => {
+      const { session: front } = await server.createUser('receptionist');
+      const { session: doctorSession } = await server.createUser('doctor');
+      const plain = await open(liveUrl(server.admin.accessToken));
+      const reception = await open(changesUrl(front.accessToken));
+      const doctor = await open(changesUrl(doctorSession.accessToken));
+      const readies = await Promise.all([plain.next(), reception.next(), doctor.next()]);
+      assert.deepEqual(readies.map((m) => m.type), ['ready', 'ready', 'ready']);
+      const from = readies[1].cursor;
+
+      const patient = await createPatient(server.api, { medicalHistory: 'asthma since 2001' });
+      const receptionPoke = await nextPoke(reception);
+      assert.equal(receptionPoke.from, from, 'the changes start at the cursor the socket was told');
+      const pulled = await clientFor(server.url, front).get(`/api/sync/pull?since=${from}`);
+      assert.deepEqual({ changes: receptionPoke.changes, cursor: receptionPoke.cursor }, { changes: pulled.body.changes, cursor: pulled.body.cursor });
+      const mine = receptionPoke.changes.find((c: Json) => c.id === patient.id);
+      assert.equal(mine.row.firstName, patient.firstName);
+      assert.ok(!('medicalHistory' in mine.row), 'the front desk never receives the clinical field, live either');
+
+      const doctorPoke = await nextPoke(doctor);
+      assert.equal(doctorPoke.changes.find((c: Json) => c.id === patient.id).row.medicalHistory, 'asthma since 2001');
+
+      const plainPoke = await nextPoke(plain);
+      assert.deepEqual(Object.keys(plainPoke).sort(), ['cursor', 'type'], 'the contract\'s poke, for terminals that did not ask');
+
+      // The next poke follows on from the last one.
+      await createPatient(server.api);
+      assert.equal((await nextPoke(reception)).from, receptionPoke.cursor);
+      for (const live of [plain, reception, doctor]) live.ws.close();
+    });
+
+    test('treatment records in a poke are audited as a read by the user they went to', async () => {
+      const { user, session } = await server.createUser('doctor');
+      const live = await open(changesUrl(session.accessToken));
+      await live.next();
+      const patient = await createPatient(server.api);
+      await nextPoke(live);
+      const record = await mustCreate(clientFor(server.url, session), 'treatment-records', { patientId: patient.id, providerId: user.id, date: '2026-11-20', diagnosis: 'otitis' });
+      const poke = await nextPoke(live);
+      assert.ok(poke.changes.some((c: Json) => c.id === record.id));
+      const audit = (await server.api.get('/api/audit?limit=50')).body as Json[];
+      assert.ok(
+        audit.some((e) => e.action === 'read' && e.username === user.username && e.rowId === record.id && /^live update of 1 treatment record/.test(e.detail)),
+        'the live read is in the audit log',
+      );
+      live.ws.close();
+    });
+
+    test('more changes than a poke holds, or a session that ended, get a plain poke', async () => {
+      const own = await startTestServer({ store, liveHeartbeatMs: 60_000 });
+      try {
+        const ownUrl = (token: string) => {
+          const url = new URL('/api/sync/live', own.url.replace(/^http/, 'ws'));
+          url.searchParams.set('token', token);
+          url.searchParams.set('changes', '1');
+          return url.toString();
+        };
+        const live = await open(ownUrl(own.admin.accessToken));
+        await live.next();
+        // The first poke's read waits until every write is in, so it meets all of them at once.
+        const clinicStore = own.server.store;
+        const pullSince = clinicStore.pullSince.bind(clinicStore);
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        clinicStore.pullSince = async (args) => {
+          await held;
+          return pullSince(args);
+        };
+        const actor = { id: own.admin.user.id, username: 'admin', role: 'admin' as const };
+        try {
+          for (let i = 0; i < liveChangesMax + 20; i++) {
+            await runMutation(clinicStore, actor, { collection: 'patients', op: 'create', id: randomUUID(), data: { firstName: `Many${i}`, lastName: 'M' } });
+          }
+        } finally {
+          clinicStore.pullSince = pullSince;
+          release();
+        }
+        const head = (await own.api.get('/api/sync/pull?since=0&limit=5000')).body.cursor;
+        const pokes: Json[] = [];
+        while (pokes.at(-1)?.cursor !== head) pokes.push(await nextPoke(live));
+        assert.equal(pokes[0].changes, undefined, 'more than a poke holds: a plain poke, so the terminal pulls');
+        assert.ok(pokes.every((p) => p.changes === undefined || p.changes.length <= liveChangesMax));
+        live.ws.close();
+
+        // Deactivated: the socket stays open until the next heartbeat, but no data reaches it.
+        const leaving = await own.createUser('receptionist');
+        const gone = await open(ownUrl(leaving.session.accessToken));
+        await gone.next();
+        const patch = await own.api.patch(`/api/users/${leaving.user.id}`, { active: false }, leaving.user.version);
+        assert.equal(patch.status, 200, patch.text);
+        await createPatient(own.api);
+        let poke = await nextPoke(gone);
+        while (poke.cursor !== (await own.api.get('/api/sync/pull?since=0&limit=5000')).body.cursor) poke = await nextPoke(gone);
+        assert.deepEqual(Object.keys(poke).sort(), ['cursor', 'type']);
+        gone.ws.close();
+      } finally {
+        await own.close();
+      }
+    });
   });
 
   test('heartbeats arrive on their interval without any traffic', async () => {

@@ -47,6 +47,8 @@ export interface StartTerminalOptions {
   port?: number;
   mode: 'inprocess' | 'child';
   strategy?: SyncStrategy;
+  /** In process: pokes carry the changes (the core's default) or only say "pull". */
+  pokedChanges?: boolean;
   schedule?: Partial<SyncSchedule>;
   /** Extra environment for a child (e.g. CLINIC_TERMINAL_CRASH_AT). */
   env?: Record<string, string>;
@@ -120,6 +122,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
       serverUrl: options.serverUrl,
       ...(options.name ? { terminalName: options.name } : {}),
       ...(options.strategy ? { strategy: options.strategy } : {}),
+      ...(options.pokedChanges !== undefined ? { pokedChanges: options.pokedChanges } : {}),
       ...(options.schedule ? { schedule: options.schedule } : {}),
       ...(options.downloadWorker ? { downloadWorker: options.downloadWorker } : {}),
       log: options.log ?? (() => {}),

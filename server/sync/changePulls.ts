@@ -1,0 +1,48 @@
+/**
+ * Reading the change log for one user: what `GET /api/sync/pull` answers, and what the live
+ * channel puts into a poke for a terminal that asked for the changes themselves. Both go through
+ * here so a page is read once per role and cursor (SharedPulls) and every answer holding
+ * treatment records is audited as a read by the user it went to.
+ */
+import type { CollectionName } from '../../shared/domain/collections';
+import type { ClinicStore } from '../store/types';
+import type { Actor } from '../store/types';
+import { pullAnswer, type PullAnswer } from './pullAnswer';
+import { SharedPulls } from './sharedPulls';
+
+export interface PullRequest {
+  since: string | undefined;
+  limit: number;
+  collections: CollectionName[];
+  /** How the audit entry names the read: "pull", "live update". */
+  via: string;
+}
+
+export class ChangePulls {
+  private readonly shared: SharedPulls<PullAnswer>;
+
+  constructor(private readonly store: ClinicStore) {
+    this.shared = new SharedPulls<PullAnswer>(store);
+  }
+
+  async answer(actor: Actor, request: PullRequest): Promise<PullAnswer> {
+    const { since, limit, collections } = request;
+    const key = `${actor.role}|${since ?? ''}|${limit}|${collections.join(',')}`;
+    const answer = await this.shared.get(key, async () => pullAnswer(actor.role, await this.store.pullSince({ since, limit, collections })));
+    const clinical = answer.clinicalIds;
+    if (clinical.length > 0) {
+      const detail = `${request.via} of ${clinical.length} treatment record change(s) since ${since || 'start'}`;
+      await auditClinicalRead(this.store, actor, clinical.length === 1 ? clinical[0]! : null, detail);
+    }
+    return answer;
+  }
+
+  close(): void {
+    this.shared.close();
+  }
+}
+
+/** Every read of treatment records is audited (api-contract.md): one entry per answer that held any. */
+export function auditClinicalRead(store: ClinicStore, actor: Actor, rowId: string | null, detail: string): Promise<void> {
+  return store.write((tx) => tx.appendAudit({ userId: actor.id, username: actor.username, action: 'read', collection: 'treatment-records', rowId, detail }));
+}

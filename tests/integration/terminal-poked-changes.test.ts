@@ -1,0 +1,70 @@
+/**
+ * Pokes that carry the changes: a terminal applies them without pulling, a terminal that asked
+ * for plain pokes pulls, and a poke that does not continue a terminal's cursor (its own pull got
+ * there first) is dropped, never applied on top.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../support/server';
+import { startTerminal, type TestTerminal } from '../support/terminal';
+import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
+
+test('changes in pokes reach the cache and the windows without a pull; plain pokes still pull', async () => {
+  const server = await startTestServer();
+  const terminals: TestTerminal[] = [];
+  try {
+    const { user, password } = await server.createUser('doctor');
+    const writer = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'writer' });
+    const poked = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'poked' });
+    const pulling = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'pulling', pokedChanges: false });
+    terminals.push(writer, poked, pulling);
+    for (const t of terminals) await t.login(user.username, password);
+    for (const t of terminals) {
+      await t.waitUntil(
+        async () => {
+          const status = await t.call('sync.status', {});
+          return status.connection === 'live' && status.initialSync.done;
+        },
+        10_000,
+        'live after the first download',
+      );
+    }
+    await waitForSyncIdle(terminals);
+    poked.core!.resetStats();
+    pulling.core!.resetStats();
+
+    const edits = 5;
+    for (let i = 0; i < edits; i++) {
+      const since = [poked.events.length, pulling.events.length];
+      const { row } = await writer.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: `Poked${i}`, lastName: 'Test', medicalHistory: `history ${i}` } });
+      for (const [j, reader] of [poked, pulling].entries()) {
+        const seen = await reader.waitForEvent(
+          (e) => e.channel === 'data.changed' && (e.payload as { changes: { id: string }[] }).changes.some((c) => c.id === row!.id),
+          10_000,
+          since[j],
+        );
+        assert.equal((seen.payload as { source: string }).source, 'remote');
+      }
+      const cached = (await poked.call('data.list', { collection: 'patients' })).find((p) => p.id === row!.id);
+      assert.equal(cached?.medicalHistory, `history ${i}`);
+    }
+    assert.equal(poked.core!.stats().wire.requests, 0, 'every change came inside its poke: no pull');
+    assert.ok(pulling.core!.stats().wire.requests >= edits, `plain pokes: a pull per change (${pulling.core!.stats().wire.requests} requests)`);
+
+    // The poked terminal edits too: its own pull after the push moves its cursor past the poke
+    // that follows, which it must drop rather than apply again.
+    const [first] = await poked.call('data.list', { collection: 'patients' });
+    const { row } = await poked.call('data.mutate', { op: 'update', collection: 'patients', id: first!.id as string, baseVersion: first!.version as number, data: { phone: '+1 555 0101' } });
+    await writer.waitUntil(async () => (await writer.call('data.list', { collection: 'patients' })).some((p) => p.id === row!.id && p.phone === '+1 555 0101'), 10_000, 'the edit on the writer');
+
+    await waitForSyncIdle(terminals);
+    await assertCachesEqualServer(server, terminals);
+    for (const t of terminals) {
+      const list = await t.call('data.list', { collection: 'patients' });
+      assert.equal(new Set(list.map((p) => p.id)).size, list.length, `${t.dataDir}: no row twice`);
+    }
+  } finally {
+    for (const t of terminals) await t.close();
+    await server.close();
+  }
+});
