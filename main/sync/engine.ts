@@ -382,9 +382,9 @@ export class SyncEngine {
       if (started) return this.downloadOnThread(started.download, started.first);
       this.initial = { done: false, received: 0, total: null };
     }
+    if (cursor !== null && (await this.applyPokedChanges(cursor))) return;
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
     // compiled yet, and parsing a whole cold 2,000-row page alone stalled the loop for 15-20 ms.
-    if (cursor !== null && (await this.applyPokedChanges(cursor))) return;
     let limit = Math.min(firstPullLimit, this.deps.schedule.pullLimit);
     let next: Promise<PulledPage> = this.deps.client.pull(this.deps.state.getCursor(), limit);
     for (;;) {
