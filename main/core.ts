@@ -362,7 +362,8 @@ export class TerminalCore {
   }
 
   async syncNow(): Promise<SyncStatus> {
-    await this.engine?.requestSync();
+    // Asked for by a person: pull, even if the pokes say the cache is up to date.
+    await this.engine?.requestSync(true);
     return this.syncStatus();
   }
 

@@ -64,6 +64,8 @@ const commitBudgetMs = 3;
 const minSliceRows = 25;
 /** The first pull page of a run (see pullDeltas). */
 const firstPullLimit = 250;
+/** How long a push waits for the poke of its own commit before pulling instead (catchUpFromPokes). */
+const pokeGraceMs = 2000;
 /** Rows per 'data.downloaded' event when windows hear of a first download's rows (about 1 ms each). */
 const announceBatchRows = 2000;
 
@@ -107,6 +109,8 @@ export class SyncEngine {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly live: LiveChannel | null;
   private readonly poked = new PokedChanges();
+  /** Someone asked for a pull (sync.now, or a poke that did not come): skip no pull until one ran. */
+  private pullWanted = false;
   private reachable = false;
   private lastSyncedAt: string | null = null;
   private lastError: string | null = null;
@@ -207,9 +211,13 @@ export class SyncEngine {
     void this.requestSync();
   }
 
-  /** Single flight: resolves when a run that started after this call has finished. */
-  requestSync(): Promise<void> {
+  /**
+   * Single flight: resolves when a run that started after this call has finished. `pull`: that
+   * run pulls even when the pokes say the cache is up to date.
+   */
+  requestSync(pull = false): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    if (pull) this.pullWanted = true;
     this.wanted = true;
     if (!this.running) {
       this.running = this.loop().finally(() => {
@@ -225,8 +233,8 @@ export class SyncEngine {
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = null;
       try {
-        await this.pushOutbox();
-        if (this.deps.strategy === 'live') await this.pullDeltas();
+        const pushed = await this.pushOutbox();
+        if (this.deps.strategy === 'live') await this.pullDeltas(pushed > 0);
         else await this.fetchDueCollections();
         this.reachable = true;
         this.lastError = null;
@@ -285,10 +293,12 @@ export class SyncEngine {
     return batch;
   }
 
-  private async pushOutbox(): Promise<void> {
+  /** Pushes until the outbox is empty; how many mutations the server answered. */
+  private async pushOutbox(): Promise<number> {
+    let answered = 0;
     for (;;) {
       const batch = this.nextBatch();
-      if (batch.length === 0) return;
+      if (batch.length === 0) return answered;
       let results: MutationResult[];
       try {
         const answer = await this.deps.client.push({ clientId: this.deps.clientId, mutations: batch.map(toMutation) });
@@ -311,6 +321,7 @@ export class SyncEngine {
       testCrashPoint('before-push-answer');
       this.pushOneByOne = false;
       await this.applyResults(batch, results);
+      answered += results.length;
     }
   }
 
@@ -372,7 +383,7 @@ export class SyncEngine {
    * way while this one is applied. The cursor moves with a page's last slice: a crash mid-page
    * re-applies its first slices, which applyPulled tolerates (same versions).
    */
-  private async pullDeltas(): Promise<void> {
+  private async pullDeltas(afterPush = false): Promise<void> {
     const cursor = this.deps.state.getCursor();
     const initial = cursor === null;
     if (initial) {
@@ -382,7 +393,8 @@ export class SyncEngine {
       if (started) return this.downloadOnThread(started.download, started.first);
       this.initial = { done: false, received: 0, total: null };
     }
-    if (cursor !== null && (await this.applyPokedChanges(cursor))) return;
+    if (cursor !== null && (await this.catchUpFromPokes(cursor, afterPush))) return;
+    this.pullWanted = false;
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
     // compiled yet, and parsing a whole cold 2,000-row page alone stalled the loop for 15-20 ms.
     let limit = Math.min(firstPullLimit, this.deps.schedule.pullLimit);
@@ -430,19 +442,26 @@ export class SyncEngine {
   }
 
   /**
-   * Applies the changes pokes carried on top of `cursor`, in order; true when that reached the
-   * newest poke's cursor, so there is nothing to pull. A page is taken off the queue before it is
-   * applied: if it fails, the retry pulls instead.
+   * Applies the changes pokes carried on top of `cursor`, in order (a page is taken off the queue
+   * before it is applied: if it fails, the retry pulls instead). True when the cache is then where
+   * the newest poke said the log ends, with the live channel up: every later commit comes as a
+   * poke too, so there is nothing to pull, not even after a push (its own poke brings it). If that
+   * poke does not come within pokeGraceMs (a socket that died without a word), the engine pulls.
    */
-  private async applyPokedChanges(cursor: string): Promise<boolean> {
+  private async catchUpFromPokes(cursor: string, afterPush: boolean): Promise<boolean> {
     let at = cursor;
-    let applied = false;
     for (let page = this.poked.next(at); page; page = this.poked.next(at)) {
       if (!(await this.applyPage(page.changes, page.cursor, false))) return true;
       at = page.cursor;
-      applied = true;
     }
-    return applied && this.poked.isNewest(at) && this.live?.isUp === true;
+    const caughtUp = (this.deps.pokedChanges ?? true) && !this.pullWanted && this.live?.isUp === true && this.poked.isNewest(at);
+    if (caughtUp && afterPush) {
+      const heard = this.poked.heardCount;
+      setTimeout(() => {
+        if (this.poked.heardCount === heard) void this.requestSync(true);
+      }, pokeGraceMs).unref();
+    }
+    return caughtUp;
   }
 
   /**

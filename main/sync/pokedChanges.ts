@@ -18,8 +18,11 @@ export class PokedChanges {
   private waiting: PokedPage[] = [];
   /** The newest cursor the server named, in a poke or `ready`. */
   private newest: string | null = null;
+  /** Pokes and `ready`s heard so far (never reset): whether one came since a given moment. */
+  heardCount = 0;
 
   heard(cursor: string, page: PokedPage | null): void {
+    this.heardCount++;
     this.newest = cursor;
     if (!page) return;
     this.waiting.push(page);

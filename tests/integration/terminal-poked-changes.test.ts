@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
+import { createPatient } from '../support/clinic-fixtures';
 import { startTestServer } from '../support/server';
 import { startTerminal, type TestTerminal } from '../support/terminal';
 import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
@@ -30,8 +32,7 @@ test('changes in pokes reach the cache and the windows without a pull; plain pok
       );
     }
     await waitForSyncIdle(terminals);
-    poked.core!.resetStats();
-    pulling.core!.resetStats();
+    for (const t of terminals) t.core!.resetStats();
 
     const edits = 5;
     for (let i = 0; i < edits; i++) {
@@ -49,6 +50,7 @@ test('changes in pokes reach the cache and the windows without a pull; plain pok
       assert.equal(cached?.medicalHistory, `history ${i}`);
     }
     assert.equal(poked.core!.stats().wire.requests, 0, 'every change came inside its poke: no pull');
+    assert.equal(writer.core!.stats().wire.requests, edits, 'the writer pushes each edit; the poke of its own commit brings the cursor, no pull');
     assert.ok(pulling.core!.stats().wire.requests >= edits, `plain pokes: a pull per change (${pulling.core!.stats().wire.requests} requests)`);
 
     // The poked terminal edits too: its own pull after the push moves its cursor past the poke
@@ -65,6 +67,38 @@ test('changes in pokes reach the cache and the windows without a pull; plain pok
     }
   } finally {
     for (const t of terminals) await t.close();
+    await server.close();
+  }
+});
+
+test('a push whose poke never comes (a socket dead without a word) is followed by a pull', async () => {
+  const server = await startTestServer();
+  let terminal: TestTerminal | undefined;
+  const store = server.server.store as unknown as { events: EventEmitter };
+  const emit = store.events.emit.bind(store.events);
+  try {
+    const { user, password } = await server.createUser('receptionist');
+    terminal = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'unheard' });
+    await terminal.login(user.username, password);
+    await terminal.waitUntil(async () => {
+      const status = await terminal!.call('sync.status', {});
+      return status.connection === 'live' && status.initialSync.done;
+    }, 10_000);
+    const patient = await createPatient(server.api, { firstName: 'Known' });
+    await terminal.waitUntil(async () => (await terminal!.call('data.list', { collection: 'patients' })).some((p) => p.id === patient.id), 10_000, 'the patient');
+    await waitForSyncIdle([terminal]);
+
+    // Commits stop reaching the live channel: no poke comes, plain or with changes.
+    store.events.emit = ((event: string, ...args: unknown[]) => (event === 'committed' ? false : emit(event, ...args))) as typeof store.events.emit;
+    const elsewhere = await createPatient(server.api, { firstName: 'Unpoked' });
+    const pushedAt = performance.now();
+    await terminal.call('data.mutate', { op: 'update', collection: 'patients', id: patient.id, baseVersion: patient.version, data: { phone: '+1 555 0102' } });
+    await terminal.waitUntil(async () => (await terminal!.call('data.list', { collection: 'patients' })).some((p) => p.id === elsewhere.id), 10_000, 'the change made elsewhere, by a pull');
+    const waited = performance.now() - pushedAt;
+    assert.ok(waited >= 1500, `the engine waited for the poke first (${waited.toFixed(0)} ms)`);
+  } finally {
+    store.events.emit = emit;
+    await terminal?.close();
     await server.close();
   }
 });
