@@ -14,6 +14,20 @@ export async function waitForSyncIdle(terminals: TestTerminal[], timeoutMs = 20_
   for (const t of terminals) await t.call('sync.now', {});
 }
 
+/** Every terminal has its live channel and is past its first download (whose rows reach the windows as 'data.downloaded'). */
+export async function waitForLive(terminals: TestTerminal[], timeoutMs = 10_000): Promise<void> {
+  for (const t of terminals) {
+    await t.waitUntil(
+      async () => {
+        const status = await t.call('sync.status', {});
+        return status.connection === 'live' && status.initialSync.done;
+      },
+      timeoutMs,
+      'live channel after the first download',
+    );
+  }
+}
+
 /** Table by table, each terminal's cache equals what the server serves its user over REST. */
 export async function assertCachesEqualServer(server: { url: string; admin: Session }, terminals: TestTerminal[], skip: string[] = []): Promise<void> {
   for (const t of terminals) {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../support/server';
 import { startTerminal, type TestTerminal } from '../support/terminal';
-import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
+import { assertCachesEqualServer, waitForLive, waitForSyncIdle } from './terminal-helpers';
 
 test('a change on terminal A reaches B’s cache and B’s windows as an event, live', async () => {
   const server = await startTestServer();
@@ -14,17 +14,7 @@ test('a change on terminal A reaches B’s cache and B’s windows as an event, 
     terminals.push(a, b);
     await a.login(user.username, password);
     await b.login(user.username, password);
-    // Live, and past the first download (whose rows reach the windows as 'data.downloaded' batches).
-    for (const t of terminals) {
-      await t.waitUntil(
-        async () => {
-          const status = await t.call('sync.status', {});
-          return status.connection === 'live' && status.initialSync.done;
-        },
-        10_000,
-        'live channel after the first download',
-      );
-    }
+    await waitForLive(terminals);
 
     const latencies: number[] = [];
     for (let i = 0; i < 5; i++) {

@@ -9,7 +9,7 @@ import type { EventEmitter } from 'node:events';
 import { createPatient } from '../support/clinic-fixtures';
 import { startTestServer } from '../support/server';
 import { startTerminal, type TestTerminal } from '../support/terminal';
-import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
+import { assertCachesEqualServer, waitForLive, waitForSyncIdle } from './terminal-helpers';
 
 test('changes in pokes reach the cache and the windows without a pull; plain pokes still pull', async () => {
   const server = await startTestServer();
@@ -21,16 +21,7 @@ test('changes in pokes reach the cache and the windows without a pull; plain pok
     const pulling = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'pulling', pokedChanges: false });
     terminals.push(writer, poked, pulling);
     for (const t of terminals) await t.login(user.username, password);
-    for (const t of terminals) {
-      await t.waitUntil(
-        async () => {
-          const status = await t.call('sync.status', {});
-          return status.connection === 'live' && status.initialSync.done;
-        },
-        10_000,
-        'live after the first download',
-      );
-    }
+    await waitForLive(terminals);
     await waitForSyncIdle(terminals);
     for (const t of terminals) t.core!.resetStats();
 
@@ -80,10 +71,7 @@ test('a push whose poke never comes (a socket dead without a word) is followed b
     const { user, password } = await server.createUser('receptionist');
     terminal = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'unheard' });
     await terminal.login(user.username, password);
-    await terminal.waitUntil(async () => {
-      const status = await terminal!.call('sync.status', {});
-      return status.connection === 'live' && status.initialSync.done;
-    }, 10_000);
+    await waitForLive([terminal]);
     const patient = await createPatient(server.api, { firstName: 'Known' });
     await terminal.waitUntil(async () => (await terminal!.call('data.list', { collection: 'patients' })).some((p) => p.id === patient.id), 10_000, 'the patient');
     await waitForSyncIdle([terminal]);
