@@ -20,7 +20,10 @@ export interface LocalMutationResult {
 }
 
 export function writeLocalMutation(db: CacheDb, rows: RowCache, outbox: Outbox, user: PublicUser, request: MutateRequest): LocalMutationResult {
-  return db.transaction((): LocalMutationResult => {
+  // IMMEDIATE: the write lock first, then the reads. A deferred transaction read the cache, and if
+  // another connection (the first download's thread) committed meanwhile it could not write on
+  // that stale snapshot: SQLite refuses at once ("database is locked") instead of waiting.
+  const write = db.transaction((): LocalMutationResult => {
     const m = validateMutation(request, user, rows);
     const mutationId = randomUUID();
     const now = new Date().toISOString();
@@ -45,5 +48,6 @@ export function writeLocalMutation(db: CacheDb, rows: RowCache, outbox: Outbox, 
     }
     const stored = rows.put(m.collection, next);
     return { mutationId, row: stored, change: { collection: m.collection, id: m.rowId, op: 'upsert', ...(stored ? { row: stored } : {}) } };
-  })();
+  });
+  return write.immediate();
 }
