@@ -335,6 +335,12 @@ export class SqliteClinicStore implements ClinicStore {
     return () => this.events.off('committed', listener);
   }
 
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('the store is closed');
+    // A read through the file: fails when the file went away or cannot be read.
+    sql(this.read, 'SELECT count(*) FROM schema_migrations').get();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     // Let queued writes finish before the connections go.

@@ -1,0 +1,29 @@
+/**
+ * Compiles the clinic server to plain JavaScript in dist-server/ (esbuild, ~0.2 s), so the server
+ * runs under `node` alone: no TypeScript compiler at run time. `npm run server` runs it before
+ * every start, and `npm install` (prepare) once; a deployment runs `node dist-server/cli.js`.
+ * Packages stay in node_modules (external); the demo generator, and with it faker, is a chunk of
+ * its own that only `--demo` loads.
+ */
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist-server');
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: { cli: join(root, 'server', 'cli.ts') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+  // The chunks are ES modules; package.json's "type": "module" makes node read them as such.
+  outExtension: { '.js': '.js' },
+});
