@@ -7,11 +7,13 @@
  */
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist-server');
+// `--outdir <dir>`: tests build their own copy (inside the repo, so node_modules resolves).
+const at = process.argv.indexOf('--outdir');
+const outdir = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : join(root, 'dist-server');
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { cli: join(root, 'server', 'cli.ts') },
