@@ -6,7 +6,7 @@
  * its own that only `--demo` loads.
  */
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,8 +14,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `--outdir <dir>`: tests build their own copy (inside the repo, so node_modules resolves).
 const at = process.argv.indexOf('--outdir');
 const outdir = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : join(root, 'dist-server');
-rmSync(outdir, { recursive: true, force: true });
-await build({
+// Files are overwritten in place (a running server keeps working: same content, same chunk names),
+// then chunks of an older build are removed.
+const result = await build({
   entryPoints: { cli: join(root, 'server', 'cli.ts') },
   outdir,
   bundle: true,
@@ -27,5 +28,10 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
   // The chunks are ES modules; package.json's "type": "module" makes node read them as such.
-  outExtension: { '.js': '.js' },
+  absWorkingDir: root,
+  metafile: true,
 });
+const built = new Set(Object.keys(result.metafile.outputs).map((file) => resolve(root, file)));
+for (const file of readdirSync(outdir)) {
+  if (!built.has(join(outdir, file))) rmSync(join(outdir, file), { force: true });
+}
