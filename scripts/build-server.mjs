@@ -5,12 +5,21 @@
  * Packages stay in node_modules (external); the demo generator, and with it faker, is a chunk of
  * its own that only `--demo` loads.
  */
-import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch {
+  // `npm ci --omit=dev` (a runtime-only install) has no esbuild: there is nothing to build with,
+  // and a copied dist-server/ is what runs.
+  if (process.env.npm_lifecycle_event === 'prepare') process.exit(0);
+  console.error('build-server: esbuild is not installed; run npm install (with dev dependencies) first');
+  process.exit(1);
+}
 // `--outdir <dir>`: tests build their own copy (inside the repo, so node_modules resolves).
 const at = process.argv.indexOf('--outdir');
 const outdir = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : join(root, 'dist-server');
