@@ -24,11 +24,11 @@ function imageStart(dockerfile: string): { env: Record<string, string>; cmd: str
   }
   const cmdLine = joined.split('\n').find((l) => l.startsWith('CMD '));
   assert.ok(cmdLine, 'the image has a CMD');
-  const health = /HEALTHCHECK .*?CMD (.*)$/m.exec(joined);
+  const health = /^HEALTHCHECK .*? CMD (\[.*\])$/m.exec(joined);
   assert.ok(health, 'the image has a HEALTHCHECK');
-  const healthArgs = /^node -e "(.*)"$/.exec(health[1]!.trim());
-  assert.ok(healthArgs, 'the health check is a node one-liner');
-  return { env, cmd: JSON.parse(cmdLine.slice(4)) as string[], healthcheck: ['-e', healthArgs[1]!] };
+  const healthcheck = JSON.parse(health[1]!) as string[];
+  assert.equal(healthcheck[0], 'node');
+  return { env, cmd: JSON.parse(cmdLine.slice(4)) as string[], healthcheck: healthcheck.slice(1) };
 }
 
 function containerRuntimeWorks(): boolean {
@@ -94,8 +94,11 @@ test('the container image start command runs the compiled server, JSON logs, hea
     assert.ok(logged.length > 0, 'JSON log lines');
     for (const record of logged) assert.ok(typeof record.level === 'number' && typeof record.time === 'number' && typeof record.msg === 'string');
     const port = new URL(server.url).port;
-    const health = spawnSync(process.execPath, healthcheck, { env: { ...process.env, CLINIC_PORT: port }, timeout: 10_000 });
-    assert.equal(health.status, 0, 'the image HEALTHCHECK passes');
+    // The image's health check, with the image's working directory being the repository here.
+    const health = spawnSync(process.execPath, healthcheck, { cwd: root, env: { ...process.env, CLINIC_PORT: port }, timeout: 10_000 });
+    assert.equal(health.status, 0, `the image HEALTHCHECK passes: ${health.stderr}`);
+    const wrongPort = spawnSync(process.execPath, healthcheck, { cwd: root, env: { ...process.env, CLINIC_PORT: '9' }, timeout: 10_000 });
+    assert.equal(wrongPort.status, 1, 'and fails where no ready server answers');
   } finally {
     assert.equal(await server.stop(), 0, 'SIGTERM stops it cleanly');
     await rm(dataDir, { recursive: true, force: true });
