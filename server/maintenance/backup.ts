@@ -65,6 +65,8 @@ export async function restoreStore(where: StoreLocation, file: string, now = new
 
 // ---------- SQLite ----------
 
+class StoreInUse extends Error {}
+
 const sqlitePath = (where: StoreLocation) => join(resolve(where.dataDir), 'clinic.db');
 
 function sqliteHead(db: Database.Database): number {
@@ -94,13 +96,21 @@ async function backupSqlite(path: string, out: string): Promise<BackupReport> {
 async function restoreSqlite(path: string, from: string, now: Date): Promise<RestoreReport> {
   let previousHead: number | null = null;
   if (existsSync(path)) {
-    const old = new Database(path, { readonly: true, fileMustExist: true });
+    let old: Database.Database | null = null;
     try {
+      old = new Database(path, { fileMustExist: true });
+      old.pragma('busy_timeout = 0');
+      // Leaving WAL mode needs the file to itself: it fails while a server has it open. It also
+      // folds the WAL into the file, so the copy kept below is one self-contained file.
+      if (old.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') throw new StoreInUse();
       previousHead = sqliteHead(old);
-    } catch {
+    } catch (error) {
+      if (error instanceof StoreInUse || (error as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new Error(`${path} is in use: stop the clinic server (every instance) before restoring`);
+      }
       previousHead = null; // unreadable: handled as a lost store
     } finally {
-      old.close();
+      old?.close();
     }
   }
   // Prepare the copy beside the store, then swap it in with renames.

@@ -47,6 +47,11 @@ for (const kind of storesUnderTest()) {
       assert.ok(before.some((p) => p.id === later.row!.id));
       assert.ok(before.some((p) => p.id === kept.body.id && p.phone === '+1 555 0199'));
       const port = server.port;
+      if (kind === 'sqlite') {
+        const refused = await runServerCli(['restore', file], cliEnv);
+        assert.equal(refused.code, 2, 'no restore under a running server');
+        assert.match(refused.stderr, /is in use: stop the clinic server/);
+      }
 
       // Restore, with the server stopped, then start it again on the same address.
       await server.close();
