@@ -73,7 +73,7 @@ interface Terminal {
 }
 
 let terminals = 0;
-async function terminal(options: { version: string; stagingId: string; channel?: UpdateChannel; autoUpdate?: boolean; serverUrl?: string }): Promise<Terminal> {
+async function terminal(options: { version: string; stagingId: string; channel?: UpdateChannel; autoUpdate?: boolean; serverUrl?: string; notifyOnly?: boolean }): Promise<Terminal> {
   terminals += 1;
   const home = join(dir, `terminal-${terminals}`);
   await mkdir(join(home, 'userData'), { recursive: true });
@@ -100,6 +100,7 @@ async function terminal(options: { version: string; stagingId: string; channel?:
     serverUrl: async () => options.serverUrl ?? server.url,
     channel: options.channel ?? 'latest',
     autoUpdate: options.autoUpdate ?? true,
+    notifyOnly: options.notifyOnly ?? false,
     intervalMs: null,
     log: quiet,
   });
@@ -209,6 +210,18 @@ test('policy off: no check, no download, and the status says IT installs updates
   assert.match(status.message ?? '', /turned off by the machine policy/);
   assert.deepEqual(managed.seen, [], 'electron-updater was never asked');
   managed.agent.stop();
+});
+
+test('a deb install says a newer version is available and leaves installing to IT (no download, no sudo prompt)', async () => {
+  const release = await publish('latest', '0.6.0');
+  const deb = await terminal({ version: '0.1.0', stagingId: INSIDE, notifyOnly: true });
+  const status = await deb.agent.checkNow();
+  assert.equal(status.phase, 'available');
+  assert.equal(status.availableVersion, '0.6.0');
+  assert.match(status.message ?? '', /updated by your IT department's package tools/);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(existsSync(join(deb.cacheDir, 'pending', release.file)), false, 'nothing downloaded');
+  assert.equal(deb.agent.status().phase, 'available');
 });
 
 test('an unreachable feed is an error the status bar can show, and the next check runs again', async () => {
