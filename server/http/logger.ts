@@ -15,6 +15,7 @@ export function loggerOptions(level: string, format: LogFormat, destination?: No
         colorize: false,
         translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
         ignore: 'pid,hostname',
+        singleLine: true,
         ...(destination ? { destination } : {}),
       }),
     };
