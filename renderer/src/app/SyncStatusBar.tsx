@@ -49,7 +49,7 @@ function UpdateNotice() {
   else if (update.phase === 'error') text = 'Update check failed';
   if (text === null) return null;
   return (
-    <span className={`update-notice is-${update.phase}`} aria-label="Software update" title={update.message ?? undefined}>
+    <span className={`update-notice is-${update.phase}`} title={update.message ?? undefined}>
       {text}
     </span>
   );
