@@ -35,6 +35,7 @@ import { IpcFailure } from './ipc/failure';
 import { IpcDispatcher, type IpcSender } from './ipc/dispatch';
 import { createHandlers } from './ipc/handlers';
 import { testCrashPoint } from './crash-hooks';
+import { withPolicy, type MachinePolicy } from './policy/machinePolicy';
 
 export type { IpcSender } from './ipc/dispatch';
 
@@ -54,6 +55,8 @@ export interface TerminalCoreOptions {
   checkpointWorker?: string | URL;
   /** The first download thread's script (see sync/firstDownload); default: its TypeScript source, for tsx. */
   downloadWorker?: string | URL;
+  /** Machine-wide settings IT enforces (policy/machinePolicy.ts): they win over the user's settings. */
+  policy?: MachinePolicy;
 }
 
 export type EventListener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
@@ -88,11 +91,13 @@ export class TerminalCore {
   private started = false;
   private closed = false;
   private readonly log: (line: string) => void;
-  private updateSource: (() => UpdateStatus) | null = null;
+  private updateState: UpdateStatus | null = null;
+  private readonly policy: MachinePolicy;
   private readonly downloadWorker: string | URL;
 
   constructor(options: TerminalCoreOptions) {
     this.log = options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} terminal: ${line}\n`));
+    this.policy = options.policy ?? {};
     this.db = openCache(options.dataDir);
     this.checkpointer = new WalCheckpointer(this.db, {
       script: options.checkpointWorker ?? defaultCheckpointWorkerScript(),
@@ -260,11 +265,20 @@ export class TerminalCore {
     return s.user;
   }
 
+  /** The user's settings with the machine policy's values on top (policy wins). */
   settings(): TerminalSettings {
-    return {
-      serverUrl: this.state.getSetting('serverUrl') ?? defaultServerUrl,
-      terminalName: this.state.getSetting('terminalName') ?? (hostname() || 'Clinic terminal'),
-    };
+    return withPolicy(
+      {
+        serverUrl: this.state.getSetting('serverUrl') ?? defaultServerUrl,
+        terminalName: this.state.getSetting('terminalName') ?? (hostname() || 'Clinic terminal'),
+      },
+      this.policy,
+    );
+  }
+
+  /** What the machine policy enforces on this terminal. */
+  machinePolicy(): MachinePolicy {
+    return { ...this.policy };
   }
 
   async login(username: string, password: string): Promise<PublicUser> {
@@ -325,14 +339,15 @@ export class TerminalCore {
     return { mutationId: result.mutationId, row: result.row };
   }
 
-  /** The Electron shell plugs its update checker in here; headless terminals have none. */
-  provideUpdateStatus(source: () => UpdateStatus): void {
-    this.updateSource = source;
+  /** The Electron shell reports its updater's state here; windows hear it as 'app.updateStatus'. */
+  reportUpdateStatus(status: UpdateStatus): void {
+    this.updateState = status;
+    this.emit('app.updateStatus', status);
   }
 
   updateStatus(): UpdateStatus {
     return (
-      this.updateSource?.() ?? {
+      this.updateState ?? {
         phase: 'unavailable',
         currentVersion: process.env.npm_package_version ?? 'development',
         availableVersion: null,
@@ -385,6 +400,9 @@ export class TerminalCore {
 
   setSettings(next: TerminalSettings): TerminalSettings {
     const before = this.settings();
+    if (this.policy.serverUrl !== undefined && next.serverUrl !== this.policy.serverUrl) {
+      throw new IpcFailure('forbidden', `The server address is set by this computer's policy (${this.policy.serverUrl}); ask your IT department to change it`);
+    }
     if (next.serverUrl !== before.serverUrl) {
       if (this.outbox.size() > 0) {
         throw new IpcFailure('failed', `${this.outbox.size()} change(s) have not reached ${before.serverUrl} yet; wait until they are sent`);

@@ -56,7 +56,7 @@ function electronSqliteBinding(): string {
 
 let server: ClinicServer;
 try {
-  server = await startClinicServer({ demo: true, dataDir: join(root, 'data', 'server'), port: 4780, logLevel: 'warn' });
+  server = await startClinicServer({ demo: true, dataDir: join(root, 'data', 'server'), port: 4780, logLevel: 'warn', logFormat: 'pretty' });
 } catch (err) {
   if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') fail('port 4780 is already in use; is another clinic server running?');
   throw err;

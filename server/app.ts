@@ -8,13 +8,18 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ensureAdmin, type BootstrapResult } from './auth/bootstrap';
 import { LoginThrottle } from './auth/throttle';
 import { TokenIssuer } from './auth/tokens';
-import { seedDemoClinic, DEMO_ADMIN_ID, type DemoSummary } from './demo/clinic';
+import { DEMO_ADMIN_ID } from './demo/constants';
+import type { DemoSummary } from './demo/clinic';
+import type { LogFormat } from './config/flags';
 import type { ServerContext } from './http/context';
 import { BODY_LIMIT_BYTES, installErrorHandler } from './http/errors';
 import { installAuthGuard } from './http/guard';
 import { refuseNulText } from './http/nul-text';
-import { readableLogStream } from './http/log-format';
+import { loggerOptions } from './http/logger';
 import { LiveHub } from './live/hub';
+import { healthRoutes } from './ops/health';
+import { ServerMetrics } from './ops/metrics';
+import { refuseRestoredAwayCursors } from './ops/restoredCursors';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { rowRoutes } from './routes/rows';
@@ -39,6 +44,10 @@ export interface ClinicServerOptions {
   adminPassword?: string;
   /** pino level, or 'silent'. Default 'info'. */
   logLevel?: string;
+  /** pino's JSON lines (default) or pino-pretty's readable lines. */
+  logFormat?: LogFormat;
+  /** When set, GET /metrics asks for `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** Where an admin drops installers and latest*.yml (default <dataDir>/updates, or CLINIC_UPDATES_DIR). */
   updatesDir?: string;
   /** Live-channel heartbeat interval; default 15 s (tests shorten it). */
@@ -80,7 +89,9 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   const adminPassword = options.adminPassword ?? process.env.CLINIC_ADMIN_PASSWORD ?? undefined;
   if (options.demo && (await store.countUsers()) === 0) {
     bootstrap = await ensureAdmin(store, adminPassword, DEMO_ADMIN_ID);
-    demo = await seedDemoClinic(store, DEMO_ADMIN_ID);
+    // Two instances started with --demo at once on one store: only the one whose transaction
+    // created the admin seeds. faker is loaded only here (350-400 ms, 40 MB).
+    if (bootstrap.created) demo = await (await import('./demo/clinic')).seedDemoClinic(store, DEMO_ADMIN_ID);
   } else {
     bootstrap = await ensureAdmin(store, adminPassword);
   }
@@ -91,7 +102,7 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   const logLevel = options.logLevel ?? 'info';
   const app: FastifyInstance = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
-    logger: logLevel === 'silent' ? false : { level: logLevel, stream: readableLogStream() },
+    logger: loggerOptions(logLevel, options.logFormat ?? 'json'),
     // Request lines only at debug: at info the log holds refusals, errors and lifecycle.
     logController: new LogController({ disableRequestLogging: logLevel !== 'debug' && logLevel !== 'trace' }),
     forceCloseConnections: false,
@@ -105,6 +116,12 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   const pulls = new ChangePulls(store);
   app.addHook('onClose', async () => pulls.close());
   const hub = new LiveHub(ctx, pulls, options.liveHeartbeatMs);
+  const metrics = new ServerMetrics({ terminals: () => hub.size, backlog: () => hub.backlog() });
+  const unwatch = await metrics.watchStore(store);
+  app.addHook('onClose', async () => unwatch());
+  metrics.routes(app, options.metricsToken);
+  healthRoutes(app, store);
+  await refuseRestoredAwayCursors(app, store);
   hub.routes(app);
   authRoutes(app, ctx);
   userRoutes(app, ctx);

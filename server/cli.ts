@@ -1,84 +1,110 @@
 /**
- * `npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info] [--updates-dir <dir>]`
- * DATABASE_URL=postgres://... selects the PostgreSQL store; CLINIC_ADMIN_PASSWORD sets the first
- * admin's password (otherwise one is generated and printed once).
+ * `npm run server -- [flags]`, `npm run server -- backup <file>`, `npm run server -- restore <file>`.
+ * Every flag is also an environment variable (config/flags.ts; `--help` lists them).
+ * CLINIC_ADMIN_PASSWORD sets the first admin's password (otherwise one is generated and printed once).
+ * Runs as compiled JavaScript (dist-server/cli.js, built by scripts/build-server.mjs).
  */
-import { parseArgs } from 'node:util';
 import { startClinicServer, StoreUnavailableError } from './app';
-import { DEMO_PASSWORD } from './demo/clinic';
+import { readServerConfig, usage, UsageError, type ServerCommand, type ServerConfig } from './config/flags';
+import { DEMO_PASSWORD } from './demo/constants';
+import { backupStore, restoreStore } from './maintenance/backup';
 
 function fail(message: string): never {
   console.error(`clinic server: ${message}`);
   process.exit(2);
 }
 
-let args;
+let command: ServerCommand;
+let config: ServerConfig;
 try {
-  args = parseArgs({
-    options: {
-      port: { type: 'string', default: '4780' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'data-dir': { type: 'string', default: './data' },
-      demo: { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'info' },
-      'updates-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  }).values;
+  ({ command, config } = readServerConfig(process.argv.slice(2), process.env));
 } catch (error) {
-  fail(`${(error as Error).message}\nusage: npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo]`);
-}
-if (args.help) {
-  console.log('usage: npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info] [--updates-dir <dir>]');
-  process.exit(0);
-}
-const port = Number(args.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0..65535, not "${args.port}"`);
-
-let server;
-try {
-  server = await startClinicServer({
-    port,
-    host: args.host,
-    dataDir: args['data-dir'],
-    databaseUrl: process.env.DATABASE_URL,
-    demo: args.demo,
-    logLevel: args['log-level'],
-    updatesDir: args['updates-dir'],
-  });
-} catch (error) {
-  if (error instanceof StoreUnavailableError) fail(error.message);
-  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${port} on ${args.host} is already in use`);
-  console.error(error);
-  fail(`could not start: ${(error as Error).message}`);
+  if (error instanceof UsageError) fail(`${error.message}\n${usage()}`);
+  throw error;
 }
 
-const { bootstrap, demo } = server;
-if (bootstrap.created) {
-  if (bootstrap.generatedPassword) {
-    console.log(`first start: created user "admin" with password ${bootstrap.generatedPassword}  (shown once; set CLINIC_ADMIN_PASSWORD to choose it)`);
-  } else console.log('first start: created user "admin" with the password from CLINIC_ADMIN_PASSWORD');
+switch (command.command) {
+  case 'help':
+    console.log(usage());
+    process.exit(0);
+    break;
+  case 'backup':
+    await maintenance(async () => {
+      const report = await backupStore(config, command.file);
+      console.log(`backup written to ${report.file} (${report.bytes} bytes, change log up to ${report.head})`);
+    });
+    break;
+  case 'restore':
+    await maintenance(async () => {
+      const report = await restoreStore(config, command.file);
+      console.log(`restored ${report.file}: change log up to ${report.restoredHead}; new changes continue after ${report.resumesAfter}`);
+      if (report.keptAs) console.log(`the replaced store was kept as ${report.keptAs} (delete it once the restore is checked)`);
+      console.log('terminals that synced later changes download everything again at their next pull');
+    });
+    break;
+  case 'serve':
+    await serve(config);
+    break;
 }
-if (demo) {
-  const counts = Object.entries(demo.counts).map(([c, n]) => `${n} ${c}`).join(', ');
-  console.log(`demo clinic seeded in ${demo.millis} ms: ${counts}`);
-} else if (args.demo) console.log('--demo: the store already has data, so no demo was added');
-if (args.demo) console.log(`demo users (password ${DEMO_PASSWORD}): dr.adams dr.baker dr.chen asst.diaz asst.evans desk.fischer desk.garcia`);
-console.log(`clinic server (${server.store.description}) listening on ${server.url}`);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: closing connections and the store...`);
-    server
-      .close()
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      });
-  });
+async function maintenance(task: () => Promise<void>): Promise<void> {
+  try {
+    await task();
+    process.exit(0);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
+
+async function serve(options: ServerConfig): Promise<void> {
+  let server;
+  try {
+    server = await startClinicServer({
+      port: options.port,
+      host: options.host,
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      demo: options.demo,
+      logLevel: options.logLevel,
+      logFormat: options.logFormat,
+      updatesDir: options.updatesDir,
+      metricsToken: options.metricsToken,
+    });
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) fail(error.message);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${options.port} on ${options.host} is already in use`);
+    console.error(error);
+    fail(`could not start: ${(error as Error).message}`);
+  }
+
+  // These few lines are for the person starting the server (the generated password is shown
+  // once, never logged); everything after goes to the log in --log-format.
+  const { bootstrap, demo } = server;
+  if (bootstrap.created) {
+    if (bootstrap.generatedPassword) {
+      console.log(`first start: created user "admin" with password ${bootstrap.generatedPassword}  (shown once; set CLINIC_ADMIN_PASSWORD to choose it)`);
+    } else console.log('first start: created user "admin" with the password from CLINIC_ADMIN_PASSWORD');
+  }
+  if (demo) {
+    const counts = Object.entries(demo.counts).map(([c, n]) => `${n} ${c}`).join(', ');
+    console.log(`demo clinic seeded in ${demo.millis} ms: ${counts}`);
+  } else if (options.demo) console.log('--demo: the store already has data, so no demo was added');
+  if (options.demo) console.log(`demo users (password ${DEMO_PASSWORD}): dr.adams dr.baker dr.chen asst.diaz asst.evans desk.fischer desk.garcia`);
+  console.log(`clinic server (${server.store.description}) listening on ${server.url}`);
+
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`${signal}: closing connections and the store...`);
+      server
+        .close()
+        .then(() => process.exit(0))
+        .catch((error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        });
+    });
+  }
 }

@@ -3,16 +3,17 @@
  * terminal core (main/core.ts): one instance per machine, secured windows, IPC forwarding, logs,
  * install-time settings, background updates, and a clean shutdown that closes the cache.
  */
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import type { TerminalSettings } from '../../shared/ipc/contract';
 import { createTerminalCore, type TerminalCore } from '../core';
-import { startAutoUpdates } from './autoUpdate';
+import { readMachinePolicy, type MachinePolicy } from '../policy/machinePolicy';
 import { forwardIpc, windowIdOf } from './ipcForwarding';
 import { captureRendererConsole, setUpLogging, type ShellLog } from './logging';
 import { registerAppScheme, serveRenderer } from './rendererProtocol';
 import { applyInstallPreconfiguration } from './startupSettings';
-import { updateIntervalMs } from './updateCheck';
+import { startUpdates } from './updates/startUpdates';
 import { hardenWebContents, lockDownSession, openClinicWindow } from './window';
 
 // package.json's name is "clinic-desk"; the data and log folders are named after the product.
@@ -37,7 +38,9 @@ if (!app.requestSingleInstanceLock()) {
 async function run(logger: ShellLog): Promise<void> {
   const userData = app.getPath('userData');
   logger.info(`Clinic Desk ${app.getVersion()} starting; data in ${userData}`);
+  const policy = await readPolicy(logger);
   const core = createTerminalCore({
+    policy,
     dataDir: userData,
     log: (line) => logger.scope('core').info(line),
     checkpointWorker: join(app.getAppPath(), 'dist-electron', 'checkpoint-worker.cjs'),
@@ -85,18 +88,37 @@ async function run(logger: ShellLog): Promise<void> {
   // Quit with the last window on every platform, so the cache is closed cleanly.
   app.on('window-all-closed', () => app.quit());
 
-  const updates = startAutoUpdates({
+  const updates = startUpdates({
     serverUrl: () => currentServerUrl(core),
-    intervalMs: updateIntervalMs(process.env),
+    policy,
     logger,
+    report: (agent) => {
+      core.reportUpdateStatus(agent.status());
+      agent.onStatus((status) => {
+        core.reportUpdateStatus(status);
+        logger.scope('updates').info(`status ${status.phase}${status.message ? `: ${status.message}` : ''}`);
+      });
+    },
   });
-  core.provideUpdateStatus(() => updates.status());
-  updates.onStatus((status) => logger.scope('updates').info(`status ${status.phase}${status.message ? `: ${status.message}` : ''}`));
 
   handleShutdown(core, () => {
     updates.stop();
     stopIpc();
   }, logger);
+}
+
+/** The machine policy IT set (policy/machinePolicy.ts); a broken source is logged, never fatal. */
+async function readPolicy(logger: ShellLog): Promise<MachinePolicy> {
+  const policyLog = logger.scope('policy');
+  try {
+    const reading = await readMachinePolicy({ platform: process.platform, env: process.env, appId: 'org.clinicdesk.terminal', userName: userInfo().username });
+    for (const [key, source] of Object.entries(reading.sources)) policyLog.info(`${key} is set by ${source}`);
+    for (const problem of reading.problems) policyLog.error(problem);
+    return reading.policy;
+  } catch (error) {
+    policyLog.error('the machine policy could not be read', error);
+    return {};
+  }
 }
 
 async function currentServerUrl(core: TerminalCore): Promise<string> {

@@ -34,6 +34,8 @@ export function preconfigCandidates(where: {
   // Linux AppImage and Windows portable builds run from a temp mount: look beside the file the admin copied.
   if (where.env.APPIMAGE) dirs.push(dirname(where.env.APPIMAGE));
   if (where.env.PORTABLE_EXECUTABLE_DIR) dirs.push(where.env.PORTABLE_EXECUTABLE_DIR);
+  // Windows: the installer writes the file to %ProgramData%\Clinic Desk, which updates leave alone.
+  if (where.platform === 'win32') dirs.push(join(where.env.ProgramData ?? where.env.PROGRAMDATA ?? 'C:\\ProgramData', 'Clinic Desk'));
   if (where.platform === 'darwin') {
     // .../Clinic Desk.app/Contents/MacOS/Clinic Desk -> the folder holding the .app
     dirs.push(join(dirname(where.execPath), '..', '..', '..'));

@@ -17,7 +17,9 @@ export async function applyInstallPreconfiguration(core: TerminalCore, stateDir:
     current: current.ok ? (current.value as TerminalSettings) : null,
     defaultTerminalName: hostname(),
     save: async (settings) => {
-      const saved = await core.invoke('settings.set', settings);
+      // A server address the machine policy sets wins over the file's.
+      const pinned = core.machinePolicy().serverUrl;
+      const saved = await core.invoke('settings.set', pinned ? { ...settings, serverUrl: pinned } : settings);
       if (!saved.ok) throw new Error(`the terminal refused the preconfigured settings: ${saved.error.message}`);
       return saved.value as TerminalSettings;
     },

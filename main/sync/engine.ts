@@ -249,6 +249,14 @@ export class SyncEngine {
   }
 
   private handleFailure(err: unknown): void {
+    if (err instanceof ServerRefused && err.status === 410 && !this.stopped) {
+      // The server was restored from a backup after this cache last synced: what it pulled since
+      // is gone from the server, so download everything again (the outbox stays and is sent).
+      this.deps.log(`the server's change log was restored from a backup; downloading everything again (${err.message})`);
+      this.forgetServerRows();
+      this.wanted = true;
+      return;
+    }
     if (err instanceof SessionExpired) {
       this.lastError = err.message;
       this.reachable = true;
@@ -372,6 +380,22 @@ export class SyncEngine {
       // Cannot tell: keep the cached row as the server's until the next pull says otherwise.
       return this.deps.rows.get(collection, id);
     }
+  }
+
+  /** Empties the cached rows and the cursor, telling windows the rows are gone; the next pull is a first download. */
+  private forgetServerRows(): void {
+    const gone: RowChange[] = [];
+    for (const collection of this.allowed()) {
+      for (const row of this.deps.rows.list(collection)) gone.push({ collection, id: String(row.id), op: 'delete' });
+    }
+    this.deps.db.transaction(() => {
+      this.deps.rows.clearAll();
+      this.deps.state.clearCursor();
+    })();
+    this.poked.clear();
+    this.download = null;
+    this.initial = { done: false, received: 0, total: null };
+    if (gone.length > 0) this.deps.emit('data.changed', { source: 'remote', changes: gone });
   }
 
   // ---------- pull ----------

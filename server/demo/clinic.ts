@@ -5,24 +5,13 @@
  * write the change log, so terminals pull the demo like any other data.
  */
 import { faker } from '@faker-js/faker';
-import { collections, type AnyRow, type CollectionName, type InvoiceLine, type Role } from '../../shared/domain/collections';
+import { collections, type AnyRow, type CollectionName, type InvoiceLine } from '../../shared/domain/collections';
 import { invoiceTotal, lowStock, settledStatus } from '../../shared/domain/rules';
 import { hashPassword } from '../auth/passwords';
 import type { ClinicStore, WriteTx } from '../store/types';
 
-export const DEMO_PASSWORD = 'demo-pass-2026';
-export const DEMO_ADMIN_ID = '00000000-0000-4000-8000-000000000001';
-export const DEMO_SEED = 2026;
-
-export const demoStaff: { username: string; displayName: string; role: Role }[] = [
-  { username: 'dr.adams', displayName: 'Dr. Olivia Adams', role: 'doctor' },
-  { username: 'dr.baker', displayName: 'Dr. Samuel Baker', role: 'doctor' },
-  { username: 'dr.chen', displayName: 'Dr. Mei Chen', role: 'doctor' },
-  { username: 'asst.diaz', displayName: 'Lucia Diaz', role: 'assistant' },
-  { username: 'asst.evans', displayName: 'Tom Evans', role: 'assistant' },
-  { username: 'desk.fischer', displayName: 'Anna Fischer', role: 'receptionist' },
-  { username: 'desk.garcia', displayName: 'Marco Garcia', role: 'receptionist' },
-];
+export { DEMO_ADMIN_ID, DEMO_PASSWORD, DEMO_SEED, demoStaff } from './constants';
+import { DEMO_PASSWORD, DEMO_SEED, demoStaff } from './constants';
 
 export interface DemoSummary {
   counts: Partial<Record<CollectionName, number>>;

@@ -68,6 +68,17 @@ export class LiveHub {
     return this.clients.size;
   }
 
+  /** For the metrics: sockets with a poke waiting, and bytes the network has not taken yet. */
+  backlog(): { pokes: number; bytes: number } {
+    let pokes = 0;
+    let bytes = 0;
+    for (const client of this.clients) {
+      if (client.pending !== null || client.reading) pokes += 1;
+      bytes += client.socket.bufferedAmount;
+    }
+    return { pokes, bytes };
+  }
+
   routes(app: FastifyInstance): void {
     app.get(
       '/api/sync/live',

@@ -223,6 +223,9 @@ export interface ClinicStore {
    */
   onCommitted(listener: (cursor: Cursor) => void): () => void;
 
+  /** Resolves when the database answers a query; rejects (within a few seconds) when it does not. */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -49,7 +49,8 @@ export const conflict = z.object({
 export type Conflict = z.infer<typeof conflict>;
 
 /** Software updates of this terminal (Electron only; a headless terminal reports `unavailable`). */
-export const updatePhases = ['unavailable', 'idle', 'checking', 'up-to-date', 'downloading', 'ready', 'error'] as const;
+/** `available`: a newer version is published but this installation leaves installing to IT. */
+export const updatePhases = ['unavailable', 'idle', 'checking', 'up-to-date', 'available', 'downloading', 'ready', 'error'] as const;
 export const updateStatus = z.object({
   phase: z.enum(updatePhases),
   currentVersion: z.string(),
@@ -144,6 +145,8 @@ export const eventChannels = {
   }),
   'conflict.recorded': conflict,
   'session.changed': z.object({ user: publicUser.nullable(), reason: z.string().optional() }),
+  /** The terminal's software update state, whenever it changes (Electron shell only). */
+  'app.updateStatus': updateStatus,
 } as const;
 
 export type InvokeChannel = keyof typeof invokeChannels;

@@ -114,6 +114,8 @@ export interface TestServerOptions {
   store?: StoreKind;
   /** Live-channel heartbeat interval (default 15 s). */
   liveHeartbeatMs?: number;
+  /** Default 0 (a free port); a restart test gives the previous one. */
+  port?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -130,7 +132,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   }
   const server = await startClinicServer({
     host: '127.0.0.1',
-    port: 0,
+    port: options.port ?? 0,
     dataDir,
     adminPassword,
     demo: options.demo ?? false,

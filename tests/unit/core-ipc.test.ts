@@ -135,13 +135,17 @@ test('not signed in: data channels answer forbidden', async () => {
   }
 });
 
-test('a headless terminal reports that it does not update itself', async () => {
+test('a headless terminal reports that it does not update itself; the shell reports the updater state', async () => {
   const { core, dir } = offlineCore();
   try {
     const answer = await core.invoke('app.updateStatus', {});
     assert.ok(answer.ok);
     assert.equal((answer.value as { phase: string }).phase, 'unavailable');
-    core.provideUpdateStatus(() => ({ phase: 'downloading', currentVersion: '0.1.0', availableVersion: '0.2.0', percent: 40, message: null, checkedAt: null }));
+    const heard: unknown[] = [];
+    core.onEvent((channel, payload) => channel === 'app.updateStatus' && heard.push(payload));
+    const reported = { phase: 'downloading', currentVersion: '0.1.0', availableVersion: '0.2.0', percent: 40, message: null, checkedAt: null } as const;
+    core.reportUpdateStatus(reported);
+    assert.deepEqual(heard, [reported], 'windows hear the update state as an event');
     const plugged = await core.invoke('app.updateStatus', {});
     assert.ok(plugged.ok);
     assert.equal((plugged.value as { percent: number }).percent, 40);

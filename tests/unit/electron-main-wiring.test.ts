@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { invokeChannelNames } from '../../shared/ipc/contract';
 import { contentSecurityPolicy } from '../../main/electron/rendererFiles';
-import { metadataFileName } from '../../main/electron/updateDecision';
 import { startTestServer, type TestServer } from '../support/server';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -130,12 +129,17 @@ function fakeElectron(paths: { userData: string; appPath: string }) {
     eventLogger: { startLogging: () => undefined },
   };
   const feeds: unknown[] = [];
-  const electronUpdater = {
-    autoUpdater: Object.assign(new EventEmitter(), {
-      setFeedURL: (feed: unknown) => void feeds.push(feed),
-      checkForUpdates: async () => null,
-    }),
-  };
+  // electron-updater's autoUpdater as far as the shell uses it: settings, the feed, a check that
+  // finds 0.2.0 and starts its download (tests/integration/electron-updates.test.ts drives the real one).
+  const autoUpdater: EventEmitter & { allowDowngrade?: boolean; autoInstallOnAppQuit?: boolean } = Object.assign(new EventEmitter(), {
+    setFeedURL: (feed: unknown) => void feeds.push(feed),
+    checkForUpdates: async () => {
+      autoUpdater.emit('checking-for-update');
+      autoUpdater.emit('update-available', { version: '0.2.0', files: [], path: '', sha512: '', releaseDate: '' });
+      return { isUpdateAvailable: true };
+    },
+  });
+  const electronUpdater = { autoUpdater };
   return { electron, electronLog, electronUpdater, windows, ipcHandlers, logLines, app, feeds };
 }
 
@@ -176,12 +180,6 @@ test('main.cjs wires Electron to the terminal core', async () => {
   // An AppImage with its clinic-desk.json beside it, naming the clinic server.
   await mkdir(join(dir, 'apps'));
   await writeFile(join(dir, 'apps', 'clinic-desk.json'), JSON.stringify({ serverUrl: server.url, terminalName: 'Front desk 7' }));
-  // The admin has published 0.2.0 on the server (this build is 0.1.0).
-  const sha = `${'c'.repeat(86)}==`;
-  await writeFile(
-    join(server.dataDir, 'updates', metadataFileName(process.platform, process.arch)),
-    `version: 0.2.0\nfiles:\n  - url: Clinic-Desk-0.2.0.AppImage\n    sha512: ${sha}\npath: Clinic-Desk-0.2.0.AppImage\nsha512: ${sha}\n`,
-  );
   const previousAppImage = process.env.APPIMAGE;
   process.env.APPIMAGE = join(dir, 'apps', 'Clinic-Desk.AppImage');
 
@@ -264,9 +262,15 @@ test('main.cjs wires Electron to the terminal core', async () => {
     assert.equal(signedIn.value?.user.username, 'admin');
     await until('a session.changed event in the window', () => window.webContents.sent.some(([c]) => c === 'session.changed'));
 
-    // The update check read the server's feed, found 0.2.0 newer and pointed electron-updater at it.
-    await until('the update download to start', () => fake.feeds.length > 0);
-    assert.deepEqual(fake.feeds, [{ provider: 'generic', url: `${server.url}/updates/` }]);
+    // electron-updater was pointed at the configured server's feed on the default channel, with
+    // no silent downgrades; its events become the status the windows hear.
+    await until('the update check', () => fake.feeds.length > 0);
+    assert.deepEqual(fake.feeds, [{ provider: 'generic', url: `${server.url}/updates/`, channel: 'latest' }]);
+    assert.equal(fake.electronUpdater.autoUpdater.allowDowngrade, false);
+    assert.equal(fake.electronUpdater.autoUpdater.autoInstallOnAppQuit, true);
+    await until('downloading in the status bar', () =>
+      window.webContents.sent.some(([c, p]) => c === 'app.updateStatus' && (p as { phase: string }).phase === 'downloading'),
+    );
     fake.electronUpdater.autoUpdater.emit('update-downloaded', { version: '0.2.0' });
     assert.ok(fake.logLines.some((l) => /\[updates\] status ready: Version 0\.2\.0 installs when Clinic Desk is next closed/.test(l)));
     // The admin screen reads the same status through IPC.

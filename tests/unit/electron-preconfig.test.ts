@@ -103,7 +103,9 @@ describe('preconfiguration file', () => {
   });
 
   test('where the file is looked for on each platform', () => {
-    assert.deepEqual(preconfigCandidates({ execPath: 'C:\\Program Files\\Clinic Desk\\Clinic Desk.exe'.replaceAll('\\', '/'), platform: 'win32', env: {} }), [
+    // Windows: %ProgramData% first (the installer writes there; an update's uninstaller never touches it).
+    assert.deepEqual(preconfigCandidates({ execPath: 'C:\\Program Files\\Clinic Desk\\Clinic Desk.exe'.replaceAll('\\', '/'), platform: 'win32', env: { ProgramData: 'C:/ProgramData' } }), [
+      'C:/ProgramData/Clinic Desk/clinic-desk.json',
       'C:/Program Files/Clinic Desk/clinic-desk.json',
     ]);
     assert.deepEqual(

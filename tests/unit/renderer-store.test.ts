@@ -381,3 +381,14 @@ async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(check());
 }
+
+test('the status bar follows the update state: read once at start, then app.updateStatus events', async () => {
+  const checking = { phase: 'checking', currentVersion: '0.1.0', availableVersion: null, percent: null, message: null, checkedAt: null } as const;
+  const { bridge, clinic } = await signedIn({ 'app.updateStatus': () => ok(checking) });
+  assert.deepEqual(clinic.store.getState().update, checking);
+  const downloading = { ...checking, phase: 'downloading', availableVersion: '0.2.0', percent: 40 } as const;
+  bridge.emit('app.updateStatus', downloading);
+  assert.deepEqual(clinic.store.getState().update, downloading);
+  await clinic.actions.signOut();
+  assert.deepEqual(clinic.store.getState().update, downloading, 'signing out keeps what the terminal knows about its updates');
+});

@@ -28,7 +28,30 @@ export function SyncStatusBar() {
       <button type="button" className="ghost small" onClick={() => void syncNow()}>
         Sync now
       </button>
+      <UpdateNotice />
     </div>
+  );
+}
+
+/**
+ * The terminal's software update, only while there is something to know (a download, an update
+ * waiting for the app to close, a failed check); the admin screen has the full state. Outside the
+ * `Sync status` region, so its words never mix with the connection state.
+ */
+function UpdateNotice() {
+  const update = useClinic((s) => s.update);
+  if (!update) return null;
+  const version = update.availableVersion ?? '';
+  let text: string | null = null;
+  if (update.phase === 'downloading') text = `Downloading update ${version}${update.percent !== null ? ` (${update.percent}%)` : ''}`;
+  else if (update.phase === 'ready') text = `Update ${version} installs when Clinic Desk closes`;
+  else if (update.phase === 'available') text = `Version ${version} is available`;
+  else if (update.phase === 'error') text = 'Update check failed';
+  if (text === null) return null;
+  return (
+    <span className={`update-notice is-${update.phase}`} title={update.message ?? undefined}>
+      {text}
+    </span>
   );
 }
 

@@ -7,7 +7,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { syncedCollections } from '../../../shared/domain/access';
 import type { AdjustInput, CollectionName, PublicUser, RowOf } from '../../../shared/domain/collections';
-import type { ClinicBridge, Conflict, EventPayload, SyncStatus, TerminalSettings } from '../../../shared/ipc/contract';
+import type { ClinicBridge, Conflict, EventPayload, SyncStatus, TerminalSettings, UpdateStatus } from '../../../shared/ipc/contract';
 import { call, type Outcome } from './invoke';
 import { describeRemoteChanges } from './remoteChanges';
 import { applyAnsweredRow, applyChanges, emptyData, rowsById, type ClinicData, type DataChange } from './rows';
@@ -31,6 +31,8 @@ export type ClinicState = {
   /** Collections loaded for this user (the others stay empty). */
   collections: CollectionName[];
   sync: SyncStatus | null;
+  /** This terminal's software update (the status bar shows it while there is news). */
+  update: UpdateStatus | null;
   conflicts: Conflict[];
   toasts: Toast[];
 };
@@ -55,6 +57,7 @@ export function initialState(): ClinicState {
     data: emptyData(),
     collections: [],
     sync: null,
+    update: null,
     conflicts: [],
     toasts: [],
   };
@@ -186,7 +189,7 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     loadGeneration++;
     buffered = null;
     downloaded = [];
-    set({ ...initialState(), phase: 'signed-out', settings: store.getState().settings, signInError: reason });
+    set({ ...initialState(), phase: 'signed-out', settings: store.getState().settings, update: store.getState().update, signInError: reason });
   }
 
   /** Subscribes to main's events and restores a session that is still open (a reload). */
@@ -199,7 +202,11 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
         bridge.on('mutation.outcome', onOutcome),
         bridge.on('conflict.recorded', onConflict),
         bridge.on('session.changed', onSession),
+        bridge.on('app.updateStatus', (update) => set({ update })),
       );
+      void call(bridge, 'app.updateStatus', {}).then((answer) => {
+        if (answer.ok) set({ update: answer.value });
+      });
     }
     const current = await call(bridge, 'session.current', {});
     if (!current.ok) {

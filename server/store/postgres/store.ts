@@ -334,6 +334,20 @@ export class PostgresStore implements ClinicStore {
     });
   }
 
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('the store is closed');
+    // The pool waits for a connection without a limit; a readiness probe must answer in time.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('PostgreSQL did not answer within 3 s')), 3_000);
+    });
+    try {
+      await Promise.race([this.pool.query('SELECT 1 FROM schema_migrations LIMIT 1'), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AnyRow, CollectionName } from '../../../shared/domain/collections';
@@ -95,12 +95,15 @@ export class SqliteClinicStore implements ClinicStore {
   private readonly queue = new WriteQueue();
   private readonly events = new EventEmitter();
   private closed = false;
+  /** The file this store opened (see ping). */
+  private readonly fileId: { ino: number; dev: number };
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
     this.path = join(options.dataDir, options.fileName ?? 'clinic.db');
     this.description = `sqlite:${this.path}`;
     this.writer = new Database(this.path);
+    this.fileId = statSync(this.path);
     this.writer.pragma('journal_mode = WAL');
     this.writer.pragma('synchronous = NORMAL');
     this.writer.pragma('foreign_keys = ON');
@@ -333,6 +336,20 @@ export class SqliteClinicStore implements ClinicStore {
   onCommitted(listener: (cursor: Cursor) => void): () => void {
     this.events.on('committed', listener);
     return () => this.events.off('committed', listener);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('the store is closed');
+    // The open connections keep a deleted or replaced file alive, and writes to it would be lost:
+    // the store is only up while its path still names the file it opened.
+    let now;
+    try {
+      now = statSync(this.path);
+    } catch {
+      throw new Error(`${this.path} is gone`);
+    }
+    if (now.ino !== this.fileId.ino || now.dev !== this.fileId.dev) throw new Error(`${this.path} was replaced while the server ran; restart it`);
+    sql(this.read, 'SELECT count(*) FROM schema_migrations').get();
   }
 
   async close(): Promise<void> {

@@ -170,6 +170,7 @@ const updatePhaseText: Record<UpdatePhase, string> = {
   idle: 'Waiting for the first check',
   checking: 'Checking the clinic server',
   'up-to-date': 'Up to date',
+  available: 'A newer version is published',
   downloading: 'Downloading',
   ready: 'Ready: installs when Clinic Desk is next closed',
   error: 'Check failed',
