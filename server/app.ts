@@ -6,6 +6,9 @@ import { resolve } from 'node:path';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ensureAdmin, type BootstrapResult } from './auth/bootstrap';
+import { FailedLoginSummary } from './auth/failedLogins';
+import { OWASP_SCRYPT_LOG2_N, PasswordHasher } from './auth/passwords';
+import { loadSigningKey, SIGNING_KEY_ENV, watchSigningKey } from './auth/signingKey';
 import { LoginThrottle } from './auth/throttle';
 import { TokenIssuer } from './auth/tokens';
 import { seedDemoClinic, DEMO_ADMIN_ID, type DemoSummary } from './demo/clinic';
@@ -43,6 +46,13 @@ export interface ClinicServerOptions {
   updatesDir?: string;
   /** Live-channel heartbeat interval; default 15 s (tests shorten it). */
   liveHeartbeatMs?: number;
+  /**
+   * The access-token signing key (base64url, at least 32 bytes); default CLINIC_JWT_KEY, else the
+   * key file in the data dir (server/auth/signingKey.ts).
+   */
+  signingKey?: string;
+  /** log2 of scrypt's N for new password hashes: OWASP's 17 unless a test asks for less. */
+  passwordHashLog2N?: number;
 }
 
 export interface ClinicServer {
@@ -78,24 +88,42 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   let bootstrap: BootstrapResult;
   let demo: DemoSummary | null = null;
   const adminPassword = options.adminPassword ?? process.env.CLINIC_ADMIN_PASSWORD ?? undefined;
+  const passwords = new PasswordHasher(options.passwordHashLog2N ?? OWASP_SCRYPT_LOG2_N);
   if (options.demo && (await store.countUsers()) === 0) {
-    bootstrap = await ensureAdmin(store, adminPassword, DEMO_ADMIN_ID);
-    demo = await seedDemoClinic(store, DEMO_ADMIN_ID);
+    bootstrap = await ensureAdmin(store, adminPassword, DEMO_ADMIN_ID, passwords);
+    demo = await seedDemoClinic(store, DEMO_ADMIN_ID, new Date(), passwords);
   } else {
-    bootstrap = await ensureAdmin(store, adminPassword);
+    bootstrap = await ensureAdmin(store, adminPassword, undefined, passwords);
   }
 
   // On PostgreSQL, failed sign-ins are counted in the database, so every instance sees them.
   const throttle = store instanceof PostgresStore ? new LoginThrottle((o) => store.sharedRateLimiter(o)) : new LoginThrottle();
-  const ctx: ServerContext = { store, tokens: await TokenIssuer.open(store), throttle };
+  const dataDir = resolve(options.dataDir ?? './data');
+  const signingKey = await loadSigningKey({ dataDir, store, envKey: options.signingKey ?? process.env[SIGNING_KEY_ENV] });
+  const tokens = await TokenIssuer.open(signingKey.secret);
   const logLevel = options.logLevel ?? 'info';
   const app: FastifyInstance = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
-    logger: logLevel === 'silent' ? false : { level: logLevel, stream: readableLogStream() },
+    // Never a token or a password in a log line, whatever the level.
+    logger: logLevel === 'silent' ? false : { level: logLevel, stream: readableLogStream(), redact: ['req.headers.authorization', 'req.body'] },
     // Request lines only at debug: at info the log holds refusals, errors and lifecycle.
     logController: new LogController({ disableRequestLogging: logLevel !== 'debug' && logLevel !== 'trace' }),
     forceCloseConnections: false,
     return503OnClosing: true,
+  });
+  const failedLogins = new FailedLoginSummary(store, (err) => app.log.error({ err }, 'writing the failed sign-in summary failed'));
+  const ctx: ServerContext = { store, tokens, throttle, passwords, failedLogins };
+  // A rotated key file (npm run rotate-key) takes effect without a restart.
+  const stopWatchingKey = signingKey.file
+    ? watchSigningKey(
+        signingKey.file,
+        (secret) => void tokens.replaceKey(secret).then(() => app.log.info('the signing key file changed: new access tokens use the new key')),
+        (err) => app.log.error({ err }, 'the rotated signing key could not be read; the previous key stays in use'),
+      )
+    : () => {};
+  app.addHook('onClose', async () => {
+    stopWatchingKey();
+    await failedLogins.close();
   });
   installErrorHandler(app);
   refuseNulText(app);

@@ -113,6 +113,7 @@ export interface WriteTx {
 
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
+  deleteSetting(key: string): Promise<void>;
 }
 
 export interface PullOptions {

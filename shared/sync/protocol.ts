@@ -114,7 +114,7 @@ export const liveServerMessage = z.discriminatedUnion('type', [
 export type LiveServerMessage = z.infer<typeof liveServerMessage>;
 
 export const liveClientMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('auth'), token: z.string() }),
+  z.object({ type: z.literal('auth'), token: z.string().max(4000) }),
   z.object({ type: z.literal('ping') }),
 ]);
 export type LiveClientMessage = z.infer<typeof liveClientMessage>;

@@ -114,6 +114,12 @@ export interface TestServerOptions {
   store?: StoreKind;
   /** Live-channel heartbeat interval (default 15 s). */
   liveHeartbeatMs?: number;
+  /**
+   * scrypt cost of new password hashes (log2 N). Test servers use 14 unless told otherwise: the
+   * product's OWASP cost (17) takes about a second a hash on these machines, and the suites sign in
+   * hundreds of users. tests/integration/server-hardening.test.ts checks the product's default.
+   */
+  passwordHashLog2N?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -136,6 +142,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     demo: options.demo ?? false,
     databaseUrl,
     liveHeartbeatMs: options.liveHeartbeatMs,
+    passwordHashLog2N: options.passwordHashLog2N ?? 14,
     logLevel: options.logLevel ?? process.env.CLINIC_TEST_LOG_LEVEL ?? 'silent',
   }).catch(async (error: unknown) => {
     await ownSchema?.drop();

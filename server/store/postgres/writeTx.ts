@@ -234,4 +234,8 @@ export class PostgresWriteTx implements WriteTx {
       [key, value],
     );
   }
+
+  async deleteSetting(key: string): Promise<void> {
+    await this.q('deleteSetting', 'DELETE FROM settings WHERE key = $1', [key]);
+  }
 }

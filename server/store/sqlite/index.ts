@@ -443,4 +443,8 @@ class SqliteWriteTx implements WriteTx {
   async setSetting(key: string, value: string): Promise<void> {
     sql(this.db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
+
+  async deleteSetting(key: string): Promise<void> {
+    sql(this.db, 'DELETE FROM settings WHERE key = ?').run(key);
+  }
 }
