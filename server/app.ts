@@ -4,7 +4,8 @@
  */
 import { resolve } from 'node:path';
 import websocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { CollectionName } from '../shared/domain/collections';
 import { ensureAdmin, type BootstrapResult } from './auth/bootstrap';
 import { FailedLoginSummary } from './auth/failedLogins';
 import { OWASP_SCRYPT_LOG2_N, PasswordHasher } from './auth/passwords';
@@ -68,6 +69,23 @@ export interface ClinicServer {
 
 export class StoreUnavailableError extends Error {}
 
+/** Every 403 goes to the audit log: who was refused what, where. */
+function auditForbidden(store: ClinicStore, request: FastifyRequest, message: string): Promise<void> {
+  const actor = request.actor;
+  const collection = (request.routeOptions.config as { collection?: CollectionName } | undefined)?.collection ?? null;
+  const id = (request.params as { id?: unknown } | undefined)?.id;
+  return store.write((tx) =>
+    tx.appendAudit({
+      userId: actor?.id ?? null,
+      username: actor?.username ?? null,
+      action: 'forbidden',
+      collection,
+      rowId: typeof id === 'string' && id.length <= 100 ? id : null,
+      detail: `${request.method} ${request.url.split('?')[0]!.slice(0, 200)}: ${message}`,
+    }),
+  );
+}
+
 export async function openStore(options: { dataDir?: string; databaseUrl?: string }): Promise<ClinicStore> {
   const url = options.databaseUrl;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
@@ -125,7 +143,7 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
     stopWatchingKey();
     await failedLogins.close();
   });
-  installErrorHandler(app);
+  installErrorHandler(app, (request, message) => auditForbidden(store, request, message));
   refuseNulText(app);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   installAuthGuard(app, ctx);
