@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import websocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { CollectionName } from '../shared/domain/collections';
 import { ensureAdmin, type BootstrapResult } from './auth/bootstrap';
 import { FailedLoginSummary } from './auth/failedLogins';
@@ -20,6 +20,8 @@ import { refuseNulText } from './http/nul-text';
 import { readableLogStream } from './http/log-format';
 import { LiveHub } from './live/hub';
 import { auditRoutes } from './routes/audit';
+import { serverInfoRoutes } from './routes/serverInfo';
+import { loadServerTls, wantsTls, type ServerTls } from './tls/certificate';
 import { authRoutes } from './routes/auth';
 import { rowRoutes } from './routes/rows';
 import { syncRoutes } from './routes/sync';
@@ -54,6 +56,13 @@ export interface ClinicServerOptions {
   signingKey?: string;
   /** log2 of scrypt's N for new password hashes: OWASP's 17 unless a test asks for less. */
   passwordHashLog2N?: number;
+  /** PEM files of the certificate to speak TLS with (`--tls-cert`/`--tls-key`). */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Speak TLS on loopback too (off loopback it always does, unless insecureHttp). */
+  tls?: boolean;
+  /** Plain http off loopback (`--insecure-http`): the start line says so. */
+  insecureHttp?: boolean;
 }
 
 export interface ClinicServer {
@@ -64,6 +73,8 @@ export interface ClinicServer {
   /** What first start did (admin created, generated password). */
   bootstrap: BootstrapResult;
   demo: DemoSummary | null;
+  /** The certificate it speaks TLS with, or null on plain http. */
+  tls: Omit<ServerTls, 'key' | 'cert'> | null;
   close(): Promise<void>;
 }
 
@@ -120,7 +131,10 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   const signingKey = await loadSigningKey({ dataDir, store, envKey: options.signingKey ?? process.env[SIGNING_KEY_ENV] });
   const tokens = await TokenIssuer.open(signingKey.secret);
   const logLevel = options.logLevel ?? 'info';
-  const app: FastifyInstance = Fastify({
+  const tlsChoice = { host, certFile: options.tlsCert, keyFile: options.tlsKey, tls: options.tls, insecureHttp: options.insecureHttp };
+  const tls = wantsTls(tlsChoice) ? await loadServerTls({ dataDir, host, certFile: options.tlsCert, keyFile: options.tlsKey }) : null;
+  const app: FastifyInstance = (Fastify as unknown as (o: FastifyServerOptions & { https?: object }) => FastifyInstance)({
+    ...(tls ? { https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' } } : {}),
     bodyLimit: BODY_LIMIT_BYTES,
     // Never a token or a password in a log line, whatever the level.
     logger: logLevel === 'silent' ? false : { level: logLevel, stream: readableLogStream(), redact: ['req.headers.authorization', 'req.body'] },
@@ -157,6 +171,7 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   rowRoutes(app, ctx);
   syncRoutes(app, ctx, pulls);
   auditRoutes(app, ctx);
+  serverInfoRoutes(app, { tls: tls ? { fingerprint: tls.fingerprint, source: tls.source } : null });
   // The terminals' update feed: files an admin drops into <data-dir>/updates (docs/admin.md).
   await app.register(serveUpdates, { updatesDir: options.updatesDir ?? process.env.CLINIC_UPDATES_DIR ?? resolve(options.dataDir ?? './data', 'updates') });
 
@@ -167,12 +182,13 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
 
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
     host,
     store,
     bootstrap,
     demo,
+    tls: tls ? { fingerprint: tls.fingerprint, source: tls.source, certFile: tls.certFile } : null,
     close() {
       // Stop accepting, say goodbye to live sockets, let in-flight requests finish, then the store.
       closing ??= (async () => {

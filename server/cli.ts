@@ -1,11 +1,15 @@
 /**
- * `npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info] [--updates-dir <dir>]`
+ * `npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info] [--updates-dir <dir>]
+ *   [--tls-cert <pem> --tls-key <pem>] [--tls] [--insecure-http]`
+ * Off loopback the server speaks TLS (server/tls/certificate.ts) unless --insecure-http.
  * DATABASE_URL=postgres://... selects the PostgreSQL store; CLINIC_ADMIN_PASSWORD sets the first
  * admin's password (otherwise one is generated and printed once).
  */
 import { parseArgs } from 'node:util';
 import { startClinicServer, StoreUnavailableError } from './app';
 import { DEMO_PASSWORD } from './demo/clinic';
+import { SigningKeyError } from './auth/signingKey';
+import { describeTransport, TlsSetupError } from './tls/certificate';
 
 function fail(message: string): never {
   console.error(`clinic server: ${message}`);
@@ -22,6 +26,10 @@ try {
       demo: { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       'updates-dir': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      tls: { type: 'boolean', default: false },
+      'insecure-http': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -30,7 +38,7 @@ try {
   fail(`${(error as Error).message}\nusage: npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo]`);
 }
 if (args.help) {
-  console.log('usage: npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info] [--updates-dir <dir>]');
+  console.log('usage: npm run server -- [--port 4780] [--host 127.0.0.1] [--data-dir ./data] [--demo] [--log-level info] [--updates-dir <dir>] [--tls-cert <pem> --tls-key <pem>] [--tls] [--insecure-http]');
   process.exit(0);
 }
 const port = Number(args.port);
@@ -46,9 +54,13 @@ try {
     demo: args.demo,
     logLevel: args['log-level'],
     updatesDir: args['updates-dir'],
+    tlsCert: args['tls-cert'],
+    tlsKey: args['tls-key'],
+    tls: args.tls,
+    insecureHttp: args['insecure-http'],
   });
 } catch (error) {
-  if (error instanceof StoreUnavailableError) fail(error.message);
+  if (error instanceof StoreUnavailableError || error instanceof TlsSetupError || error instanceof SigningKeyError) fail(error.message);
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${port} on ${args.host} is already in use`);
   console.error(error);
   fail(`could not start: ${(error as Error).message}`);
@@ -65,6 +77,7 @@ if (demo) {
   console.log(`demo clinic seeded in ${demo.millis} ms: ${counts}`);
 } else if (args.demo) console.log('--demo: the store already has data, so no demo was added');
 if (args.demo) console.log(`demo users (password ${DEMO_PASSWORD}): dr.adams dr.baker dr.chen asst.diaz asst.evans desk.fischer desk.garcia`);
+for (const line of describeTransport(server.tls, args.host, args['insecure-http'])) console.log(line);
 console.log(`clinic server (${server.store.description}) listening on ${server.url}`);
 
 let stopping = false;
