@@ -19,6 +19,7 @@ import {
   pullEnvelope,
   pushResponse,
   refreshResponse,
+  serverInfo,
   type Change,
   type LoginResponse,
   type PushRequest,
@@ -360,6 +361,10 @@ export class ServerClient {
 
   async audit(limit?: number) {
     return this.call('GET', `/api/audit${limit ? `?limit=${limit}` : ''}`, auditEntry.array());
+  }
+
+  async serverInfo() {
+    return this.call('GET', '/api/server', serverInfo);
   }
 
   async createUser(input: Record<string, unknown>) {

@@ -2,15 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http/errors';
 import { actorOf } from '../http/guard';
+import type { ServerInfo } from '../../shared/sync/protocol';
 
-export interface ServerInfo {
-  /** 'https' with a certificate; 'http' on loopback or with --insecure-http. */
-  transport: 'https' | 'http';
-  /** SHA-256 of the server's certificate (`AB:CD:...`): what terminals pin. Null on http. */
-  certificateFingerprint: string | null;
-  /** 'given' (--tls-cert), 'generated' or 'kept' (self-signed, in the data dir); null on http. */
-  certificateSource: 'given' | 'generated' | 'kept' | null;
-}
 
 export function serverInfoRoutes(app: FastifyInstance, info: { tls: { fingerprint: string; source: 'given' | 'generated' | 'kept' } | null }): void {
   app.get('/api/server', async (request) => {

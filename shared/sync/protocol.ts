@@ -149,3 +149,11 @@ export const auditEntry = z.object({
   detail: z.string().nullable(),
 });
 export type AuditEntry = z.infer<typeof auditEntry>;
+
+/** `GET /api/server` (admins): how the server speaks, and the fingerprint terminals pin. */
+export const serverInfo = z.object({
+  transport: z.enum(['https', 'http']),
+  certificateFingerprint: z.string().nullable(),
+  certificateSource: z.enum(['given', 'generated', 'kept']).nullable(),
+});
+export type ServerInfo = z.infer<typeof serverInfo>;
