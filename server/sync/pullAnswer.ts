@@ -31,13 +31,13 @@ function changeJson(role: Role, change: StoredChange): string {
 }
 
 /**
- * Whether the row goes to `role` with a clinical field that has a value. Rows are stored as
- * JSON.stringify wrote them, so an empty field reads `"medicalHistory":""` exactly.
+ * Whether the row goes to `role` with a clinical field that has a value, read from the row's JSON
+ * text without parsing it (SQLite keeps JSON.stringify's text, PostgreSQL's jsonb adds spaces).
  */
 function holdsClinicalField(role: Role, collection: CollectionName, rowJson: string): boolean {
   const fields = clinicalFields[collection];
   if (!fields || hiddenFields(role, collection).length > 0) return false;
-  return fields.some((f) => rowJson.includes(`"${f}":`) && !rowJson.includes(`"${f}":""`));
+  return fields.some((f) => new RegExp(`"${f}"\\s*:`).test(rowJson) && !new RegExp(`"${f}"\\s*:\\s*""`).test(rowJson));
 }
 
 export function pullAnswer(role: Role, page: PullPage): PullAnswer {
