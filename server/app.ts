@@ -111,6 +111,10 @@ export async function openStore(options: { dataDir?: string; databaseUrl?: strin
 
 export async function startClinicServer(options: ClinicServerOptions = {}): Promise<ClinicServer> {
   const host = options.host ?? '127.0.0.1';
+  const dataDir = resolve(options.dataDir ?? './data');
+  // The certificate first: a wrong --tls-cert stops the start before the store is touched.
+  const tlsChoice = { host, certFile: options.tlsCert, keyFile: options.tlsKey, tls: options.tls, insecureHttp: options.insecureHttp };
+  const tls = wantsTls(tlsChoice) ? await loadServerTls({ dataDir, host, certFile: options.tlsCert, keyFile: options.tlsKey }) : null;
   const store = await openStore(options);
   await store.migrate();
 
@@ -127,12 +131,9 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
 
   // On PostgreSQL, failed sign-ins are counted in the database, so every instance sees them.
   const throttle = store instanceof PostgresStore ? new LoginThrottle((o) => store.sharedRateLimiter(o)) : new LoginThrottle();
-  const dataDir = resolve(options.dataDir ?? './data');
   const signingKey = await loadSigningKey({ dataDir, store, envKey: options.signingKey ?? process.env[SIGNING_KEY_ENV] });
   const tokens = await TokenIssuer.open(signingKey.secret);
   const logLevel = options.logLevel ?? 'info';
-  const tlsChoice = { host, certFile: options.tlsCert, keyFile: options.tlsKey, tls: options.tls, insecureHttp: options.insecureHttp };
-  const tls = wantsTls(tlsChoice) ? await loadServerTls({ dataDir, host, certFile: options.tlsCert, keyFile: options.tlsKey }) : null;
   const app: FastifyInstance = (Fastify as unknown as (o: FastifyServerOptions & { https?: object }) => FastifyInstance)({
     ...(tls ? { https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' } } : {}),
     bodyLimit: BODY_LIMIT_BYTES,
