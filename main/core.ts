@@ -281,10 +281,12 @@ export class TerminalCore {
   }
 
   settings(): TerminalSettings {
+    const pinned = this.state.getSetting('serverFingerprint');
     return {
       serverUrl: this.state.getSetting('serverUrl') ?? defaultServerUrl,
       terminalName: this.state.getSetting('terminalName') ?? (hostname() || 'Clinic terminal'),
-      serverFingerprint: this.state.getSetting('serverFingerprint'),
+      // Only once a certificate is pinned (an https server): plain settings stay as they were.
+      ...(pinned !== null ? { serverFingerprint: pinned } : {}),
     };
   }
 

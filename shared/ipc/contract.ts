@@ -23,8 +23,9 @@ export const terminalSettings = z.strictObject({
   serverUrl: z.url({ protocol: /^https?$/ }).max(500),
   terminalName: z.string().trim().min(1).max(100),
   /**
-   * The https server's certificate this terminal trusts (pinned). Null: none yet (an admin's first
-   * sign-in pins it). Left out of settings.set: unchanged, unless the server address changes.
+   * The https server's certificate this terminal trusts (pinned); absent while none is (an admin's
+   * first sign-in pins it). In settings.set: left out, unchanged unless the server address
+   * changes; null, unpinned.
    */
   serverFingerprint: certificateFingerprint.nullable().optional(),
 });

@@ -93,7 +93,7 @@ test('settings persist across restarts and are validated', async () => {
   const again = createTerminalCore({ dataDir: dir, log: () => {} });
   try {
     const got = await again.invoke('settings.get', {});
-    assert.deepEqual(got, { ok: true, value: { serverUrl: 'http://127.0.0.1:9', terminalName: 'Front desk 2', serverFingerprint: null } });
+    assert.deepEqual(got, { ok: true, value: { serverUrl: 'http://127.0.0.1:9', terminalName: 'Front desk 2' } });
   } finally {
     await again.close();
     rmSync(dir, { recursive: true, force: true });
