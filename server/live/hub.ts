@@ -96,7 +96,13 @@ export class LiveHub {
           clearTimeout(timeout);
           const msg = parseMessage(data.toString());
           if (!msg || msg.type !== 'auth') return refuse(socket, 'the first message must be {"type":"auth","token"}');
-          const actor = await actorFromToken(this.ctx, msg.token);
+          let actor;
+          try {
+            actor = await actorFromToken(this.ctx, msg.token);
+          } catch (err) {
+            request.log.error({ err }, 'live channel: checking the token failed');
+            return socket.close(1011, 'the server could not check the token');
+          }
           if (!actor) return refuse(socket, 'the access token is invalid or expired');
           await this.admit(socket, actor, msg.token, wantsChanges, request.log);
         });
