@@ -26,6 +26,7 @@ import { ConflictLog } from './cache/conflicts';
 import { TerminalState } from './cache/state';
 import { CacheWriter } from './sync/apply';
 import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type WireStats } from './sync/client';
+import { normalizeFingerprint } from './sync/pinnedTls';
 import { SyncEngine, seedSchedule, type SyncSchedule, type SyncStrategy } from './sync/engine';
 import { FirstDownload, defaultDownloadWorkerScript } from './sync/firstDownload/firstDownload';
 import { dropLoadTables } from './sync/firstDownload/bulkLoad';
@@ -45,6 +46,8 @@ export interface TerminalCoreOptions {
   serverUrl?: string;
   /** Overrides (and persists) the saved terminal name. */
   terminalName?: string;
+  /** Pins (and persists) the https server's certificate fingerprint (`AB:CD:...`). */
+  serverFingerprint?: string;
   strategy?: SyncStrategy;
   /** Live strategy: pokes carry the changes (default true); false pulls after every poke. */
   pokedChanges?: boolean;
@@ -116,6 +119,7 @@ export class TerminalCore {
     if (!this.state.getSetting('clientId')) this.state.setSetting('clientId', randomUUID());
     if (options.serverUrl) this.state.setSetting('serverUrl', terminalSettings.shape.serverUrl.parse(options.serverUrl));
     if (options.terminalName) this.state.setSetting('terminalName', options.terminalName);
+    if (options.serverFingerprint) this.pinCertificate(options.serverFingerprint);
     this.client = this.makeClient();
     this.dispatcher = new IpcDispatcher(createHandlers(this), this.log);
     this.loopDelay.enable();
@@ -183,11 +187,28 @@ export class TerminalCore {
   // ---------- sync lifecycle ----------
 
   private makeClient(): ServerClient {
-    return new ServerClient(this.settings().serverUrl, {
+    const tokens = {
       accessToken: () => this.state.getSession()?.accessToken ?? null,
       refreshToken: () => this.state.getSession()?.refreshToken ?? null,
-      saveTokens: (a, r) => this.state.setTokens(a, r),
-    });
+      saveTokens: (a: string, r: string) => this.state.setTokens(a, r),
+    };
+    // An https server is trusted by its pinned certificate (sync/pinnedTls.ts); an admin's first sign-in pins it.
+    const pin = {
+      // The machine policy's fingerprint wins over one pinned in the settings.
+      expected: () => this.policy.certificateFingerprint ?? this.state.getSetting('serverFingerprint'),
+      save: (fingerprint: string) => {
+        this.pinCertificate(fingerprint);
+        this.log(`pinned the clinic server's certificate on an admin's first sign-in: SHA-256 ${fingerprint}`);
+      },
+    };
+    return new ServerClient(this.settings().serverUrl, tokens, undefined, pin);
+  }
+
+  private pinCertificate(fingerprint: string | null): void {
+    const normalized = fingerprint === null ? null : normalizeFingerprint(fingerprint);
+    if (fingerprint !== null && normalized === null) throw new IpcFailure('bad_request', `Not a SHA-256 certificate fingerprint: ${fingerprint}`);
+    if (normalized === null) this.state.deleteSetting('serverFingerprint');
+    else this.state.setSetting('serverFingerprint', normalized);
   }
 
   private restartSync(): void {
@@ -267,10 +288,13 @@ export class TerminalCore {
 
   /** The user's settings with the machine policy's values on top (policy wins). */
   settings(): TerminalSettings {
+    const pinned = this.state.getSetting('serverFingerprint');
     return withPolicy(
       {
         serverUrl: this.state.getSetting('serverUrl') ?? defaultServerUrl,
         terminalName: this.state.getSetting('terminalName') ?? (hostname() || 'Clinic terminal'),
+        // Only once a certificate is pinned (an https server): plain settings stay as they were.
+        ...(pinned !== null ? { serverFingerprint: pinned } : {}),
       },
       this.policy,
     );
@@ -408,11 +432,17 @@ export class TerminalCore {
         throw new IpcFailure('failed', `${this.outbox.size()} change(s) have not reached ${before.serverUrl} yet; wait until they are sent`);
       }
       this.state.setSetting('serverUrl', next.serverUrl);
+      // Another server has another certificate: trust it only as given, or on an admin's first sign-in.
+      this.pinCertificate(next.serverFingerprint ?? null);
       const hadSession = this.state.getSession() !== null;
       this.clearCache();
       this.client = this.makeClient();
       this.restartSync();
       if (hadSession) this.emit('session.changed', { user: null, reason: 'The clinic server address changed; please sign in' });
+    } else if (next.serverFingerprint !== undefined && next.serverFingerprint !== before.serverFingerprint) {
+      this.pinCertificate(next.serverFingerprint);
+      this.client = this.makeClient();
+      this.restartSync();
     }
     this.state.setSetting('terminalName', next.terminalName);
     return this.settings();

@@ -1,5 +1,7 @@
 /**
- * `npm run server -- [flags]`, `npm run server -- backup <file>`, `npm run server -- restore <file>`.
+ * `npm run server -- [flags]`, `npm run server -- backup <file>`, `npm run server -- restore <file>`,
+ * `npm run server -- rotate-key`. Off loopback the server speaks TLS (server/tls/certificate.ts)
+ * unless --insecure-http.
  * Every flag is also an environment variable (config/flags.ts; `--help` lists them).
  * CLINIC_ADMIN_PASSWORD sets the first admin's password (otherwise one is generated and printed once).
  * Runs as compiled JavaScript (dist-server/cli.js, built by scripts/build-server.mjs).
@@ -8,6 +10,8 @@ import { startClinicServer, StoreUnavailableError } from './app';
 import { readServerConfig, usage, UsageError, type ServerCommand, type ServerConfig } from './config/flags';
 import { DEMO_PASSWORD } from './demo/constants';
 import { backupStore, restoreStore } from './maintenance/backup';
+import { rotateSigningKey, SigningKeyError, SIGNING_KEY_ENV } from './auth/signingKey';
+import { describeTransport, TlsSetupError } from './tls/certificate';
 
 function fail(message: string): never {
   console.error(`clinic server: ${message}`);
@@ -42,6 +46,13 @@ switch (command.command) {
       console.log('terminals that synced later changes download everything again at their next pull');
     });
     break;
+  case 'rotate-key':
+    await maintenance(async () => {
+      if (process.env[SIGNING_KEY_ENV]) console.log(`note: ${SIGNING_KEY_ENV} is set in this shell; a server started with it ignores the key file`);
+      const file = await rotateSigningKey(config.dataDir);
+      console.log(`new signing key written to ${file}; a running server uses it within seconds, and access tokens signed with the old key are refused from then on`);
+    });
+    break;
   case 'serve':
     await serve(config);
     break;
@@ -69,9 +80,13 @@ async function serve(options: ServerConfig): Promise<void> {
       logFormat: options.logFormat,
       updatesDir: options.updatesDir,
       metricsToken: options.metricsToken,
+      tlsCert: options.tlsCert,
+      tlsKey: options.tlsKey,
+      tls: options.tls,
+      insecureHttp: options.insecureHttp,
     });
   } catch (error) {
-    if (error instanceof StoreUnavailableError) fail(error.message);
+    if (error instanceof StoreUnavailableError || error instanceof TlsSetupError || error instanceof SigningKeyError) fail(error.message);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${options.port} on ${options.host} is already in use`);
     console.error(error);
     fail(`could not start: ${(error as Error).message}`);
@@ -90,6 +105,7 @@ async function serve(options: ServerConfig): Promise<void> {
     console.log(`demo clinic seeded in ${demo.millis} ms: ${counts}`);
   } else if (options.demo) console.log('--demo: the store already has data, so no demo was added');
   if (options.demo) console.log(`demo users (password ${DEMO_PASSWORD}): dr.adams dr.baker dr.chen asst.diaz asst.evans desk.fischer desk.garcia`);
+  for (const line of describeTransport(server.tls, options.host, options.insecureHttp)) console.log(line);
   console.log(`clinic server (${server.store.description}) listening on ${server.url}`);
 
   let stopping = false;

@@ -21,6 +21,10 @@ export class ClinicHttp {
     private token: string | null = null,
   ) {}
 
+  get accessToken(): string | null {
+    return this.token;
+  }
+
   static async login(baseUrl: string, username: string, password: string): Promise<ClinicHttp> {
     const client = new ClinicHttp(baseUrl);
     const body = (await client.request('POST', '/api/auth/login', { username, password })) as { accessToken: string };

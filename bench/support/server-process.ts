@@ -4,6 +4,10 @@
  * counted against the terminals measured in the bench process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+/** One signing key for every server this bench run starts. */
+const benchSigningKey = randomBytes(32).toString('base64url');
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -35,7 +39,8 @@ export async function startServerProcess(options: ServerProcessOptions, timeoutM
   const profile = process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : [];
   const args = [...profile, '--import', 'tsx', join(root, 'server', 'cli.ts'), '--port', '0', '--data-dir', options.dataDir, '--log-level', 'warn'];
   if (options.demo) args.push('--demo');
-  const env: NodeJS.ProcessEnv = { ...process.env, CLINIC_ADMIN_PASSWORD: options.adminPassword };
+  // Instances on one database must share the token signing key (server/auth/signingKey.ts).
+  const env: NodeJS.ProcessEnv = { ...process.env, CLINIC_ADMIN_PASSWORD: options.adminPassword, CLINIC_JWT_KEY: process.env.CLINIC_JWT_KEY ?? benchSigningKey };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
   const child: ChildProcess = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

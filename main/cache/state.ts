@@ -25,6 +25,10 @@ export class TerminalState {
     prepared(this.db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
+  deleteSetting(key: string): void {
+    prepared(this.db, 'DELETE FROM settings WHERE key = ?').run(key);
+  }
+
   getCursor(): string | null {
     const r = prepared(this.db, "SELECT value FROM sync_state WHERE key = 'cursor'").get() as { value: string } | undefined;
     return r ? r.value : null;

@@ -3,6 +3,8 @@
  * executable (or passes /SERVER= /TERMINAL= to the Windows installer, which writes that file into
  * the install folder). At the first start its values become the terminal's settings; after that the
  * admin settings screen owns them, so a file left behind never overwrites a later change.
+ * Fields: "serverUrl", "terminalName", and "serverFingerprint", which pins an https server's
+ * certificate from the first start (docs/admin.md).
  * Plain Node (no Electron import): tested under Node.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -107,6 +109,8 @@ export async function applyPreconfigurationOnce(options: {
   const merged = terminalSettings.safeParse({
     serverUrl: reading.values.serverUrl ?? options.current?.serverUrl,
     terminalName: reading.values.terminalName ?? options.current?.terminalName ?? options.defaultTerminalName,
+    // The https server's certificate fingerprint: pinned from the first start, no trust on first use needed.
+    ...(reading.values.serverFingerprint !== undefined ? { serverFingerprint: reading.values.serverFingerprint } : {}),
   });
   if (!merged.success) {
     const problems = merged.error.issues.map((issue) => `"${issue.path.join('.')}": ${issue.message}`);

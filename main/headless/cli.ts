@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { createTerminalCore, type TerminalCore } from '../core';
 import { startHeadlessTransport } from './transport';
 
-const usage = 'usage: npm run terminal -- --server <url> --data-dir <dir> --port <port> [--name <terminal name>] [--strategy live|baseline]';
+const usage = 'usage: npm run terminal -- --server <url> --data-dir <dir> --port <port> [--name <terminal name>] [--strategy live|baseline] [--server-fingerprint <SHA-256>]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}\n`);
@@ -19,6 +19,7 @@ try {
   args = parseArgs({
     options: {
       server: { type: 'string' },
+      'server-fingerprint': { type: 'string' },
       'data-dir': { type: 'string' },
       port: { type: 'string' },
       name: { type: 'string' },
@@ -44,6 +45,7 @@ try {
   core = createTerminalCore({
     dataDir: resolve(args['data-dir'] ?? './data/terminal'),
     ...(args.server ? { serverUrl: args.server } : {}),
+    ...(args['server-fingerprint'] ? { serverFingerprint: args['server-fingerprint'] } : {}),
     ...(args.name ? { terminalName: args.name } : {}),
     strategy,
     log,

@@ -23,6 +23,7 @@ export function createHandlers(core: TerminalCore): Handlers {
     'settings.set': async (next) => core.setSettings(next),
     'admin.audit': async ({ limit }) => core.admin((c) => c.audit(limit)),
     'admin.createUser': async (input) => core.admin((c) => c.createUser(input)),
+    'admin.serverInfo': async () => core.admin((c) => c.serverInfo()),
     'app.updateStatus': async () => core.updateStatus(),
     'admin.updateUser': async ({ id, baseVersion, ...changes }) => core.admin((c) => c.updateUser(id, baseVersion, changes)),
   };

@@ -211,6 +211,10 @@ export const regExeReader: RegistryReader = {
 };
 
 /** The user's settings with the policy's values on top: policy wins. */
-export function withPolicy<T extends { serverUrl: string }>(settings: T, policy: MachinePolicy): T {
-  return policy.serverUrl === undefined ? settings : { ...settings, serverUrl: policy.serverUrl };
+export function withPolicy<T extends { serverUrl: string; serverFingerprint?: string | null }>(settings: T, policy: MachinePolicy): T {
+  return {
+    ...settings,
+    ...(policy.serverUrl !== undefined ? { serverUrl: policy.serverUrl } : {}),
+    ...(policy.certificateFingerprint !== undefined ? { serverFingerprint: policy.certificateFingerprint } : {}),
+  };
 }

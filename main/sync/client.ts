@@ -19,6 +19,7 @@ import {
   pullEnvelope,
   pushResponse,
   refreshResponse,
+  serverInfo,
   type Change,
   type LoginResponse,
   type PushRequest,
@@ -26,12 +27,16 @@ import {
 } from '../../shared/sync/protocol';
 import { invokeChannels } from '../../shared/ipc/contract';
 import { snapshotHeaders } from '../../shared/sync/snapshot';
+import type { ClientOptions } from 'ws';
+import { CertificateMismatch, CertificateNotYetTrusted, fingerprintOf, notYetTrustedMessage, PinnedAgent, pinnedConnect, type CertificatePin } from './pinnedTls';
 
 /** A pull page whose changes are still to be checked (see SyncEngine.pullDeltas). */
 export type PulledPage = { changes: unknown[]; cursor: string; hasMore: boolean; total: number | null };
 
 /** The server could not be reached (network down, server stopped, timeout). */
 export class ServerUnreachable extends Error {}
+/** The server's TLS certificate is not the one this terminal trusts (or none is trusted yet). */
+export class ServerCertificateRefused extends ServerUnreachable {}
 /** The server refused the session; a person has to sign in again. */
 export class SessionExpired extends Error {}
 /** The server answered with an error status. */
@@ -72,6 +77,25 @@ export interface TokenStore {
   saveTokens(accessToken: string, refreshToken: string): void;
 }
 
+/** The pinned certificate of an https server: kept by the terminal, set on an admin's first sign-in. */
+export interface ServerPin extends CertificatePin {
+  save(fingerprint: string): void;
+}
+
+/** Where and how the live channel connects; the token goes in the first message, never the URL. */
+export interface LiveTarget {
+  url: string;
+  token: string | null;
+  options?: ClientOptions;
+}
+
+/** The reason a request failed, as this terminal tells it. */
+function unreachable(baseUrl: string, err: unknown): ServerUnreachable {
+  const cause = (err as { cause?: unknown }).cause ?? err;
+  if (cause instanceof CertificateMismatch || cause instanceof CertificateNotYetTrusted) return new ServerCertificateRefused(cause.message);
+  return new ServerUnreachable(`Cannot reach the clinic server at ${baseUrl}: ${(err as Error).message}`);
+}
+
 export interface WireStats {
   requests: number;
   bytesSent: number;
@@ -82,13 +106,22 @@ export class ServerClient {
   private readonly http: AxiosInstance;
   readonly wire: WireStats = { requests: 0, bytesSent: 0, bytesReceived: 0 };
   private refreshing: Promise<void> | null = null;
+  private readonly tls: boolean;
+  private readonly pin: ServerPin;
+  /** The certificate fingerprint the last request's connection was shown (https). */
+  private lastFingerprint: string | null = null;
 
   constructor(
     readonly baseUrl: string,
     private readonly tokens: TokenStore,
     timeoutMs = 15_000,
+    pin: ServerPin = { expected: () => null, save: () => {} },
   ) {
+    this.tls = baseUrl.startsWith('https:');
+    this.pin = pin;
     this.http = axios.create({
+      // https: the server's certificate is checked against the pinned fingerprint (pinnedTls.ts).
+      ...(this.tls ? { httpsAgent: new PinnedAgent(pin, { keepAlive: true }) } : {}),
       baseURL: baseUrl.replace(/\/+$/, ''),
       timeout: timeoutMs,
       // Bytes: most answers are decoded and parsed here, but a first download's pages go on to
@@ -113,17 +146,29 @@ export class ServerClient {
     if (data !== undefined) h['content-type'] = 'application/json';
     const token = this.tokens.accessToken();
     if (auth && token) h.authorization = `Bearer ${token}`;
+    this.requireTrust(path);
     let res;
     try {
       res = await this.http.request<Buffer>({ method, url: path, data, headers: h });
     } catch (err) {
-      throw new ServerUnreachable(`Cannot reach the clinic server at ${this.baseUrl}: ${(err as Error).message}`);
+      throw unreachable(this.baseUrl, err);
     }
+    this.lastFingerprint = this.tls ? fingerprintOf((res.request as { socket?: object } | undefined)?.socket) : null;
     this.wire.requests++;
     this.wire.bytesSent += data ? Buffer.byteLength(data) : 0;
     const bytes = Buffer.isBuffer(res.data) ? res.data : Buffer.alloc(0);
     this.wire.bytesReceived += bytes.length;
     return { status: res.status, bytes };
+  }
+
+  /**
+   * Over https with no certificate pinned yet, only a sign-in may go out (an admin's pins the
+   * certificate it was made over); nothing else is sent to a server this terminal cannot verify.
+   */
+  private requireTrust(path: string): void {
+    if (this.tls && this.pin.expected() === null && path !== '/api/auth/login' && path !== '/api/health') {
+      throw new ServerCertificateRefused(notYetTrustedMessage);
+    }
   }
 
   private async raw(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
@@ -194,7 +239,14 @@ export class ServerClient {
     const res = await this.raw('POST', '/api/auth/login', { username, password }, {}, false);
     if (res.status === 401) throw new ServerRefused(401, 'Wrong username or password', res.json);
     if (res.status === 429) throw new ServerRefused(429, 'Too many failed sign-ins; wait a minute and try again', res.json);
-    return this.checked('POST', '/api/auth/login', res, loginResponse);
+    const seen = this.lastFingerprint;
+    const answer = this.checked('POST', '/api/auth/login', res, loginResponse);
+    if (this.tls && this.pin.expected() === null) {
+      // Trust on first use, by an admin only: their sign-in pins the certificate it went over.
+      if (answer.user.role !== 'admin' || seen === null) throw new ServerCertificateRefused(notYetTrustedMessage);
+      this.pin.save(seen);
+    }
+    return answer;
   }
 
   /**
@@ -275,6 +327,7 @@ export class ServerClient {
 
   private async snapshotRequest(path: string) {
     const token = this.tokens.accessToken();
+    this.requireTrust(path);
     try {
       const res = await this.http.request<Readable>({
         method: 'GET',
@@ -285,7 +338,7 @@ export class ServerClient {
       this.wire.requests++;
       return res;
     } catch (err) {
-      throw new ServerUnreachable(`Cannot reach the clinic server at ${this.baseUrl}: ${(err as Error).message}`);
+      throw unreachable(this.baseUrl, err);
     }
   }
 
@@ -310,6 +363,10 @@ export class ServerClient {
     return this.call('GET', `/api/audit${limit ? `?limit=${limit}` : ''}`, auditEntry.array());
   }
 
+  async serverInfo() {
+    return this.call('GET', '/api/server', serverInfo);
+  }
+
   async createUser(input: Record<string, unknown>) {
     return this.call('POST', '/api/users', publicUser, input);
   }
@@ -318,13 +375,17 @@ export class ServerClient {
     return this.call('PATCH', `/api/users/${id}`, invokeChannels['admin.updateUser'].response, changes, { 'if-match': String(baseVersion) });
   }
 
-  /** The live channel's address, token in the query as the contract allows. */
-  /** The live channel's address; `withChanges` asks for pokes that carry the changes. */
-  liveUrl(withChanges: boolean): string {
+  /**
+   * The live channel: its address (`withChanges` asks for pokes that carry the changes), the
+   * token for its first message, and over wss the same pinned certificate as every request.
+   */
+  liveTarget(withChanges: boolean): LiveTarget {
     const u = new URL(this.baseUrl.replace(/\/+$/, '') + '/api/sync/live');
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    u.searchParams.set('token', this.tokens.accessToken() ?? '');
     if (withChanges) u.searchParams.set(liveChangesParam, '1');
-    return u.toString();
+    const options: ClientOptions | undefined = this.tls
+      ? { createConnection: pinnedConnect(this.pin, true) as unknown as ClientOptions['createConnection'] }
+      : undefined;
+    return { url: u.toString(), token: this.tokens.accessToken(), ...(options ? { options } : {}) };
   }
 }

@@ -132,7 +132,7 @@ export class SyncEngine {
   constructor(private readonly deps: EngineDeps) {
     this.live =
       deps.strategy === 'live'
-        ? new LiveChannel(() => deps.client.liveUrl(deps.pokedChanges ?? true), {
+        ? new LiveChannel(() => deps.client.liveTarget(deps.pokedChanges ?? true), {
             // A poke at the cursor we already hold (our own pull raced it) needs no request.
             onPoke: (cursor, page) => {
               this.poked.heard(cursor, page);

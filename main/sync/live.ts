@@ -3,9 +3,11 @@
  * committed change. A poke says "pull now", and may carry the changes themselves (the engine
  * applies them only on top of the cursor they follow); a missed poke costs latency, never
  * correctness. Reconnects with backoff; a silent socket (no heartbeat for 75 s) is treated as dead.
+ * The socket signs in with its first message, {"type":"auth","token"}: a token never goes in a URL.
  */
 import WebSocket from 'ws';
-import { liveCloseUnauthorized, liveServerMessage } from '../../shared/sync/protocol';
+import { liveCloseUnauthorized, liveServerMessage, type LiveClientMessage } from '../../shared/sync/protocol';
+import type { LiveTarget } from './client';
 import { Backoff } from './backoff';
 import type { PokedPage } from './pokedChanges';
 
@@ -27,7 +29,7 @@ export class LiveChannel {
   private up = false;
 
   constructor(
-    private readonly url: () => string,
+    private readonly target: () => LiveTarget,
     private readonly events: LiveChannelEvents,
     private readonly silenceMs = 75_000,
   ) {}
@@ -80,10 +82,14 @@ export class LiveChannel {
 
   private connect(): void {
     if (this.stopped) return;
-    const socket = new WebSocket(this.url(), { handshakeTimeout: 10_000 });
+    const target = this.target();
+    const socket = new WebSocket(target.url, { handshakeTimeout: 10_000, ...target.options });
     this.socket = socket;
     let unauthorized = false;
+    let failure: string | null = null;
     socket.on('open', () => {
+      const auth: LiveClientMessage = { type: 'auth', token: target.token ?? '' };
+      socket.send(JSON.stringify(auth));
       this.backoff.reset();
       this.up = true;
       this.armSilence();
@@ -109,8 +115,9 @@ export class LiveChannel {
       unauthorized = res.statusCode === 401 || res.statusCode === 403;
       socket.terminate();
     });
-    socket.on('error', () => {
-      /* 'close' follows and schedules the retry */
+    socket.on('error', (error) => {
+      // 'close' follows and schedules the retry; a refused certificate is said as it is.
+      failure = error.message;
     });
     socket.on('close', (code) => {
       // The server ends a live session whose token expired or whose user was deactivated.
@@ -118,7 +125,7 @@ export class LiveChannel {
       if (this.socket !== socket) return;
       this.socket = null;
       if (this.silenceTimer) clearTimeout(this.silenceTimer);
-      this.markDown('live channel closed');
+      this.markDown(failure ? `live channel closed: ${failure}` : 'live channel closed');
       if (unauthorized) this.events.onUnauthorized();
       if (!this.stopped) {
         this.retryTimer = setTimeout(() => {

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, ClinicStore } from '../store/types';
 import { applyMutation } from '../mutations/apply';
-import { generatePassword, hashPassword } from './passwords';
+import { generatePassword, owaspHasher, type PasswordHasher } from './passwords';
 
 export interface BootstrapResult {
   created: boolean;
@@ -11,10 +11,15 @@ export interface BootstrapResult {
   adminId?: string;
 }
 
-export async function ensureAdmin(store: ClinicStore, password: string | undefined, adminId = randomUUID()): Promise<BootstrapResult> {
+export async function ensureAdmin(
+  store: ClinicStore,
+  password: string | undefined,
+  adminId = randomUUID(),
+  hasher: PasswordHasher = owaspHasher,
+): Promise<BootstrapResult> {
   if ((await store.countUsers()) > 0) return { created: false };
   const generated = password ? undefined : generatePassword();
-  const hash = await hashPassword(password ?? generated!);
+  const hash = await hasher.hash(password ?? generated!);
   const system: Actor = { id: adminId, username: 'admin', role: 'admin' };
   const created = await store.write(async (tx) => {
     // Several instances may start at once on one empty PostgreSQL database: one creates the admin.

@@ -1,11 +1,11 @@
 /**
- * Access tokens are short-lived JWTs (HS256, 15 min) signed with a secret generated once and kept
- * in the store. Refresh tokens are random, stored only as a SHA-256 hash, and work once: using
- * one deletes it and issues a new pair (rotation).
+ * Access tokens are short-lived JWTs (HS256, 15 min) signed with a key kept outside the database
+ * (server/auth/signingKey.ts). Refresh tokens are random, stored only as a SHA-256 hash, and
+ * work once: using one deletes it and issues a new pair (rotation).
  */
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
-import type { ClinicStore, WriteTx } from '../store/types';
+import type { WriteTx } from '../store/types';
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60;
 export const REFRESH_TOKEN_DAYS = 30;
@@ -21,26 +21,21 @@ export interface VerifiedClaims extends AccessClaims {
   expiresAt: number;
 }
 
+function importKey(secret: Buffer): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+}
+
 export class TokenIssuer {
   /** Imported once: given raw bytes, jose imports the key again for every token (a third of a pull's server CPU). */
-  private constructor(private readonly secret: webcrypto.CryptoKey) {}
+  private constructor(private secret: webcrypto.CryptoKey) {}
 
-  /** Load the signing secret, creating it on first start. */
-  static async open(store: ClinicStore): Promise<TokenIssuer> {
-    let secret = await store.getSetting('jwt_secret');
-    if (!secret) {
-      secret = await store.write(async (tx) => {
-        // Instances starting at once must agree on one key (PostgreSQL runs their writes together).
-        await tx.lock(['setting:jwt_secret']);
-        const existing = await tx.getSetting('jwt_secret');
-        if (existing) return existing;
-        const fresh = randomBytes(32).toString('base64url');
-        await tx.setSetting('jwt_secret', fresh);
-        return fresh;
-      });
-    }
-    const key = await webcrypto.subtle.importKey('raw', Buffer.from(secret, 'base64url'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-    return new TokenIssuer(key);
+  static async open(secret: Buffer): Promise<TokenIssuer> {
+    return new TokenIssuer(await importKey(secret));
+  }
+
+  /** A rotated key: tokens signed with the old one are refused from now on. */
+  async replaceKey(secret: Buffer): Promise<void> {
+    this.secret = await importKey(secret);
   }
 
   async accessToken(claims: AccessClaims, lifetimeSeconds = ACCESS_TOKEN_SECONDS): Promise<string> {

@@ -24,6 +24,10 @@ export const serverFlags = {
   'log-format': { env: 'CLINIC_LOG_FORMAT', type: 'string', default: 'json', help: 'json (pino, for log collectors) or pretty (for people)' },
   'updates-dir': { env: 'CLINIC_UPDATES_DIR', type: 'string', help: 'folder served at /updates/ (default <data-dir>/updates)' },
   'metrics-token': { env: 'CLINIC_METRICS_TOKEN', type: 'string', help: 'if set, /metrics asks for "Authorization: Bearer <token>"' },
+  'tls-cert': { env: 'CLINIC_TLS_CERT', type: 'string', help: 'PEM certificate to speak TLS with (with --tls-key)' },
+  'tls-key': { env: 'CLINIC_TLS_KEY', type: 'string', help: 'PEM private key of --tls-cert' },
+  tls: { env: 'CLINIC_TLS', type: 'boolean', help: 'speak TLS on loopback too (off loopback it always does)' },
+  'insecure-http': { env: 'CLINIC_INSECURE_HTTP', type: 'boolean', help: 'plain http off loopback (says so at start)' },
 } as const satisfies Record<string, FlagSpec>;
 
 export type ServerFlag = keyof typeof serverFlags;
@@ -35,6 +39,7 @@ export type ServerCommand =
   | { command: 'serve' }
   | { command: 'backup'; file: string }
   | { command: 'restore'; file: string }
+  | { command: 'rotate-key' }
   | { command: 'help' };
 
 export interface ServerConfig {
@@ -47,6 +52,10 @@ export interface ServerConfig {
   logFormat: LogFormat;
   updatesDir: string | undefined;
   metricsToken: string | undefined;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  tls: boolean;
+  insecureHttp: boolean;
 }
 
 export class UsageError extends Error {}
@@ -64,6 +73,7 @@ export function usage(): string {
     'usage: npm run server -- [flags]            run the clinic server',
     '       npm run server -- backup <file>      copy the store to <file> while it runs',
     '       npm run server -- restore <file>     put a backup in place (server stopped)',
+    '       npm run server -- rotate-key         a new access-token signing key in <data-dir>',
     '',
     '  flag                       environment variable',
     ...lines,
@@ -114,6 +124,10 @@ export function readServerConfig(argv: string[], env: Record<string, string | un
     logFormat: logFormat as LogFormat,
     updatesDir: text('updates-dir'),
     metricsToken: text('metrics-token'),
+    tlsCert: text('tls-cert'),
+    tlsKey: text('tls-key'),
+    tls: value('tls') === true,
+    insecureHttp: value('insecure-http') === true,
   };
 
   const [verb, file, ...rest] = parsed.positionals;
@@ -123,6 +137,9 @@ export function readServerConfig(argv: string[], env: Record<string, string | un
   else if (verb === 'backup' || verb === 'restore') {
     if (file === undefined || rest.length > 0) throw new UsageError(`${verb} takes one file: npm run server -- ${verb} <file>`);
     command = { command: verb, file };
-  } else throw new UsageError(`unknown command "${verb}" (backup or restore)`);
+  } else if (verb === 'rotate-key') {
+    if (file !== undefined) throw new UsageError('rotate-key takes no argument: npm run server -- rotate-key [--data-dir <dir>]');
+    command = { command: 'rotate-key' };
+  } else throw new UsageError(`unknown command "${verb}" (backup, restore or rotate-key)`);
   return { command, config };
 }

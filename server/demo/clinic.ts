@@ -7,7 +7,7 @@
 import { faker } from '@faker-js/faker';
 import { collections, type AnyRow, type CollectionName, type InvoiceLine } from '../../shared/domain/collections';
 import { invoiceTotal, lowStock, settledStatus } from '../../shared/domain/rules';
-import { hashPassword } from '../auth/passwords';
+import { owaspHasher, type PasswordHasher } from '../auth/passwords';
 import type { ClinicStore, WriteTx } from '../store/types';
 
 export { DEMO_ADMIN_ID, DEMO_PASSWORD, DEMO_SEED, demoStaff } from './constants';
@@ -64,12 +64,13 @@ class BulkWriter {
   }
 }
 
-export async function seedDemoClinic(store: ClinicStore, adminId: string, now = new Date()): Promise<DemoSummary> {
+export async function seedDemoClinic(store: ClinicStore, adminId: string, now = new Date(), hasher: PasswordHasher = owaspHasher): Promise<DemoSummary> {
   const started = performance.now();
   faker.seed(DEMO_SEED);
   const monday = mondayOfThisWeek(now);
   const stamp = { updatedAt: new Date(monday - 8 * DAY).toISOString(), updatedBy: adminId };
-  const hash = await hashPassword(DEMO_PASSWORD);
+  // One hash (one scrypt run) for every demo user: they share the published demo password anyway.
+  const hash = await hasher.hash(DEMO_PASSWORD);
 
   const counts = await store.write(async (tx) => {
     const w = new BulkWriter(tx, stamp);

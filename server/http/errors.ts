@@ -34,9 +34,20 @@ function routeCollection(request: FastifyRequest): CollectionName | undefined {
   return (request.routeOptions.config as { collection?: CollectionName } | undefined)?.collection;
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+/** Called for every 403 before it is answered (the audit log keeps every refusal). */
+export type ForbiddenListener = (request: FastifyRequest, message: string) => Promise<void>;
+
+export function installErrorHandler(app: FastifyInstance, onForbidden: ForbiddenListener = async () => {}): void {
+  app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
     const requestId = request.id;
+    const status = error instanceof MutationRefused ? error.code : error instanceof HttpError ? error.statusCode : 0;
+    if (status === 403) {
+      try {
+        await onForbidden(request, error.message);
+      } catch (err) {
+        request.log.error({ err }, 'auditing a 403 failed');
+      }
+    }
     if (error instanceof MutationRefused) {
       const actor = request.actor;
       const collection = routeCollection(request);

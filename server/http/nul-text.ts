@@ -1,27 +1,39 @@
 /**
- * Text holding a NUL character (U+0000) is refused at the door with a 400 naming the field: no
- * clinic field needs one, PostgreSQL cannot store one (in text or jsonb), and the server must
- * answer the same on either store, never with a 500.
+ * Checks on every parsed JSON body before a route sees it, answered with a 400 naming the place:
+ * - nesting deeper than MAX_JSON_DEPTH (no clinic body nests past 6 levels; a deep one only costs
+ *   the server stack and time);
+ * - text holding a NUL character (U+0000): no clinic field needs one, PostgreSQL cannot store one
+ *   (in text or jsonb), and the server must answer the same on either store, never with a 500.
+ * The walk is iterative (an explicit stack): a body nested 100,000 deep cannot overflow it.
  */
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors';
 
-/** The path of the first string (or key) holding a NUL, or null. */
-function findNul(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findNul(value[i], path ? `${path}.${i}` : String(i));
-      if (found !== null) return found;
+export const MAX_JSON_DEPTH = 20;
+
+export type BodyProblem = { kind: 'depth' | 'nul'; path: string } | null;
+
+/** The first problem of a parsed JSON value, or null. */
+export function findBodyProblem(body: unknown): BodyProblem {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { kind: 'nul', path };
+      continue;
     }
-    return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, inner] of Object.entries(value)) {
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) return { kind: 'depth', path };
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: path ? `${path}.${i}` : String(i), depth: depth + 1 });
+      continue;
+    }
+    const entries = Object.entries(value);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, inner] = entries[i]!;
       const at = path ? `${path}.${key}` : key;
-      if (key.includes('\u0000')) return at;
-      const found = findNul(inner, at);
-      if (found !== null) return found;
+      if (key.includes('\u0000')) return { kind: 'nul', path: at };
+      stack.push({ value: inner, path: at, depth: depth + 1 });
     }
   }
   return null;
@@ -29,9 +41,14 @@ function findNul(value: unknown, path: string): string | null {
 
 export function refuseNulText(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
-    const at = findNul(request.body, '');
-    if (at === null) return;
-    const path = at || '(body)';
+    const problem = findBodyProblem(request.body);
+    if (problem === null) return;
+    if (problem.kind === 'depth') {
+      const path = problem.path.length > 200 ? `${problem.path.slice(0, 200)}...` : problem.path || '(body)';
+      const message = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+      throw new HttpError(400, `${path}: ${message}`, [{ path, message }]);
+    }
+    const path = problem.path || '(body)';
     throw new HttpError(400, `${path}: text must not contain NUL characters`, [{ path, message: 'contains a NUL character' }]);
   });
 }

@@ -26,7 +26,7 @@ export const POKE_INTERVAL_MS = 20;
 export const HEARTBEAT_MS = 15_000;
 const AUTH_TIMEOUT_MS = 10_000;
 
-const liveQuery = z.strictObject({ token: z.string().min(1).max(4000).optional(), [liveChangesParam]: z.literal('1').optional() });
+const liveQuery = z.strictObject({ [liveChangesParam]: z.literal('1').optional() });
 
 interface LiveClient {
   socket: WebSocket;
@@ -84,34 +84,40 @@ export class LiveHub {
       '/api/sync/live',
       {
         websocket: true,
-        // A token in the query string is checked before the upgrade: a bad one gets a plain 401.
+        // A token never travels in a URL (it would end up in proxy and access logs): the only
+        // query parameter is ?changes=1, and the first message signs the socket in.
         preValidation: async (request) => {
           const parsed = liveQuery.safeParse(request.query ?? {});
-          if (!parsed.success) throw new HttpError(400, 'the live channel takes only ?token=');
-          if (parsed.data.token !== undefined) {
-            const actor = await actorFromToken(this.ctx, parsed.data.token);
-            if (!actor) throw new HttpError(401, 'the access token is invalid or expired');
-            request.actor = actor;
-            request.liveToken = parsed.data.token;
+          if (!parsed.success) {
+            const token = typeof (request.query as Record<string, unknown> | undefined)?.token === 'string';
+            throw new HttpError(
+              400,
+              token
+                ? 'the live channel takes no token in its URL: send {"type":"auth","token"} as the first message'
+                : `the live channel takes only ?${liveChangesParam}=1`,
+              [{ path: token ? 'token' : 'query', message: 'not allowed' }],
+            );
           }
         },
       },
       (socket, request) => {
         const wantsChanges = liveQuery.safeParse(request.query ?? {}).data?.[liveChangesParam] === '1';
-        if (request.actor && request.liveToken) {
-          void this.admit(socket, request.actor, request.liveToken, wantsChanges, request.log);
-          return;
-        }
-        // No token in the URL: the first message must be {"type":"auth","token"}.
         const timeout = setTimeout(() => refuse(socket, 'no auth message'), AUTH_TIMEOUT_MS);
         socket.once('message', async (data) => {
           clearTimeout(timeout);
           const msg = parseMessage(data.toString());
           if (!msg || msg.type !== 'auth') return refuse(socket, 'the first message must be {"type":"auth","token"}');
-          const actor = await actorFromToken(this.ctx, msg.token);
+          let actor;
+          try {
+            actor = await actorFromToken(this.ctx, msg.token);
+          } catch (err) {
+            request.log.error({ err }, 'live channel: checking the token failed');
+            return socket.close(1011, 'the server could not check the token');
+          }
           if (!actor) return refuse(socket, 'the access token is invalid or expired');
           await this.admit(socket, actor, msg.token, wantsChanges, request.log);
         });
+        socket.on('close', () => clearTimeout(timeout));
       },
     );
   }

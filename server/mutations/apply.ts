@@ -25,6 +25,8 @@ import type { MutationOp } from '../../shared/sync/protocol';
 import type { Actor, StoredRow, WriteTx } from '../store/types';
 import { invalid, MutationRefused } from './refusal';
 
+const maxStock = 10_000_000;
+
 export interface MutationInput {
   collection: CollectionName;
   op: MutationOp;
@@ -373,7 +375,13 @@ async function adjustStock(tx: WriteTx, actor: Actor, m: MutationInput, now: str
   if (quantity < 0) {
     throw new MutationRefused(409, `quantity: only ${String(stored.row.quantity)} in stock, cannot take ${-delta}`, { current: stored.row });
   }
-  if (quantity > 10_000_000) throw new MutationRefused(409, 'quantity: would exceed 10,000,000', { current: stored.row });
+  if (quantity > maxStock) {
+    // Past the field's bounds: a 400 naming it, as for any other out-of-range value.
+    throw new MutationRefused(400, `delta: the quantity would be ${quantity}, above the maximum of ${maxStock}`, {
+      current: stored.row,
+      details: [{ path: 'delta', message: `the quantity would exceed ${maxStock}` }],
+    });
+  }
   const version = stored.version + 1;
   const row: AnyRow = { ...stored.row, quantity, version, updatedAt: now, updatedBy: actor.id };
   row.lowStock = lowStock({ quantity: Number(row.quantity), reorderLevel: Number(row.reorderLevel) });

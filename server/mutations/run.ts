@@ -5,7 +5,7 @@
 import { redactRow } from '../../shared/domain/access';
 import type { AnyRow } from '../../shared/domain/collections';
 import type { Mutation, MutationResult } from '../../shared/sync/protocol';
-import type { Actor, ClinicStore, WriteTx } from '../store/types';
+import type { Actor, ClinicStore, StoredMutationResult, WriteTx } from '../store/types';
 import { applyMutation, type Applied, type ApplyOptions, type MutationInput } from './apply';
 import { MutationRefused } from './refusal';
 
@@ -36,17 +36,33 @@ function redacted(actor: Actor, m: Mutation, row: AnyRow | null | undefined): An
 }
 
 /**
+ * A mutation id seen before: its first result when the same user sends it again; for anyone
+ * else a 409 that says nothing of what the id did (a replayed id must not leak another user's row).
+ */
+function replayAnswer(actor: Actor, m: Mutation, seen: StoredMutationResult): MutationResult {
+  if (seen.userId === actor.id) return seen.result;
+  return {
+    mutationId: m.mutationId,
+    status: 'rejected',
+    row: null,
+    error: 'this mutation id was already used by another user; a terminal makes a new id for every change',
+    code: 409,
+  };
+}
+
+/**
  * One pushed mutation, applied at most once. Its result (applied, conflict or rejected) is
- * stored under its mutationId and returned again on replay. Each mutation has its own
- * transaction: a refused one leaves the earlier ones of the same push applied.
+ * stored under its mutationId with the user who sent it, and returned again on that user's
+ * replay. Each mutation has its own transaction: a refused one leaves the earlier ones of the
+ * same push applied.
  */
 export async function pushMutation(store: ClinicStore, actor: Actor, m: Mutation): Promise<MutationResult> {
   const input: MutationInput = { collection: m.collection, op: m.op, id: m.id, baseVersion: m.baseVersion, data: m.data };
   try {
-    return await store.write(async (tx) => {
+    const outcome = await store.write(async (tx) => {
       await tx.lock([`mutation:${m.mutationId}`]);
       const seen = await tx.getMutationResult(m.mutationId);
-      if (seen) return seen;
+      if (seen) return replayAnswer(actor, m, seen);
       if (m.collection === 'users' && m.op === 'create') {
         throw new MutationRefused(400, 'users are created with POST /api/users (they need a password)');
       }
@@ -63,6 +79,7 @@ export async function pushMutation(store: ClinicStore, actor: Actor, m: Mutation
       });
       return result;
     });
+    return outcome;
   } catch (error) {
     if (!(error instanceof MutationRefused)) throw error;
     // `row` is only ever this mutation's own row as the server has it; a refusal caused by another
@@ -81,9 +98,22 @@ export async function pushMutation(store: ClinicStore, actor: Actor, m: Mutation
     return store.write(async (tx) => {
       await tx.lock([`mutation:${m.mutationId}`]);
       const seen = await tx.getMutationResult(m.mutationId);
-      if (seen) return seen;
+      if (seen) return replayAnswer(actor, m, seen);
       await tx.saveMutationResult(m.mutationId, actor.id, result);
+      if (error.code === 403) await auditRefusal(tx, actor, m, error.message);
       return result;
     });
   }
+}
+
+/** Every 403 is audited: who tried what on which row (pushed mutations here, REST in http/errors.ts). */
+function auditRefusal(tx: WriteTx, actor: Actor, m: Mutation, message: string): Promise<void> {
+  return tx.appendAudit({
+    userId: actor.id,
+    username: actor.username,
+    action: 'forbidden',
+    collection: m.collection,
+    rowId: m.id,
+    detail: `sync ${m.op} refused: ${message}`,
+  });
 }

@@ -1,8 +1,8 @@
 /** Sign-in, token refresh (rotation) and who-am-I. */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { loginInput, refreshInput, type PublicUser, type Role } from '../../shared/domain/collections';
 import type { LoginResponse } from '../../shared/sync/protocol';
-import { decoyHash, verifyPassword } from '../auth/passwords';
 import { issueRefreshToken, hashRefreshToken } from '../auth/tokens';
 import type { ServerContext } from '../http/context';
 import { badRequest, HttpError } from '../http/errors';
@@ -15,35 +15,99 @@ export function publicUserOf(user: StoredRow): PublicUser {
 
 const WRONG_LOGIN = 'wrong username or password';
 
+const liftBlockInput = z
+  .strictObject({
+    username: z.string().min(1).max(100).optional(),
+    address: z.string().min(1).max(100).optional(),
+  })
+  .refine((v) => v.username !== undefined || v.address !== undefined, 'give "username", "address" or both');
+
+/** Where a username was blocked in the last day, from the audit log (shared by every instance). */
+async function blockedAddresses(ctx: ServerContext, username: string): Promise<string[]> {
+  const since = Date.now() - 24 * 60 * 60 * 1000;
+  const found = new Set<string>();
+  for (const e of await ctx.store.listAudit(5000)) {
+    if (Date.parse(e.at) < since) break;
+    if (e.action !== 'login-blocked' || e.username?.toLowerCase() !== username.toLowerCase()) continue;
+    const address = /address=(\S+)/.exec(e.detail ?? '')?.[1];
+    if (address) found.add(address);
+  }
+  return [...found];
+}
+
 export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post('/api/auth/login', async (request, reply) => {
     const parsed = loginInput.safeParse(request.body);
     if (!parsed.success) throw badRequest(parsed.error, 'body');
     const { username, password } = parsed.data;
-    const wait = await ctx.throttle.retryAfter(username);
-    if (wait > 0) {
+    const address = request.ip;
+    // Counted before the (slow) password check: parallel guesses each take an attempt.
+    const admission = await ctx.throttle.admit(username, address);
+    if (!admission.admitted) {
+      const wait = admission.retryAfterSeconds;
       reply.header('retry-after', String(wait));
-      throw new HttpError(429, `too many failed sign-ins for ${username}; try again in ${wait} s`);
+      const what = admission.scope === 'account' ? 'for this username from this address' : 'from this address';
+      throw new HttpError(429, `too many failed sign-ins ${what}; try again in ${wait} s`);
     }
+    const ticket = admission.ticket;
     const found = await ctx.store.findUserByUsername(username);
     // Same work and the same answer for an unknown user, a wrong password and a deactivated account.
-    const ok = await verifyPassword(password, found?.passwordHash ?? (await decoyHash()));
-    if (!found || !ok || found.user.row.active === false) {
-      await ctx.throttle.failed(username);
-      await ctx.store.write((tx) =>
-        tx.appendAudit({ userId: found?.user.id ?? null, username, action: 'login-failed', collection: null, rowId: null, detail: null }),
-      );
+    const check = await ctx.passwords.check(password, found?.passwordHash ?? (await ctx.passwords.decoyHash()));
+    if (!found || !check.ok || found.user.row.active === false) {
+      const imposed = await ctx.throttle.failed(ticket);
+      ctx.failedLogins.record(username, address, found?.user.id ?? null);
+      if (imposed.length > 0) {
+        await ctx.store.write(async (tx) => {
+          for (const block of imposed) {
+            const detail = `scope=${block.scope} address=${address} seconds=${block.seconds}`;
+            await tx.appendAudit({ userId: found?.user.id ?? null, username, action: 'login-blocked', collection: null, rowId: null, detail });
+          }
+        });
+      }
       throw new HttpError(401, WRONG_LOGIN);
     }
-    await ctx.throttle.succeeded(username);
+    await ctx.throttle.succeeded(ticket);
     const user = found.user;
+    // A hash made at weaker parameters than today's is replaced while the password is at hand.
+    const rehashed = check.needsRehash ? await ctx.passwords.hash(password) : null;
     const refreshToken = await ctx.store.write(async (tx) => {
-      await tx.appendAudit({ userId: user.id, username: String(user.row.username), action: 'login', collection: null, rowId: null, detail: null });
+      if (rehashed) await tx.setPasswordHash(user.id, rehashed);
+      await tx.appendAudit({ userId: user.id, username: String(user.row.username), action: 'login', collection: null, rowId: null, detail: rehashed ? 'password hash upgraded' : null });
       return issueRefreshToken(tx, user.id);
     });
     const accessToken = await ctx.tokens.accessToken({ userId: user.id, role: String(user.row.role) });
     const body: LoginResponse = { accessToken, refreshToken, user: publicUserOf(user) };
     return body;
+  });
+
+  // Extension: an admin lifts a sign-in block (docs/api.md). Audited.
+  app.post('/api/auth/lift-block', async (request) => {
+    const actor = actorOf(request);
+    if (actor.role !== 'admin') throw new HttpError(403, 'only an admin lifts sign-in blocks');
+    const parsed = liftBlockInput.safeParse(request.body ?? {});
+    if (!parsed.success) throw badRequest(parsed.error, 'body');
+    const { username, address } = parsed.data;
+    const lifted: { username: string | null; address: string }[] = [];
+    if (username === undefined) {
+      await ctx.throttle.lift({ address: address! });
+      lifted.push({ username: null, address: address! });
+    } else {
+      for (const at of address !== undefined ? [address] : await blockedAddresses(ctx, username)) {
+        await ctx.throttle.lift({ username, address: at });
+        lifted.push({ username, address: at });
+      }
+    }
+    await ctx.store.write((tx) =>
+      tx.appendAudit({
+        userId: actor.id,
+        username: actor.username,
+        action: 'lift-block',
+        collection: null,
+        rowId: null,
+        detail: lifted.length > 0 ? lifted.map((l) => `${l.username ?? '(any username)'} at ${l.address}`).join(', ') : `no block found for ${username ?? ''}`,
+      }),
+    );
+    return { lifted };
   });
 
   app.post('/api/auth/refresh', async (request) => {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { canRead, redactRow } from '../../shared/domain/access';
+import { canRead, clinicalFields, hiddenFields, redactRow } from '../../shared/domain/access';
 import { collectionNames, type AnyRow, type CollectionName } from '../../shared/domain/collections';
 import { rowId } from '../../shared/domain/primitives';
 import { runMutation } from '../mutations/run';
@@ -35,11 +35,22 @@ function requireRead(actor: Actor, c: CollectionName): void {
   if (!canRead(actor.role, c)) throw new HttpError(403, `a ${actor.role} may not see ${c}`);
 }
 
-/** Reading treatment records is audited, list and single row alike. */
-async function auditClinicalRead(ctx: ServerContext, actor: Actor, c: CollectionName, rowIdOrNull: string | null, detail: string): Promise<void> {
-  if (c !== 'treatment-records') return;
+/**
+ * Reading clinical data is audited, list and single row alike: treatment records, and the
+ * clinical fields of other rows (a patient's medicalHistory) when the answer holds them.
+ */
+async function auditClinicalRead(ctx: ServerContext, actor: Actor, c: CollectionName, rows: AnyRow[], rowIdOrNull: string | null, detail: string): Promise<void> {
+  let what: string;
+  if (c === 'treatment-records') what = detail;
+  else {
+    // The clinical fields of this collection that this role receives (none for the front desk).
+    const fields = hiddenFields(actor.role, c).length === 0 ? (clinicalFields[c] ?? []) : [];
+    const holding = rows.filter((r) => fields.some((f) => r[f] !== undefined && r[f] !== '' && r[f] !== null));
+    if (holding.length === 0) return;
+    what = `${fields.join(', ')} of ${holding.length} ${c} row(s) (${detail})`;
+  }
   await ctx.store.write((tx) =>
-    tx.appendAudit({ userId: actor.id, username: actor.username, action: 'read', collection: c, rowId: rowIdOrNull, detail }),
+    tx.appendAudit({ userId: actor.id, username: actor.username, action: 'read', collection: c, rowId: rowIdOrNull, detail: what }),
   );
 }
 
@@ -52,9 +63,9 @@ export function rowRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const actor = actorOf(request);
       parseWith(noQuery, request.query, 'query');
       requireRead(actor, c);
-      const rows = await ctx.store.listRows(c);
-      await auditClinicalRead(ctx, actor, c, null, `list of ${rows.length}`);
-      return rows.map((r) => redactRow(actor.role, c, r.row));
+      const rows = (await ctx.store.listRows(c)).map((r) => redactRow(actor.role, c, r.row));
+      await auditClinicalRead(ctx, actor, c, rows, null, `list of ${rows.length}`);
+      return rows;
     });
 
     app.get(`${base}/:id`, { config }, async (request) => {
@@ -64,8 +75,9 @@ export function rowRoutes(app: FastifyInstance, ctx: ServerContext): void {
       requireRead(actor, c);
       const stored = await ctx.store.getRow(c, id);
       if (!stored || stored.deleted) throw new HttpError(404, `${c} ${id} not found`);
-      await auditClinicalRead(ctx, actor, c, id, 'row');
-      return redactRow(actor.role, c, stored.row);
+      const row = redactRow(actor.role, c, stored.row);
+      await auditClinicalRead(ctx, actor, c, [row], id, 'row');
+      return row;
     });
 
     if (c !== 'users') {

@@ -1,7 +1,7 @@
 /** Sync: pull the change log since a cursor (role-filtered), push mutations (idempotent). */
 import type { FastifyInstance } from 'fastify';
 import { open, unlink } from 'node:fs/promises';
-import { syncedCollections } from '../../shared/domain/access';
+import { hiddenFields, syncedCollections } from '../../shared/domain/access';
 import { collectionName, type CollectionName } from '../../shared/domain/collections';
 import { pullQuery, pushRequest, type MutationResult, type PushResponse } from '../../shared/sync/protocol';
 import { snapshotContentType, snapshotHeaders, snapshotPartRows, snapshotQuery } from '../../shared/sync/snapshot';
@@ -50,6 +50,10 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext, pulls: Chan
     try {
       const clinical = snapshot.rows['treatment-records'] ?? 0;
       if (clinical > 0) await auditClinicalRead(ctx.store, actor, null, `snapshot part of ${clinical} treatment record(s) up to ${snapshot.cursor}`);
+      const patients = snapshot.rows.patients ?? 0;
+      if (patients > 0 && hiddenFields(actor.role, 'patients').length === 0) {
+        await auditClinicalRead(ctx.store, actor, null, `snapshot part with the medicalHistory of ${patients} patient(s) up to ${snapshot.cursor}`, 'patients');
+      }
       file = await open(snapshot.file, 'r');
     } finally {
       // Deleted at once: an open file stays readable until the answer is sent or abandoned.

@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { canWrite } from '../../shared/domain/access';
 import { createUserInput, password } from '../../shared/domain/collections';
-import { hashPassword } from '../auth/passwords';
 import type { ServerContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { actorOf } from '../http/guard';
@@ -21,7 +20,7 @@ export function userRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const input = parseWith(createUserInput, bodyObject(request), 'body');
     const { password: secret, ...data } = input;
     const id = input.id ?? randomUUID();
-    const hash = await hashPassword(secret);
+    const hash = await ctx.passwords.hash(secret);
     const applied = await runMutation(ctx.store, actor, { collection: 'users', op: 'create', id, data }, {
       beforeCommit: (tx) => tx.setPasswordHash(id, hash),
     });
@@ -33,7 +32,7 @@ export function userRoutes(app: FastifyInstance, ctx: ServerContext): void {
     if (actor.role !== 'admin') throw new HttpError(403, 'only an admin sets passwords');
     const { id } = parseWith(idParams, request.params, 'path');
     const body = parseWith(z.strictObject({ password }), bodyObject(request), 'body');
-    const hash = await hashPassword(body.password);
+    const hash = await ctx.passwords.hash(body.password);
     await ctx.store.write(async (tx) => {
       const user = await tx.getRow('users', id);
       if (!user || user.deleted) throw new MutationRefused(404, `users ${id} not found`);

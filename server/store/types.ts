@@ -49,6 +49,12 @@ export interface AuditInput {
   detail: string | null;
 }
 
+/** A remembered mutation result: it belongs to the user who sent the mutation. */
+export interface StoredMutationResult {
+  userId: string;
+  result: MutationResult;
+}
+
 /** A user as auth needs it: the public row plus the password hash (never sent to clients). */
 export interface UserCredentials {
   user: StoredRow;
@@ -97,8 +103,8 @@ export interface WriteTx {
   /** The live user row with this username (case-insensitive), if any. */
   findUserByUsername(username: string): Promise<StoredRow | null>;
 
-  /** The first result of a mutation id, if it was seen before. */
-  getMutationResult(mutationId: string): Promise<MutationResult | null>;
+  /** The first result of a mutation id and the user who sent it, if it was seen before. */
+  getMutationResult(mutationId: string): Promise<StoredMutationResult | null>;
   /** Remember a mutation's result; a unique constraint refuses a second one for the same id. */
   saveMutationResult(mutationId: string, userId: string, result: MutationResult): Promise<void>;
 
@@ -113,6 +119,7 @@ export interface WriteTx {
 
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
+  deleteSetting(key: string): Promise<void>;
 }
 
 export interface PullOptions {

@@ -30,9 +30,18 @@ export class ChangePulls {
     const key = `${actor.role}|${since ?? ''}|${limit}|${collections.join(',')}`;
     const answer = await this.shared.get(key, async () => pullAnswer(actor.role, await this.store.pullSince({ since, limit, collections })));
     const clinical = answer.clinicalIds;
-    if (clinical.length > 0) {
-      const detail = `${request.via} of ${clinical.length} treatment record change(s) since ${since || 'start'}`;
-      await auditClinicalRead(this.store, actor, clinical.length === 1 ? clinical[0]! : null, detail);
+    const fields = answer.clinicalFieldIds;
+    if (clinical.length > 0 || fields.length > 0) {
+      await this.store.write(async (tx) => {
+        if (clinical.length > 0) {
+          const detail = `${request.via} of ${clinical.length} treatment record change(s) since ${since || 'start'}`;
+          await tx.appendAudit({ userId: actor.id, username: actor.username, action: 'read', collection: 'treatment-records', rowId: clinical.length === 1 ? clinical[0]! : null, detail });
+        }
+        if (fields.length > 0) {
+          const detail = `${request.via} of medicalHistory in ${fields.length} patient change(s) since ${since || 'start'}`;
+          await tx.appendAudit({ userId: actor.id, username: actor.username, action: 'read', collection: 'patients', rowId: fields.length === 1 ? fields[0]! : null, detail });
+        }
+      });
     }
     return answer;
   }
@@ -42,7 +51,13 @@ export class ChangePulls {
   }
 }
 
-/** Every read of treatment records is audited (api-contract.md): one entry per answer that held any. */
-export function auditClinicalRead(store: ClinicStore, actor: Actor, rowId: string | null, detail: string): Promise<void> {
-  return store.write((tx) => tx.appendAudit({ userId: actor.id, username: actor.username, action: 'read', collection: 'treatment-records', rowId, detail }));
+/** Every read of clinical data is audited (api-contract.md): one entry per answer that held any. */
+export function auditClinicalRead(
+  store: ClinicStore,
+  actor: Actor,
+  rowId: string | null,
+  detail: string,
+  collection: 'treatment-records' | 'patients' = 'treatment-records',
+): Promise<void> {
+  return store.write((tx) => tx.appendAudit({ userId: actor.id, username: actor.username, action: 'read', collection, rowId, detail }));
 }

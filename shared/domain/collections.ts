@@ -6,7 +6,7 @@
  * Create/update input schemas are derived from these, so server, terminal and UI agree.
  */
 import { z } from 'zod';
-import { calendarDate, cents, instant, longText, rowId, rowMeta, shortText } from './primitives';
+import { calendarDate, cents, instant, longText, maxCents, rowId, rowMeta, shortText } from './primitives';
 
 const personName = z.string().trim().min(1).max(100);
 
@@ -94,11 +94,22 @@ export const invoiceLine = z.strictObject({
 });
 export type InvoiceLine = z.infer<typeof invoiceLine>;
 
+/**
+ * The lines of an invoice. Their total (totalCents, derived on the server) must itself be a valid
+ * amount: 200 lines of 10,000 x the largest price would reach 2e17, past the safe integers.
+ */
+const invoiceLines = z
+  .array(invoiceLine)
+  .max(200)
+  .refine((lines) => lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0) <= maxCents, {
+    message: `the invoice total (quantity x unitPriceCents summed over the lines) must not exceed ${maxCents} cents`,
+  });
+
 const invoiceFields = {
   patientId: rowId,
   appointmentId: rowId.nullable(),
   status: z.enum(invoiceStatuses),
-  lines: z.array(invoiceLine).max(200),
+  lines: invoiceLines,
 };
 const invoiceDefaults = { appointmentId: null, status: 'draft', lines: [] as InvoiceLine[] } as const;
 

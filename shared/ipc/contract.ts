@@ -7,15 +7,27 @@
 import { z } from 'zod';
 import { adjustInput, collectionName, createUserInput, publicUser, role } from '../domain/collections';
 import { rowId, version } from '../domain/primitives';
-import { auditEntry, mutationOps } from '../sync/protocol';
+import { auditEntry, mutationOps, serverInfo } from '../sync/protocol';
 
 const row = z.record(z.string(), z.unknown());
 const empty = z.strictObject({});
 const ok = z.object({ ok: z.literal(true) });
 
+/** The SHA-256 fingerprint of a certificate, `AB:CD:...` (colons optional). */
+export const certificateFingerprint = z
+  .string()
+  .trim()
+  .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'a SHA-256 fingerprint: 64 hex digits, in pairs separated by colons');
+
 export const terminalSettings = z.strictObject({
   serverUrl: z.url({ protocol: /^https?$/ }).max(500),
   terminalName: z.string().trim().min(1).max(100),
+  /**
+   * The https server's certificate this terminal trusts (pinned); absent while none is (an admin's
+   * first sign-in pins it). In settings.set: left out, unchanged unless the server address
+   * changes; null, unpinned.
+   */
+  serverFingerprint: certificateFingerprint.nullable().optional(),
 });
 export type TerminalSettings = z.infer<typeof terminalSettings>;
 
@@ -106,6 +118,8 @@ export const invokeChannels = {
     response: z.array(auditEntry),
   },
   'admin.createUser': { request: createUserInput, response: publicUser },
+  /** The server's transport and certificate fingerprint (GET /api/server), for the admin screen. */
+  'admin.serverInfo': { request: empty, response: serverInfo },
   'app.updateStatus': { request: empty, response: updateStatus },
   'admin.updateUser': {
     request: z.strictObject({

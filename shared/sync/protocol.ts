@@ -114,7 +114,7 @@ export const liveServerMessage = z.discriminatedUnion('type', [
 export type LiveServerMessage = z.infer<typeof liveServerMessage>;
 
 export const liveClientMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('auth'), token: z.string() }),
+  z.object({ type: z.literal('auth'), token: z.string().max(4000) }),
   z.object({ type: z.literal('ping') }),
 ]);
 export type LiveClientMessage = z.infer<typeof liveClientMessage>;
@@ -149,3 +149,11 @@ export const auditEntry = z.object({
   detail: z.string().nullable(),
 });
 export type AuditEntry = z.infer<typeof auditEntry>;
+
+/** `GET /api/server` (admins): how the server speaks, and the fingerprint terminals pin. */
+export const serverInfo = z.object({
+  transport: z.enum(['https', 'http']),
+  certificateFingerprint: z.string().nullable(),
+  certificateSource: z.enum(['given', 'generated', 'kept']).nullable(),
+});
+export type ServerInfo = z.infer<typeof serverInfo>;

@@ -20,8 +20,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function openLive(server: TestServer): Promise<{ nextPoke: () => Promise<{ cursor: string; at: number }>; close: () => void }> {
   return new Promise((resolve, reject) => {
     const url = new URL('/api/sync/live', server.url.replace(/^http/, 'ws'));
-    url.searchParams.set('token', server.admin.accessToken);
     const ws = new WebSocket(url);
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', token: server.admin.accessToken })));
     const pokes: { cursor: string; at: number }[] = [];
     const waiters: ((p: { cursor: string; at: number }) => void)[] = [];
     ws.on('message', (data) => {
@@ -60,7 +60,8 @@ describe('two server instances on one PostgreSQL database', { skip: baseUrl === 
 
   before(async () => {
     one = await startTestServer({ store: 'postgres' });
-    two = await startTestServer({ databaseUrl: one.databaseUrl });
+    // One data dir for both, as instances share the token signing key in production.
+    two = await startTestServer({ databaseUrl: one.databaseUrl, dataDir: one.dataDir });
     apis = [one.api, two.api];
     const doctor = await one.createUser('doctor');
     doctorId = doctor.user.id;

@@ -4,6 +4,8 @@
  * missing, forged and expired tokens, and login throttling.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { signingKeyFile } from '../../server/auth/signingKey';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
@@ -26,7 +28,9 @@ for (const store of storesUnderTest()) describe(store, () => {
     patient = await createPatient(api);
     item = await createItem(api, { quantity: 5 });
     invoice = await createIssuedInvoice(api, patient.id);
-    const secret = Buffer.from((await server.server.store.getSetting('jwt_secret'))!, 'base64url');
+    // The signing key lives in the data dir's key file, never in the database.
+    assert.equal(await server.server.store.getSetting('jwt_secret'), null);
+    const secret = Buffer.from((await readFile(signingKeyFile(server.dataDir), 'utf8')).trim(), 'base64url');
     const claims = { role: 'admin' };
     expiredToken = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(server.admin.user.id).setIssuer('clinic-desk')
       .setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(secret);

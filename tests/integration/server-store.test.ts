@@ -25,7 +25,7 @@ for (const store of storesUnderTest()) describe(store, () => {
       try {
         assert.equal(second.server.bootstrap.created, false, 'no second admin');
         const old = clientFor(second.url, { accessToken: token });
-        assert.equal((await old.get(`/api/patients/${patient.id}`)).status, 200, 'tokens survive: the signing secret is stored');
+        assert.equal((await old.get(`/api/patients/${patient.id}`)).status, 200, 'tokens survive: the signing key is kept in the data dir');
         assert.equal((await old.get(`/api/inventory/${item.id}`)).body.quantity, 5);
         const tail = await old.get(`/api/sync/pull?since=${cursor}`);
         assert.deepEqual(tail.body.changes, []);
@@ -39,7 +39,7 @@ for (const store of storesUnderTest()) describe(store, () => {
         const url = storage.options.databaseUrl!;
         const versions = await queryStoreDatabase<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
         assert.deepEqual(versions.map((v) => v.version), postgresMigrations.map((m) => m.version));
-        assert.equal((await queryStoreDatabase(url, "SELECT value FROM settings WHERE key = 'jwt_secret'")).length, 1);
+        assert.equal((await queryStoreDatabase(url, "SELECT value FROM settings WHERE key = 'jwt_secret'")).length, 0, 'no signing key in the database');
         const hashes = await queryStoreDatabase<{ password_hash: string }>(url, 'SELECT password_hash FROM credentials');
         assert.ok(hashes.every((h) => h.password_hash.startsWith('scrypt$')), 'passwords are stored as scrypt hashes');
       } else {
@@ -49,7 +49,7 @@ for (const store of storesUnderTest()) describe(store, () => {
           assert.deepEqual(versions.map((v) => v.version), sqliteMigrations.map((m) => m.version));
           assert.equal((db.pragma('journal_mode', { simple: true }) as string).toLowerCase(), 'wal');
           const secrets = db.prepare("SELECT value FROM settings WHERE key = 'jwt_secret'").all();
-          assert.equal(secrets.length, 1);
+          assert.equal(secrets.length, 0, 'no signing key in the database');
           const hashes = db.prepare('SELECT password_hash FROM credentials').all() as { password_hash: string }[];
           assert.ok(hashes.every((h) => h.password_hash.startsWith('scrypt$')), 'passwords are stored as scrypt hashes');
         } finally {

@@ -8,7 +8,8 @@
  *   await server.close();
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PublicUser, Role } from '../../shared/domain/collections';
@@ -42,6 +43,32 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * Certificates of the test servers that speak TLS, by origin: requests to them trust exactly that
+ * certificate (as a pinned terminal does), nothing else.
+ */
+const testCertificates = new Map<string, string>();
+
+/** A request over https to a test server with its own self-signed certificate (fetch cannot be told to trust one). */
+function httpsRequest(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; text: string; headers: Headers }> {
+  const ca = testCertificates.get(url.origin);
+  if (!ca) throw new Error(`no test certificate known for ${url.origin}`);
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, headers, ca }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: h });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** One HTTP request against the server; never throws on a status code. */
 export async function request<T = Json>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
@@ -50,8 +77,9 @@ export async function request<T = Json>(baseUrl: string, method: string, path: s
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-  const res = await fetch(new URL(path, baseUrl), { method, headers, body });
-  const text = await res.text();
+  const url = new URL(path, baseUrl);
+  const res = url.protocol === 'https:' ? await httpsRequest(url, method, headers, body) : await fetch(url, { method, headers, body });
+  const text = typeof res.text === 'string' ? res.text : await res.text();
   let parsed: unknown = undefined;
   if (text) {
     try {
@@ -116,6 +144,14 @@ export interface TestServerOptions {
   liveHeartbeatMs?: number;
   /** Default 0 (a free port); a restart test gives the previous one. */
   port?: number;
+  /**
+   * scrypt cost of new password hashes (log2 N). Test servers use 14 unless told otherwise: the
+   * product's OWASP cost (17) takes about a second a hash on these machines, and the suites sign in
+   * hundreds of users. tests/integration/server-hardening.test.ts checks the product's default.
+   */
+  passwordHashLog2N?: number;
+  /** Speak TLS (a self-signed certificate made in the data dir) although the server is on loopback. */
+  tls?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -138,12 +174,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     demo: options.demo ?? false,
     databaseUrl,
     liveHeartbeatMs: options.liveHeartbeatMs,
+    passwordHashLog2N: options.passwordHashLog2N ?? 14,
+    tls: options.tls ?? false,
     logLevel: options.logLevel ?? process.env.CLINIC_TEST_LOG_LEVEL ?? 'silent',
   }).catch(async (error: unknown) => {
     await ownSchema?.drop();
     throw error;
   });
   const url = server.url;
+  if (server.tls) testCertificates.set(new URL(url).origin, await readFile(server.tls.certFile, 'utf8'));
   const admin = await login(url, 'admin', adminPassword);
   let counter = 0;
   let closed = false;

@@ -75,7 +75,15 @@ export async function testStorage(kind: StoreKind): Promise<{
     const base = postgresUrlForTests();
     if (!base) throw new Error("testStorage('postgres') needs DATABASE_URL");
     const schema = await createTestSchema(base);
-    return { options: { databaseUrl: schema.url }, cleanup: () => schema.drop() };
+    // Instances on one database share one data dir, as they share the token signing key in production.
+    const dataDir = await mkdtemp(join(tmpdir(), 'clinic-store-test-'));
+    return {
+      options: { databaseUrl: schema.url, dataDir },
+      cleanup: async () => {
+        await schema.drop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'clinic-store-test-'));
   return { options: { dataDir }, cleanup: () => rm(dataDir, { recursive: true, force: true }) };

@@ -53,6 +53,8 @@ export interface StartTerminalOptions {
   /** Extra environment for a child (e.g. CLINIC_TERMINAL_CRASH_AT). */
   env?: Record<string, string>;
   name?: string;
+  /** The https server's certificate fingerprint to pin (`--server-fingerprint`). */
+  serverFingerprint?: string;
   /** In process: the first download thread's script (default: the core's own). */
   downloadWorker?: string;
   /** In process: the core's support log (default: dropped). */
@@ -121,6 +123,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
       dataDir,
       serverUrl: options.serverUrl,
       ...(options.name ? { terminalName: options.name } : {}),
+      ...(options.serverFingerprint ? { serverFingerprint: options.serverFingerprint } : {}),
       ...(options.strategy ? { strategy: options.strategy } : {}),
       ...(options.pokedChanges !== undefined ? { pokedChanges: options.pokedChanges } : {}),
       ...(options.schedule ? { schedule: options.schedule } : {}),
@@ -145,7 +148,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
 
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'main/headless/cli.ts'), '--server', options.serverUrl, '--data-dir', dataDir, '--port', String(options.port ?? 0), ...(options.name ? ['--name', options.name] : []), ...(options.strategy ? ['--strategy', options.strategy] : [])],
+    ['--import', 'tsx', join(root, 'main/headless/cli.ts'), '--server', options.serverUrl, '--data-dir', dataDir, '--port', String(options.port ?? 0), ...(options.name ? ['--name', options.name] : []), ...(options.serverFingerprint ? ['--server-fingerprint', options.serverFingerprint] : []), ...(options.strategy ? ['--strategy', options.strategy] : [])],
     { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

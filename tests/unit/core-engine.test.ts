@@ -27,7 +27,7 @@ function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline'
   const engine = new SyncEngine({
     db, rows, outbox, conflicts, state,
     writer: new CacheWriter(rows, outbox, conflicts),
-    client: { liveUrl: () => 'ws://127.0.0.1:9/', wire: { requests: 0, bytesSent: 0, bytesReceived: 0 }, ...server } as unknown as ServerClient,
+    client: { liveTarget: () => ({ url: 'ws://127.0.0.1:9/', token: null }), wire: { requests: 0, bytesSent: 0, bytesReceived: 0 }, ...server } as unknown as ServerClient,
     clientId: 'test',
     strategy,
     schedule: { ...seedSchedule, fastMs: 3_600_000, slowMs: 3_600_000 },

@@ -56,7 +56,7 @@ function engineOn(client: Partial<ServerClient>) {
     db, rows, outbox, conflicts, state,
     writer: new CacheWriter(rows, outbox, conflicts),
     client: {
-      liveUrl: () => 'ws://127.0.0.1:9/',
+      liveTarget: () => ({ url: 'ws://127.0.0.1:9/', token: null }),
       wire: { requests: 0, bytesSent: 0, bytesReceived: 0 },
       async pull(since: string | null) {
         // After the download: nothing new.

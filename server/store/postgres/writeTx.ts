@@ -37,6 +37,7 @@ import type {
   RefreshTokenRecord,
   StoredRow,
   WriteTx,
+  StoredMutationResult,
 } from '../types';
 import { rowColumns, toStoredRow, type RowRecord } from './rowCodec';
 
@@ -167,12 +168,13 @@ export class PostgresWriteTx implements WriteTx {
     return rows[0] ? toStoredRow(rows[0]) : null;
   }
 
-  async getMutationResult(mutationId: string): Promise<MutationResult | null> {
-    const { rows } = await this.q<{ result: MutationResult }>('getMutation',
-      'SELECT result FROM mutations WHERE mutation_id = $1',
+  async getMutationResult(mutationId: string): Promise<StoredMutationResult | null> {
+    const { rows } = await this.q<{ user_id: string; result: MutationResult }>('getMutation',
+      'SELECT user_id, result FROM mutations WHERE mutation_id = $1',
       [mutationId],
     );
-    return rows[0]?.result ?? null;
+    const r = rows[0];
+    return r ? { userId: r.user_id, result: r.result } : null;
   }
 
   async saveMutationResult(mutationId: string, userId: string, result: MutationResult): Promise<void> {
@@ -233,5 +235,9 @@ export class PostgresWriteTx implements WriteTx {
       'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
       [key, value],
     );
+  }
+
+  async deleteSetting(key: string): Promise<void> {
+    await this.q('deleteSetting', 'DELETE FROM settings WHERE key = $1', [key]);
   }
 }

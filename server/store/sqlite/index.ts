@@ -26,6 +26,7 @@ import {
   type StoredRow,
   type UserCredentials,
   type WriteTx,
+  StoredMutationResult,
 } from '../types';
 import { migrations } from './migrations';
 import { WriteQueue } from './write-queue';
@@ -418,11 +419,11 @@ class SqliteWriteTx implements WriteTx {
     return r ? toStoredRow(r) : null;
   }
 
-  async getMutationResult(mutationId: string): Promise<MutationResult | null> {
-    const r = sql(this.db, 'SELECT result FROM mutations WHERE mutation_id = ?').get(mutationId) as
-      | { result: string }
+  async getMutationResult(mutationId: string): Promise<StoredMutationResult | null> {
+    const r = sql(this.db, 'SELECT user_id, result FROM mutations WHERE mutation_id = ?').get(mutationId) as
+      | { user_id: string; result: string }
       | undefined;
-    return r ? (JSON.parse(r.result) as MutationResult) : null;
+    return r ? { userId: r.user_id, result: JSON.parse(r.result) as MutationResult } : null;
   }
 
   async saveMutationResult(mutationId: string, userId: string, result: MutationResult): Promise<void> {
@@ -459,5 +460,9 @@ class SqliteWriteTx implements WriteTx {
 
   async setSetting(key: string, value: string): Promise<void> {
     sql(this.db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  async deleteSetting(key: string): Promise<void> {
+    sql(this.db, 'DELETE FROM settings WHERE key = ?').run(key);
   }
 }

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { roles, type Role, type User } from '../../../../shared/domain/collections';
 import type { UpdatePhase, UpdateStatus } from '../../../../shared/ipc/contract';
-import type { AuditEntry } from '../../../../shared/sync/protocol';
+import type { AuditEntry, ServerInfo } from '../../../../shared/sync/protocol';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { shortDateTime } from '../../app/format';
 import { Dialog } from '../../forms/Dialog';
@@ -160,8 +160,39 @@ function TerminalSettingsCard() {
           <button type="submit">Apply settings</button>
         </div>
       </form>
+      <ServerCertificate />
       <UpdateState />
     </div>
+  );
+}
+
+/** The server's certificate fingerprint (what terminals pin) beside the one this terminal trusts. */
+function ServerCertificate() {
+  const { call } = useActions();
+  const [server, setServer] = useState<ServerInfo | null>(null);
+  const [pinned, setPinned] = useState<string | null>(null);
+  useEffect(() => {
+    void call('admin.serverInfo', {}).then((answer) => {
+      if (answer.ok) setServer(answer.value);
+    });
+    void call('settings.get', {}).then((answer) => {
+      if (answer.ok) setPinned(answer.value.serverFingerprint ?? null);
+    });
+  }, [call]);
+  if (!server) return null;
+  return (
+    <dl className="update-state" aria-label="Server certificate">
+      <dt>Connection</dt>
+      <dd>{server.transport === 'https' ? 'Encrypted (TLS)' : 'Not encrypted (plain http)'}</dd>
+      {server.certificateFingerprint ? (
+        <>
+          <dt>Server certificate SHA-256</dt>
+          <dd className="fingerprint" data-testid="server-fingerprint">{server.certificateFingerprint}</dd>
+          <dt>Trusted by this terminal</dt>
+          <dd>{pinned === server.certificateFingerprint ? 'Yes (pinned)' : pinned ? `No: pinned to ${pinned}` : 'Not pinned yet'}</dd>
+        </>
+      ) : null}
+    </dl>
   );
 }
 
