@@ -15,6 +15,10 @@ test('every flag has an environment variable; the flag wins over it, it over the
     CLINIC_LOG_FORMAT: 'pretty',
     CLINIC_UPDATES_DIR: '/srv/updates',
     CLINIC_METRICS_TOKEN: 'secret',
+    CLINIC_TLS_CERT: '/etc/clinic/cert.pem',
+    CLINIC_TLS_KEY: '/etc/clinic/key.pem',
+    CLINIC_TLS: 'yes',
+    CLINIC_INSECURE_HTTP: 'false',
   };
   const fromEnv = readServerConfig([], env).config;
   assert.deepEqual(fromEnv, {
@@ -27,6 +31,10 @@ test('every flag has an environment variable; the flag wins over it, it over the
     logFormat: 'pretty',
     updatesDir: '/srv/updates',
     metricsToken: 'secret',
+    tlsCert: '/etc/clinic/cert.pem',
+    tlsKey: '/etc/clinic/key.pem',
+    tls: true,
+    insecureHttp: false,
   });
   assert.equal(Object.keys(serverFlags).length, Object.keys(fromEnv).length, 'each setting has its flag');
   const fromFlags = readServerConfig(['--port', '4781', '--log-format', 'json', '--data-dir', './here'], env).config;
@@ -46,6 +54,10 @@ test('every flag has an environment variable; the flag wins over it, it over the
     logFormat: 'json',
     updatesDir: undefined,
     metricsToken: undefined,
+    tlsCert: undefined,
+    tlsKey: undefined,
+    tls: false,
+    insecureHttp: false,
   });
   assert.equal(readServerConfig([], { CLINIC_DEMO: '0' }).config.demo, false);
 });
@@ -54,6 +66,7 @@ test('commands and mistakes', () => {
   assert.deepEqual(readServerConfig(['backup', '/b/clinic.db'], {}).command, { command: 'backup', file: '/b/clinic.db' });
   assert.deepEqual(readServerConfig(['restore', 'x.dump', '--data-dir', 'd'], {}).command, { command: 'restore', file: 'x.dump' });
   assert.deepEqual(readServerConfig(['--help'], {}).command, { command: 'help' });
+  assert.deepEqual(readServerConfig(['rotate-key', '--data-dir', 'd'], {}).command, { command: 'rotate-key' });
   assert.deepEqual(readServerConfig([], {}).command, { command: 'serve' });
   for (const [argv, env, message] of [
     [['backup'], {}, /backup takes one file/],
