@@ -24,6 +24,11 @@ export function createHandlers(core: TerminalCore): Handlers {
     'admin.audit': async ({ limit }) => core.admin((c) => c.audit(limit)),
     'admin.createUser': async (input) => core.admin((c) => c.createUser(input)),
     'app.updateStatus': async () => core.updateStatus(),
+    'attention.list': async () => core.attentionList(),
+    'attention.dismiss': async ({ id }) => {
+      core.dismissAttention(id);
+      return { ok: true };
+    },
     'admin.updateUser': async ({ id, baseVersion, ...changes }) => core.admin((c) => c.updateUser(id, baseVersion, changes)),
   };
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { adjustInput, collectionName, createUserInput, publicUser, role } from '../domain/collections';
 import { rowId, version } from '../domain/primitives';
 import { auditEntry, mutationOps } from '../sync/protocol';
+import { attentionEventChannels, attentionInvokeChannels } from './attention';
 
 const row = z.record(z.string(), z.unknown());
 const empty = z.strictObject({});
@@ -116,6 +117,7 @@ export const invokeChannels = {
     }),
     response: row,
   },
+  ...attentionInvokeChannels,
 } as const;
 
 export const eventChannels = {
@@ -144,6 +146,7 @@ export const eventChannels = {
   }),
   'conflict.recorded': conflict,
   'session.changed': z.object({ user: publicUser.nullable(), reason: z.string().optional() }),
+  ...attentionEventChannels,
 } as const;
 
 export type InvokeChannel = keyof typeof invokeChannels;

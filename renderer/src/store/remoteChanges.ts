@@ -14,6 +14,7 @@ const nouns: Record<CollectionName, [one: string, many: string]> = {
   inventory: ['an inventory item', 'inventory items'],
   referrals: ['a referral', 'referrals'],
   users: ['a staff member', 'staff members'],
+  'clinic-settings': ['the clinic settings', 'clinic settings'],
 };
 
 export function displayNameOf(userId: string, users: RowsById<'users'>): string {
