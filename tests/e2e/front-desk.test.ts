@@ -43,7 +43,7 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
     const item = await clinic.api('POST', '/api/inventory', { name: gauze, quantity: 4, reorderLevel: 2, unit: 'pack', location: 'Store room A' });
     assert.equal(item.status, 201, 'seeding an inventory item');
     await clinic.api('POST', '/api/inventory', { name: 'Nitrile gloves', quantity: 240, reorderLevel: 50, unit: 'box', location: 'Store room B' });
-    const carla = await clinic.api('POST', '/api/patients', { firstName: 'Carla', lastName: 'Conflict', dateOfBirth: '1975-05-05', phone: '111' });
+    const carla = await clinic.api('POST', '/api/patients', { firstName: 'Carla', lastName: 'Conflict', dateOfBirth: '1975-05-05', phone: '+49 30 3563688' });
     assert.equal(carla.status, 201, 'seeding a patient');
     A = await clinic.openTerminalWindow();
     B = await clinic.openTerminalWindow();
