@@ -68,7 +68,7 @@ for (const store of storesUnderTest()) describe(store, () => {
     { name: 'huge body (> 1 MiB)', method: 'POST', path: () => '/api/patients', rawBody: huge, status: 400 },
     { name: 'too long text', method: 'POST', path: () => '/api/patients', body: () => patientBody({ notes: 'x'.repeat(20_001) }), status: 400, names: 'notes' },
     { name: 'empty update', method: 'PATCH', path: () => `/api/patients/${patient.id}`, body: () => ({}), headers: { 'if-match': '1' }, status: 400 },
-    { name: 'update with unknown field', method: 'PATCH', path: () => `/api/patients/${patient.id}`, body: () => ({ phone: '+49 30 1088411', version: 9 }), headers: { 'if-match': '+49 30 1088411' }, status: 400, names: 'version' },
+    { name: 'update with unknown field', method: 'PATCH', path: () => `/api/patients/${patient.id}`, body: () => ({ phone: '+49 30 1088411', version: 9 }), headers: { 'if-match': '1' }, status: 400, names: 'version' },
     { name: 'update with wrong type', method: 'PATCH', path: () => `/api/patients/${patient.id}`, body: () => ({ dateOfBirth: 19850101 }), headers: { 'if-match': '1' }, status: 400, names: 'dateOfBirth' },
     { name: 'id that is not a UUID', method: 'GET', path: () => '/api/patients/not-a-uuid', status: 400, names: 'id' },
     { name: 'client id that is not a UUID', method: 'POST', path: () => '/api/patients', body: () => patientBody({ id: 'abc' }), status: 400, names: 'id' },

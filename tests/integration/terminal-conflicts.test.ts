@@ -56,8 +56,8 @@ test('edits made while disconnected: same field -> one wins and the other is a r
     const all = [...conflictsA, ...conflictsB];
     assert.equal(all.length, 1, 'exactly one recorded conflict');
     const loser = conflictsA.length === 1 ? a : b;
-    const winnerValue = loser === a ? 'from B' : 'from A';
-    const loserValue = loser === a ? 'from A' : 'from B';
+    const winnerValue = loser === a ? '+49 30 1041514' : '+49 30 3433352';
+    const loserValue = loser === a ? '+49 30 3433352' : '+49 30 1041514';
     const conflict = all[0]! as Conflict;
     assert.equal(serverP.phone, winnerValue);
     assert.equal(conflict.rowId, p.id);
