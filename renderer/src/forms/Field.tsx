@@ -31,9 +31,10 @@ type TextFieldProps = {
   maxLength?: number;
   min?: number;
   autoComplete?: string;
+  placeholder?: string;
 };
 
-export function TextField({ label, value, onChange, type = 'text', required, autoFocus, wide, hint, maxLength, min, autoComplete }: TextFieldProps) {
+export function TextField({ label, value, onChange, type = 'text', required, autoFocus, wide, hint, maxLength, min, autoComplete, placeholder }: TextFieldProps) {
   return (
     <Field label={label} wide={wide} hint={hint}>
       {(id) => (
@@ -45,6 +46,7 @@ export function TextField({ label, value, onChange, type = 'text', required, aut
           autoFocus={autoFocus}
           maxLength={maxLength}
           min={min}
+          placeholder={placeholder}
           autoComplete={autoComplete ?? 'off'}
           onChange={(e) => onChange(e.target.value)}
         />
