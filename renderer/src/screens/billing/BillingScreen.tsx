@@ -3,6 +3,7 @@ import { useMemo, useState } from 'react';
 import { paymentMethods, type Invoice } from '../../../../shared/domain/collections';
 import { invoiceTransitions } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
+import { useHeadingFocus } from '../../app/focus';
 import { amountText, money, parseMoney, patientName, shortDateTime, statusLabels } from '../../app/format';
 import { paymentProblem } from '../../../../shared/domain/plausibility';
 import { href, navigate } from '../../app/route';
@@ -117,10 +118,11 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
     [paymentsById, invoice.id],
   );
   const p = patients[invoice.patientId];
+  const headingRef = useHeadingFocus<HTMLHeadingElement>(invoice.id);
   const due = balanceDue(invoice);
   return (
     <>
-      <h2>
+      <h2 ref={headingRef} tabIndex={-1}>
         Invoice for {p ? `${p.firstName} ${p.lastName}` : 'unknown patient'} <span className={`pill pill-${invoice.status}`}>{statusLabels[invoice.status]}</span>
       </h2>
       <table className="table compact">
