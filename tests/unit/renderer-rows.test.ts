@@ -76,7 +76,7 @@ test('remote notices name the other user and the patient, and skip my own rows a
     'me',
     { ...emptyData(), users },
   );
-  assert.deepEqual(notices, [{ userId: 'u1', text: 'Dr Ada Grey added patient Grey, Ada' }]);
+  assert.deepEqual(notices, [{ userId: 'u1', text: 'Dr Ada Grey added patient Ada Grey' }]);
   const many = describeRemoteChanges(
     [
       { collection: 'patients', id: pid, op: 'upsert', row: patient(pid, 2, 'Grey', 'u1') },

@@ -117,7 +117,7 @@ test('a remote change by another user shows a toast naming them; my own remote e
   });
   const toasts = clinic.store.getState().toasts;
   assert.equal(toasts.length, 1);
-  assert.equal(toasts[0]?.text, 'Dr Meredith Grey updated patient Grey-Sloan, Ada');
+  assert.equal(toasts[0]?.text, 'Dr Meredith Grey updated patient Ada Grey-Sloan');
 });
 
 test('no toasts while the first download is still running', async () => {
@@ -261,8 +261,8 @@ test('mutation outcomes: applied says Saved once per burst; a refusal says in wo
   assert.equal(state.attention.length, 1);
   const error = state.toasts.find((t) => t.tone === 'error');
   assert.ok(error, 'an error toast');
-  assert.match(error.text, /Grey, Ada/, 'names the patient');
-  assert.match(error.text, /Dr Meredith Grey already has Grey, Ada \d\d:\d\d.\d\d:\d\d/, 'names the provider, the patient holding the slot and the time');
+  assert.match(error.text, /booking of Ada Grey with Dr Meredith Grey/, 'names the patient and the provider');
+  assert.match(error.text, /Dr Meredith Grey already has Ada Grey \d\d:\d\d.\d\d:\d\d/, 'names the provider, the patient holding the slot and the time');
   assert.doesNotMatch(error.text, /[0-9a-f]{8}-[0-9a-f]{4}/, 'no raw id');
   for (const fire of timers.splice(0)) fire();
   assert.deepEqual(clinic.store.getState().toasts.map((t) => t.tone), ['error'], 'Saved dismissed itself; the error stays');
@@ -325,7 +325,7 @@ test('the first download brings no notices; the first change after it is done do
   for (const run of timers.splice(0)) run();
   assert.equal(clinic.store.getState().toasts.length, 0);
   bridge.emit('data.changed', { source: 'remote', changes: [{ collection: 'patients', id: p2, op: 'upsert', row: row(2) }] });
-  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated patient Black, Bo'], 'a colleague at work after the download');
+  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated patient Bo Black'], 'a colleague at work after the download');
 });
 
 test('a colleague\'s next change replaces their notice instead of stacking up', async () => {
@@ -336,7 +336,7 @@ test('a colleague\'s next change replaces their notice instead of stacking up', 
       changes: [{ collection: 'inventory', id: item, op: 'upsert', row: { ...meta(item, v, doctorId), name: 'Gauze', quantity: 10 - v, reorderLevel: 2 } }],
     });
   }
-  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated an inventory item']);
+  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated stock of Gauze']);
 });
 
 test('the desk says Offline only after main tried and failed, not right after sign-in', () => {

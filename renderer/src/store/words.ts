@@ -4,7 +4,7 @@
  */
 import type { CollectionName } from '../../../shared/domain/collections';
 import { labelOf } from '../../../shared/domain/plausibility';
-import { dayKey, money, patientName, shortDay, timeOf } from '../app/format';
+import { dayKey, money, shortDay, timeOf } from '../app/format';
 import type { ClinicData } from './rows';
 
 const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\.{3}|…)?/gi;
@@ -16,9 +16,17 @@ export function withoutIds(text: string): string {
 
 type Row = Record<string, unknown>;
 
+/**
+ * A patient as notices write them: "Leanne Deckow". Lists write "Deckow, Leanne"; the different
+ * order keeps a notice from being taken for the list entry (by people and by getByText alike).
+ */
+export function personWords(p: { firstName: string; lastName: string }): string {
+  return `${p.firstName} ${p.lastName}`;
+}
+
 export function patientWords(data: ClinicData, patientId: unknown): string | null {
   const p = typeof patientId === 'string' ? data.patients[patientId] : undefined;
-  return p ? patientName(p) : null;
+  return p ? personWords(p) : null;
 }
 
 export function staffWords(data: ClinicData, userId: unknown): string | null {
@@ -36,7 +44,7 @@ export function slotWords(start: unknown, end: unknown): string {
 export function patientOfRow(data: ClinicData, collection: CollectionName, row: Row | null | undefined): string | null {
   if (!row) return null;
   if (collection === 'patients') {
-    return typeof row.lastName === 'string' && typeof row.firstName === 'string' ? patientName(row as { firstName: string; lastName: string }) : null;
+    return typeof row.lastName === 'string' && typeof row.firstName === 'string' ? personWords(row as { firstName: string; lastName: string }) : null;
   }
   if (collection === 'payments') {
     const invoice = typeof row.invoiceId === 'string' ? data.invoices[row.invoiceId] : undefined;
@@ -45,7 +53,7 @@ export function patientOfRow(data: ClinicData, collection: CollectionName, row: 
   return patientWords(data, row.patientId);
 }
 
-/** What a row is, in words: "the booking of Deckow, Leanne with Dr. Baker, Wed 02.12.2026 07:00–07:20". */
+/** What a row is, in words: "the booking of Leanne Deckow with Dr. Baker, Wed 02.12.2026 07:00–07:20". */
 export function rowWords(data: ClinicData, collection: CollectionName, row: Row | null | undefined): string {
   const patient = patientOfRow(data, collection, row);
   const of = patient ? ` of ${patient}` : '';
