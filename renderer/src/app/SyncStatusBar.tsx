@@ -1,6 +1,6 @@
 /** The `Sync status` region, the first-download progress bar and the banner shown while the server is out of reach. */
 import { connectionState } from '../store/connection';
-import { shortDateTime, timeOf } from './format';
+import { count, shortDateTime, timeOf } from './format';
 import { useActions, useClinic } from './clinicContext';
 
 export function SyncStatusBar() {
@@ -54,7 +54,7 @@ export function InitialSyncProgress() {
   return (
     <div className="initial-sync">
       <span>
-        Downloading clinic records{total > 0 ? `: ${initial.received.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')}` : '…'}
+        Downloading clinic records{total > 0 ? `: ${count(initial.received)} of ${count(total)}` : '…'}
       </span>
       <div
         role="progressbar"

@@ -4,7 +4,7 @@
  */
 import type { CollectionName } from '../../../shared/domain/collections';
 import { labelOf } from '../../../shared/domain/plausibility';
-import { dayKey, money, shortDay, timeOf } from '../app/format';
+import { dayKey, formatDate, money, shortDateTime, shortDay, timeOf } from '../app/format';
 import type { ClinicData } from './rows';
 
 const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\.{3}|…)?/gi;
@@ -118,3 +118,18 @@ export function refusalWords(
   return withoutIds(refusal.error);
 }
 
+
+/** A field's value as the conflict dialog shows it: names for references, the clinic's dates and money. */
+export function valueWords(data: ClinicData, field: string, value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (field === 'patientId') return patientWords(data, value) ?? 'a patient no longer on file';
+  if (field === 'providerId' || field === 'updatedBy') return staffWords(data, value) ?? 'a former staff member';
+  if (field === 'invoiceId' && typeof value === 'string') return rowWords(data, 'invoices', data.invoices[value]);
+  if (field === 'appointmentId' && typeof value === 'string') return rowWords(data, 'appointments', data.appointments[value]);
+  if (typeof value === 'number' && /Cents$/.test(field)) return money(value);
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return formatDate(value);
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value))) return shortDateTime(value);
+  if (typeof value === 'string') return withoutIds(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return withoutIds(JSON.stringify(value));
+}
