@@ -66,6 +66,12 @@ test('the register sorts accents as letters (Étienne, Evans, Müller, Özdemir,
   assert.equal(fold('Étienne Özdemir'), 'etienne ozdemir');
 });
 
+function week(text: string) {
+  const parsed = parseWeek(text);
+  if (!('week' in parsed) || !parsed.week) throw new Error(`not a week: ${text}`);
+  return parsed.week;
+}
+
 test('plausibility rules: birth dates, phones, payments, hours', () => {
   assert.match(dateOfBirthProblem('2099-01-01', '2026-12-02') ?? '', /^Date of birth cannot be in the future/);
   assert.match(dateOfBirthProblem('1890-01-01', '2026-12-02') ?? '', /130 years/);
@@ -80,12 +86,12 @@ test('plausibility rules: birth dates, phones, payments, hours', () => {
   assert.equal(phoneProblem(''), null);
   assert.match(paymentProblem(50_000, 8000) ?? '', /^Amount/);
   assert.equal(paymentProblem(8000, 8000), null);
-  const settings = { timeZone: 'Europe/Berlin', openingHours: parseWeek('Mon-Fri 07:00-19:00, Sat 08:00-13:00').week as never, providerHours: {} };
+  const settings = { timeZone: 'Europe/Berlin', openingHours: week('Mon-Fri 07:00-19:00, Sat 08:00-13:00'), providerHours: {} };
   // Sunday 2026-12-06 03:00 in Berlin (UTC+1).
   assert.match(hoursProblem({ providerId: 'p', start: '2026-12-06T02:00:00Z', end: '2026-12-06T02:30:00Z' }, settings) ?? '', /^Start is outside the hours the clinic is open \(closed on Sundays\)/);
   assert.equal(hoursProblem({ providerId: 'p', start: '2026-12-06T02:00:00Z', end: '2026-12-06T02:30:00Z', hoursOverride: 'Emergency' }, settings), null);
   assert.equal(hoursProblem({ providerId: 'p', start: '2026-12-07T06:00:00Z', end: '2026-12-07T06:20:00Z' }, settings), null, 'Monday 07:00 Berlin');
   assert.ok(hoursProblem({ providerId: 'p', start: '2026-12-07T17:45:00Z', end: '2026-12-07T18:15:00Z' }, settings), 'runs past 19:00 Berlin');
-  assert.equal(formatWeek(parseWeek('Mon-Fri 07:00-19:00, Sat 08:00-13:00').week as never), 'Mon-Fri 07:00-19:00, Sat 08:00-13:00');
+  assert.equal(formatWeek(week('Mon-Fri 07:00-19:00, Sat 08:00-13:00')), 'Mon-Fri 07:00-19:00, Sat 08:00-13:00');
   assert.ok('error' in parseWeek('Mon 19:00-07:00'));
 });
