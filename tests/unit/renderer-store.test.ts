@@ -408,3 +408,28 @@ async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(check());
 }
+
+test('Sync now says what it did, or that it cannot reach the server', async () => {
+  let emitRemote: () => void = () => {};
+  let answer = status({ pending: 0 });
+  const { bridge, clinic } = await signedIn({
+    'sync.now': () => {
+      emitRemote();
+      return ok(answer);
+    },
+  });
+  bridge.emit('sync.status', status({ pending: 2 }));
+  emitRemote = () =>
+    bridge.emit('data.changed', {
+      source: 'remote',
+      changes: [1, 2, 3].map((v) => ({ collection: 'patients' as const, id: p2, op: 'upsert' as const, row: { ...meta(p2, v, doctorId), firstName: 'Bo', lastName: 'Black' } })),
+    });
+  await clinic.actions.syncNow();
+  const said = () => clinic.store.getState().toasts.filter((t) => t.key === 'sync-now').map((t) => t.text);
+  assert.deepEqual(said(), ['Sync now: sent 2 changes, received 3 changes; up to date with the clinic server.']);
+
+  emitRemote = () => {};
+  answer = status({ online: false, connection: 'offline', pending: 3 });
+  await clinic.actions.syncNow();
+  assert.deepEqual(said(), ['Sync now: cannot reach the clinic server; 3 changes wait on this terminal and will be sent when it is back.']);
+});
