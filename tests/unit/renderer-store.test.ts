@@ -223,7 +223,7 @@ test('a refused mutation shows the reason as an error toast', async () => {
   assert.equal(answer.ok, false);
   const [t] = clinic.store.getState().toasts;
   assert.equal(t?.tone, 'error');
-  assert.equal(t?.text, 'Not saved: Invalid request (data.firstName: Too small)');
+  assert.equal(t?.text, 'Not saved: Invalid request (First name: Too small)');
 });
 
 test('mutation outcomes: applied says Saved once per burst; a refusal says in words why, and stays until dismissed', async () => {

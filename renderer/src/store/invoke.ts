@@ -18,7 +18,9 @@ export function describeIpcError(error: IpcError): string {
       const issue = d as { path?: unknown; message?: unknown };
       if (typeof issue.message !== 'string') return '';
       const path = Array.isArray(issue.path) ? issue.path.join('.') : typeof issue.path === 'string' ? issue.path : '';
-      const label = path ? labelOf(path.split('.')[0]!) : '';
+      // A request's own path ("data.firstName") names the field after its envelope.
+      const field = path.split('.').filter((segment) => segment !== 'data')[0] ?? '';
+      const label = field ? labelOf(field) : '';
       return label && !issue.message.startsWith(label) ? `${label}: ${issue.message}` : issue.message;
     })
     .filter((s) => s !== '' && !error.message.includes(s));
