@@ -8,7 +8,7 @@ import { clientFor, login, startTestServer } from '../support/server';
 import { startTerminal, type TestTerminal } from '../support/terminal';
 import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
 
-test('two terminals book the same slot while disconnected: the second booking is refused and rolled back, with the reason', async () => {
+test('two terminals book the same slot while disconnected: the second booking is refused and rolled back, with the reason, and kept under Needs attention across a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'clinic-server-rejected-'));
   const first = await startTestServer({ dataDir });
   let server: { close(): Promise<void> } = first;
@@ -59,6 +59,24 @@ test('two terminals book the same slot while disconnected: the second booking is
     assert.deepEqual(appts.map((x) => x.reason), ['booked on A']);
     assert.equal(appts[0]!.id, fromA.row!.id);
     await assertCachesEqualServer({ url: restarted.url, admin }, terminals);
+
+    // Nothing vanishes: the refused booking waits under Needs attention, with what was wanted and
+    // why, across a restart of the terminal, until someone acts on it.
+    const [entry] = await b2.call('attention.list', {});
+    assert.ok(entry, 'the refusal is kept');
+    assert.equal(entry.collection, 'appointments');
+    assert.equal(entry.op, 'create');
+    assert.equal(entry.data?.reason, 'booked on B');
+    assert.equal(entry.code, 409);
+    assert.equal(entry.conflictsWith?.id, fromA.row!.id, 'the booking it clashed with');
+    await b2.close();
+    terminals.splice(terminals.indexOf(b2), 1);
+    const b3 = await startTerminal({ serverUrl: restarted.url, dataDir: b.dataDir, mode: 'inprocess', name: 'B after a restart' });
+    terminals.push(b3);
+    const kept = await b3.call('attention.list', {});
+    assert.deepEqual(kept.map((e) => e.id), [entry.id], 'still there after a restart');
+    await b3.call('attention.dismiss', { id: entry.id });
+    assert.deepEqual(await b3.call('attention.list', {}), [], 'gone once acted on');
   } finally {
     for (const t of terminals) await t.close();
     await server.close();
