@@ -139,7 +139,7 @@ export function AppointmentsScreen({ day: dayParam }: { day: string | null }) {
                     >
                       <span className="appt-line">
                         <span className="appt-time">{timeOf(a.start)}</span>
-                        <span className="appt-name">{p ? patientName(p) : 'Unknown patient'}</span>
+                        <span className="appt-name" title={p ? patientName(p) : undefined}>{p ? patientName(p) : 'Unknown patient'}</span>
                         <span className={`pill pill-${a.status}`}>{statusLabels[a.status]}</span>
                       </span>
                       {height >= 40 ? (
