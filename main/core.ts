@@ -23,6 +23,8 @@ import { WalCheckpointer, defaultCheckpointWorkerScript } from './cache/checkpoi
 import { RowCache } from './cache/rows';
 import { Outbox } from './cache/outbox';
 import { ConflictLog } from './cache/conflicts';
+import { AttentionLog } from './cache/attention';
+import type { AttentionEntry } from '../shared/ipc/attention';
 import { TerminalState } from './cache/state';
 import { CacheWriter } from './sync/apply';
 import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type WireStats } from './sync/client';
@@ -82,6 +84,7 @@ export class TerminalCore {
   private readonly rows: RowCache;
   private readonly outbox: Outbox;
   private readonly conflictLog: ConflictLog;
+  private readonly attention: AttentionLog;
   private readonly writer: CacheWriter;
   private readonly dispatcher: IpcDispatcher;
   private readonly listeners = new Set<EventListener>();
@@ -112,7 +115,10 @@ export class TerminalCore {
     this.rows = new RowCache(this.db, () => this.state.getSession()?.user.role ?? null);
     this.outbox = new Outbox(this.db);
     this.conflictLog = new ConflictLog(this.db);
-    this.writer = new CacheWriter(this.rows, this.outbox, this.conflictLog);
+    this.attention = new AttentionLog(this.db, (userId) => {
+      if (!this.closed && this.state.getSession()?.user.id === userId) this.emit('attention.changed', this.attention.list(userId));
+    });
+    this.writer = new CacheWriter(this.rows, this.outbox, this.conflictLog, this.attention);
     this.strategy = options.strategy ?? 'live';
     this.pokedChanges = options.pokedChanges ?? true;
     this.schedule = { ...seedSchedule, ...options.schedule };
@@ -422,6 +428,15 @@ export class TerminalCore {
     this.publishStatus();
   }
 
+  /** The signed-in user's refused changes ("Needs attention"). */
+  attentionList(): AttentionEntry[] {
+    return this.attention.list(this.workingUser().id);
+  }
+
+  dismissAttention(id: string): void {
+    if (!this.attention.dismiss(this.workingUser().id, id)) throw new IpcFailure('bad_request', 'This entry is no longer listed');
+  }
+
   setSettings(next: TerminalSettings): TerminalSettings {
     const before = this.settings();
     if (this.policy.serverUrl !== undefined && next.serverUrl !== this.policy.serverUrl) {
@@ -436,6 +451,7 @@ export class TerminalCore {
       this.pinCertificate(next.serverFingerprint ?? null);
       const hadSession = this.state.getSession() !== null;
       this.clearCache();
+      this.attention.clear();
       this.client = this.makeClient();
       this.restartSync();
       if (hadSession) this.emit('session.changed', { user: null, reason: 'The clinic server address changed; please sign in' });

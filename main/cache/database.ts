@@ -52,6 +52,12 @@ const migrations: ((db: CacheDb) => void)[] = [
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
   },
+  // Collections added since (clinic-settings) get their row table in an existing cache file.
+  (db) => {
+    for (const c of collectionNames) {
+      db.exec(`CREATE TABLE IF NOT EXISTS ${rowTable(c)} (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`);
+    }
+  },
 ];
 
 export function openCache(dataDir: string): CacheDb {

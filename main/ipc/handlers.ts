@@ -25,6 +25,11 @@ export function createHandlers(core: TerminalCore): Handlers {
     'admin.createUser': async (input) => core.admin((c) => c.createUser(input)),
     'admin.serverInfo': async () => core.admin((c) => c.serverInfo()),
     'app.updateStatus': async () => core.updateStatus(),
+    'attention.list': async () => core.attentionList(),
+    'attention.dismiss': async ({ id }) => {
+      core.dismissAttention(id);
+      return { ok: true };
+    },
     'admin.updateUser': async ({ id, baseVersion, ...changes }) => core.admin((c) => c.updateUser(id, baseVersion, changes)),
   };
 }

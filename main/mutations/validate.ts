@@ -13,6 +13,8 @@ import type { MutateRequest } from '../../shared/ipc/contract';
 import type { MutationOp } from '../../shared/sync/protocol';
 import type { CollectionName } from '../../shared/domain/collections';
 import { IpcFailure } from '../ipc/failure';
+import { clinicSettingsId, effectiveClinicSettings, type ClinicSettings } from '../../shared/domain/clinicSettings';
+import { paymentProblem, recordProblems, type FieldProblem } from '../../shared/domain/plausibility';
 
 export interface ValidatedMutation {
   collection: CollectionName;
@@ -53,6 +55,35 @@ function checkAppointment(view: LocalView, before: AnyRow | null, after: AnyRow)
   }
 }
 
+/** This terminal's calendar day: a birth date after it is in the future here. */
+function localToday(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+function refuseProblems(problems: FieldProblem[]): void {
+  if (problems.length === 0) return;
+  throw new IpcFailure('bad_request', problems.map((p) => p.message).join('; '), problems.map((p) => ({ path: p.path, message: p.message })));
+}
+
+/** The shared plausibility rules, with the clinic settings and rows this terminal holds. */
+function checkPlausible(view: LocalView, collection: CollectionName, row: AnyRow, changed: Set<string>): void {
+  const settings = effectiveClinicSettings(view.get('clinic-settings', clinicSettingsId) as Partial<ClinicSettings> | null);
+  const provider = collection === 'appointments' ? view.get('users', String(row.providerId)) : null;
+  refuseProblems(
+    recordProblems(collection, row, changed, { today: localToday(), settings, ...(provider ? { providerName: String(provider.displayName) } : {}) }),
+  );
+  if (collection === 'payments' && changed.has('amountCents')) {
+    // The invoice as this terminal knows it; the server checks again against its own.
+    const invoice = view.get('invoices', String(row.invoiceId));
+    if (invoice) {
+      const open = Number(invoice.totalCents ?? 0) - Number(invoice.paidCents ?? 0);
+      const problem = paymentProblem(Number(row.amountCents), open);
+      if (problem) refuseProblems([{ path: 'amountCents', message: problem }]);
+    }
+  }
+}
+
 export function validateMutation(request: MutateRequest, user: PublicUser, view: LocalView): ValidatedMutation {
   const { collection } = request;
   if (collection === 'users') throw new IpcFailure('bad_request', 'Users are managed through the admin channels');
@@ -72,6 +103,7 @@ export function validateMutation(request: MutateRequest, user: PublicUser, view:
     const rowId = typeof data.id === 'string' ? data.id : randomUUID();
     delete data.id;
     if (view.get(collection, rowId)) throw new IpcFailure('bad_request', `A ${collection} row with id ${rowId} already exists`);
+    checkPlausible(view, collection, { ...(schema.defaults as Record<string, unknown>), ...data, id: rowId } as AnyRow, new Set(Object.keys(data)));
     if (collection === 'appointments') {
       const after = { ...(schema.defaults as Record<string, unknown>), ...data, id: rowId } as AnyRow;
       if (Date.parse(String(after.end)) <= Date.parse(String(after.start))) throw new IpcFailure('bad_request', 'An appointment must end after it starts');
@@ -96,6 +128,7 @@ export function validateMutation(request: MutateRequest, user: PublicUser, view:
   if (!parsed.success) throw new IpcFailure('bad_request', `Invalid ${collection} change: ${summary(parsed.error)}`, issues(parsed.error));
   const data = parsed.data as Record<string, unknown>;
   const after = { ...current, ...data } as AnyRow;
+  checkPlausible(view, collection, after, new Set(Object.keys(data).filter((f) => JSON.stringify(current[f]) !== JSON.stringify(data[f]))));
   if (collection === 'appointments') {
     if (Date.parse(String(after.end)) <= Date.parse(String(after.start))) throw new IpcFailure('bad_request', 'An appointment must end after it starts');
     checkAppointment(view, current, after);

@@ -9,6 +9,7 @@ import { collections } from '../../shared/domain/collections';
 import type { Conflict, EventPayload } from '../../shared/ipc/contract';
 import type { Change, MutationResult } from '../../shared/sync/protocol';
 import type { ConflictLog } from '../cache/conflicts';
+import type { AttentionLog } from '../cache/attention';
 import type { Outbox, OutboxEntry } from '../cache/outbox';
 import type { RowCache } from '../cache/rows';
 import { rebase } from '../mutations/optimistic';
@@ -22,6 +23,8 @@ export class CacheWriter {
     private readonly rows: RowCache,
     private readonly outbox: Outbox,
     private readonly conflicts: ConflictLog,
+    /** Where refused changes are kept until someone acts on them. */
+    private readonly attention?: AttentionLog,
   ) {}
 
   /** Lay the server's row (null: gone) and my pending mutations into the cache. */
@@ -62,6 +65,22 @@ export class CacheWriter {
    * conflict to record (if any) and the outcome for the window that made the change.
    */
   applyResult(entry: OutboxEntry, result: MutationResult, server: AnyRow | null) {
+    if (result.status === 'rejected' && this.attention) {
+      // In the same transaction as the outbox removal: the change moves from one list to the other.
+      this.attention.record({
+        userId: entry.userId,
+        collection: entry.collection,
+        op: entry.op,
+        rowId: entry.rowId,
+        data: entry.data,
+        before: entry.op === 'create' ? null : (server ?? this.rows.get(entry.collection, entry.rowId)),
+        code: result.code ?? null,
+        error: result.error ?? 'refused by the server',
+        details: result.details ?? [],
+        conflictsWith: (result.conflictsWith as Record<string, unknown> | undefined) ?? null,
+        madeAt: entry.createdAt,
+      });
+    }
     this.outbox.remove(entry.mutationId);
     let conflict: Conflict | null = null;
     if (server && entry.op !== 'delete') this.outbox.rebaseLocal(entry.collection, entry.rowId, server.version);

@@ -4,6 +4,7 @@
  * 150 stock items (some low) and referrals. Rows go in through a few bulk transactions that also
  * write the change log, so terminals pull the demo like any other data.
  */
+import { clinicSettingsDefaults, clinicSettingsId } from '../../shared/domain/clinicSettings';
 import { faker } from '@faker-js/faker';
 import { collections, type AnyRow, type CollectionName, type InvoiceLine } from '../../shared/domain/collections';
 import { invoiceTotal, lowStock, settledStatus } from '../../shared/domain/rules';
@@ -52,8 +53,8 @@ class BulkWriter {
     private readonly stamp: { updatedAt: string; updatedBy: string },
   ) {}
 
-  async put(collection: CollectionName, fields: Record<string, unknown>, derived: Record<string, unknown> = {}): Promise<AnyRow> {
-    const id = faker.string.uuid();
+  async put(collection: CollectionName, fields: Record<string, unknown>, derived: Record<string, unknown> = {}, fixedId?: string): Promise<AnyRow> {
+    const id = fixedId ?? faker.string.uuid();
     const full = { ...collections[collection].defaults, ...fields };
     const row: AnyRow = { id, ...full, ...derived, version: 1, ...this.stamp };
     const fieldVersions = Object.fromEntries(Object.keys(full).map((f) => [f, 1]));
@@ -81,6 +82,18 @@ export async function seedDemoClinic(store: ClinicStore, adminId: string, now = 
       staff.push(row);
     }
     const doctors = staff.filter((s) => s.role === 'doctor');
+    // Opening hours (UTC, as the demo's bookings): weekdays 07:00-19:00, Saturday mornings, closed on Sundays.
+    const weekday = { open: '07:00', close: '19:00' };
+    await w.put(
+      'clinic-settings',
+      {
+        ...clinicSettingsDefaults,
+        timeZone: 'UTC',
+        openingHours: [null, weekday, weekday, weekday, weekday, weekday, { open: '08:00', close: '13:00' }],
+      },
+      {},
+      clinicSettingsId,
+    );
     const clinicians = staff.filter((s) => s.role === 'doctor' || s.role === 'assistant');
 
     const patients: AnyRow[] = [];

@@ -22,6 +22,8 @@ import {
   settledStatus,
 } from '../../shared/domain/rules';
 import type { MutationOp } from '../../shared/sync/protocol';
+import { clinicSettingsId, effectiveClinicSettings, type ClinicSettings } from '../../shared/domain/clinicSettings';
+import { latestToday, paymentProblem, recordProblems } from '../../shared/domain/plausibility';
 import type { Actor, StoredRow, WriteTx } from '../store/types';
 import { invalid, MutationRefused } from './refusal';
 
@@ -97,9 +99,30 @@ const mustBeDoctor = (u: AnyRow) => (u.role === 'doctor' ? null : `user ${String
 const mustBeClinician = (u: AnyRow) =>
   u.role === 'doctor' || u.role === 'assistant' ? null : `user ${String(u.username)} is not a doctor or assistant`;
 
+async function clinicSettings(tx: WriteTx): Promise<ClinicSettings> {
+  const stored = await tx.getRow('clinic-settings', clinicSettingsId);
+  return effectiveClinicSettings(stored && !stored.deleted ? (stored.row as Partial<ClinicSettings>) : null);
+}
+
+/** Values the field types allow but no clinic means (shared/domain/plausibility): 400, naming the fields. */
+async function checkPlausible(tx: WriteTx, collection: CollectionName, row: AnyRow, changed: Set<string>): Promise<void> {
+  if (collection !== 'patients' && collection !== 'appointments') return;
+  const settings = await clinicSettings(tx);
+  let providerName: string | undefined;
+  if (collection === 'appointments') {
+    const provider = await tx.getRow('users', String(row.providerId));
+    providerName = provider ? String(provider.row.displayName) : undefined;
+  }
+  const problems = recordProblems(collection, row, changed, { today: latestToday(), settings, ...(providerName ? { providerName } : {}) });
+  if (problems.length > 0) {
+    throw new MutationRefused(400, problems.map((p) => `${p.path}: ${p.message}`).join('; '), { details: problems });
+  }
+}
+
 /** Cross-field and reference checks shared by create and update; `row` is the state after the write. */
 async function checkRow(tx: WriteTx, collection: CollectionName, row: AnyRow, changed: Set<string>): Promise<void> {
   const touched = (...fields: string[]) => fields.some((f) => changed.has(f));
+  await checkPlausible(tx, collection, row, changed);
   switch (collection) {
     case 'appointments': {
       if (touched('start', 'end') && Date.parse(String(row.end)) <= Date.parse(String(row.start))) {
@@ -160,6 +183,9 @@ async function createRow(tx: WriteTx, actor: Actor, m: MutationInput, now: strin
   if (input.id !== undefined && input.id !== m.id) {
     throw new MutationRefused(400, 'id: differs from the mutation id', { details: [{ path: 'id', message: 'differs from the row id' }] });
   }
+  if (c === 'clinic-settings' && m.id !== clinicSettingsId) {
+    throw new MutationRefused(400, `id: the clinic settings row is ${clinicSettingsId}`, { details: [{ path: 'id', message: `must be ${clinicSettingsId}` }] });
+  }
   await tx.lock([`row:${c}:${m.id}`]);
   if (await tx.getRow(c, m.id)) throw new MutationRefused(409, `${c} ${m.id} already exists`);
 
@@ -203,10 +229,12 @@ async function settleInvoiceForPayment(tx: WriteTx, actor: Actor, invoiceId: str
   }
   const total = Number(inv.totalCents);
   const paid = await sumOfPayments(tx, invoiceId);
-  if (paid + amountCents > total) {
-    throw new MutationRefused(409, `amountCents: ${amountCents} exceeds the open balance of ${total - paid} cents`, {
+  const problem = paymentProblem(amountCents, total - paid);
+  if (problem) {
+    // A value past what the field allows for this invoice: 400 (api-contract "Rules"), naming the field.
+    throw new MutationRefused(400, `amountCents: ${amountCents} exceeds the open balance of ${total - paid} cents`, {
       current: inv,
-      details: [{ path: 'amountCents', message: `exceeds the open balance of ${total - paid}` }],
+      details: [{ path: 'amountCents', message: `${problem} (${total - paid} cents)` }],
     });
   }
   await rewriteInvoicePaid(tx, actor, stored, paid + amountCents, now);

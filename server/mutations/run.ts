@@ -93,6 +93,7 @@ export async function pushMutation(store: ClinicStore, actor: Actor, m: Mutation
       code: error.code,
     };
     if (error.extra.fields) result.fields = error.extra.fields;
+    if (error.extra.details) result.details = error.extra.details;
     if (error.extra.conflictsWith) result.conflictsWith = redactRow(actor.role, 'appointments', error.extra.conflictsWith);
     // Remember the refusal too, so a replay answers the same; a concurrent replay may have won.
     return store.write(async (tx) => {

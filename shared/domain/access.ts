@@ -18,6 +18,7 @@ export const access: Record<CollectionName, Ops> = {
   inventory: { read: everyone, write: everyone, delete: ['admin'] },
   referrals: { read: everyone, write: everyone, delete: ['admin', 'doctor'] },
   users: { read: ['admin'], write: ['admin'], delete: ['admin'] },
+  'clinic-settings': { read: everyone, write: ['admin'], delete: ['admin'] },
 };
 
 /** Fields that only clinical roles may read or write, per collection. */

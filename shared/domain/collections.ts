@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { calendarDate, cents, instant, longText, maxCents, rowId, rowMeta, shortText } from './primitives';
+import { clinicSettingsDefaults, clinicSettingsFields } from './clinicSettings';
 
 const personName = z.string().trim().min(1).max(100);
 
@@ -61,8 +62,10 @@ const appointmentFields = {
   reason: shortText(500),
   status: z.enum(appointmentStatuses),
   notes: longText(),
+  /** Why a booking outside opening or working hours is made anyway; empty: it must be within them. */
+  hoursOverride: shortText(300),
 };
-const appointmentDefaults = { room: '', reason: '', status: 'scheduled', notes: '' } as const;
+const appointmentDefaults = { room: '', reason: '', status: 'scheduled', notes: '', hoursOverride: '' } as const;
 
 // ---------- treatment records (clinical) ----------
 const treatmentRecordFields = {
@@ -200,6 +203,8 @@ export const collections = {
   inventory: defineCollection(inventoryFields, inventoryDefaults, { lowStock: z.boolean() }),
   referrals: defineCollection(referralFields, referralDefaults, {}),
   users: defineCollection(userFields, userDefaults, {}),
+  /** One row (clinicSettingsId): locale, hours; written by admins, synced to everyone. */
+  'clinic-settings': defineCollection(clinicSettingsFields, clinicSettingsDefaults, {}),
 };
 
 export type CollectionName = keyof typeof collections;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { adjustInput, collectionName, createUserInput, publicUser, role } from '../domain/collections';
 import { rowId, version } from '../domain/primitives';
 import { auditEntry, mutationOps, serverInfo } from '../sync/protocol';
+import { attentionEventChannels, attentionInvokeChannels } from './attention';
 
 const row = z.record(z.string(), z.unknown());
 const empty = z.strictObject({});
@@ -131,6 +132,7 @@ export const invokeChannels = {
     }),
     response: row,
   },
+  ...attentionInvokeChannels,
 } as const;
 
 export const eventChannels = {
@@ -161,6 +163,7 @@ export const eventChannels = {
   'session.changed': z.object({ user: publicUser.nullable(), reason: z.string().optional() }),
   /** The terminal's software update state, whenever it changes (Electron shell only). */
   'app.updateStatus': updateStatus,
+  ...attentionEventChannels,
 } as const;
 
 export type InvokeChannel = keyof typeof invokeChannels;

@@ -48,6 +48,8 @@ export const mutationResult = z.object({
   code: z.int().optional(),
   /** A double booking: the appointment this one would overlap. */
   conflictsWith: rowData.optional(),
+  /** rejected with 400: the offending fields, as the REST answer's `details`. */
+  details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 export type MutationResult = Omit<z.infer<typeof mutationResult>, 'row' | 'conflictsWith'> & {
   row?: AnyRow | null;

@@ -43,7 +43,7 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
     const item = await clinic.api('POST', '/api/inventory', { name: gauze, quantity: 4, reorderLevel: 2, unit: 'pack', location: 'Store room A' });
     assert.equal(item.status, 201, 'seeding an inventory item');
     await clinic.api('POST', '/api/inventory', { name: 'Nitrile gloves', quantity: 240, reorderLevel: 50, unit: 'box', location: 'Store room B' });
-    const carla = await clinic.api('POST', '/api/patients', { firstName: 'Carla', lastName: 'Conflict', dateOfBirth: '1975-05-05', phone: '111' });
+    const carla = await clinic.api('POST', '/api/patients', { firstName: 'Carla', lastName: 'Conflict', dateOfBirth: '1975-05-05', phone: '+49 30 3563688' });
     assert.equal(carla.status, 201, 'seeding a patient');
     A = await clinic.openTerminalWindow();
     B = await clinic.openTerminalWindow();
@@ -257,11 +257,11 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
   }
 
   test('conflicting edits of one field open the Conflict dialog; Keep mine wins', async () => {
-    await conflictingEdits('Keep mine', { A: '+49 111 000A', B: '+49 222 000B' });
+    await conflictingEdits('Keep mine', { A: '+49 111 0001', B: '+49 222 0002' });
   });
 
   test('conflicting edits of one field open the Conflict dialog; Keep theirs wins', async () => {
-    await conflictingEdits('Keep theirs', { A: '+49 333 000A', B: '+49 444 000B' });
+    await conflictingEdits('Keep theirs', { A: '+49 333 0003', B: '+49 444 0004' });
   });
 
   test('an edit begun before a colleague saved the same field becomes a conflict, online too', async () => {
@@ -270,17 +270,17 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
       await page.getByLabel('Search patients').fill('Conflict');
       await page.getByText(conflictPatient).click();
     }
-    await A.getByLabel('Phone').fill('+49 555 000A'); // A is typing, not saved yet
-    await B.getByLabel('Phone').fill('+49 666 000B');
+    await A.getByLabel('Phone').fill('+49 555 0005'); // A is typing, not saved yet
+    await B.getByLabel('Phone').fill('+49 666 0006');
     await B.getByRole('button', { name: 'Save' }).click();
     await A.getByText('This patient was just changed on another terminal', { exact: false }).waitFor();
-    assert.equal(await shownPhone(A), '+49 555 000A', 'a colleague\'s save does not wipe what A is typing');
+    assert.equal(await shownPhone(A), '+49 555 0005', 'a colleague\'s save does not wipe what A is typing');
     await A.getByRole('button', { name: 'Save' }).click();
     const dialog = A.getByRole('dialog', { name: 'Conflict' });
     await dialog.waitFor({ timeout: 15_000 });
     assert.equal(await B.getByRole('dialog', { name: 'Conflict' }).count(), 0, 'the desk that saved first has nothing to resolve');
     await dialog.getByRole('button', { name: 'Keep mine' }).click();
-    for (const p of [A, B]) await until(async () => (await shownPhone(p)) === '+49 555 000A', 'both windows to show A\'s phone', 30_000);
+    for (const p of [A, B]) await until(async () => (await shownPhone(p)) === '+49 555 0005', 'both windows to show A\'s phone', 30_000);
   });
 
   test('billing, referrals and admin screens work for their roles', async () => {

@@ -59,11 +59,11 @@ for (const store of storesUnderTest()) describe(store, () => {
     const created = await reception.post('/api/patients', { firstName: 'Walk', lastName: 'In' });
     assert.equal(created.status, 201);
     assert.ok(!('medicalHistory' in created.body));
-    const patched = await reception.patch(`/api/patients/${patient.id}`, { phone: '42' }, patient.version);
+    const patched = await reception.patch(`/api/patients/${patient.id}`, { phone: '+49 30 3995174' }, patient.version);
     assert.equal(patched.status, 200);
     assert.ok(!('medicalHistory' in patched.body));
     // A conflict answer carries the current row: redacted too.
-    const conflict = await reception.patch(`/api/patients/${patient.id}`, { phone: '43' }, patient.version);
+    const conflict = await reception.patch(`/api/patients/${patient.id}`, { phone: '+49 30 6836555' }, patient.version);
     assert.equal(conflict.status, 409);
     assert.ok(conflict.body.current && !('medicalHistory' in conflict.body.current));
     // Writing it is refused.

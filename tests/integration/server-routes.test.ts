@@ -115,10 +115,10 @@ for (const store of storesUnderTest()) describe(store, () => {
       const one = await api.get(`/api/patients/${created.id}`);
       assert.equal(one.status, 200);
       assert.deepEqual(one.body, created);
-      const patched = await api.patch(`/api/patients/${created.id}`, { phone: '555' }, 1);
+      const patched = await api.patch(`/api/patients/${created.id}`, { phone: '+49 30 8929225' }, 1);
       assert.equal(patched.status, 200);
       assert.equal(patched.body.version, 2);
-      assert.equal(patched.body.phone, '555');
+      assert.equal(patched.body.phone, '+49 30 8929225');
       const list = await api.get('/api/patients');
       assert.ok(list.body.some((p: { id: string; version: number }) => p.id === created.id && p.version === 2));
       const del = await api.del(`/api/patients/${created.id}`);
@@ -126,7 +126,7 @@ for (const store of storesUnderTest()) describe(store, () => {
       assert.equal((await api.get(`/api/patients/${created.id}`)).status, 404);
       assert.ok(!(await api.get('/api/patients')).body.some((p: { id: string }) => p.id === created.id));
       assert.equal((await api.del(`/api/patients/${created.id}`)).status, 404);
-      assert.equal((await api.patch(`/api/patients/${created.id}`, { phone: '1' }, 2)).status, 404);
+      assert.equal((await api.patch(`/api/patients/${created.id}`, { phone: '+49 30 1088411' }, 2)).status, 404);
     });
 
     test('a client may choose the id on create', async () => {

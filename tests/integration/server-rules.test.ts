@@ -161,7 +161,8 @@ for (const store of storesUnderTest()) describe(store, () => {
       assert.equal(now.paidCents, 2500);
       assert.equal(now.status, 'issued');
       const over = await pay(4000);
-      assert.equal(over.status, 409, 'more than the open balance');
+      assert.equal(over.status, 400, 'more than the open balance (a value the field does not allow for this invoice)');
+      assert.equal(over.body.details[0].path, 'amountCents');
       assert.match(over.body.error, /3500/);
       const last = await pay(3500);
       assert.equal(last.status, 201);

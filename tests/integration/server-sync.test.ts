@@ -25,22 +25,22 @@ for (const store of storesUnderTest()) describe(store, () => {
   describe('If-Match', () => {
     test('edits of different fields since the base version merge', async () => {
       const p = await createPatient(api);
-      const a = await api.patch(`/api/patients/${p.id}`, { phone: '111' }, 1);
+      const a = await api.patch(`/api/patients/${p.id}`, { phone: '+49 30 3563688' }, 1);
       assert.equal(a.status, 200);
       const b = await other.patch(`/api/patients/${p.id}`, { email: 'ada@example.org' }, 1);
       assert.equal(b.status, 200);
       assert.equal(b.body.version, 3);
-      assert.equal(b.body.phone, '111');
+      assert.equal(b.body.phone, '+49 30 3563688');
       assert.equal(b.body.email, 'ada@example.org');
     });
 
     test('an edit of the same field since the base version is a 409 with the current row', async () => {
       const p = await createPatient(api);
-      assert.equal((await api.patch(`/api/patients/${p.id}`, { phone: '111' }, 1)).status, 200);
-      const clash = await other.patch(`/api/patients/${p.id}`, { phone: '222', notes: 'x' }, 1);
+      assert.equal((await api.patch(`/api/patients/${p.id}`, { phone: '+49 30 3563688' }, 1)).status, 200);
+      const clash = await other.patch(`/api/patients/${p.id}`, { phone: '+49 30 7999389', notes: '+49 30 1025638' }, 1);
       assert.equal(clash.status, 409);
       assert.equal(typeof clash.body.error, 'string');
-      assert.equal(clash.body.current.phone, '111');
+      assert.equal(clash.body.current.phone, '+49 30 3563688');
       assert.equal(clash.body.current.version, 2);
       assert.deepEqual(clash.body.fields, ['phone']);
       // Nothing of the refused edit was written, not even the non-conflicting notes.
@@ -48,19 +48,19 @@ for (const store of storesUnderTest()) describe(store, () => {
       assert.equal(now.body.version, 2);
       assert.equal(now.body.notes, '');
       // Based on the current version it applies.
-      assert.equal((await other.patch(`/api/patients/${p.id}`, { phone: '222' }, 2)).status, 200);
+      assert.equal((await other.patch(`/api/patients/${p.id}`, { phone: '+49 30 7999389' }, 2)).status, 200);
     });
 
     test('quoted ETag form is accepted; missing If-Match is 428; garbage is 400', async () => {
       const p = await createPatient(api);
-      assert.equal((await api.patch(`/api/patients/${p.id}`, { phone: '1' }, '"1"')).status, 200);
-      const missing = await api.patch(`/api/patients/${p.id}`, { phone: '2' });
+      assert.equal((await api.patch(`/api/patients/${p.id}`, { phone: '+49 30 1088411' }, '"1"')).status, 200);
+      const missing = await api.patch(`/api/patients/${p.id}`, { phone: '+49 30 6479212' });
       assert.equal(missing.status, 428);
       assert.match(missing.body.error, /If-Match/);
-      const bad = await api.patch(`/api/patients/${p.id}`, { phone: '2' }, 'abc');
+      const bad = await api.patch(`/api/patients/${p.id}`, { phone: '+49 30 6479212' }, 'abc');
       assert.equal(bad.status, 400);
       assert.match(bad.body.details[0].path, /If-Match/);
-      const future = await api.patch(`/api/patients/${p.id}`, { phone: '2' }, 99);
+      const future = await api.patch(`/api/patients/${p.id}`, { phone: '+49 30 6479212' }, 99);
       assert.equal(future.status, 400);
     });
   });
@@ -73,7 +73,7 @@ for (const store of storesUnderTest()) describe(store, () => {
         clientId: 'terminal-a',
         mutations: [
           { mutationId: randomUUID(), collection: 'patients', op: 'create', id: patientId, data: patientBody({ id: patientId }) },
-          { mutationId: randomUUID(), collection: 'patients', op: 'update', id: patientId, baseVersion: 1, data: { phone: '9' } },
+          { mutationId: randomUUID(), collection: 'patients', op: 'update', id: patientId, baseVersion: 1, data: { phone: '+49 30 4678374' } },
           { mutationId: randomUUID(), collection: 'inventory', op: 'create', id: itemId, data: { name: 'Masks', quantity: 10 } },
           { mutationId: randomUUID(), collection: 'inventory', op: 'adjust', id: itemId, data: { delta: -4, reason: 'used' } },
           { mutationId: randomUUID(), collection: 'inventory', op: 'adjust', id: itemId, data: { delta: -100 } },
@@ -97,14 +97,14 @@ for (const store of storesUnderTest()) describe(store, () => {
 
     test('a conflicting update reports the fields and the current row, and its replay says the same', async () => {
       const p = await createPatient(api);
-      await other.patch(`/api/patients/${p.id}`, { phone: 'from-other' }, 1);
-      const m = { mutationId: randomUUID(), collection: 'patients', op: 'update', id: p.id, baseVersion: 1, data: { phone: 'mine', notes: 'n' } };
+      await other.patch(`/api/patients/${p.id}`, { phone: '+49 30 2352229' }, 1);
+      const m = { mutationId: randomUUID(), collection: 'patients', op: 'update', id: p.id, baseVersion: 1, data: { phone: '+49 30 8726875', notes: 'n' } };
       const res = await api.post('/api/sync/push', { clientId: 't', mutations: [m] });
       const r = res.body.results[0];
       assert.equal(r.status, 'conflict');
       assert.deepEqual(r.fields, ['phone']);
-      assert.equal(r.row.phone, 'from-other');
-      await other.patch(`/api/patients/${p.id}`, { phone: 'later' }, 2);
+      assert.equal(r.row.phone, '+49 30 2352229');
+      await other.patch(`/api/patients/${p.id}`, { phone: '+49 30 7284927' }, 2);
       const again = await api.post('/api/sync/push', { clientId: 't', mutations: [m] });
       assert.deepEqual(again.body.results[0], r);
     });
@@ -184,10 +184,10 @@ for (const store of storesUnderTest()) describe(store, () => {
       const { cursor } = await walk(api, '', 1000);
       const a = await createPatient(api, { firstName: 'First' });
       const b = await createPatient(api, { firstName: 'Second' });
-      await api.patch(`/api/patients/${a.id}`, { phone: 'x' }, 1);
+      await api.patch(`/api/patients/${a.id}`, { phone: '+49 30 1025638' }, 1);
       const res = await api.get(`/api/sync/pull?since=${cursor}`);
       assert.deepEqual(res.body.changes.map((c: Json) => [c.id, c.op, c.version]), [[b.id, 'upsert', 1], [a.id, 'upsert', 2]]);
-      assert.equal(res.body.changes[1].row.phone, 'x');
+      assert.equal(res.body.changes[1].row.phone, '+49 30 1025638');
       assert.equal(res.body.changes[1].collection, 'patients');
     });
 

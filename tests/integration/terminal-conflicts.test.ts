@@ -16,7 +16,7 @@ test('edits made while disconnected: same field -> one wins and the other is a r
   const terminals: TestTerminal[] = [];
   try {
     const { user, password } = await first.createUser('doctor');
-    const p = (await first.api.post('/api/patients', { firstName: 'Same', lastName: 'Field', phone: '0' })).body as { id: string };
+    const p = (await first.api.post('/api/patients', { firstName: 'Same', lastName: 'Field', phone: '+49 30 8317850' })).body as { id: string };
     const q = (await first.api.post('/api/patients', { firstName: 'Other', lastName: 'Fields' })).body as { id: string };
     const item = (await first.api.post('/api/inventory', { name: 'Bandages', quantity: 10, reorderLevel: 1 })).body as { id: string };
     const a = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'A' });
@@ -30,9 +30,9 @@ test('edits made while disconnected: same field -> one wins and the other is a r
     await first.close();
     for (const t of terminals) await t.waitUntil(async () => (await t.call('sync.now', {})).connection === 'offline', 10_000, 'offline');
 
-    await a.call('data.mutate', { op: 'update', collection: 'patients', id: p.id, baseVersion: 1, data: { phone: 'from A' } });
-    await b.call('data.mutate', { op: 'update', collection: 'patients', id: p.id, baseVersion: 1, data: { phone: 'from B' } });
-    await a.call('data.mutate', { op: 'update', collection: 'patients', id: q.id, baseVersion: 1, data: { phone: '111' } });
+    await a.call('data.mutate', { op: 'update', collection: 'patients', id: p.id, baseVersion: 1, data: { phone: '+49 30 3433352' } });
+    await b.call('data.mutate', { op: 'update', collection: 'patients', id: p.id, baseVersion: 1, data: { phone: '+49 30 1041514' } });
+    await a.call('data.mutate', { op: 'update', collection: 'patients', id: q.id, baseVersion: 1, data: { phone: '+49 30 3563688' } });
     await b.call('data.mutate', { op: 'update', collection: 'patients', id: q.id, baseVersion: 1, data: { email: 'q@example.org' } });
     await a.call('data.mutate', { op: 'adjust', collection: 'inventory', id: item.id, data: { delta: -3 } });
     await b.call('data.mutate', { op: 'adjust', collection: 'inventory', id: item.id, data: { delta: -3 } });
@@ -49,15 +49,15 @@ test('edits made while disconnected: same field -> one wins and the other is a r
     const serverItem = (await api.get(`/api/inventory/${item.id}`)).body as { quantity: number };
 
     assert.equal(serverItem.quantity, 4, 'two takes of 3 from 10 leave 4');
-    assert.deepEqual([serverQ.phone, serverQ.email], ['111', 'q@example.org'], 'edits of different fields merge');
+    assert.deepEqual([serverQ.phone, serverQ.email], ['+49 30 3563688', 'q@example.org'], 'edits of different fields merge');
 
     const conflictsA = await a.call('conflicts.list', {});
     const conflictsB = await b.call('conflicts.list', {});
     const all = [...conflictsA, ...conflictsB];
     assert.equal(all.length, 1, 'exactly one recorded conflict');
     const loser = conflictsA.length === 1 ? a : b;
-    const winnerValue = loser === a ? 'from B' : 'from A';
-    const loserValue = loser === a ? 'from A' : 'from B';
+    const winnerValue = loser === a ? '+49 30 1041514' : '+49 30 3433352';
+    const loserValue = loser === a ? '+49 30 3433352' : '+49 30 1041514';
     const conflict = all[0]! as Conflict;
     assert.equal(serverP.phone, winnerValue);
     assert.equal(conflict.rowId, p.id);

@@ -24,7 +24,7 @@ test('bad IPC messages over the headless transport get clear errors and change n
       ['data.mutate', { op: 'create', collection: 'patients' }, 'bad_request', /data/],
       ['data.mutate', { op: 'create', collection: 'patients', data: { firstName: '', lastName: 'X' } }, 'bad_request', /firstName/],
       ['data.mutate', { op: 'explode', collection: 'patients', id: 'x' }, 'bad_request', /Invalid data.mutate request/],
-      ['data.mutate', { op: 'update', collection: 'patients', id: 'not-a-uuid', baseVersion: 1, data: { phone: '1' } }, 'bad_request', /id/],
+      ['data.mutate', { op: 'update', collection: 'patients', id: 'not-a-uuid', baseVersion: 1, data: { phone: '+49 30 1088411' } }, 'bad_request', /id/],
       ['data.list', { collection: 'patients', extra: 1 }, 'bad_request', /extra|Unrecognized/i],
       ['settings.set', { serverUrl: 'javascript:alert(1)', terminalName: 'x' }, 'bad_request', /serverUrl/],
       ['data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Huge', lastName: 'X', notes: 'n'.repeat(400_000) } }, 'too_large', /limit/],

@@ -37,8 +37,8 @@ test('a change on terminal A reaches B’s cache and B’s windows as an event, 
 
     // An update of a field merges into B too, with the server's version.
     const [first] = await a.call('data.list', { collection: 'patients' });
-    await a.call('data.mutate', { op: 'update', collection: 'patients', id: first!.id as string, baseVersion: first!.version as number, data: { phone: '+1 555 0100' } });
-    await b.waitUntil(async () => (await b.call('data.list', { collection: 'patients' })).some((p) => p.id === first!.id && p.phone === '+1 555 0100'), 10_000, 'update on B');
+    await a.call('data.mutate', { op: 'update', collection: 'patients', id: first!.id as string, baseVersion: first!.version as number, data: { phone: '+1 212 555 0100' } });
+    await b.waitUntil(async () => (await b.call('data.list', { collection: 'patients' })).some((p) => p.id === first!.id && p.phone === '+1 212 555 0100'), 10_000, 'update on B');
 
     await waitForSyncIdle(terminals);
     await assertCachesEqualServer(server, terminals);

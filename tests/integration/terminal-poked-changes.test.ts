@@ -47,8 +47,8 @@ test('changes in pokes reach the cache and the windows without a pull; plain pok
     // The poked terminal edits too: its own pull after the push moves its cursor past the poke
     // that follows, which it must drop rather than apply again.
     const [first] = await poked.call('data.list', { collection: 'patients' });
-    const { row } = await poked.call('data.mutate', { op: 'update', collection: 'patients', id: first!.id as string, baseVersion: first!.version as number, data: { phone: '+1 555 0101' } });
-    await writer.waitUntil(async () => (await writer.call('data.list', { collection: 'patients' })).some((p) => p.id === row!.id && p.phone === '+1 555 0101'), 10_000, 'the edit on the writer');
+    const { row } = await poked.call('data.mutate', { op: 'update', collection: 'patients', id: first!.id as string, baseVersion: first!.version as number, data: { phone: '+1 212 555 0101' } });
+    await writer.waitUntil(async () => (await writer.call('data.list', { collection: 'patients' })).some((p) => p.id === row!.id && p.phone === '+1 212 555 0101'), 10_000, 'the edit on the writer');
 
     await waitForSyncIdle(terminals);
     await assertCachesEqualServer(server, terminals);
@@ -80,7 +80,7 @@ test('a push whose poke never comes (a socket dead without a word) is followed b
     store.events.emit = ((event: string, ...args: unknown[]) => (event === 'committed' ? false : emit(event, ...args))) as typeof store.events.emit;
     const elsewhere = await createPatient(server.api, { firstName: 'Unpoked' });
     const pushedAt = performance.now();
-    await terminal.call('data.mutate', { op: 'update', collection: 'patients', id: patient.id, baseVersion: patient.version, data: { phone: '+1 555 0102' } });
+    await terminal.call('data.mutate', { op: 'update', collection: 'patients', id: patient.id, baseVersion: patient.version, data: { phone: '+1 212 555 0102' } });
     await terminal.waitUntil(async () => (await terminal!.call('data.list', { collection: 'patients' })).some((p) => p.id === elsewhere.id), 10_000, 'the change made elsewhere, by a pull');
     const waited = performance.now() - pushedAt;
     assert.ok(waited >= 1500, `the engine waited for the poke first (${waited.toFixed(0)} ms)`);

@@ -42,8 +42,8 @@ test('a receptionist’s terminal never stores clinical data, even after a docto
 
     // A doctor elsewhere writes more history; the receptionist terminal gets the change, not the field.
     const current = (await server.api.get(`/api/patients/${patient.id}`)).body as { version: number };
-    await server.api.patch(`/api/patients/${patient.id}`, { medicalHistory: laterHistory, phone: '+1 555 0199' }, current.version);
-    await r.waitUntil(async () => (await r.call('data.list', { collection: 'patients' })).some((p) => p.phone === '+1 555 0199'), 10_000, 'update pulled');
+    await server.api.patch(`/api/patients/${patient.id}`, { medicalHistory: laterHistory, phone: '+1 212 555 0199' }, current.version);
+    await r.waitUntil(async () => (await r.call('data.list', { collection: 'patients' })).some((p) => p.phone === '+1 212 555 0199'), 10_000, 'update pulled');
     // The receptionist edits the patient too (their optimistic row and outbox entry must stay clean).
     const row = (await r.call('data.list', { collection: 'patients' })).find((p) => p.id === patient.id)!;
     await r.call('data.mutate', { op: 'update', collection: 'patients', id: patient.id, baseVersion: row.version as number, data: { address: '1 Main St' } });

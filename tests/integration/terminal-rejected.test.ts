@@ -8,7 +8,7 @@ import { clientFor, login, startTestServer } from '../support/server';
 import { startTerminal, type TestTerminal } from '../support/terminal';
 import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
 
-test('two terminals book the same slot while disconnected: the second booking is refused and rolled back, with the reason', async () => {
+test('two terminals book the same slot while disconnected: the second booking is refused and rolled back, with the reason, and kept under Needs attention across a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'clinic-server-rejected-'));
   const first = await startTestServer({ dataDir });
   let server: { close(): Promise<void> } = first;
@@ -30,7 +30,7 @@ test('two terminals book the same slot while disconnected: the second booking is
     const slot = { patientId: patient.id, providerId: doctor.user.id, start: '2026-12-02T09:00:00Z', end: '2026-12-02T09:30:00Z', room: '' };
     const fromA = await a.call('data.mutate', { op: 'create', collection: 'appointments', data: { ...slot, reason: 'booked on A' } });
     const fromB = await b.call('data.mutate', { op: 'create', collection: 'appointments', data: { ...slot, reason: 'booked on B' } });
-    await b.call('data.mutate', { op: 'update', collection: 'patients', id: patient.id, baseVersion: 1, data: { phone: '555-B' } });
+    await b.call('data.mutate', { op: 'update', collection: 'patients', id: patient.id, baseVersion: 1, data: { phone: '+49 30 1447141' } });
     // B is switched off before the server returns, so A's booking lands first.
     await b.close();
     terminals.splice(terminals.indexOf(b), 1);
@@ -52,13 +52,31 @@ test('two terminals book the same slot while disconnected: the second booking is
     assert.equal(bAppointments.some((r) => r.id === fromB.row!.id), false, 'the refused booking is rolled back on B');
     assert.equal(bAppointments.some((r) => r.id === fromA.row!.id), true, 'and A’s booking is there instead');
     const bPatient = (await b2.call('data.list', { collection: 'patients' }))[0]!;
-    assert.equal(bPatient.phone, '555-B', 'B’s other change went through');
+    assert.equal(bPatient.phone, '+49 30 1447141', 'B’s other change went through');
     await waitForSyncIdle(terminals);
     const admin = await login(restarted.url, 'admin', first.adminPassword);
     const appts = (await clientFor(restarted.url, admin).get('/api/appointments')).body as { id: string; reason: string }[];
     assert.deepEqual(appts.map((x) => x.reason), ['booked on A']);
     assert.equal(appts[0]!.id, fromA.row!.id);
     await assertCachesEqualServer({ url: restarted.url, admin }, terminals);
+
+    // Nothing vanishes: the refused booking waits under Needs attention, with what was wanted and
+    // why, across a restart of the terminal, until someone acts on it.
+    const [entry] = await b2.call('attention.list', {});
+    assert.ok(entry, 'the refusal is kept');
+    assert.equal(entry.collection, 'appointments');
+    assert.equal(entry.op, 'create');
+    assert.equal(entry.data?.reason, 'booked on B');
+    assert.equal(entry.code, 409);
+    assert.equal(entry.conflictsWith?.id, fromA.row!.id, 'the booking it clashed with');
+    await b2.close();
+    terminals.splice(terminals.indexOf(b2), 1);
+    const b3 = await startTerminal({ serverUrl: restarted.url, dataDir: b.dataDir, mode: 'inprocess', name: 'B after a restart' });
+    terminals.push(b3);
+    const kept = await b3.call('attention.list', {});
+    assert.deepEqual(kept.map((e) => e.id), [entry.id], 'still there after a restart');
+    await b3.call('attention.dismiss', { id: entry.id });
+    assert.deepEqual(await b3.call('attention.list', {}), [], 'gone once acted on');
   } finally {
     for (const t of terminals) await t.close();
     await server.close();

@@ -43,7 +43,7 @@ test('local mutations write the optimistic row and the outbox together, emit loc
   );
   assert.equal(p.row.version, 1);
   assert.equal(p.row.sex, 'unknown', 'defaults are filled in');
-  await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '555' } }));
+  await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '+49 30 8929225' } }));
   const item = await ok<{ row: AnyRow }>(
     core.invoke('data.mutate', { op: 'create', collection: 'inventory', data: { name: 'Gloves', quantity: 10, reorderLevel: 5 } }),
   );
@@ -61,7 +61,7 @@ test('local mutations write the optimistic row and the outbox together, emit loc
   const { core: again } = offlineCore(dir);
   try {
     const patients = await ok<AnyRow[]>(again.invoke('data.list', { collection: 'patients' }));
-    assert.equal(patients[0]!.phone, '555');
+    assert.equal(patients[0]!.phone, '+49 30 8929225');
     const inventory = await ok<AnyRow[]>(again.invoke('data.list', { collection: 'inventory' }));
     assert.equal(inventory[0]!.quantity, 4);
     assert.equal(inventory[0]!.lowStock, true, 'derived fields are recomputed optimistically');
@@ -106,25 +106,25 @@ test('a pulled row keeps my unsent edits on top; a conflict answer records both 
   try {
     const { rows, outbox, conflicts, writer } = parts(core);
     const id = randomUUID();
-    const server: AnyRow = { id, version: 3, updatedAt: '2026-11-25T08:00:00Z', updatedBy: 'x', firstName: 'Ann', lastName: 'Lee', phone: '1', notes: '' } as AnyRow;
+    const server: AnyRow = { id, version: 3, updatedAt: '2026-11-25T08:00:00Z', updatedBy: 'x', firstName: 'Ann', lastName: 'Lee', phone: '+49 30 1088411', notes: '' } as AnyRow;
     core.db.transaction(() => writer.settle('patients', id, server))();
-    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id, baseVersion: 3, data: { phone: '2' } }));
+    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id, baseVersion: 3, data: { phone: '+49 30 6479212' } }));
 
     // Another terminal changed the notes (version 4): the pull adopts it, my phone edit stays on top.
     core.db.transaction(() => writer.applyPulled({ collection: 'patients', id, op: 'upsert', version: 4, row: { ...server, version: 4, notes: 'theirs' } }))();
     const merged = rows.get('patients', id)!;
     assert.equal(merged.notes, 'theirs');
-    assert.equal(merged.phone, '2');
+    assert.equal(merged.phone, '+49 30 6479212');
     assert.equal(merged.version, 4);
 
     // The server says my phone edit clashed with a phone change made since version 3.
     const entry = outbox.pending()[0]!;
-    const theirs = { ...server, version: 5, notes: 'theirs', phone: '9' } as AnyRow;
+    const theirs = { ...server, version: 5, notes: 'theirs', phone: '+49 30 4678374' } as AnyRow;
     const { conflict } = core.db.transaction(() => writer.applyResult(entry, { mutationId: entry.mutationId, status: 'conflict', fields: ['phone'] }, theirs))();
     assert.ok(conflict);
-    assert.deepEqual(conflict.mine, { phone: '2' });
-    assert.equal(conflict.theirs.phone, '9');
-    assert.equal(rows.get('patients', id)!.phone, '9', 'the cache holds the server row');
+    assert.deepEqual(conflict.mine, { phone: '+49 30 6479212' });
+    assert.equal(conflict.theirs.phone, '+49 30 4678374');
+    assert.equal(rows.get('patients', id)!.phone, '+49 30 4678374', 'the cache holds the server row');
     assert.equal(outbox.size(), 0);
     assert.equal(conflicts.count(), 1);
 
@@ -134,7 +134,7 @@ test('a pulled row keeps my unsent edits on top; a conflict answer records both 
     const again = outbox.pending();
     assert.equal(again.length, 1);
     assert.equal(again[0]!.baseVersion, 5);
-    assert.deepEqual(again[0]!.data, { phone: '2' });
+    assert.deepEqual(again[0]!.data, { phone: '+49 30 6479212' });
     assert.equal(conflicts.count(), 0);
   } finally {
     await core.close();
@@ -152,15 +152,15 @@ test('a rejected create disappears from the cache; later edits of an answered ro
     assert.equal(rows.get('referrals', created.row.id), null);
 
     const p = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'A', lastName: 'B' } }));
-    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '1' } }));
-    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '2' } }));
+    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '+49 30 1088411' } }));
+    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '+49 30 6479212' } }));
     const [create] = outbox.pending();
     core.db.transaction(() => writer.applyResult(create!, { mutationId: create!.mutationId, status: 'applied' }, { ...p.row, version: 1 }))();
     const [first] = outbox.pending();
-    core.db.transaction(() => writer.applyResult(first!, { mutationId: first!.mutationId, status: 'applied' }, { ...p.row, phone: '1', version: 2 }))();
+    core.db.transaction(() => writer.applyResult(first!, { mutationId: first!.mutationId, status: 'applied' }, { ...p.row, phone: '+49 30 1088411', version: 2 }))();
     const [second] = outbox.pending();
     assert.equal(second!.baseVersion, 2, 'the second edit now rests on the version the server gave the first');
-    assert.equal(rows.get('patients', p.row.id)!.phone, '2');
+    assert.equal(rows.get('patients', p.row.id)!.phone, '+49 30 6479212');
   } finally {
     await core.close();
     rmSync(dir, { recursive: true, force: true });

@@ -63,7 +63,7 @@ test('an answered row older than what an event delivered is ignored', () => {
   assert.equal(applyAnsweredRow(emptyData(), 'patients', patient(pid, 1, 'New')).patients[pid]?.lastName, 'New');
 });
 
-test('remote notices name the other user and skip my own rows and deletes', () => {
+test('remote notices name the other user and the patient, and skip my own rows and deletes', () => {
   const users = rowsById<'users'>([
     { id: 'u1', version: 1, updatedAt: '2026-11-25T10:00:00Z', updatedBy: 'admin', username: 'grey', displayName: 'Dr Ada Grey', role: 'doctor', active: true },
   ]);
@@ -74,9 +74,9 @@ test('remote notices name the other user and skip my own rows and deletes', () =
       { collection: 'patients', id: pid2, op: 'delete' },
     ],
     'me',
-    users,
+    { ...emptyData(), users },
   );
-  assert.deepEqual(notices, [{ userId: 'u1', text: 'Dr Ada Grey added a patient' }]);
+  assert.deepEqual(notices, [{ userId: 'u1', text: 'Dr Ada Grey added patient Ada Grey' }]);
   const many = describeRemoteChanges(
     [
       { collection: 'patients', id: pid, op: 'upsert', row: patient(pid, 2, 'Grey', 'u1') },
@@ -84,7 +84,7 @@ test('remote notices name the other user and skip my own rows and deletes', () =
       { collection: 'inventory', id: pid2, op: 'upsert', row: { ...patient(pid2, 5, 'x', 'u9') } },
     ],
     'me',
-    users,
+    { ...emptyData(), users },
   );
   assert.deepEqual(many.map((n) => n.text), ['Dr Ada Grey changed 2 records (patients, appointments)', 'Another user updated an inventory item']);
 });

@@ -40,6 +40,7 @@ function handlers(over: FakeHandlers = {}): FakeHandlers {
     },
     'sync.status': () => ok(status()),
     'conflicts.list': () => ok([]),
+    'attention.list': () => ok([]),
     'data.mutate': () => ok({ mutationId: 'm-1', row: null }),
     ...over,
   };
@@ -116,7 +117,7 @@ test('a remote change by another user shows a toast naming them; my own remote e
   });
   const toasts = clinic.store.getState().toasts;
   assert.equal(toasts.length, 1);
-  assert.equal(toasts[0]?.text, 'Dr Meredith Grey updated a patient');
+  assert.equal(toasts[0]?.text, 'Dr Meredith Grey updated patient Ada Grey-Sloan');
 });
 
 test('no toasts while the first download is still running', async () => {
@@ -222,11 +223,11 @@ test('a refused mutation shows the reason as an error toast', async () => {
   assert.equal(answer.ok, false);
   const [t] = clinic.store.getState().toasts;
   assert.equal(t?.tone, 'error');
-  assert.equal(t?.text, 'Not saved: Invalid request (data.firstName: Too small)');
+  assert.equal(t?.text, 'Not saved: Invalid request (First name: Too small)');
 });
 
-test('mutation outcomes: applied says Saved once per burst, rejected says why', async () => {
-  const { bridge, clinic, timers } = await signedIn();
+test('mutation outcomes: applied says Saved once per burst; a refusal says in words why, and stays until dismissed', async () => {
+  const { bridge, clinic, timers } = await signedIn({ 'attention.dismiss': () => ok({ ok: true as const }) });
   const outcome = (status: EventPayload<'mutation.outcome'>['status'], error?: string): EventPayload<'mutation.outcome'> => ({
     mutationId: 'm',
     collection: 'appointments',
@@ -237,11 +238,37 @@ test('mutation outcomes: applied says Saved once per burst, rejected says why', 
   });
   bridge.emit('mutation.outcome', outcome('applied'));
   bridge.emit('mutation.outcome', outcome('applied'));
-  bridge.emit('mutation.outcome', outcome('rejected', 'Dr Grey is already booked 10:00-10:30'));
-  const toasts = clinic.store.getState().toasts;
-  assert.deepEqual(toasts.map((t) => t.text), ['Saved', 'Not saved: Dr Grey is already booked 10:00-10:30']);
-  for (const fire of timers) fire();
-  assert.equal(clinic.store.getState().toasts.length, 0, 'toasts dismiss themselves');
+  bridge.emit('mutation.outcome', outcome('rejected', `double booking: overlaps appointment ${p2} of the same provider`));
+  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Saved'], 'the raw refusal is not shown');
+  // Main keeps the refusal and tells every window.
+  const entry = {
+    id: 'att-1',
+    userId: receptionist.id,
+    collection: 'appointments' as const,
+    op: 'create' as const,
+    rowId: item,
+    data: { patientId: p1, providerId: doctorId, start: '2026-12-02T07:00:00Z', end: '2026-12-02T07:20:00Z', room: '', reason: 'Check-up' },
+    before: null,
+    code: 409,
+    error: `double booking: overlaps appointment ${p2} of the same provider`,
+    details: [],
+    conflictsWith: { id: p2, patientId: p1, providerId: doctorId, start: '2026-12-02T07:00:00Z', end: '2026-12-02T07:20:00Z', room: '', status: 'scheduled' },
+    madeAt: '2026-12-01T10:00:00Z',
+    recordedAt: '2026-12-01T10:00:01Z',
+  };
+  bridge.emit('attention.changed', [entry]);
+  const state = clinic.store.getState();
+  assert.equal(state.attention.length, 1);
+  const error = state.toasts.find((t) => t.tone === 'error');
+  assert.ok(error, 'an error toast');
+  assert.match(error.text, /booking of Ada Grey with Dr Meredith Grey/, 'names the patient and the provider');
+  assert.match(error.text, /Dr Meredith Grey already has Ada Grey \d\d:\d\d.\d\d:\d\d/, 'names the provider, the patient holding the slot and the time');
+  assert.doesNotMatch(error.text, /[0-9a-f]{8}-[0-9a-f]{4}/, 'no raw id');
+  for (const fire of timers.splice(0)) fire();
+  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.tone), ['error'], 'Saved dismissed itself; the error stays');
+  assert.equal(await clinic.actions.dismissAttention('att-1'), true);
+  assert.equal(clinic.store.getState().attention.length, 0);
+  assert.equal(clinic.store.getState().toasts.length, 0, 'acting on the entry takes its toast away too');
 });
 
 test('sync status and conflicts follow their events; resolving removes the conflict', async () => {
@@ -298,7 +325,7 @@ test('the first download brings no notices; the first change after it is done do
   for (const run of timers.splice(0)) run();
   assert.equal(clinic.store.getState().toasts.length, 0);
   bridge.emit('data.changed', { source: 'remote', changes: [{ collection: 'patients', id: p2, op: 'upsert', row: row(2) }] });
-  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated a patient'], 'a colleague at work after the download');
+  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated patient Bo Black'], 'a colleague at work after the download');
 });
 
 test('a colleague\'s next change replaces their notice instead of stacking up', async () => {
@@ -309,7 +336,7 @@ test('a colleague\'s next change replaces their notice instead of stacking up', 
       changes: [{ collection: 'inventory', id: item, op: 'upsert', row: { ...meta(item, v, doctorId), name: 'Gauze', quantity: 10 - v, reorderLevel: 2 } }],
     });
   }
-  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated an inventory item']);
+  assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated stock of Gauze']);
 });
 
 test('the desk says Offline only after main tried and failed, not right after sign-in', () => {
@@ -391,4 +418,29 @@ test('the status bar follows the update state: read once at start, then app.upda
   assert.deepEqual(clinic.store.getState().update, downloading);
   await clinic.actions.signOut();
   assert.deepEqual(clinic.store.getState().update, downloading, 'signing out keeps what the terminal knows about its updates');
+});
+
+test('Sync now says what it did, or that it cannot reach the server', async () => {
+  let emitRemote: () => void = () => {};
+  let answer = status({ pending: 0 });
+  const { bridge, clinic } = await signedIn({
+    'sync.now': () => {
+      emitRemote();
+      return ok(answer);
+    },
+  });
+  bridge.emit('sync.status', status({ pending: 2 }));
+  emitRemote = () =>
+    bridge.emit('data.changed', {
+      source: 'remote',
+      changes: [1, 2, 3].map((v) => ({ collection: 'patients' as const, id: p2, op: 'upsert' as const, row: { ...meta(p2, v, doctorId), firstName: 'Bo', lastName: 'Black' } })),
+    });
+  await clinic.actions.syncNow();
+  const said = () => clinic.store.getState().toasts.filter((t) => t.key === 'sync-now').map((t) => t.text);
+  assert.deepEqual(said(), ['Sync now: sent 2 changes, received 3 changes; up to date with the clinic server.']);
+
+  emitRemote = () => {};
+  answer = status({ online: false, connection: 'offline', pending: 3 });
+  await clinic.actions.syncNow();
+  assert.deepEqual(said(), ['Sync now: cannot reach the clinic server; 3 changes wait on this terminal and will be sent when it is back.']);
 });

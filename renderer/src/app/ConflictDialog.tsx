@@ -1,6 +1,7 @@
 /** Shows the oldest open conflict, field by field, and lets the user keep one side. */
 import { useState } from 'react';
-import { collectionLabels, displayValue, fieldLabel } from './labels';
+import { collectionLabels, fieldLabel } from './labels';
+import { valueWords } from '../store/words';
 import { displayNameOf } from '../store/remoteChanges';
 import { useActions, useClinic } from './clinicContext';
 import { shortDateTime } from './format';
@@ -47,8 +48,8 @@ export function ConflictDialog() {
               {conflict.fields.map((f) => (
                 <tr key={f}>
                   <th scope="row">{fieldLabel(f)}</th>
-                  <td className="conflict-mine">{displayValue(conflict.mine[f])}</td>
-                  <td className="conflict-theirs">{displayValue(theirs[f])}</td>
+                  <td className="conflict-mine">{valueWords(data, f, conflict.mine[f])}</td>
+                  <td className="conflict-theirs">{valueWords(data, f, theirs[f])}</td>
                 </tr>
               ))}
             </tbody>

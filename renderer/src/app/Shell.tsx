@@ -15,6 +15,7 @@ import { ConflictDialog } from './ConflictDialog';
 import { href, navigate, useRoute, type Screen } from './route';
 import { ConnectionBanner, InitialSyncProgress, SyncStatusBar } from './SyncStatusBar';
 import { Toasts } from './Toasts';
+import { NeedsAttention } from '../attention/NeedsAttention';
 
 const roleLabels: Record<Role, string> = { admin: 'Administrator', doctor: 'Doctor', assistant: 'Assistant', receptionist: 'Reception' };
 
@@ -79,6 +80,7 @@ function CurrentScreen({ role }: { role: Role }) {
 export function Shell() {
   const user = useClinic((s) => s.user);
   const phase = useClinic((s) => s.phase);
+  const localeVersion = useClinic((s) => s.localeVersion);
   const terminalName = useClinic((s) => s.settings?.terminalName ?? '');
   const { signOut } = useActions();
   const route = useRoute();
@@ -121,7 +123,11 @@ export function Shell() {
         </header>
         <InitialSyncProgress />
         <ConnectionBanner />
-        <main className="content">{phase === 'loading' ? <p className="muted loading">Opening the clinic records…</p> : <CurrentScreen role={user.role} />}</main>
+        {phase === 'ready' ? <NeedsAttention /> : null}
+        {/* Keyed by the clinic's locale, so every date and amount is written again when an admin changes it. */}
+        <main className="content" key={localeVersion}>
+          {phase === 'loading' ? <p className="muted loading">Opening the clinic records…</p> : <CurrentScreen role={user.role} />}
+        </main>
       </div>
       <Toasts />
       <ConflictDialog />

@@ -1,10 +1,11 @@
 /** The `Sync status` region, the first-download progress bar and the banner shown while the server is out of reach. */
 import { connectionState } from '../store/connection';
-import { shortDateTime, timeOf } from './format';
+import { count, shortDateTime, timeOf } from './format';
 import { useActions, useClinic } from './clinicContext';
 
 export function SyncStatusBar() {
   const sync = useClinic((s) => s.sync);
+  const attention = useClinic((s) => s.attention.length);
   const { syncNow } = useActions();
   const online = sync?.online ?? false;
   const state = connectionState(sync);
@@ -18,6 +19,19 @@ export function SyncStatusBar() {
         {/* Only while changes wait to be sent (ui-contract): a steady "0 pending" reads like a count to watch. */}
         {sync && sync.pending > 0 ? <span className="sync-pending"> {sync.pending} pending</span> : null}
         {sync && sync.conflicts > 0 ? <span className="sync-conflicts"> {sync.conflicts === 1 ? '1 conflict' : `${sync.conflicts} conflicts`}</span> : null}
+        {attention > 0 ? (
+          <button
+            type="button"
+            className="ghost small attention-count"
+            onClick={() => {
+              const list = document.getElementById('needs-attention');
+              list?.scrollIntoView({ block: 'nearest' });
+              list?.focus();
+            }}
+          >
+            Needs attention: {attention}
+          </button>
+        ) : null}
         {lastSynced ? (
           <span className="muted" title={shortDateTime(sync?.lastSyncedAt)}>
             {' '}
@@ -63,7 +77,7 @@ export function InitialSyncProgress() {
   return (
     <div className="initial-sync">
       <span>
-        Downloading clinic records{total > 0 ? `: ${initial.received.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')}` : '…'}
+        Downloading clinic records{total > 0 ? `: ${count(initial.received)} of ${count(total)}` : '…'}
       </span>
       <div
         role="progressbar"

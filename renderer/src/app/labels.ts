@@ -10,6 +10,7 @@ export const collectionLabels: Record<CollectionName, string> = {
   inventory: 'Inventory item',
   referrals: 'Referral',
   users: 'Staff member',
+  'clinic-settings': 'Clinic settings',
 };
 
 export function fieldLabel(field: string): string {

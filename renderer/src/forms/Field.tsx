@@ -1,5 +1,6 @@
 /** A labelled form control: the label text is the control's accessible name. */
-import { useId, type ReactNode } from 'react';
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import { datePattern, formatDate, parseDate } from '../app/format';
 
 type FieldProps = {
   label: string;
@@ -31,9 +32,10 @@ type TextFieldProps = {
   maxLength?: number;
   min?: number;
   autoComplete?: string;
+  placeholder?: string;
 };
 
-export function TextField({ label, value, onChange, type = 'text', required, autoFocus, wide, hint, maxLength, min, autoComplete }: TextFieldProps) {
+export function TextField({ label, value, onChange, type = 'text', required, autoFocus, wide, hint, maxLength, min, autoComplete, placeholder }: TextFieldProps) {
   return (
     <Field label={label} wide={wide} hint={hint}>
       {(id) => (
@@ -45,6 +47,7 @@ export function TextField({ label, value, onChange, type = 'text', required, aut
           autoFocus={autoFocus}
           maxLength={maxLength}
           min={min}
+          placeholder={placeholder}
           autoComplete={autoComplete ?? 'off'}
           onChange={(e) => onChange(e.target.value)}
         />
@@ -86,5 +89,31 @@ export function SelectField<T extends string>({
         </select>
       )}
     </Field>
+  );
+}
+
+/**
+ * A calendar date typed in the clinic's format (11.04.1969), never the browser's: a text box, so
+ * the screen and the input agree. Reports YYYY-MM-DD, or '' while the text is not a date yet.
+ */
+export function DateField({ label, value, onChange, required }: { label: string; value: string; onChange: (isoDay: string) => void; required?: boolean }) {
+  const [text, setText] = useState(() => formatDate(value));
+  useEffect(() => {
+    // Follow a new value from outside (another row), not our own echo.
+    if ((parseDate(text) ?? '') !== value) setText(formatDate(value));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [value]);
+  return (
+    <TextField
+      label={label}
+      value={text}
+      required={required}
+      placeholder={datePattern()}
+      maxLength={10}
+      onChange={(t) => {
+        setText(t);
+        onChange(parseDate(t) ?? '');
+      }}
+    />
   );
 }

@@ -5,7 +5,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { Patient } from '../../../shared/domain/collections';
 import { useClinic } from '../app/clinicContext';
-import { patientName } from '../app/format';
+import { formatDate, patientName } from '../app/format';
 import { optionText, resolvePatient, searchPatients } from '../store/patientSearch';
 
 type Props = {
@@ -97,7 +97,7 @@ export function PatientPicker({ value, onChange, label = 'Patient', disabled, au
           ))}
         </ul>
       ) : null}
-      <span className="field-hint">{selected ? `Selected: ${selected.firstName} ${selected.lastName}${selected.dateOfBirth ? `, born ${selected.dateOfBirth}` : ''}` : text.trim() !== '' ? 'Choose a patient from the list' : ''}</span>
+      <span className="field-hint">{selected ? `Selected: ${selected.firstName} ${selected.lastName}${selected.dateOfBirth ? `, born ${formatDate(selected.dateOfBirth)}` : ''}` : text.trim() !== '' ? 'Choose a patient from the list' : ''}</span>
     </div>
   );
 }

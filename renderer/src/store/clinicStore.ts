@@ -5,7 +5,11 @@
  * screen ever refetches a whole table.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { syncedCollections } from '../../../shared/domain/access';
+import { canRead, syncedCollections } from '../../../shared/domain/access';
+import { clinicSettingsId } from '../../../shared/domain/clinicSettings';
+import type { AttentionEntry } from '../../../shared/ipc/attention';
+import { setClinicLocale } from '../app/format';
+import { refusalWords, rowWords, withoutIds } from './words';
 import type { AdjustInput, CollectionName, PublicUser, RowOf } from '../../../shared/domain/collections';
 import type { ClinicBridge, Conflict, EventPayload, SyncStatus, TerminalSettings, UpdateStatus } from '../../../shared/ipc/contract';
 import { call, type Outcome } from './invoke';
@@ -34,10 +38,16 @@ export type ClinicState = {
   /** This terminal's software update (the status bar shows it while there is news). */
   update: UpdateStatus | null;
   conflicts: Conflict[];
+  /** Changes the server refused, kept by main until someone acts on them. */
+  attention: AttentionEntry[];
+  /** Bumped when the clinic's locale changes, so every screen formats again. */
+  localeVersion: number;
   toasts: Toast[];
 };
 
 export type MutationAnswer = Outcome<{ mutationId: string; id: string }>;
+/** inForm: the caller is a form that shows a refusal of its values itself (no toast for it). */
+export type MutationOptions = { inForm?: boolean };
 
 export type ClinicOptions = {
   /** How long a toast stays; errors stay twice as long. 0 keeps them until dismissed. */
@@ -59,6 +69,8 @@ export function initialState(): ClinicState {
     sync: null,
     update: null,
     conflicts: [],
+    attention: [],
+    localeVersion: 0,
     toasts: [],
   };
 }
@@ -85,12 +97,18 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
 
   function toast(tone: ToastTone, text: string, key?: string): void {
     const id = nextToastId++;
+    // No notice ever shows a raw id, whatever sentence reached it.
+    const words = withoutIds(text);
     set((s) => {
       // A keyed toast replaces its predecessor ("Saved" after "Saved"), so a drained queue is one notice.
       const others = key ? s.toasts.filter((t) => t.key !== key) : s.toasts;
-      return { toasts: [...others, { id, tone, text, key }].slice(-4) };
+      // Newer notices push out older ones, but never an error: it stays until dismissed.
+      const next = [...others, { id, tone, text: words, key }];
+      const errors = next.filter((t) => t.tone === 'error');
+      const rest = next.filter((t) => t.tone !== 'error').slice(-Math.max(1, 4 - errors.length));
+      return { toasts: next.filter((t) => t.tone === 'error' || rest.includes(t)) };
     });
-    if (toastMs > 0) setTimer(() => dismissToast(id), tone === 'error' ? toastMs * 2 : toastMs);
+    if (toastMs > 0 && tone !== 'error') setTimer(() => dismissToast(id), toastMs);
   }
 
   function dismissToast(id: number): void {
@@ -144,12 +162,14 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     if (changes.length === 0) return;
     const data = applyChanges(state.data, changes);
     set({ data });
+    if (changes.some((c) => c.collection === 'clinic-settings')) applyLocale(data);
     const initialSyncDone = state.sync?.initialSync.done ?? true;
     // A page-sized batch is a catch-up (first download, back after a long outage), not a colleague at work.
     const catchUp = changes.length > catchUpBatchSize;
     if (announce && payload.source === 'remote' && state.user && initialSyncDone && !catchUp) {
       // One notice per colleague: their next change replaces it instead of stacking up.
-      for (const notice of describeRemoteChanges(changes, state.user.id, data.users)) toast('info', notice.text, `remote:${notice.userId}`);
+      const namePatients = canRead(state.user.role, 'patients');
+      for (const notice of describeRemoteChanges(changes, state.user.id, data, namePatients)) toast('info', notice.text, `remote:${notice.userId}`);
     }
   }
 
@@ -167,8 +187,33 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
 
   function onOutcome(outcome: EventPayload<'mutation.outcome'>): void {
     if (store.getState().phase !== 'ready') return;
+    // A refusal is told by its Needs attention entry (onAttention), in words.
     if (outcome.status === 'applied') toast('success', 'Saved', 'saved');
-    else if (outcome.status === 'rejected') toast('error', `Not saved: ${outcome.error ?? 'the server refused the change'}`);
+  }
+
+  /** What an entry says: "Not booked: the booking of Deckow, Leanne with Dr. Baker, … — Dr. Baker already has …". */
+  function attentionText(entry: AttentionEntry): { what: string; why: string } {
+    const data = store.getState().data;
+    const row = { ...(entry.before ?? {}), ...(entry.data ?? {}) };
+    const subject = entry.op === 'adjust' ? rowWords(data, entry.collection, entry.before) : rowWords(data, entry.collection, row);
+    return { what: `Not saved: ${subject}`, why: refusalWords(data, entry) };
+  }
+
+  function onAttention(entries: AttentionEntry[]): void {
+    const state = store.getState();
+    if (state.phase !== 'ready') return;
+    const known = new Set(state.attention.map((e) => e.id));
+    set({ attention: entries });
+    for (const entry of entries) {
+      if (known.has(entry.id)) continue;
+      const { what, why } = attentionText(entry);
+      toast('error', `${what}. ${why}. It is listed under Needs attention.`, `attention:${entry.id}`);
+    }
+  }
+
+  /** The clinic's language, date format and currency, from its settings row. */
+  function applyLocale(data: ClinicData): void {
+    if (setClinicLocale(data['clinic-settings'][clinicSettingsId] ?? null)) set((s) => ({ localeVersion: s.localeVersion + 1 }));
   }
 
   function onConflict(conflict: Conflict): void {
@@ -203,6 +248,7 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
         bridge.on('conflict.recorded', onConflict),
         bridge.on('session.changed', onSession),
         bridge.on('app.updateStatus', (update) => set({ update })),
+        bridge.on('attention.changed', onAttention),
       );
       void call(bridge, 'app.updateStatus', {}).then((answer) => {
         if (answer.ok) set({ update: answer.value });
@@ -247,11 +293,12 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     const generation = ++loadGeneration;
     const collections = syncedCollections(user.role);
     buffered = [];
-    set({ phase: 'loading', user, signInError: null, collections, data: emptyData(), conflicts: [] });
-    const [lists, status, conflicts] = await Promise.all([
+    set({ phase: 'loading', user, signInError: null, collections, data: emptyData(), conflicts: [], attention: [] });
+    const [lists, status, conflicts, attention] = await Promise.all([
       Promise.all(collections.map(async (c) => [c, await call(bridge, 'data.list', { collection: c })] as const)),
       call(bridge, 'sync.status', {}),
       call(bridge, 'conflicts.list', {}),
+      call(bridge, 'attention.list', {}),
     ]);
     if (generation !== loadGeneration) return;
     let data = emptyData();
@@ -268,14 +315,22 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
       // An event that arrived while loading is newer than the answer to our request.
       sync: store.getState().sync ?? (status.ok ? status.value : null),
       conflicts: conflicts.ok ? conflicts.value : [],
+      attention: attention.ok ? attention.value : [],
     });
+    applyLocale(data);
     for (const payload of pending) mergeDelta(payload, false);
     if (failures.length > 0) toast('error', `Some records could not be loaded: ${failures.join('; ')}`);
   }
 
-  function afterMutation(collection: CollectionName, answer: Outcome<{ mutationId: string; row: Record<string, unknown> | null }>, id: string): MutationAnswer {
+  function afterMutation(
+    collection: CollectionName,
+    answer: Outcome<{ mutationId: string; row: Record<string, unknown> | null }>,
+    id: string,
+    options: MutationOptions = {},
+  ): MutationAnswer {
     if (!answer.ok) {
-      toast('error', `Not saved: ${answer.error}`);
+      // A form that stays open shows a refusal of its values itself, next to what was typed.
+      if (!(options.inForm && answer.code === 'bad_request')) toast('error', `Not saved: ${answer.error}`);
       return answer;
     }
     if (answer.value.row) set((s) => ({ data: applyAnsweredRow(s.data, collection, answer.value.row as Record<string, unknown>) }));
@@ -284,10 +339,10 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     return { ok: true, value: { mutationId: answer.value.mutationId, id } };
   }
 
-  async function create<C extends CollectionName>(collection: C, fields: Record<string, unknown>): Promise<MutationAnswer> {
+  async function create<C extends CollectionName>(collection: C, fields: Record<string, unknown>, options: MutationOptions = {}): Promise<MutationAnswer> {
     const id = typeof fields.id === 'string' ? fields.id : newRowId();
     const answer = await call(bridge, 'data.mutate', { op: 'create', collection, data: { ...fields, id } });
-    return afterMutation(collection, answer, id);
+    return afterMutation(collection, answer, id, options);
   }
 
   /**
@@ -300,6 +355,7 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     id: string,
     fields: Partial<RowOf<C>> | Record<string, unknown>,
     base?: Record<string, unknown>,
+    options: MutationOptions = {},
   ): Promise<MutationAnswer> {
     const current = store.getState().data[collection][id] as Record<string, unknown> | undefined;
     if (!current) {
@@ -314,7 +370,7 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     if (Object.keys(changed).length === 0) return { ok: true, value: { mutationId: '', id } };
     const baseVersion = (typeof from.version === 'number' ? from.version : current.version) as number;
     const answer = await call(bridge, 'data.mutate', { op: 'update', collection, id, baseVersion, data: changed });
-    return afterMutation(collection, answer, id);
+    return afterMutation(collection, answer, id, options);
   }
 
   async function remove(collection: CollectionName, id: string): Promise<MutationAnswer> {
@@ -322,9 +378,9 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     return afterMutation(collection, answer, id);
   }
 
-  async function adjustStock(id: string, input: AdjustInput): Promise<MutationAnswer> {
+  async function adjustStock(id: string, input: AdjustInput, options: MutationOptions = {}): Promise<MutationAnswer> {
     const answer = await call(bridge, 'data.mutate', { op: 'adjust', collection: 'inventory', id, data: input });
-    return afterMutation('inventory', answer, id);
+    return afterMutation('inventory', answer, id, options);
   }
 
   async function resolveConflict(conflictId: string, choice: 'mine' | 'theirs'): Promise<boolean> {
@@ -338,10 +394,48 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     return true;
   }
 
+  /** A person asked: say what it did, or that the server cannot be reached. */
   async function syncNow(): Promise<void> {
+    const before = store.getState().sync;
+    const received = countRemote();
     const answer = await call(bridge, 'sync.now', {});
-    if (answer.ok) set({ sync: answer.value });
-    else toast('error', `Sync failed: ${answer.error}`);
+    if (!answer.ok) {
+      toast('error', `Sync now failed: ${answer.error}`, 'sync-now');
+      return;
+    }
+    set({ sync: answer.value });
+    const status = answer.value;
+    const waiting = status.pending === 1 ? '1 change waits' : `${status.pending} changes wait`;
+    if (!status.online) {
+      toast('info', `Sync now: cannot reach the clinic server${status.pending > 0 ? `; ${waiting} on this terminal and will be sent when it is back` : ''}.`, 'sync-now');
+      return;
+    }
+    const sent = Math.max(0, (before?.pending ?? 0) - status.pending);
+    const got = received();
+    const parts = [sent > 0 ? `sent ${sent === 1 ? '1 change' : `${sent} changes`}` : null, got > 0 ? `received ${got === 1 ? '1 change' : `${got} changes`}` : null].filter(Boolean);
+    toast('success', `Sync now: ${parts.length > 0 ? `${parts.join(', ')}; ` : ''}up to date with the clinic server${status.pending > 0 ? ` (${waiting})` : ''}.`, 'sync-now');
+  }
+
+  /** Counts rows arriving from the server from now until the returned function is called. */
+  function countRemote(): () => number {
+    let n = 0;
+    const off = bridge.on('data.changed', (p) => {
+      if (p.source === 'remote') n += p.changes.length;
+    });
+    return () => {
+      off();
+      return n;
+    };
+  }
+
+  async function dismissAttention(id: string): Promise<boolean> {
+    const answer = await call(bridge, 'attention.dismiss', { id });
+    if (!answer.ok) {
+      toast('error', `Could not take it off the list: ${answer.error}`);
+      return false;
+    }
+    set((s) => ({ attention: s.attention.filter((e) => e.id !== id), toasts: s.toasts.filter((t) => t.key !== `attention:${id}`) }));
+    return true;
   }
 
   return {
@@ -355,6 +449,8 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     adjustStock,
     resolveConflict,
     syncNow,
+    dismissAttention,
+    attentionText,
     toast,
     dismissToast,
     /** Direct calls for admin screens and settings, whose answers are not synced rows. */

@@ -2,20 +2,28 @@
  * Calls a channel of the bridge and turns the envelope (or a broken transport) into a result
  * with a message a receptionist can read.
  */
+import { labelOf } from '../../../shared/domain/plausibility';
 import type { ClinicBridge, InvokeChannel, InvokeRequest, InvokeResponse, IpcError } from '../../../shared/ipc/contract';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string; code: IpcError['code'] | 'transport' };
 
+/**
+ * An error as a sentence: the message, and the fields it names by their form labels unless the
+ * message already says them. Details that are not field problems (a clashing row's id) are left out.
+ */
 export function describeIpcError(error: IpcError): string {
   const details = (error.details ?? [])
     .map((d) => {
-      if (typeof d !== 'object' || d === null) return String(d);
+      if (typeof d !== 'object' || d === null) return '';
       const issue = d as { path?: unknown; message?: unknown };
-      const path = Array.isArray(issue.path) ? issue.path.join('.') : '';
-      const message = typeof issue.message === 'string' ? issue.message : JSON.stringify(d);
-      return path ? `${path}: ${message}` : message;
+      if (typeof issue.message !== 'string') return '';
+      const path = Array.isArray(issue.path) ? issue.path.join('.') : typeof issue.path === 'string' ? issue.path : '';
+      // A request's own path ("data.firstName") names the field after its envelope.
+      const field = path.split('.').filter((segment) => segment !== 'data')[0] ?? '';
+      const label = field ? labelOf(field) : '';
+      return label && !issue.message.startsWith(label) ? `${label}: ${issue.message}` : issue.message;
     })
-    .filter((s) => s !== '');
+    .filter((s) => s !== '' && !error.message.includes(s));
   return details.length > 0 ? `${error.message} (${details.join('; ')})` : error.message;
 }
 

@@ -1,9 +1,11 @@
 /**
- * Turns rows another user changed into short notices naming that user, so staff notice a
- * colleague's edit without a patient's name ever appearing in a toast over the waiting room.
+ * Turns rows another user changed into short notices naming that user and what they changed
+ * ("Anna Fischer updated patient Deckow, Leanne"), the patient only for readers whose role may see
+ * patients. Never an id.
  */
 import type { CollectionName } from '../../../shared/domain/collections';
-import type { DataChange, RowsById } from './rows';
+import type { ClinicData, DataChange, RowsById } from './rows';
+import { rowWords } from './words';
 
 const nouns: Record<CollectionName, [one: string, many: string]> = {
   patients: ['a patient', 'patients'],
@@ -14,6 +16,7 @@ const nouns: Record<CollectionName, [one: string, many: string]> = {
   inventory: ['an inventory item', 'inventory items'],
   referrals: ['a referral', 'referrals'],
   users: ['a staff member', 'staff members'],
+  'clinic-settings': ['the clinic settings', 'clinic settings'],
 };
 
 export function displayNameOf(userId: string, users: RowsById<'users'>): string {
@@ -27,8 +30,10 @@ export function displayNameOf(userId: string, users: RowsById<'users'>): string 
 export function describeRemoteChanges(
   changes: readonly DataChange[],
   myUserId: string,
-  users: RowsById<'users'>,
+  data: ClinicData,
+  namePatients = true,
 ): { userId: string; text: string }[] {
+  const users = data.users;
   const byUser = new Map<string, DataChange[]>();
   for (const change of changes) {
     const author = change.op === 'upsert' ? change.row?.updatedBy : undefined;
@@ -43,7 +48,8 @@ export function describeRemoteChanges(
     const first = list[0];
     if (list.length === 1 && first) {
       const added = first.row?.version === 1;
-      notices.push({ userId: author, text: `${name} ${added ? 'added' : 'updated'} ${nouns[first.collection][0]}` });
+      const what = namePatients && first.row ? rowWords(data, first.collection, first.row) : nouns[first.collection][0];
+      notices.push({ userId: author, text: `${name} ${added ? 'added' : 'updated'} ${what}` });
     } else {
       const kinds = [...new Set(list.map((c) => nouns[c.collection][1]))];
       notices.push({ userId: author, text: `${name} changed ${list.length} records (${kinds.join(', ')})` });

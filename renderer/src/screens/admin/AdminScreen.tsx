@@ -8,6 +8,7 @@ import { shortDateTime } from '../../app/format';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextField } from '../../forms/Field';
 import { FormError } from '../../forms/FormError';
+import { ClinicSettingsCard } from './ClinicSettingsCard';
 
 const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase() + r.slice(1) }));
 
@@ -19,6 +20,7 @@ export function AdminScreen() {
       </div>
       <div className="admin-grid">
         <StaffAccounts />
+        <ClinicSettingsCard />
         <TerminalSettingsCard />
         <AuditLog />
       </div>

@@ -1,12 +1,16 @@
 /**
- * New appointment / Change appointment. Checks for a double booking locally (findClash) before
- * anything is sent; the server checks again and its refusal arrives as a toast.
+ * New appointment / Change appointment. Checks for a double booking locally (findClash) and the
+ * clinic's opening and the provider's working hours (a booking outside them needs a stated
+ * override) before anything is sent; the server checks again, and a refusal it sends later is
+ * kept under Needs attention. Start and End are typed in the clinic's date format.
  */
 import { useMemo, useState } from 'react';
 import type { Appointment } from '../../../../shared/domain/collections';
 import { findClash } from '../../../../shared/domain/rules';
+import { clinicSettingsId, effectiveClinicSettings } from '../../../../shared/domain/clinicSettings';
+import { hoursProblem } from '../../../../shared/domain/plausibility';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { fromLocalInput, timeOf, toLocalInput } from '../../app/format';
+import { datePattern, formatDateTimeInput, parseDateTimeInput, timeOf } from '../../app/format';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
@@ -18,6 +22,8 @@ type Props = {
   patientId?: string;
   providerId?: string;
   start?: string;
+  /** Details to start from (a refused booking opened from Needs attention). */
+  initial?: { patientId: string; providerId: string; start: string; end: string; room?: string; reason?: string; notes?: string; hoursOverride?: string };
   onClose: () => void;
   onSaved?: (a: { id: string; start: string }) => void;
 };
@@ -30,22 +36,38 @@ function defaultStart(): string {
   return d.toISOString();
 }
 
-export function AppointmentForm({ appointment, patientId, providerId, start, onClose, onSaved }: Props) {
+export function AppointmentForm({ appointment, patientId, providerId, start, initial, onClose, onSaved }: Props) {
   const { create, update } = useActions();
   const doctors = useDoctors();
   const appointments = useClinic((s) => s.data.appointments);
   const patients = useClinic((s) => s.data.patients);
   const users = useClinic((s) => s.data.users);
-  const initialStart = appointment?.start ?? start ?? defaultStart();
-  const initialEnd = appointment?.end ?? new Date(Date.parse(initialStart) + minutes(30)).toISOString();
-  const [patient, setPatient] = useState<string | null>(appointment?.patientId ?? patientId ?? null);
-  const [provider, setProvider] = useState(appointment?.providerId ?? providerId ?? doctors[0]?.id ?? '');
-  const [startText, setStartText] = useState(toLocalInput(initialStart));
-  const [endText, setEndText] = useState(toLocalInput(initialEnd));
-  const [room, setRoom] = useState(appointment?.room ?? '');
-  const [reason, setReason] = useState(appointment?.reason ?? '');
-  const [notes, setNotes] = useState(appointment?.notes ?? '');
-  const [error, setError] = useState<string | null>(null);
+  const settingsRow = useClinic((s) => s.data['clinic-settings'][clinicSettingsId]);
+  const initialStart = appointment?.start ?? initial?.start ?? start ?? defaultStart();
+  const initialEnd = appointment?.end ?? initial?.end ?? new Date(Date.parse(initialStart) + minutes(30)).toISOString();
+  const [patient, setPatient] = useState<string | null>(appointment?.patientId ?? initial?.patientId ?? patientId ?? null);
+  const [provider, setProvider] = useState(appointment?.providerId ?? initial?.providerId ?? providerId ?? doctors[0]?.id ?? '');
+  const [startText, setStartTextRaw] = useState(formatDateTimeInput(initialStart));
+  const [endText, setEndTextRaw] = useState(formatDateTimeInput(initialEnd));
+  const [room, setRoom] = useState(appointment?.room ?? initial?.room ?? '');
+  const [reason, setReason] = useState(appointment?.reason ?? initial?.reason ?? '');
+  const [notes, setNotes] = useState(appointment?.notes ?? initial?.notes ?? '');
+  const [override, setOverride] = useState(appointment?.hoursOverride ?? initial?.hoursOverride ?? '');
+  const [error, setErrorState] = useState<string | null>(null);
+  // A message about what was typed goes as soon as the person changes something.
+  const setError = (message: string | null) => setErrorState(message);
+  const edited = <T,>(setter: (v: T) => void) => (v: T) => {
+    setter(v);
+    setErrorState(null);
+  };
+  const setStartText = edited(setStartTextRaw);
+  const setEndText = edited(setEndTextRaw);
+  const outsideHours = useMemo(() => {
+    const s = parseDateTimeInput(startText);
+    const e = parseDateTimeInput(endText);
+    if (!s || !e || !provider) return null;
+    return hoursProblem({ providerId: provider, start: s, end: e }, effectiveClinicSettings(settingsRow), users[provider]?.displayName);
+  }, [startText, endText, provider, settingsRow, users]);
   const [busy, setBusy] = useState(false);
 
   const providerOptions = useMemo(() => {
@@ -60,25 +82,27 @@ export function AppointmentForm({ appointment, patientId, providerId, start, onC
 
   /** Moving the start keeps the length of the visit, unless the end was typed and still fits. */
   function changeStart(next: string) {
-    const oldStart = fromLocalInput(startText);
-    const oldEnd = fromLocalInput(endText);
-    const newStart = fromLocalInput(next);
+    const oldStart = parseDateTimeInput(startText);
+    const oldEnd = parseDateTimeInput(endText);
+    const newStart = parseDateTimeInput(next);
     setStartText(next);
     if (endTouched && newStart && oldEnd && Date.parse(oldEnd) > Date.parse(newStart)) return;
     if (newStart && oldStart && oldEnd) {
       const length = Math.max(Date.parse(oldEnd) - Date.parse(oldStart), minutes(15));
-      setEndText(toLocalInput(new Date(Date.parse(newStart) + length).toISOString()));
+      setEndText(formatDateTimeInput(new Date(Date.parse(newStart) + length).toISOString()));
     }
   }
 
   async function save() {
     setError(null);
-    const startIso = fromLocalInput(startText);
-    const endIso = fromLocalInput(endText);
-    if (!patient) return setError('Choose the patient from the list.');
-    if (!provider) return setError('Choose the doctor.');
-    if (!startIso || !endIso) return setError('Enter a start and an end time.');
-    if (Date.parse(endIso) <= Date.parse(startIso)) return setError('The end must be after the start.');
+    const startIso = parseDateTimeInput(startText);
+    const endIso = parseDateTimeInput(endText);
+    if (!patient) return setError('Patient: choose the patient from the list.');
+    if (!provider) return setError('Provider: choose the doctor.');
+    if (!startIso) return setError(`Start: enter a date and time as ${datePattern()} HH:MM.`);
+    if (!endIso) return setError(`End: enter a date and time as ${datePattern()} HH:MM.`);
+    if (Date.parse(endIso) <= Date.parse(startIso)) return setError('End must be after the start.');
+    if (outsideHours && override.trim() === '') return setError(`${outsideHours}.`);
     const candidate = {
       id: appointment?.id ?? '',
       providerId: provider,
@@ -97,8 +121,20 @@ export function AppointmentForm({ appointment, patientId, providerId, start, onC
       );
     }
     setBusy(true);
-    const fields = { patientId: patient, providerId: provider, start: startIso, end: endIso, room: room.trim(), reason: reason.trim(), notes };
-    const answer = appointment ? await update('appointments', appointment.id, fields, appointment) : await create('appointments', fields);
+    const fields = {
+      patientId: patient,
+      providerId: provider,
+      start: startIso,
+      end: endIso,
+      room: room.trim(),
+      reason: reason.trim(),
+      notes,
+      // Kept only while the booking is outside the hours: it says why it was made anyway.
+      hoursOverride: outsideHours ? override.trim() : '',
+    };
+    const answer = appointment
+      ? await update('appointments', appointment.id, fields, appointment, { inForm: true })
+      : await create('appointments', fields, { inForm: true });
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
     onSaved?.({ id: answer.value.id, start: startIso });
@@ -120,13 +156,25 @@ export function AppointmentForm({ appointment, patientId, providerId, start, onC
         </div>
         <SelectField label="Provider" value={provider} onChange={setProvider} options={providerOptions} required />
         <TextField label="Room" value={room} onChange={setRoom} maxLength={60} />
-        <TextField label="Start" type="datetime-local" value={startText} onChange={changeStart} required />
-        <TextField label="End" type="datetime-local" value={endText} onChange={(v) => {
+        <TextField label="Start" value={startText} onChange={changeStart} required placeholder={`${datePattern()} HH:MM`} />
+        <TextField
+          label="End"
+          value={endText}
+          onChange={(v) => {
             setEndTouched(true);
             setEndText(v);
           }}
           required
+          placeholder={`${datePattern()} HH:MM`}
         />
+        {outsideHours || override ? (
+          <>
+            <p className="form-warning field-wide" aria-live="polite">
+              {outsideHours ? `${outsideHours}.` : 'Within the hours again: the override is not needed.'}
+            </p>
+            <TextField label="Hours override" value={override} onChange={edited(setOverride)} wide maxLength={300} hint="Why this visit is booked outside the hours" />
+          </>
+        ) : null}
         <TextField label="Reason" value={reason} onChange={setReason} wide maxLength={500} />
         <TextArea label="Notes" value={notes} onChange={setNotes} rows={2} />
         {appointment ? (

@@ -7,6 +7,7 @@ import { addDays, dayKey, dayStart, longDate, patientName, shortDay, statusLabel
 import { href, navigate } from '../../app/route';
 import { AppointmentActions } from './AppointmentActions';
 import { AppointmentForm } from './AppointmentForm';
+import { DateBox } from '../../forms/DateBox';
 import { useDoctors } from './useDoctors';
 
 const hourHeight = 84;
@@ -80,7 +81,7 @@ export function AppointmentsScreen({ day: dayParam }: { day: string | null }) {
           <button type="button" onClick={() => goTo(addDays(day, 1))}>
             Next day ›
           </button>
-          <input type="date" aria-label="Go to date" value={day} onChange={(e) => e.target.value && goTo(e.target.value)} />
+          <DateBox label="Go to date" value={day} onChange={goTo} />
           <strong className="day-title">{longDate(day)}</strong>
           <span className="muted">{total === 1 ? '1 appointment' : `${total} appointments`}</span>
           <button type="button" className="primary push-right" onClick={() => setForm({})}>
@@ -138,7 +139,7 @@ export function AppointmentsScreen({ day: dayParam }: { day: string | null }) {
                     >
                       <span className="appt-line">
                         <span className="appt-time">{timeOf(a.start)}</span>
-                        <span className="appt-name">{p ? patientName(p) : 'Unknown patient'}</span>
+                        <span className="appt-name" title={p ? patientName(p) : undefined}>{p ? patientName(p) : 'Unknown patient'}</span>
                         <span className={`pill pill-${a.status}`}>{statusLabels[a.status]}</span>
                       </span>
                       {height >= 40 ? (

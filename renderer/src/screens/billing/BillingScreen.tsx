@@ -3,7 +3,9 @@ import { useMemo, useState } from 'react';
 import { paymentMethods, type Invoice } from '../../../../shared/domain/collections';
 import { invoiceTransitions } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { money, parseMoney, patientName, shortDateTime, statusLabels } from '../../app/format';
+import { useHeadingFocus } from '../../app/focus';
+import { amountText, money, parseMoney, patientName, shortDateTime, statusLabels } from '../../app/format';
+import { paymentProblem } from '../../../../shared/domain/plausibility';
 import { href, navigate } from '../../app/route';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextField } from '../../forms/Field';
@@ -116,10 +118,11 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
     [paymentsById, invoice.id],
   );
   const p = patients[invoice.patientId];
+  const headingRef = useHeadingFocus<HTMLHeadingElement>(invoice.id);
   const due = balanceDue(invoice);
   return (
     <>
-      <h2>
+      <h2 ref={headingRef} tabIndex={-1}>
         Invoice for {p ? `${p.firstName} ${p.lastName}` : 'unknown patient'} <span className={`pill pill-${invoice.status}`}>{statusLabels[invoice.status]}</span>
       </h2>
       <table className="table compact">
@@ -202,9 +205,10 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
   );
 }
 
+/** Takes a payment up to the open balance: more is refused here, before anything is saved (the server agrees). */
 function PaymentForm({ invoiceId, due, onClose }: { invoiceId: string; due: number; onClose: () => void }) {
   const { create } = useActions();
-  const [amount, setAmount] = useState(money(due).replace(/,/g, ''));
+  const [amount, setAmount] = useState(amountText(due));
   const [method, setMethod] = useState<(typeof paymentMethods)[number]>('card');
   const [error, setError] = useState<string | null>(null);
   return (
@@ -214,14 +218,28 @@ function PaymentForm({ invoiceId, due, onClose }: { invoiceId: string; due: numb
         onSubmit={async (e) => {
           e.preventDefault();
           const cents = parseMoney(amount);
-          if (cents === null || cents < 1) return setError('Enter an amount such as 45.00.');
-          const answer = await create('payments', { invoiceId, amountCents: cents, method, receivedAt: new Date().toISOString() });
+          if (cents === null || cents < 1) return setError(`Amount: enter an amount such as ${amountText(4500)}.`);
+          const problem = paymentProblem(cents, due);
+          if (problem) return setError(`${problem} (${money(due)}).`);
+          setError(null);
+          const answer = await create('payments', { invoiceId, amountCents: cents, method, receivedAt: new Date().toISOString() }, { inForm: true });
           if (!answer.ok) return setError(answer.error);
           onClose();
         }}
       >
         <FormError error={error} />
-        <TextField label="Amount" value={amount} onChange={setAmount} autoFocus />
+        <p className="field-wide">
+          Open balance: <strong>{money(due)}</strong>
+        </p>
+        <TextField
+          label="Amount"
+          value={amount}
+          onChange={(v) => {
+            setAmount(v);
+            setError(null);
+          }}
+          autoFocus
+        />
         <SelectField label="Method" value={method} onChange={setMethod} options={paymentMethods.map((m) => ({ value: m, label: m.charAt(0).toUpperCase() + m.slice(1) }))} />
         <div className="form-actions field-wide">
           <button type="submit" className="primary">

@@ -3,13 +3,13 @@ import { useState } from 'react';
 import type { Invoice, InvoiceLine } from '../../../../shared/domain/collections';
 import { invoiceTotal } from '../../../../shared/domain/rules';
 import { useActions } from '../../app/clinicContext';
-import { money, parseMoney } from '../../app/format';
+import { amountText, money, parseMoney } from '../../app/format';
 import { Dialog } from '../../forms/Dialog';
 import { PatientPicker } from '../../forms/PatientPicker';
 
 type LineDraft = { description: string; quantity: string; price: string };
 
-const toDraft = (l: InvoiceLine): LineDraft => ({ description: l.description, quantity: String(l.quantity), price: money(l.unitPriceCents).replace(/,/g, '') });
+const toDraft = (l: InvoiceLine): LineDraft => ({ description: l.description, quantity: String(l.quantity), price: amountText(l.unitPriceCents) });
 
 export function InvoiceForm({ invoice, patientId, onClose, onSaved }: { invoice?: Invoice; patientId?: string; onClose: () => void; onSaved?: (id: string) => void }) {
   const { create, update } = useActions();

@@ -1,6 +1,8 @@
 /**
- * Stock: quantities change by one with Increase/Decrease (commuting 'adjust' deltas, so two desks
- * taking stock at once never lose a count); items at or under their reorder level say so.
+ * Stock: quantities change by one with Increase/Decrease, or by any quantity with a stated
+ * movement (received, used, expired, counted) whose reason the audit log keeps. Both are
+ * commuting 'adjust' deltas, so two desks taking stock at once never lose a count; items at or
+ * under their reorder level say so.
  */
 import { useMemo, useState } from 'react';
 import type { InventoryItem } from '../../../../shared/domain/collections';
@@ -9,6 +11,8 @@ import { useActions, useClinic } from '../../app/clinicContext';
 import { Dialog } from '../../forms/Dialog';
 import { TextField } from '../../forms/Field';
 import { FormError } from '../../forms/FormError';
+import { SelectField } from '../../forms/Field';
+import { compareText, fold } from '../../app/format';
 
 export function InventoryScreen() {
   const items = useClinic((s) => s.data.inventory);
@@ -16,13 +20,14 @@ export function InventoryScreen() {
   const [onlyReorder, setOnlyReorder] = useState(false);
   const [filter, setFilter] = useState('');
   const [editing, setEditing] = useState<InventoryItem | 'new' | null>(null);
+  const [moving, setMoving] = useState<InventoryItem | null>(null);
 
   const list = useMemo(() => {
-    const words = filter.trim().toLowerCase();
+    const words = fold(filter.trim());
     return Object.values(items)
       .filter((i) => !onlyReorder || lowStock(i))
-      .filter((i) => words === '' || `${i.name} ${i.sku} ${i.location}`.toLowerCase().includes(words))
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .filter((i) => words === '' || fold(`${i.name} ${i.sku} ${i.location}`).includes(words))
+      .sort((a, b) => compareText(a.name, b.name));
   }, [items, onlyReorder, filter]);
   const reorderCount = useMemo(() => Object.values(items).filter(lowStock).length, [items]);
 
@@ -85,6 +90,9 @@ export function InventoryScreen() {
                     </button>
                   </td>
                   <td>
+                    <button type="button" className="ghost small" aria-label={`Stock movement: ${item.name}`} onClick={() => setMoving(item)}>
+                      Move…
+                    </button>
                     <button type="button" className="ghost small" aria-label={`Edit ${item.name}`} onClick={() => setEditing(item)}>
                       Edit
                     </button>
@@ -97,7 +105,68 @@ export function InventoryScreen() {
         {list.length === 0 ? <p className="empty">{onlyReorder ? 'Nothing needs reordering.' : 'No items.'}</p> : null}
       </div>
       {editing ? <ItemForm item={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} /> : null}
+      {moving && items[moving.id] ? <StockMovementForm item={items[moving.id]!} onClose={() => setMoving(null)} /> : null}
     </section>
+  );
+}
+
+const movements = [
+  { value: 'received', label: 'Received' },
+  { value: 'used', label: 'Used' },
+  { value: 'expired', label: 'Expired (thrown away)' },
+  { value: 'counted', label: 'Counted (stock take)' },
+] as const;
+type Movement = (typeof movements)[number]['value'];
+
+/** Any quantity in one step; the movement and the note go along as the adjustment's reason. */
+function StockMovementForm({ item, onClose }: { item: InventoryItem; onClose: () => void }) {
+  const { adjustStock } = useActions();
+  const [movement, setMovement] = useState<Movement>('received');
+  const [quantity, setQuantity] = useState('');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const edited = <T,>(setter: (v: T) => void) => (v: T) => {
+    setter(v);
+    setError(null);
+  };
+
+  async function save() {
+    const n = /^\d+$/.test(quantity.trim()) ? Number(quantity.trim()) : NaN;
+    if (!Number.isSafeInteger(n) || (movement !== 'counted' && n < 1)) return setError('Quantity: enter a whole number of at least 1.');
+    if (n > 1_000_000) return setError('Quantity: at most 1,000,000 at a time.');
+    const delta = movement === 'received' ? n : movement === 'counted' ? n - item.quantity : -n;
+    if (delta === 0) return setError(`Quantity: the count matches the ${item.quantity} on record; nothing to change.`);
+    if (item.quantity + delta < 0) return setError(`Quantity: only ${item.quantity} ${item.unit} in stock.`);
+    const label = movements.find((m) => m.value === movement)!.label;
+    const reason = `${label}${movement === 'counted' ? ` ${n} (was ${item.quantity})` : ` ${n}`}${note.trim() ? `: ${note.trim()}` : ''}`.slice(0, 300);
+    const answer = await adjustStock(item.id, { delta, reason }, { inForm: true });
+    if (!answer.ok) return setError(answer.error);
+    onClose();
+  }
+
+  return (
+    <Dialog title={`Stock movement: ${item.name}`} onClose={onClose} size="small" closeLabel="Cancel">
+      <form
+        className="form-grid"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <FormError error={error} />
+        <p className="field-wide">
+          In stock: <strong>{item.quantity}</strong> {item.unit}
+        </p>
+        <SelectField label="Movement" value={movement} onChange={edited(setMovement)} options={movements} />
+        <TextField label="Quantity" value={quantity} onChange={edited(setQuantity)} autoFocus hint={movement === 'counted' ? 'How many were counted' : undefined} />
+        <TextField label="Note" value={note} onChange={setNote} wide maxLength={200} hint="Kept with the movement in the audit log (for example a delivery note number)" />
+        <div className="form-actions field-wide">
+          <button type="submit" className="primary">
+            Save
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 

@@ -7,6 +7,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { isClinicalRole } from '../../../../shared/domain/access';
 import { sexes, type Patient } from '../../../../shared/domain/collections';
 import { likelySamePatient } from '../../../../shared/domain/rules';
+import { dateOfBirthProblem, phoneProblem } from '../../../../shared/domain/plausibility';
+import { clinicLocale, datePattern, dayKey, formatDate, parseDate } from '../../app/format';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
@@ -31,7 +33,8 @@ function draftOf(p?: Patient): Draft {
   return {
     firstName: p?.firstName ?? '',
     lastName: p?.lastName ?? '',
-    dateOfBirth: p?.dateOfBirth ?? '',
+    // As the clinic writes dates (11.04.1969), whatever the browser's language.
+    dateOfBirth: formatDate(p?.dateOfBirth ?? ''),
     sex: p?.sex ?? 'unknown',
     phone: p?.phone ?? '',
     email: p?.email ?? '',
@@ -77,16 +80,39 @@ function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) =>
   }, [patient]);
 
   const duplicate = useMemo(() => {
-    if (!draft.firstName.trim() || !draft.lastName.trim() || !draft.dateOfBirth) return undefined;
-    const candidate = { firstName: draft.firstName, lastName: draft.lastName, dateOfBirth: draft.dateOfBirth };
+    const dob = parseDate(draft.dateOfBirth);
+    if (!draft.firstName.trim() || !draft.lastName.trim() || !dob) return undefined;
+    const candidate = { firstName: draft.firstName, lastName: draft.lastName, dateOfBirth: dob };
     return Object.values(patients).find((p) => p.id !== patient?.id && likelySamePatient(candidate, p));
   }, [patients, draft.firstName, draft.lastName, draft.dateOfBirth, patient?.id]);
 
-  const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  // Editing a field clears a message about what was typed: it may be fixed now, and Save checks again.
+  const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    setError(null);
+  };
+
+  /** The same rules as the terminal and the server (shared/domain), each message naming its field's label. */
+  function problems(): string[] {
+    const found: string[] = [];
+    if (!draft.firstName.trim()) found.push('First name is required');
+    if (!draft.lastName.trim()) found.push('Last name is required');
+    const dobText = draft.dateOfBirth.trim();
+    const dob = dobText === '' ? null : parseDate(dobText);
+    if (dobText !== '' && !dob) found.push(`Date of birth: enter a date as ${datePattern()}`);
+    // Like the server, only what this edit changes: an old record's other values do not block it.
+    const changed = (k: keyof Draft) => !patient || draft[k] !== baseline.current[k];
+    const dobProblem = changed('dateOfBirth') ? dateOfBirthProblem(dob, dayKey(new Date())) : null;
+    if (dobProblem) found.push(dobProblem);
+    const phone = changed('phone') ? phoneProblem(draft.phone, clinicLocale().locale) : null;
+    if (phone) found.push(phone);
+    return found;
+  }
 
   async function save() {
-    if (!draft.firstName.trim() || !draft.lastName.trim()) {
-      setError('First name and last name are required.');
+    const found = problems();
+    if (found.length > 0) {
+      setError(`${found.join('. ')}.`);
       return;
     }
     setBusy(true);
@@ -96,10 +122,11 @@ function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) =>
       ...rest,
       firstName: rest.firstName.trim(),
       lastName: rest.lastName.trim(),
-      dateOfBirth: dateOfBirth === '' ? null : dateOfBirth,
+      phone: rest.phone.trim(),
+      dateOfBirth: dateOfBirth.trim() === '' ? null : parseDate(dateOfBirth),
       ...(clinical ? { medicalHistory } : {}),
     };
-    const answer = patient ? await update('patients', patient.id, fields, baseRow.current) : await create('patients', fields);
+    const answer = patient ? await update('patients', patient.id, fields, baseRow.current, { inForm: true }) : await create('patients', fields, { inForm: true });
     setBusy(false);
     if (!answer.ok) {
       setError(answer.error);
@@ -133,7 +160,7 @@ function PatientFields({ editor, saveHint }: { editor: Editor; saveHint: string 
       ) : null}
       <TextField label="First name" value={draft.firstName} onChange={set('firstName')} required maxLength={100} />
       <TextField label="Last name" value={draft.lastName} onChange={set('lastName')} required maxLength={100} />
-      <TextField label="Date of birth" type="date" value={draft.dateOfBirth} onChange={set('dateOfBirth')} />
+      <TextField label="Date of birth" value={draft.dateOfBirth} onChange={set('dateOfBirth')} placeholder={datePattern()} maxLength={10} />
       <SelectField label="Sex" value={draft.sex} onChange={set('sex')} options={sexOptions} />
       <TextField label="Phone" type="tel" value={draft.phone} onChange={set('phone')} maxLength={40} />
       <TextField label="Email" type="email" value={draft.email} onChange={set('email')} maxLength={200} />
@@ -145,7 +172,7 @@ function PatientFields({ editor, saveHint }: { editor: Editor; saveHint: string 
       {clinical ? <TextArea label="Medical history" value={draft.medicalHistory} onChange={set('medicalHistory')} rows={4} /> : null}
       {duplicate ? (
         <div className="form-warning field-wide" aria-live="polite">
-          Possible duplicate: a patient {duplicate.firstName} {duplicate.lastName}, born {duplicate.dateOfBirth}
+          Possible duplicate: a patient {duplicate.firstName} {duplicate.lastName}, born {formatDate(duplicate.dateOfBirth)}
           {duplicate.phone ? `, phone ${duplicate.phone}` : ''}, is already registered. Check before saving a second record.
         </div>
       ) : null}

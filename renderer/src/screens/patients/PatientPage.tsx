@@ -2,7 +2,8 @@
 import { useMemo, useState } from 'react';
 import { canRead } from '../../../../shared/domain/access';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { money, shortDateTime, statusLabels, timeOf } from '../../app/format';
+import { useHeadingFocus } from '../../app/focus';
+import { formatDate, money, shortDateTime, statusLabels, timeOf } from '../../app/format';
 import { href, navigate } from '../../app/route';
 import { AppointmentForm } from '../appointments/AppointmentForm';
 import { balanceDue } from '../billing/BillingScreen';
@@ -19,6 +20,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
   const data = useClinic((s) => s.data);
   const { update } = useActions();
   const [form, setForm] = useState<Form>(null);
+  const headingRef = useHeadingFocus<HTMLHeadingElement>(patient ? patientId : null);
   const mayReadRecords = canRead(role, 'treatment-records');
   const mayWriteRecords = role === 'doctor' || role === 'assistant';
 
@@ -50,11 +52,11 @@ export function PatientPage({ patientId }: { patientId: string }) {
           <a className="back" href={href('patients')}>
             ‹ Register
           </a>
-          <h1 id="patient-title">
+          <h1 id="patient-title" ref={headingRef} tabIndex={-1} className="clip" title={`${patient.firstName} ${patient.lastName}`}>
             {patient.firstName} {patient.lastName}
           </h1>
           <p className="muted">
-            {patient.dateOfBirth ? `Born ${patient.dateOfBirth}` : 'Date of birth unknown'} · {patient.sex === 'unknown' ? 'sex not recorded' : patient.sex} · last changed {shortDateTime(patient.updatedAt)}
+            {patient.dateOfBirth ? `Born ${formatDate(patient.dateOfBirth)}` : 'Date of birth unknown'} · {patient.sex === 'unknown' ? 'sex not recorded' : patient.sex} · last changed {shortDateTime(patient.updatedAt)}
           </p>
         </div>
         <div className="toolbar">
@@ -136,7 +138,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
                 <tbody>
                   {related.records.map((r) => (
                     <tr key={r.id} className="clickable" onClick={() => navigate('treatment', r.id)}>
-                      <td>{r.date}</td>
+                      <td>{formatDate(r.date)}</td>
                       <td className="prewrap">{r.diagnosis || '—'}</td>
                       <td className="prewrap">{r.procedures || '—'}</td>
                       <td className="prewrap">{r.prescriptions || '—'}</td>

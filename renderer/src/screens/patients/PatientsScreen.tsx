@@ -2,9 +2,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useClinic } from '../../app/clinicContext';
-import { patientName } from '../../app/format';
+import { count, formatDate, patientName } from '../../app/format';
 import { navigate } from '../../app/route';
-import { recentlyChangedPatients, searchPatients } from '../../store/patientSearch';
+import { recentlyChangedPatients, searchPatients, sortedPatients } from '../../store/patientSearch';
 import { PatientForm } from './PatientForm';
 
 const rowHeight = 40;
@@ -15,10 +15,16 @@ export function PatientsScreen() {
   const [query, setQuery] = useState('');
   const deferredQuery = useDeferredValue(query);
   const [creating, setCreating] = useState(false);
+  const [order, setOrder] = useState<'recent' | 'name'>('recent');
   const searching = deferredQuery.trim() !== '';
   const results = useMemo(
-    () => (searching ? searchPatients(patients, deferredQuery) : recentlyChangedPatients(patients)),
-    [patients, deferredQuery, searching],
+    () =>
+      searching
+        ? searchPatients(patients, deferredQuery)
+        : order === 'name'
+          ? sortedPatients(patients).map((e) => e.row)
+          : recentlyChangedPatients(patients),
+    [patients, deferredQuery, searching, order],
   );
   const total = Object.keys(patients).length;
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -48,15 +54,19 @@ export function PatientsScreen() {
             }}
           />
           <span className="muted count">
-            {query.trim() ? `${results.length.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')}` : total === 1 ? '1 patient' : `${total.toLocaleString('en-GB')} patients`}
+            {query.trim() ? `${count(results.length)} of ${count(total)}` : total === 1 ? '1 patient' : `${count(total)} patients`}
           </span>
+          <select aria-label="Order of the register" value={order} onChange={(e) => setOrder(e.target.value as 'recent' | 'name')}>
+            <option value="recent">Recently changed first</option>
+            <option value="name">By name (A–Z)</option>
+          </select>
           <button type="button" className="primary" onClick={() => setCreating(true)}>
             New patient
           </button>
         </div>
       </div>
       <div className="list-head patient-cols" aria-hidden="true">
-        <span>Name {searching ? '(A–Z)' : '(recently changed first)'}</span>
+        <span>Name {searching || order === 'name' ? '(A–Z)' : '(recently changed first)'}</span>
         <span>Date of birth</span>
         <span>Phone</span>
         <span>Insurance</span>
@@ -75,11 +85,14 @@ export function PatientsScreen() {
               return (
                 <li key={item.key} className="virtual-row" style={{ transform: `translateY(${item.start}px)`, height: rowHeight }}>
                   <a className="patient-row patient-cols" href={`#/patients/${p.id}`}>
-                    <span className="strong">{patientName(p)}</span>
-                    <span>{p.dateOfBirth ?? '—'}</span>
-                    <span>{p.phone || '—'}</span>
-                    <span className="muted">{p.insuranceProvider || '—'}</span>
-                    <span className={p.allergies ? 'allergy' : 'muted'}>{p.allergies || '—'}</span>
+                    {/* Long names end with an ellipsis (CSS); the title shows them whole on hover. */}
+                    <span className="strong clip" title={patientName(p)}>
+                      {patientName(p)}
+                    </span>
+                    <span>{p.dateOfBirth ? formatDate(p.dateOfBirth) : '—'}</span>
+                    <span className="clip" title={p.phone || undefined}>{p.phone || '—'}</span>
+                    <span className="muted clip" title={p.insuranceProvider || undefined}>{p.insuranceProvider || '—'}</span>
+                    <span className={p.allergies ? 'allergy clip' : 'muted'} title={p.allergies || undefined}>{p.allergies || '—'}</span>
                   </a>
                 </li>
               );

@@ -2,10 +2,10 @@
 import { useMemo, useState } from 'react';
 import { referralDirections, referralStatuses, type Referral } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { dayKey, patientName, statusLabels } from '../../app/format';
+import { dayKey, formatDate, patientName, statusLabels } from '../../app/format';
 import { href } from '../../app/route';
 import { Dialog } from '../../forms/Dialog';
-import { SelectField, TextArea, TextField } from '../../forms/Field';
+import { SelectField, TextArea, DateField, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { FormError } from '../../forms/FormError';
 
@@ -96,7 +96,7 @@ export function ReferralTable({
             const p = patients[r.patientId];
             return (
               <tr key={r.id}>
-                <td>{r.date}</td>
+                <td>{formatDate(r.date)}</td>
                 {showPatient ? <td>{p ? <a href={href('patients', r.patientId)}>{patientName(p)}</a> : 'Unknown patient'}</td> : null}
                 <td>{r.direction === 'outgoing' ? 'Out' : 'In'}</td>
                 <td>{r.provider}</td>
@@ -153,7 +153,7 @@ export function ReferralForm({ patientId, onClose }: { patientId?: string; onClo
           onChange={setDirection}
           options={referralDirections.map((d) => ({ value: d, label: d === 'outgoing' ? 'Outgoing (we refer)' : 'Incoming (referred to us)' }))}
         />
-        <TextField label="Date" type="date" value={date} onChange={setDate} required />
+        <DateField label="Date" value={date} onChange={setDate} required />
         <TextField label="Specialist or clinic" value={provider} onChange={setProvider} required maxLength={200} />
         <TextField label="Specialty" value={specialty} onChange={setSpecialty} maxLength={100} />
         <TextArea label="Reason" value={reason} onChange={setReason} rows={3} />

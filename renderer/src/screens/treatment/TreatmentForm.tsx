@@ -4,7 +4,7 @@ import type { TreatmentRecord } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { dayKey } from '../../app/format';
 import { Dialog } from '../../forms/Dialog';
-import { SelectField, TextArea, TextField } from '../../forms/Field';
+import { DateField, SelectField, TextArea } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { useDoctors } from '../appointments/useDoctors';
 import { FormError } from '../../forms/FormError';
@@ -64,7 +64,7 @@ export function TreatmentForm({
           <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(record)} />
         </div>
         <SelectField label="Treating doctor" value={provider} onChange={setProvider} options={providerOptions.length ? providerOptions : [{ value: '', label: 'No doctor on file' }]} />
-        <TextField label="Date" type="date" value={date} onChange={setDate} required />
+        <DateField label="Date" value={date} onChange={setDate} required />
         <TextArea label="Diagnosis" value={diagnosis} onChange={setDiagnosis} rows={2} />
         <TextArea label="Procedures" value={procedures} onChange={setProcedures} rows={2} />
         <TextArea label="Prescriptions" value={prescriptions} onChange={setPrescriptions} rows={2} />

@@ -2,7 +2,8 @@
 import { useMemo, useState } from 'react';
 import type { TreatmentRecord } from '../../../../shared/domain/collections';
 import { useClinic } from '../../app/clinicContext';
-import { patientName, shortDateTime } from '../../app/format';
+import { useHeadingFocus } from '../../app/focus';
+import { formatDate, patientName, shortDateTime } from '../../app/format';
 import { href, navigate } from '../../app/route';
 import { TreatmentForm } from './TreatmentForm';
 
@@ -48,7 +49,7 @@ export function TreatmentScreen({ recordId }: { recordId: string | null }) {
                 const p = patients[r.patientId];
                 return (
                   <tr key={r.id} className={r.id === recordId ? 'is-selected clickable' : 'clickable'} onClick={() => navigate('treatment', r.id)}>
-                    <td>{r.date}</td>
+                    <td>{formatDate(r.date)}</td>
                     <td>
                       <a href={href('treatment', r.id)}>{p ? patientName(p) : 'Unknown patient'}</a>
                     </td>
@@ -75,10 +76,11 @@ export function TreatmentRecordView({ record, onEdit }: { record: TreatmentRecor
   const users = useClinic((s) => s.data.users);
   const patients = useClinic((s) => s.data.patients);
   const p = patients[record.patientId];
+  const headingRef = useHeadingFocus<HTMLHeadingElement>(record.id);
   return (
     <article className="record">
-      <h2>
-        {record.date} · {p ? `${p.firstName} ${p.lastName}` : 'Unknown patient'}
+      <h2 ref={headingRef} tabIndex={-1}>
+        {formatDate(record.date)} · {p ? `${p.firstName} ${p.lastName}` : 'Unknown patient'}
       </h2>
       <p className="muted">
         {users[record.providerId]?.displayName ?? 'Doctor'} · last changed {shortDateTime(record.updatedAt)} by {users[record.updatedBy]?.displayName ?? 'staff'}
