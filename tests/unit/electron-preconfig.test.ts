@@ -31,8 +31,8 @@ async function fixture(content: string | null): Promise<{ file: string; stateDir
 }
 
 function saver() {
-  const saved: TerminalSettings[] = [];
-  return { saved, save: async (s: TerminalSettings) => (saved.push(s), s) };
+  const saved: Pick<TerminalSettings, 'serverUrl' | 'terminalName'>[] = [];
+  return { saved, save: async (s: Pick<TerminalSettings, 'serverUrl' | 'terminalName'>) => (saved.push(s), { ...s, offlineSignInDays: 7 }) };
 }
 
 describe('preconfiguration file', () => {
