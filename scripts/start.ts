@@ -112,5 +112,5 @@ if (binary) {
     await server.close();
     fail(`cannot serve the terminal on 127.0.0.1:4781 (${(err as Error).message})`);
   }
-  say(`terminal on ${transport.url}  (open it in a browser; Ctrl-C stops the server and the terminal)`);
+  say(`terminal on ${transport.openUrl}  (open this address, with its #token, in a browser; Ctrl-C stops the server and the terminal)`);
 }

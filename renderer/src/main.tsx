@@ -13,8 +13,17 @@ import './styles.css';
 async function boot(): Promise<void> {
   const root = createRoot(document.getElementById('root') as HTMLElement);
   if (!clinicBridge()) {
-    const { installHeadlessBridge } = await import('./bridge/headless');
-    await installHeadlessBridge();
+    const { installHeadlessBridge, takeLaunchToken } = await import('./bridge/headless');
+    const token = takeLaunchToken();
+    if (!token) {
+      root.render(
+        <p role="alert">
+          This window has no key to the terminal. Open the exact address the terminal printed when it started (it ends with #token=…).
+        </p>,
+      );
+      return;
+    }
+    await installHeadlessBridge(undefined, token);
   }
   const bridge = clinicBridge();
   if (!bridge) {

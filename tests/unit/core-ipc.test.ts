@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createTerminalCore, type TerminalCore } from '../../main/core';
-import { TerminalState } from '../../main/cache/state';
 import type { PublicUser } from '../../shared/domain/collections';
 
 const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 'Dr Ada', role: 'doctor' };

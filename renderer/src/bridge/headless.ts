@@ -19,7 +19,27 @@ import type {
 
 type Pending = { resolve: (e: IpcEnvelope<unknown>) => void; frame: string; sent: boolean };
 
-export function installHeadlessBridge(url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ipc`): Promise<ClinicBridge> {
+const tokenKey = 'clinic-terminal-token';
+
+/**
+ * The terminal's per-launch secret: the address it printed carries it in the fragment
+ * (`#token=...`). It is taken out of the address bar at once (hash routes follow) and kept for
+ * this tab only, so a reload still connects.
+ */
+export function takeLaunchToken(): string | null {
+  const match = /^#token=([A-Za-z0-9_-]+)/.exec(location.hash);
+  if (match) {
+    sessionStorage.setItem(tokenKey, match[1]!);
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+    return match[1]!;
+  }
+  return sessionStorage.getItem(tokenKey);
+}
+
+export function installHeadlessBridge(
+  url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ipc`,
+  token: string | null = takeLaunchToken(),
+): Promise<ClinicBridge> {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -28,7 +48,8 @@ export function installHeadlessBridge(url = `${location.protocol === 'https:' ? 
   let firstOpen: (() => void) | null = null;
 
   const connect = () => {
-    const ws = new WebSocket(url);
+    // The token rides as a second subprotocol (a page cannot set other headers on a WebSocket).
+    const ws = new WebSocket(url, token ? ['clinic-ipc', `clinic-token.${token}`] : ['clinic-ipc']);
     socket = ws;
     ws.onopen = () => {
       retryMs = 250;
