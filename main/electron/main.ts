@@ -11,6 +11,7 @@ import { startAutoUpdates } from './autoUpdate';
 import { forwardIpc, windowIdOf } from './ipcForwarding';
 import { captureRendererConsole, setUpLogging, type ShellLog } from './logging';
 import { registerAppScheme, serveRenderer } from './rendererProtocol';
+import { osKeystore } from './safeStorageKeystore';
 import { applyInstallPreconfiguration } from './startupSettings';
 import { updateIntervalMs } from './updateCheck';
 import { hardenWebContents, lockDownSession, openClinicWindow } from './window';
@@ -42,6 +43,8 @@ async function run(logger: ShellLog): Promise<void> {
     log: (line) => logger.scope('core').info(line),
     checkpointWorker: join(app.getAppPath(), 'dist-electron', 'checkpoint-worker.cjs'),
     downloadWorker: join(app.getAppPath(), 'dist-electron', 'download-worker.cjs'),
+    // The cache key and the refresh token live with the OS keystore (safeStorage).
+    keystore: osKeystore(userData),
   });
   try {
     await applyInstallPreconfiguration(core, userData, logger);
