@@ -63,6 +63,11 @@ export interface TerminalCoreOptions {
    * (safeStorage); default: a key file (mode 0600) in the data folder (main/keystore/keyFile.ts).
    */
   keystore?: Keystore;
+  /**
+   * Default true. False leaves the cache unencrypted: only for a benchmark measuring what the
+   * encryption costs, side by side; no shell or command line sets it.
+   */
+  encryptCache?: boolean;
 }
 
 export type EventListener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
@@ -99,7 +104,7 @@ export class TerminalCore {
   private readonly log: (line: string) => void;
   private updateSource: (() => UpdateStatus) | null = null;
   private readonly downloadWorker: string | URL;
-  private readonly cacheKey: CacheKey;
+  private readonly cacheKey: CacheKey | null;
   private readonly verifiers: OfflineVerifiers;
   /**
    * Signed in offline: the password, in this process's memory only, until the server is reachable
@@ -118,7 +123,8 @@ export class TerminalCore {
           'no refresh token is kept at rest, so a restart asks for a new sign-in; install and unlock a keyring (libsecret) to change that',
       );
     }
-    this.cacheKey = cacheKeyFrom(keystore).key;
+    this.cacheKey = options.encryptCache === false ? null : cacheKeyFrom(keystore).key;
+    if (this.cacheKey === null) this.log('the cache is NOT encrypted (a benchmark asked for it)');
     this.db = openCache(options.dataDir, this.cacheKey, this.log);
     this.checkpointer = new WalCheckpointer(this.db, {
       script: options.checkpointWorker ?? defaultCheckpointWorkerScript(),

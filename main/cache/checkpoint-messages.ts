@@ -8,7 +8,7 @@ export interface CheckpointWorkerData {
   nativeBinding?: string;
   everyMs: number;
   /** The encrypted cache's key (thread memory only). */
-  cacheKey: CacheKey;
+  cacheKey: CacheKey | null;
 }
 
 export type CheckpointCommand = { type: 'stop' };

@@ -19,7 +19,7 @@ export interface CheckpointerOptions {
   everyMs?: number;
   nativeBinding?: string;
   /** The thread opens the encrypted cache with the same key (passed in memory, never on disk). */
-  cacheKey: CacheKey;
+  cacheKey: CacheKey | null;
   log: (line: string) => void;
 }
 

@@ -78,7 +78,7 @@ const migrations: ((db: CacheDb) => void)[] = [
  * A cache from before encryption is encrypted in place; one this key cannot open (its key was
  * lost with the keystore) is moved aside and a new, empty cache started: `log` says so.
  */
-export function openCache(dataDir: string, key: CacheKey, log: (line: string) => void = () => {}): CacheDb {
+export function openCache(dataDir: string, key: CacheKey | null, log: (line: string) => void = () => {}): CacheDb {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);
   // Under Electron, `npm start` passes a better-sqlite3-multiple-ciphers build for Electron's ABI
@@ -86,7 +86,7 @@ export function openCache(dataDir: string, key: CacheKey, log: (line: string) =>
   const nativeBinding = process.env.CLINIC_SQLITE_NATIVE_BINDING || undefined;
   const options = nativeBinding ? { nativeBinding } : {};
   const file = join(dataDir, cacheFileName);
-  if (isPlainSqliteFile(file)) {
+  if (key !== null && isPlainSqliteFile(file)) {
     encryptPlainCache(file, key, options);
     log('the cache was not encrypted: it is now (SQLCipher format, key in the keystore)');
   }

@@ -13,7 +13,10 @@ import type { Keystore } from '../keystore/keystore';
 
 export type CacheDb = Database.Database;
 
-/** 64 hex digits. */
+/**
+ * 64 hex digits. Where a key is `CacheKey | null`, null means an unencrypted cache: only
+ * benchmarks ask for one, to measure what the encryption costs (TerminalCoreOptions.encryptCache).
+ */
 export type CacheKey = string & { readonly __cacheKey: unique symbol };
 
 /** 16 KiB pages (see database.ts); SQLCipher's format has to be told the page size. */
@@ -46,7 +49,11 @@ export function cipherDefaults(db: CacheDb): void {
 }
 
 /** Attach the (encrypted) cache file to another connection as `schema`. */
-export function attachCache(db: CacheDb, file: string, key: CacheKey, schema: string): void {
+export function attachCache(db: CacheDb, file: string, key: CacheKey | null, schema: string): void {
+  if (key === null) {
+    db.prepare(`ATTACH ? AS ${schema} KEY ''`).run(file);
+    return;
+  }
   if (!isCacheKey(key)) throw new Error('not a cache key');
   cipherDefaults(db);
   db.prepare(`ATTACH ? AS ${schema} KEY ?`).run(file, `x'${key}'`);
@@ -59,8 +66,8 @@ export interface OpenOptions {
 }
 
 /** One connection to the encrypted cache file; throws SQLITE_NOTADB on a wrong key. */
-export function openEncrypted(file: string, key: CacheKey, options: OpenOptions = {}): CacheDb {
-  if (!isCacheKey(key)) throw new Error('not a cache key');
+export function openEncrypted(file: string, key: CacheKey | null, options: OpenOptions = {}): CacheDb {
+  if (key !== null && !isCacheKey(key)) throw new Error('not a cache key');
   // SQLite gives the WAL and shared-memory files the main file's mode: make it 0600 first.
   if (!options.fileMustExist && !existsSync(file)) closeSync(openSync(file, 'a', 0o600));
   const db = new Database(file, {
@@ -68,7 +75,7 @@ export function openEncrypted(file: string, key: CacheKey, options: OpenOptions 
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   });
   try {
-    applyCipher(db, key);
+    if (key !== null) applyCipher(db, key);
     db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (err) {
     db.close();

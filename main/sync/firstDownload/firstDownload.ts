@@ -20,7 +20,7 @@ export interface FirstDownloadOptions {
   file: string;
   nativeBinding?: string;
   /** The thread opens the encrypted cache with the same key. */
-  cacheKey: CacheKey;
+  cacheKey: CacheKey | null;
   role: Role;
   collections: CollectionName[];
   /** Rows of a page were written (for the progress the windows show). */

@@ -10,7 +10,7 @@ export interface DownloadWorkerData {
   /** better-sqlite3-multiple-ciphers' native build for Electron's ABI, when not the one in node_modules. */
   nativeBinding?: string;
   /** The encrypted cache's key (thread memory only). */
-  cacheKey: CacheKey;
+  cacheKey: CacheKey | null;
   role: Role;
   collections: CollectionName[];
 }

@@ -55,7 +55,7 @@ export interface SnapshotLink {
  * (`cache`), so the rows go from memory into the cache's load tables without touching the disk
  * in clear.
  */
-export function linkSnapshotBytes(bytes: Buffer, cacheFile: string, cacheKey: CacheKey, nativeBinding?: string): SnapshotLink {
+export function linkSnapshotBytes(bytes: Buffer, cacheFile: string, cacheKey: CacheKey | null, nativeBinding?: string): SnapshotLink {
   let db: CacheDb;
   try {
     db = new Database(bytes, nativeBinding ? { nativeBinding } : {});
