@@ -26,6 +26,7 @@ const db = new Database(workerData.file);
 db.pragma("cipher = 'sqlcipher'");
 db.pragma('legacy = 4');
 db.pragma('legacy_page_size = 16384');
+db.pragma('hmac_use = 0');
 db.pragma(\`key = "x'\${workerData.key}'"\`);
 db.pragma('busy_timeout = 5000');
 db.exec('CREATE TABLE IF NOT EXISTS churn (n INTEGER)');
