@@ -123,7 +123,7 @@ export class TerminalCore {
           'no refresh token is kept at rest, so a restart asks for a new sign-in; install and unlock a keyring (libsecret) to change that',
       );
     }
-    this.cacheKey = options.encryptCache === false ? null : cacheKeyFrom(keystore).key;
+    this.cacheKey = options.encryptCache === false ? null : cacheKeyFrom(keystore, this.log).key;
     if (this.cacheKey === null) this.log('the cache is NOT encrypted (a benchmark asked for it)');
     this.db = openCache(options.dataDir, this.cacheKey, this.log);
     this.checkpointer = new WalCheckpointer(this.db, {

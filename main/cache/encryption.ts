@@ -26,9 +26,18 @@ export function isCacheKey(value: unknown): value is CacheKey {
   return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 }
 
-/** The cache key from the keystore, made (and kept there) the first time. */
-export function cacheKeyFrom(keystore: Keystore): { key: CacheKey; created: boolean } {
-  const kept = keystore.read('cache-key');
+/**
+ * The cache key from the keystore, made (and kept there) the first time. A key the keystore can no
+ * longer unseal (another OS user, a reset keyring) is replaced: the old cache is then unreadable
+ * and openCache moves it aside.
+ */
+export function cacheKeyFrom(keystore: Keystore, log: (line: string) => void = () => {}): { key: CacheKey; created: boolean } {
+  let kept: string | null = null;
+  try {
+    kept = keystore.read('cache-key');
+  } catch (err) {
+    log(`the keystore (${keystore.description}) cannot unseal the cache key (${(err as Error).message}); a new key and an empty cache are made`);
+  }
   if (isCacheKey(kept)) return { key: kept, created: false };
   const key = randomBytes(32).toString('hex') as CacheKey;
   keystore.write('cache-key', key);
