@@ -40,7 +40,7 @@ describe('preconfiguration file', () => {
     const { file, stateDir } = await fixture('\uFEFF{ "serverUrl": "http://clinic-server:4000", "terminalName": "Front desk 2" }');
     const { saved, save } = saver();
     const first = await applyPreconfigurationOnce({ stateDir, candidates: [file], current: null, defaultTerminalName: 'PC-17', save });
-    assert.deepEqual(first, { applied: true, path: file, settings: { serverUrl: 'http://clinic-server:4000', terminalName: 'Front desk 2' } });
+    assert.deepEqual(first, { applied: true, path: file, settings: { serverUrl: 'http://clinic-server:4000', terminalName: 'Front desk 2', offlineSignInDays: 7 } });
     assert.deepEqual(saved, [{ serverUrl: 'http://clinic-server:4000', terminalName: 'Front desk 2' }]);
     const marker = JSON.parse(await readFile(join(stateDir, preconfigMarkerName), 'utf8')) as { from: string };
     assert.equal(marker.from, file);
