@@ -66,7 +66,7 @@ function sameSecret(offered: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function refuse(socket: { end(data: string): void }, status: 401 | 403 | 421, reason: string): void {
+function refuse(socket: { end(data: string): void }, status: 401 | 403, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
@@ -110,19 +110,19 @@ export async function startHeadlessTransport(options: {
   http.on('upgrade', (req, socket, head) => {
     const port = (http.address() as AddressInfo).port;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const refusal =
+    const refusal: { status: 401 | 403; why: string } | null =
       path !== '/ipc' || !loopback.has(req.socket.remoteAddress ?? '')
-        ? 'not the IPC endpoint or not from this machine'
+        ? { status: 403, why: 'not the IPC endpoint or not from this machine' }
         : !hostIsOurs(req, port)
-          ? `Host ${req.headers.host ?? '(none)'} is not this terminal`
+          ? { status: 403, why: `Host ${req.headers.host ?? '(none)'} is not this terminal` }
           : !sameOrigin(req, port)
-            ? `origin ${req.headers.origin ?? '(none)'} is not this terminal`
+            ? { status: 403, why: `origin ${req.headers.origin ?? '(none)'} is not this terminal` }
             : !sameSecret(offeredToken(req), token)
-              ? 'no or a wrong launch token'
+              ? { status: 401, why: 'no or a wrong launch token' }
               : null;
     if (refusal) {
-      log(`refused a WebSocket from ${req.socket.remoteAddress ?? '?'}: ${refusal}`);
-      refuse(socket, refusal.includes('token') ? 401 : 403, refusal.includes('token') ? 'Unauthorized' : 'Forbidden');
+      log(`refused a WebSocket from ${req.socket.remoteAddress ?? '?'}: ${refusal.why}`);
+      refuse(socket, refusal.status, refusal.status === 401 ? 'Unauthorized' : 'Forbidden');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
