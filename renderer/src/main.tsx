@@ -23,7 +23,16 @@ async function boot(): Promise<void> {
       );
       return;
     }
-    await installHeadlessBridge(undefined, token);
+    let refused = false;
+    await installHeadlessBridge(undefined, token, () => {
+      refused = true;
+      root.render(
+        <p role="alert">
+          The terminal does not accept this window's key (it was restarted since?). Open the address it printed when it last started.
+        </p>,
+      );
+    });
+    if (refused) return;
   }
   const bridge = clinicBridge();
   if (!bridge) {

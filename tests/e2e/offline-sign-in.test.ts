@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { screenshot } from '../support/browser';
+import { openWindow, screenshot } from '../support/browser';
 import { go, pendingCount, signIn, startClinic, statusText, todayAt, until, type Clinic, type Staff } from './frontDesk';
 
 describe('offline sign-in', { timeout: 180_000 }, () => {
@@ -89,5 +89,20 @@ describe('offline sign-in', { timeout: 180_000 }, () => {
     assert.equal(booked.updatedBy, reception.id);
     assert.equal(booked.room, 'Room 4');
     await screenshot(A, 'offline-03-landed');
+  });
+
+  test('a window without the launch token, or with a wrong one, gets no terminal and says why', async () => {
+    const origin = new URL(clinic.terminals[0]!.url!).origin;
+    for (const [url, said] of [
+      [`${origin}/`, /no key to the terminal.*#token=/],
+      [`${origin}/#token=${'x'.repeat(43)}`, /does not accept this window's key/],
+    ] as const) {
+      const { page, context } = await openWindow(clinic.browser, url);
+      const alert = page.getByRole('alert');
+      await alert.waitFor({ timeout: 15_000 });
+      assert.match((await alert.textContent()) ?? '', said);
+      assert.equal(await page.getByLabel('Username').count(), 0, 'no sign-in form');
+      await context.close();
+    }
   });
 });

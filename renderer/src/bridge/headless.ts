@@ -39,6 +39,8 @@ export function takeLaunchToken(): string | null {
 export function installHeadlessBridge(
   url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ipc`,
   token: string | null = takeLaunchToken(),
+  /** Called once when the terminal keeps refusing this window before it ever connected (a stale or wrong token). */
+  onRefused: () => void = () => {},
 ): Promise<ClinicBridge> {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const pending = new Map<number, Pending>();
@@ -46,12 +48,15 @@ export function installHeadlessBridge(
   let socket: WebSocket | null = null;
   let retryMs = 250;
   let firstOpen: (() => void) | null = null;
+  let everOpened = false;
+  let refusals = 0;
 
   const connect = () => {
     // The token rides as a second subprotocol (a page cannot set other headers on a WebSocket).
     const ws = new WebSocket(url, token ? ['clinic-ipc', `clinic-token.${token}`] : ['clinic-ipc']);
     socket = ws;
     ws.onopen = () => {
+      everOpened = true;
       retryMs = 250;
       for (const p of pending.values()) {
         if (!p.sent) {
@@ -79,6 +84,7 @@ export function installHeadlessBridge(
     };
     ws.onclose = () => {
       socket = null;
+      if (!everOpened && ++refusals === 3) onRefused();
       // A call already sent may or may not have run; say so rather than guess.
       for (const [id, p] of pending) {
         if (p.sent) {
