@@ -95,6 +95,8 @@ export function openEncrypted(file: string, key: CacheKey | null, options: OpenO
   try {
     if (key !== null) applyCipher(db, key);
     db.prepare('SELECT count(*) FROM sqlite_master').get();
+    // Sorts and temporary tables stay in memory: SQLite's temporary files are not encrypted.
+    db.pragma('temp_store = MEMORY');
   } catch (err) {
     db.close();
     throw err;

@@ -73,6 +73,8 @@ export function linkSnapshotBytes(bytes: Buffer, cacheFile: string, cacheKey: Ca
   db.pragma('busy_timeout = 5000');
   db.pragma('wal_autocheckpoint = 0');
   db.pragma('cache.secure_delete = ON');
+  // Sorts and temporary tables stay in memory: SQLite's temporary files are not encrypted.
+  db.pragma('temp_store = MEMORY');
   return { db, snapshot: 'main', cache: 'cache', close: () => db.close() };
 }
 
