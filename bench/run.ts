@@ -42,6 +42,12 @@ const progress = (line: string) => {
   console.error(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
 };
 
+/**
+ * BENCH_SYNC_ENCRYPTION_ROUNDS=n: each initial-sync set is synced 2n more times into fresh
+ * terminals, alternating an unencrypted and an encrypted cache, against the same server: what
+ * the encryption at rest costs, side by side in one run (docs/performance.md).
+ */
+const encryptionRounds = Number(process.env.BENCH_SYNC_ENCRYPTION_ROUNDS ?? 0);
 /** BENCH_SYNC_SETS="100000+500000,10000+0": only these initial-sync data sets (patients+appointments). */
 const syncSetsOverride = process.env.BENCH_SYNC_SETS?.split(',').map((set) => {
   const [patients, appointments] = set.split('+').map(Number);
@@ -138,6 +144,12 @@ async function runSyncSets(): Promise<void> {
     await withClinic(name, { ...set, inventory: 100, referrals: 0, staff: [{ username: 'sync.doctor', role: 'doctor' }] }, async (clinic) => {
       progress(`initial sync of ${count(set.patients)} patients + ${count(set.appointments)} appointments, then a burst of 1,000 changes`);
       report.initialSync.push(await measureInitialSync(clinic, workDir, name, 1000));
+      for (let round = 1; round <= encryptionRounds; round++) {
+        for (const encrypted of [false, true]) {
+          progress(`initial sync ${encrypted ? 'encrypted' : 'UNencrypted'} cache, round ${round} of ${encryptionRounds}`);
+          report.initialSync.push(await measureInitialSync(clinic, workDir, `${name}-${encrypted ? 'enc' : 'plain'}-${round}`, 0, encrypted));
+        }
+      }
     });
   }
   if (!full) return;
@@ -281,10 +293,11 @@ function print(r: Report): void {
     out.push('', '3-4. Initial sync into an empty terminal (child process), then a burst of 1,000 incoming changes; event-loop delay sampled every 1 ms');
     out.push(
       table([
-        ['data set', 'store', 'rows', 'time', 'rows/s', 'CPU terminal + server', 'peak RSS', 'loop p99', 'loop max', 'burst time', 'burst loop p99', 'burst loop max'],
+        ['data set', 'store', 'cache', 'rows', 'time', 'rows/s', 'CPU terminal + server', 'peak RSS', 'loop p99', 'loop max', 'burst time', 'burst loop p99', 'burst loop max'],
         ...r.initialSync.map((s) => [
           `${count(s.patients)} patients + ${count(s.appointments)} appts`,
           s.store,
+          s.encrypted ? 'encrypted' : 'plain',
           count(s.rows),
           ms(s.ms, 0),
           count(s.rowsPerSecond),
@@ -300,6 +313,27 @@ function print(r: Report): void {
     );
     for (const big of r.initialSync.filter((s) => s.patients >= 100_000 && s.store === 'sqlite')) {
       out.push(`   ${count(big.patients)} patients${big.appointments ? ` + ${count(big.appointments)} appointments` : ' alone'} in ${ms(big.ms, 0)} (target for 100k patients < 5 s: ${mark(big.ms < 5000)})`);
+    }
+    // Side by side (BENCH_SYNC_ENCRYPTION_ROUNDS): the encrypted cache against the unencrypted one, same server, same run.
+    const sets = [...new Set(r.initialSync.map((s) => `${s.patients}+${s.appointments}+${s.store}`))];
+    for (const key of sets) {
+      const runs = r.initialSync.filter((s) => `${s.patients}+${s.appointments}+${s.store}` === key && s.burst === null);
+      const plain = runs.filter((s) => !s.encrypted);
+      const enc = runs.filter((s) => s.encrypted);
+      if (plain.length === 0 || enc.length === 0) continue;
+      const median = (xs: number[]) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const mid = sorted.length / 2;
+        return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
+      };
+      const ratio = median(enc.map((s) => s.ms)) / median(plain.map((s) => s.ms));
+      // The terminal's CPU time (all its threads) hardly depends on what else runs on the machine; wall time does.
+      const cpuRatio = median(enc.map((s) => s.terminalCpuMs)) / median(plain.map((s) => s.terminalCpuMs));
+      out.push(
+        `   encryption at rest, ${count(runs[0]!.patients)} patients + ${count(runs[0]!.appointments)} appointments: plain ${plain.map((x) => ms(x.ms, 0)).join(', ')}; ` +
+          `encrypted ${enc.map((x) => ms(x.ms, 0)).join(', ')}; median time encrypted / plain ${ratio.toFixed(2)}x (target <= 1.25x: ${mark(ratio <= 1.25)}); ` +
+          `median terminal CPU ${cpuRatio.toFixed(2)}x`,
+      );
     }
     const worst = Math.max(...r.initialSync.flatMap((s) => [s.loopDelay.p99, s.burst?.loopDelay.p99 ?? 0]));
     out.push(`   worst event-loop p99 ${ms(worst)} (target < 20 ms: ${mark(worst < 20)})`);

@@ -14,6 +14,8 @@ export interface SyncTerminalConfig {
   serverUrl: string;
   username: string;
   password: string;
+  /** False: the cache unencrypted (the side-by-side baseline of docs/performance.md). */
+  encryptCache?: boolean;
 }
 
 export type SyncParentMessage = { type: 'sync' } | { type: 'burst'; marker: string; count: number } | { type: 'exit' };
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
     dataDir: cfg.dataDir,
     serverUrl: cfg.serverUrl,
     terminalName: 'bench-sync',
+    ...(cfg.encryptCache === false ? { encryptCache: false } : {}),
     ...(pullLimit > 0 ? { schedule: { pullLimit } } : {}),
     // BENCH_CACHE_PRAGMAS="cache_size=-65536;...": an experiment on the cache file's settings.
     cachePragmas: (process.env.BENCH_CACHE_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== ''),

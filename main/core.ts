@@ -17,8 +17,12 @@ import type {
   SyncStatus,
   TerminalSettings,
 } from '../shared/ipc/contract';
-import { terminalSettings, type UpdateStatus } from '../shared/ipc/contract';
-import { openCache, type CacheDb } from './cache/database';
+import { defaultOfflineSignInDays, terminalSettings, type UpdateStatus } from '../shared/ipc/contract';
+import { openCache, type CacheDb, type CacheKey } from './cache/database';
+import { cacheKeyFrom } from './cache/encryption';
+import type { Keystore } from './keystore/keystore';
+import { keyFileKeystore } from './keystore/keyFile';
+import { OfflineVerifiers } from './session/offlineVerifiers';
 import { WalCheckpointer, defaultCheckpointWorkerScript } from './cache/checkpointer';
 import { RowCache } from './cache/rows';
 import { Outbox } from './cache/outbox';
@@ -62,6 +66,16 @@ export interface TerminalCoreOptions {
   downloadWorker?: string | URL;
   /** Machine-wide settings IT enforces (policy/machinePolicy.ts): they win over the user's settings. */
   policy?: MachinePolicy;
+  /**
+   * Where the cache key and the refresh token are kept: Electron passes the OS keystore
+   * (safeStorage); default: a key file (mode 0600) in the data folder (main/keystore/keyFile.ts).
+   */
+  keystore?: Keystore;
+  /**
+   * Default true. False leaves the cache unencrypted: only for a benchmark measuring what the
+   * encryption costs, side by side; no shell or command line sets it.
+   */
+  encryptCache?: boolean;
 }
 
 export type EventListener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
@@ -100,18 +114,44 @@ export class TerminalCore {
   private updateState: UpdateStatus | null = null;
   private readonly policy: MachinePolicy;
   private readonly downloadWorker: string | URL;
+  private readonly cacheKey: CacheKey | null;
+  private readonly verifiers: OfflineVerifiers;
+  /**
+   * Signed in offline: the password, in this process's memory only, until the server is reachable
+   * and confirms it (confirmOnline); the server's "no" then ends the session.
+   */
+  private offlineSignIn: { username: string; password: string; user: PublicUser } | null = null;
+  private confirmTimer: NodeJS.Timeout | null = null;
+  private confirmDelayMs = 1000;
 
   constructor(options: TerminalCoreOptions) {
     this.log = options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} terminal: ${line}\n`));
     this.policy = options.policy ?? {};
-    this.db = openCache(options.dataDir);
+    const keystore = options.keystore ?? keyFileKeystore(options.dataDir);
+    if (!keystore.protectsAtRest) {
+      this.log(
+        `the keystore (${keystore.description}) keeps secrets in plain text (Linux without a keyring): ` +
+          'no refresh token is kept at rest, so a restart asks for a new sign-in; install and unlock a keyring (libsecret) to change that',
+      );
+    }
+    this.cacheKey = options.encryptCache === false ? null : cacheKeyFrom(keystore, this.log).key;
+    if (this.cacheKey === null) this.log('the cache is NOT encrypted (a benchmark asked for it)');
+    this.db = openCache(options.dataDir, this.cacheKey, this.log);
     this.checkpointer = new WalCheckpointer(this.db, {
       script: options.checkpointWorker ?? defaultCheckpointWorkerScript(),
       log: this.log,
+      cacheKey: this.cacheKey,
       ...(nativeBinding() ? { nativeBinding: nativeBinding() } : {}),
     });
     this.downloadWorker = options.downloadWorker ?? defaultDownloadWorkerScript();
-    this.state = new TerminalState(this.db);
+    this.state = new TerminalState(this.db, keystore);
+    this.verifiers = new OfflineVerifiers(this.db);
+    // A session that cannot resume (signed in offline, or no refresh token kept at rest) is over.
+    const kept = this.state.getSession();
+    if (kept?.signedIn && !kept.refreshToken) {
+      this.state.setSession({ ...kept, signedIn: false, accessToken: null, refreshToken: null });
+      this.log(`${kept.user.username} was signed in when the terminal stopped; no refresh token was kept, so they sign in again`);
+    }
     this.rows = new RowCache(this.db, () => this.state.getSession()?.user.role ?? null);
     this.outbox = new Outbox(this.db);
     this.conflictLog = new ConflictLog(this.db);
@@ -127,7 +167,7 @@ export class TerminalCore {
     if (options.terminalName) this.state.setSetting('terminalName', options.terminalName);
     if (options.serverFingerprint) this.pinCertificate(options.serverFingerprint);
     this.client = this.makeClient();
-    this.dispatcher = new IpcDispatcher(createHandlers(this), this.log);
+    this.dispatcher = new IpcDispatcher(createHandlers(this), this.log, () => this.currentUser());
     this.loopDelay.enable();
   }
 
@@ -166,6 +206,7 @@ export class TerminalCore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.forgetOfflineSignIn();
     const engine = this.engine;
     this.engine = null;
     // Let the run in flight finish (its transactions are synchronous), but do not hang on a dead server.
@@ -223,7 +264,8 @@ export class TerminalCore {
     void old?.stop();
     if (!this.started || this.closed) return;
     const session = this.state.getSession();
-    if (!session?.accessToken) return;
+    // Signed in offline: no tokens yet; confirmOnline starts the engine once the server answers.
+    if (!session?.signedIn || (!session.accessToken && !session.refreshToken)) return;
     this.engine = new SyncEngine({
       db: this.db,
       rows: this.rows,
@@ -243,6 +285,7 @@ export class TerminalCore {
         FirstDownload.start({
           script: this.downloadWorker,
           file: this.db.name,
+          cacheKey: this.cacheKey,
           role,
           collections,
           onAppended,
@@ -254,10 +297,15 @@ export class TerminalCore {
     this.engine.start();
   }
 
-  /** The server refused the session: keep the user (and its outbox) but ask for a new sign-in. */
+  /** The server refused the session: keep the user (and its outbox) but lock the terminal until a new sign-in. */
   private endSession(reason: string): void {
     const s = this.state.getSession();
-    if (s) this.state.setSession({ user: s.user, accessToken: null, refreshToken: null });
+    this.forgetOfflineSignIn();
+    if (s) {
+      this.state.setSession({ user: s.user, signedIn: false, accessToken: null, refreshToken: null });
+      // Deactivated, or the password changed: no offline sign-in with the old one either.
+      this.verifiers.forgetUserId(s.user.id);
+    }
     const engine = this.engine;
     this.engine = null;
     void engine?.stop();
@@ -280,25 +328,28 @@ export class TerminalCore {
 
   // ---------- what the handlers do ----------
 
+  /** The person signed in at this terminal (online or offline); null: the terminal is locked. */
   currentUser(): PublicUser | null {
     const s = this.state.getSession();
-    return s?.accessToken ? s.user : null;
+    return s?.signedIn ? s.user : null;
   }
 
-  /** The user whose work the cache holds; may be signed out by an expired session but still own the outbox. */
+  /** The signed-in user (the dispatcher lets no data channel through without one). */
   private workingUser(): PublicUser {
-    const s = this.state.getSession();
-    if (!s) throw new IpcFailure('forbidden', 'Sign in first');
-    return s.user;
+    const user = this.currentUser();
+    if (!user) throw new IpcFailure('forbidden', 'Sign in first');
+    return user;
   }
 
   /** The user's settings with the machine policy's values on top (policy wins). */
   settings(): TerminalSettings {
     const pinned = this.state.getSetting('serverFingerprint');
+    const days = Number(this.state.getSetting('offlineSignInDays') ?? defaultOfflineSignInDays);
     return withPolicy(
       {
         serverUrl: this.state.getSetting('serverUrl') ?? defaultServerUrl,
         terminalName: this.state.getSetting('terminalName') ?? (hostname() || 'Clinic terminal'),
+        offlineSignInDays: Number.isInteger(days) ? days : defaultOfflineSignInDays,
         // Only once a certificate is pinned (an https server): plain settings stay as they were.
         ...(pinned !== null ? { serverFingerprint: pinned } : {}),
       },
@@ -312,7 +363,103 @@ export class TerminalCore {
   }
 
   async login(username: string, password: string): Promise<PublicUser> {
-    const answer = await this.serverCall(() => this.client.login(username, password));
+    let answer;
+    try {
+      answer = await this.client.login(username, password);
+    } catch (err) {
+      if (err instanceof ServerUnreachable) return this.loginOffline(username, password, err);
+      // Refused online (a wrong or changed password, a deactivated user): not offline either.
+      if (err instanceof ServerRefused && err.status === 401) this.verifiers.forget(username);
+      return this.serverFailure(err);
+    }
+    this.takeOverCache(answer.user);
+    this.forgetOfflineSignIn();
+    this.state.setSession({ user: answer.user, signedIn: true, accessToken: answer.accessToken, refreshToken: answer.refreshToken });
+    await this.rememberForOffline(username, password, answer.user);
+    this.restartSync();
+    this.emit('session.changed', { user: answer.user });
+    return answer.user;
+  }
+
+  private async rememberForOffline(username: string, password: string, user: PublicUser): Promise<void> {
+    if (this.settings().offlineSignInDays > 0) await this.verifiers.remember(username, password, user);
+  }
+
+  /** The server cannot be reached: sign in against the local verifier of a recent online sign-in. */
+  private async loginOffline(username: string, password: string, unreachable: ServerUnreachable): Promise<PublicUser> {
+    const days = this.settings().offlineSignInDays;
+    const check = days > 0 ? await this.verifiers.check(username, password, days) : ({ ok: false, reason: 'unknown' } as const);
+    if (!check.ok) {
+      this.log(`offline sign-in refused for ${username} (${check.reason}): ${unreachable.message}`);
+      throw new IpcFailure(
+        'offline',
+        days > 0
+          ? `The clinic server cannot be reached. Without it, only someone who signed in on this terminal while it was online in the last ${days} day(s) can sign in, with the same password.`
+          : 'The clinic server cannot be reached, and this terminal allows no sign-in without it.',
+      );
+    }
+    this.takeOverCache(check.user);
+    this.state.setSession({ user: check.user, signedIn: true, accessToken: null, refreshToken: null });
+    this.offlineSignIn = { username, password, user: check.user };
+    this.confirmDelayMs = 1000;
+    this.scheduleOnlineConfirmation();
+    this.log(`signed in offline as ${check.user.username} (last online sign-in here ${check.verifiedAt}); the server confirms it when it is back`);
+    this.emit('session.changed', { user: check.user, reason: 'Signed in offline: your changes are kept here and sent when the server is back' });
+    this.publishStatus();
+    return check.user;
+  }
+
+  private scheduleOnlineConfirmation(): void {
+    if (this.confirmTimer) clearTimeout(this.confirmTimer);
+    this.confirmTimer = setTimeout(() => void this.confirmOnline(), this.confirmDelayMs);
+    this.confirmTimer.unref();
+  }
+
+  /**
+   * Signed in offline, the server is asked again until it answers: its "yes" gives the session
+   * its tokens and starts syncing (the queued work goes out); its "no" (a deactivated user, a
+   * changed password) ends the session at once.
+   */
+  private async confirmOnline(): Promise<void> {
+    const pending = this.offlineSignIn;
+    if (!pending || this.closed) return;
+    let answer;
+    try {
+      answer = await this.client.login(pending.username, pending.password);
+    } catch (err) {
+      if (this.offlineSignIn !== pending) return;
+      if (err instanceof ServerRefused && (err.status === 401 || err.status === 403)) {
+        this.verifiers.forget(pending.username);
+        this.endSession('The clinic server no longer accepts this account; your changes stay on this terminal');
+        return;
+      }
+      this.confirmDelayMs = Math.min(this.confirmDelayMs * 2, 5000);
+      this.scheduleOnlineConfirmation();
+      return;
+    }
+    if (this.offlineSignIn !== pending || this.closed) return;
+    this.offlineSignIn = null;
+    if (answer.user.id !== pending.user.id) {
+      this.endSession('The clinic server knows this username as someone else now; please sign in again');
+      return;
+    }
+    if (answer.user.role !== pending.user.role) this.takeOverCache(answer.user);
+    this.state.setSession({ user: answer.user, signedIn: true, accessToken: answer.accessToken, refreshToken: answer.refreshToken });
+    await this.rememberForOffline(pending.username, pending.password, answer.user);
+    this.log(`the clinic server confirmed the offline sign-in of ${answer.user.username}; syncing`);
+    this.restartSync();
+    this.emit('session.changed', { user: answer.user });
+  }
+
+  private forgetOfflineSignIn(): void {
+    this.offlineSignIn = null;
+    if (this.confirmTimer) clearTimeout(this.confirmTimer);
+    this.confirmTimer = null;
+  }
+
+  /** Before `user` signs in: the cache must not pass another user's (or role's) rows on, nor lose their unsent work. */
+  private takeOverCache(user: PublicUser): void {
+    const answer = { user };
     const previous = this.state.getSession();
     if (previous && previous.user.id !== answer.user.id) {
       const owners = this.outbox.owners();
@@ -327,14 +474,10 @@ export class TerminalCore {
     // A different user, or the same user with another role, must not inherit what the cache holds.
     if (previous?.user.id !== answer.user.id || previous.user.role !== answer.user.role) {
       this.clearCache();
-      this.log(`signed in as ${answer.user.username} (${answer.user.role}); cache cleared for the new user`);
+      this.log(`signing in as ${answer.user.username} (${answer.user.role}); cache cleared for the new user`);
     } else {
-      this.log(`signed in as ${answer.user.username} (${answer.user.role})`);
+      this.log(`signing in as ${answer.user.username} (${answer.user.role})`);
     }
-    this.state.setSession({ user: answer.user, accessToken: answer.accessToken, refreshToken: answer.refreshToken });
-    this.restartSync();
-    this.emit('session.changed', { user: answer.user });
-    return answer.user;
   }
 
   async logout(): Promise<void> {
@@ -344,10 +487,13 @@ export class TerminalCore {
     if (this.engine && this.outbox.size() > 0) {
       await Promise.race([this.engine.requestSync(), new Promise((r) => setTimeout(r, 3000).unref())]);
     }
-    this.state.setSession({ user: s.user, accessToken: null, refreshToken: null });
+    const unsent = this.outbox.size();
+    this.forgetOfflineSignIn();
+    this.state.setSession({ user: s.user, signedIn: false, accessToken: null, refreshToken: null });
     const engine = this.engine;
     this.engine = null;
     await engine?.stop();
+    this.log(`${s.user.username} signed out${unsent > 0 ? `; ${unsent} change(s) wait on this terminal for their next sign-in` : ''}`);
     this.emit('session.changed', { user: null, reason: 'signed out' });
   }
 
@@ -395,7 +541,7 @@ export class TerminalCore {
       online: false,
       pending: this.outbox.size(),
       lastSyncedAt: null,
-      lastError: this.state.getSession()?.accessToken ? null : 'Not signed in',
+      lastError: this.offlineSignIn ? 'Signed in offline: the clinic server cannot be reached' : this.currentUser() ? null : 'Not signed in',
       initialSync: { done: this.state.getCursor() !== null, received: 0, total: null },
       conflicts: this.conflictLog.count(),
     };
@@ -437,7 +583,13 @@ export class TerminalCore {
     if (!this.attention.dismiss(this.workingUser().id, id)) throw new IpcFailure('bad_request', 'This entry is no longer listed');
   }
 
-  setSettings(next: TerminalSettings): TerminalSettings {
+  /**
+   * The settings that redirect the terminal: `settings.set` lets only a signed-in admin here
+   * (shared/ipc/contract.ts); the machine's preconfiguration comes through applyMachineSettings.
+   * A new server address signs everyone out (its users, tokens and verifiers are another
+   * server's) and says so.
+   */
+  setSettings(next: Partial<TerminalSettings> & Pick<TerminalSettings, 'serverUrl' | 'terminalName'>, by = 'an admin'): TerminalSettings {
     const before = this.settings();
     if (this.policy.serverUrl !== undefined && next.serverUrl !== this.policy.serverUrl) {
       throw new IpcFailure('forbidden', `The server address is set by this computer's policy (${this.policy.serverUrl}); ask your IT department to change it`);
@@ -450,23 +602,38 @@ export class TerminalCore {
       // Another server has another certificate: trust it only as given, or on an admin's first sign-in.
       this.pinCertificate(next.serverFingerprint ?? null);
       const hadSession = this.state.getSession() !== null;
+      this.forgetOfflineSignIn();
       this.clearCache();
       this.attention.clear();
+      this.verifiers.forgetAll();
       this.client = this.makeClient();
       this.restartSync();
-      if (hadSession) this.emit('session.changed', { user: null, reason: 'The clinic server address changed; please sign in' });
+      const reason = `The clinic server address was changed to ${next.serverUrl} by ${by}; everyone was signed out. Please sign in again.`;
+      this.log(reason);
+      if (hadSession) this.emit('session.changed', { user: null, reason });
     } else if (next.serverFingerprint !== undefined && next.serverFingerprint !== before.serverFingerprint) {
       this.pinCertificate(next.serverFingerprint);
       this.client = this.makeClient();
       this.restartSync();
     }
     this.state.setSetting('terminalName', next.terminalName);
+    if (next.offlineSignInDays !== undefined) {
+      this.state.setSetting('offlineSignInDays', String(next.offlineSignInDays));
+      if (next.offlineSignInDays === 0) this.verifiers.forgetAll();
+    }
     return this.settings();
+  }
+
+  /** The machine-wide preconfiguration (main/electron/startupSettings.ts): no signed-in admin needed. */
+  applyMachineSettings(next: TerminalSettings | (Partial<TerminalSettings> & Pick<TerminalSettings, 'serverUrl' | 'terminalName'>)): TerminalSettings {
+    const checked = terminalSettings.partial({ offlineSignInDays: true }).parse(next);
+    return this.setSettings(checked, "this computer's preconfiguration");
   }
 
   /** Admin screens: a direct call to the server (they need the network). */
   async admin<T>(call: (client: ServerClient) => Promise<T>): Promise<T> {
     if (!this.currentUser()) throw new IpcFailure('forbidden', 'Sign in first');
+    if (this.offlineSignIn) throw new IpcFailure('offline', 'Signed in offline: this needs the clinic server, which has not answered yet');
     return this.serverCall(() => call(this.client));
   }
 
@@ -475,21 +642,25 @@ export class TerminalCore {
     try {
       return await call();
     } catch (err) {
-      if (err instanceof ServerUnreachable) throw new IpcFailure('offline', err.message);
-      if (err instanceof SessionExpired) {
-        this.endSession(err.message);
-        throw new IpcFailure('forbidden', err.message);
-      }
-      if (err instanceof ServerRefused) {
-        const body = err.body as { details?: unknown[] } | null;
-        if (err.status === 401 || err.status === 403) throw new IpcFailure('forbidden', err.message);
-        if (err.status === 400 || err.status === 409 || err.status === 404) {
-          throw new IpcFailure('bad_request', err.message, Array.isArray(body?.details) ? body.details : undefined);
-        }
-        throw new IpcFailure('failed', err.message);
-      }
-      throw err;
+      return this.serverFailure(err);
     }
+  }
+
+  private serverFailure(err: unknown): never {
+    if (err instanceof ServerUnreachable) throw new IpcFailure('offline', err.message);
+    if (err instanceof SessionExpired) {
+      this.endSession(err.message);
+      throw new IpcFailure('forbidden', err.message);
+    }
+    if (err instanceof ServerRefused) {
+      const body = err.body as { details?: unknown[] } | null;
+      if (err.status === 401 || err.status === 403) throw new IpcFailure('forbidden', err.message);
+      if (err.status === 400 || err.status === 409 || err.status === 404) {
+        throw new IpcFailure('bad_request', err.message, Array.isArray(body?.details) ? body.details : undefined);
+      }
+      throw new IpcFailure('failed', err.message);
+    }
+    throw err;
   }
 }
 

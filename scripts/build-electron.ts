@@ -37,7 +37,7 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
     platform: 'node',
     target: 'node22',
-    external: ['electron', 'better-sqlite3', 'electron-updater', 'electron-log', 'bufferutil', 'utf-8-validate'],
+    external: ['electron', 'better-sqlite3-multiple-ciphers', 'electron-updater', 'electron-log', 'bufferutil', 'utf-8-validate'],
     // The core's default worker paths use import.meta.url (tsx); Electron passes the bundled workers instead.
     logOverride: { 'empty-import-meta': 'silent' },
   }),

@@ -26,7 +26,7 @@ function run(step: string, command: string, args: string[]): void {
   if (result.status !== 0) throw new Error(`${step} failed (exit ${result.status ?? result.signal})`);
 }
 
-const nodeBuild = join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+const nodeBuild = join(root, 'node_modules', 'better-sqlite3-multiple-ciphers', 'build', 'Release', 'better_sqlite3.node');
 const saved = join(root, '.tmp', 'dist', 'better_sqlite3.node-for-node');
 if (existsSync(nodeBuild)) {
   mkdirSync(join(root, '.tmp', 'dist'), { recursive: true });
@@ -43,7 +43,7 @@ try {
 } finally {
   if (existsSync(saved)) {
     copyFileSync(saved, nodeBuild);
-    console.log('restored the Node build of better-sqlite3 (for npm test / npm run server)');
+    console.log('restored the Node build of better-sqlite3-multiple-ciphers (for npm test / npm run terminal)');
   }
 }
 if (failed !== null) {

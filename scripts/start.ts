@@ -37,16 +37,17 @@ function run(what: string, command: string, args: string[]): void {
 }
 
 /**
- * A copy of better-sqlite3 compiled for Electron's ABI in .electron-native/, handed to the core
- * through CLINIC_SQLITE_NATIVE_BINDING, so the Node build in node_modules (tests, server) stays.
+ * A copy of better-sqlite3-multiple-ciphers (the terminal's encrypted cache) compiled for
+ * Electron's ABI in .electron-native/, handed to the core through CLINIC_SQLITE_NATIVE_BINDING, so
+ * the Node build in node_modules (tests, headless terminal) stays.
  */
 function electronSqliteBinding(): string {
-  const target = join(root, '.electron-native', 'better_sqlite3.node');
+  const target = join(root, '.electron-native', 'better_sqlite3_multiple_ciphers.node');
   if (existsSync(target)) return target;
   const electronVersion = (JSON.parse(readFileSync(join(root, 'node_modules', 'electron', 'package.json'), 'utf8')) as { version: string }).version;
-  const work = join(root, '.electron-native', 'better-sqlite3');
-  cpSync(join(root, 'node_modules', 'better-sqlite3'), work, { recursive: true, filter: (src) => !src.includes(`${join('build', 'Release', 'obj')}`) });
-  run(`building better-sqlite3 for Electron ${electronVersion} (once)`, 'npx', [
+  const work = join(root, '.electron-native', 'better-sqlite3-multiple-ciphers');
+  cpSync(join(root, 'node_modules', 'better-sqlite3-multiple-ciphers'), work, { recursive: true, filter: (src) => !src.includes(`${join('build', 'Release', 'obj')}`) });
+  run(`building better-sqlite3-multiple-ciphers for Electron ${electronVersion} (once)`, 'npx', [
     'node-gyp', 'rebuild', '--directory', work, '--runtime=electron', `--target=${electronVersion}`, '--dist-url=https://electronjs.org/headers',
   ]);
   mkdirSync(join(root, '.electron-native'), { recursive: true });
@@ -112,5 +113,5 @@ if (binary) {
     await server.close();
     fail(`cannot serve the terminal on 127.0.0.1:4781 (${(err as Error).message})`);
   }
-  say(`terminal on ${transport.url}  (open it in a browser; Ctrl-C stops the server and the terminal)`);
+  say(`terminal on ${transport.openUrl}  (open this address, with its #token, in a browser; Ctrl-C stops the server and the terminal)`);
 }

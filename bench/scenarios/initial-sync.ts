@@ -15,6 +15,8 @@ const root = join(import.meta.dirname, '..', '..');
 export interface InitialSyncResult {
   /** The server's store: sqlite or postgres. */
   store: string;
+  /** Whether the terminal's cache was encrypted (as shipped) or not (the baseline of a side-by-side run). */
+  encrypted: boolean;
   patients: number;
   appointments: number;
   rows: number;
@@ -35,9 +37,16 @@ export async function measureInitialSync(
   workDir: string,
   name: string,
   burstChanges: number,
+  encrypted = true,
 ): Promise<InitialSyncResult> {
   const staff = clinic.staff[0]!;
-  const config: SyncTerminalConfig = { dataDir: join(workDir, name), serverUrl: clinic.server.url, username: staff.username, password: staff.password };
+  const config: SyncTerminalConfig = {
+    dataDir: join(workDir, name),
+    serverUrl: clinic.server.url,
+    username: staff.username,
+    password: staff.password,
+    ...(encrypted ? {} : { encryptCache: false }),
+  };
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the terminal process there (see docs/performance.md).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
   const child = spawn(process.execPath, [...profile, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(root, 'bench', 'sync-terminal.ts')], {
@@ -101,6 +110,7 @@ export async function measureInitialSync(
     tell({ type: 'exit' });
     return {
       store: clinic.plan.databaseUrl ? 'postgres' : 'sqlite',
+      encrypted,
       patients: clinic.seed.patientIds.length,
       appointments: clinic.plan.appointments,
       rows: synced.rows,

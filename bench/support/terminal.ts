@@ -20,6 +20,8 @@ export interface BenchTerminalOptions {
   schedule?: Partial<SyncSchedule>;
   /** Experiments only: PRAGMAs run on the core's cache file before it syncs (e.g. a bigger page cache). */
   cachePragmas?: string[];
+  /** False: an unencrypted cache, to measure what the encryption costs (default: encrypted, as shipped). */
+  encryptCache?: boolean;
   /** The core's support log (default: dropped; a bench prints tables, not logs). */
   log?: (line: string) => void;
 }
@@ -50,6 +52,7 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
     dataDir: options.dataDir,
     serverUrl: options.serverUrl,
     terminalName: options.terminalName,
+    ...(options.encryptCache === false ? { encryptCache: false } : {}),
     strategy: options.strategy ?? 'live',
     ...(options.pokedChanges !== undefined ? { pokedChanges: options.pokedChanges } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),

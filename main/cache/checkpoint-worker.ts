@@ -4,16 +4,16 @@
  * report of what each one copied. PASSIVE never waits for the writer, so the main thread's commits
  * go on meanwhile.
  */
-import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { openEncrypted } from './encryption';
 import type { CheckpointCommand, CheckpointReport, CheckpointWorkerData } from './checkpoint-messages';
 
 const config = workerData as CheckpointWorkerData;
 const port = parentPort;
 if (!port) throw new Error('checkpoint-worker runs as a worker thread of the terminal core');
 
-const db = new Database(config.file, { fileMustExist: true, ...(config.nativeBinding ? { nativeBinding: config.nativeBinding } : {}) });
+const db = openEncrypted(config.file, config.cacheKey, { fileMustExist: true, ...(config.nativeBinding ? { nativeBinding: config.nativeBinding } : {}) });
 db.pragma('busy_timeout = 1000');
 
 /** The WAL's size and checkpointed frames at the last call: SQLite counts both from the WAL's start. */

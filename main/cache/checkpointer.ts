@@ -7,7 +7,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startWorkerThread } from '../workerThreads';
-import type { CacheDb } from './database';
+import type { CacheDb, CacheKey } from './database';
 import type { CheckpointCommand, CheckpointReport, CheckpointWorkerData } from './checkpoint-messages';
 
 /** SQLite's own default: checkpoint when the WAL reaches 1,000 pages. */
@@ -18,6 +18,8 @@ export interface CheckpointerOptions {
   script: string | URL;
   everyMs?: number;
   nativeBinding?: string;
+  /** The thread opens the encrypted cache with the same key (passed in memory, never on disk). */
+  cacheKey: CacheKey | null;
   log: (line: string) => void;
 }
 
@@ -35,6 +37,7 @@ export class WalCheckpointer {
     const data: CheckpointWorkerData = {
       file: db.name,
       everyMs: options.everyMs ?? 250,
+      cacheKey: options.cacheKey,
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     };
     this.worker = startWorkerThread(options.script, data);

@@ -2,12 +2,14 @@
  * The terminal's local SQLite file: opened in WAL mode, schema brought up to date by numbered
  * migrations recorded in `PRAGMA user_version`, so an older cache file upgrades in place.
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectionNames } from '../../shared/domain/collections';
+import { encryptPlainCache, isPlainSqliteFile, openEncrypted, type CacheDb, type CacheKey } from './encryption';
 
-export type CacheDb = Database.Database;
+export type { CacheDb, CacheKey } from './encryption';
+
+export const cacheFileName = 'terminal-cache.sqlite';
 
 /** Table holding the cached rows of one collection ('treatment-records' -> rows_treatment_records). */
 export function rowTable(collection: string): string {
@@ -58,20 +60,59 @@ const migrations: ((db: CacheDb) => void)[] = [
       db.exec(`CREATE TABLE IF NOT EXISTS ${rowTable(c)} (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`);
     }
   },
+  // Tokens leave the cache (the access token lives in memory, the refresh token in the keystore);
+  // whether someone is signed in is kept apart from whose work the cache holds; offline sign-in.
+  (db) => {
+    db.exec(`
+      ALTER TABLE session DROP COLUMN access_token;
+      ALTER TABLE session DROP COLUMN refresh_token;
+      ALTER TABLE session ADD COLUMN signed_in INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE offline_verifiers (
+        username TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        salt BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        params TEXT NOT NULL,
+        verified_at TEXT NOT NULL
+      );
+    `);
+  },
 ];
 
-export function openCache(dataDir: string): CacheDb {
-  mkdirSync(dataDir, { recursive: true });
-  // Under Electron, `npm start` passes a better-sqlite3 build for Electron's ABI (the one in
-  // node_modules is built for Node, which tests and the headless terminal use).
-  const nativeBinding = process.env.CLINIC_SQLITE_NATIVE_BINDING;
-  const db = new Database(join(dataDir, 'terminal-cache.sqlite'), nativeBinding ? { nativeBinding } : {});
+/**
+ * Open (or create) the terminal's encrypted cache in `dataDir` (made 0700; the cache files 0600).
+ * A cache from before encryption is encrypted in place; one this key cannot open (its key was
+ * lost with the keystore) is moved aside and a new, empty cache started: `log` says so.
+ */
+export function openCache(dataDir: string, key: CacheKey | null, log: (line: string) => void = () => {}): CacheDb {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  // Under Electron, `npm start` passes a better-sqlite3-multiple-ciphers build for Electron's ABI
+  // (the one in node_modules is built for Node, which tests and the headless terminal use).
+  const nativeBinding = process.env.CLINIC_SQLITE_NATIVE_BINDING || undefined;
+  const options = nativeBinding ? { nativeBinding } : {};
+  const file = join(dataDir, cacheFileName);
+  if (key !== null && isPlainSqliteFile(file)) {
+    encryptPlainCache(file, key, options);
+    log('the cache was not encrypted: it is now (SQLCipher format, key in the keystore)');
+  }
+  let db: CacheDb;
+  try {
+    db = openEncrypted(file, key, options);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'SQLITE_NOTADB') throw err;
+    const aside = `${file}.unreadable-${Date.now()}`;
+    for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    log(`the cache cannot be opened with the keystore's key (the keystore was reset?); moved it to ${aside} and started an empty cache`);
+    db = openEncrypted(file, key, options);
+  }
   // 16 KiB pages (SQLite's default is 4 KiB): a first download writes hundreds of megabytes
   // through the WAL and its checkpoints, and a quarter of the pages took 6.0-6.5 s for 600k rows
   // instead of 7.0-7.9 s (docs/performance.md, item 7). Only a new file takes it: an existing
   // cache keeps the page size it was made with.
   db.pragma('page_size = 16384');
   db.pragma('journal_mode = WAL');
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   // Deleted rows are overwritten, so a previous user's clinical data does not linger in free pages.

@@ -5,7 +5,7 @@
  * (docs/performance.md, item 8). SQLite re-prepares a kept statement itself after a schema change
  * (the first download swaps tables in from another connection).
  */
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import type { CacheDb } from './database';
 
 const byConnection = new WeakMap<CacheDb, Map<string, Database.Statement>>();

@@ -6,7 +6,7 @@
 import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
 import { collectionNames } from '../../shared/domain/collections';
 import { redactRow, syncedCollections } from '../../shared/domain/access';
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { rowTable, type CacheDb } from './database';
 import { prepared } from './prepared';
 

@@ -1,11 +1,21 @@
-/** Small persistent state of the terminal: settings, the signed-in session, the sync cursor. */
+/**
+ * Small persistent state of the terminal: settings, the session, the sync cursor.
+ *
+ * The session is the user whose work the cache holds (it owns the outbox), and whether that user
+ * is signed in now: signed out, the terminal is locked (main/ipc/dispatch.ts). Tokens never go
+ * into the cache: the access token lives in memory, the refresh token in the keystore, and only
+ * where the keystore protects it at rest (otherwise in memory: a restart asks for a sign-in).
+ */
 import type { PublicUser } from '../../shared/domain/collections';
 import { publicUser } from '../../shared/domain/collections';
+import type { Keystore } from '../keystore/keystore';
 import type { CacheDb } from './database';
 import { prepared } from './prepared';
 
 export interface StoredSession {
   user: PublicUser;
+  /** Someone is at the terminal as this user (online, offline against the local verifier, or resumed). */
+  signedIn: boolean;
   accessToken: string | null;
   refreshToken: string | null;
 }
@@ -13,8 +23,15 @@ export interface StoredSession {
 export class TerminalState {
   /** The session is read for every cached row (role checks); keep it in memory, write through. */
   private session: StoredSession | null | undefined = undefined;
+  private accessToken: string | null = null;
+  /** Used where the keystore keeps nothing at rest. */
+  private refreshTokenInMemory: string | null = null;
 
-  constructor(private readonly db: CacheDb) {}
+  constructor(
+    private readonly db: CacheDb,
+    /** Where the refresh token is kept; none (worker threads, tests): in memory only. */
+    private readonly keystore: Keystore | null = null,
+  ) {}
 
   getSetting(key: string): string | null {
     const r = prepared(this.db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
@@ -43,37 +60,57 @@ export class TerminalState {
   }
 
   getSession(): StoredSession | null {
-    if (this.session !== undefined) return this.session;
-    this.session = this.readSession();
+    if (this.session === undefined) this.session = this.readSession();
     return this.session;
   }
 
   private readSession(): StoredSession | null {
-    const r = prepared(this.db, 'SELECT user, access_token, refresh_token FROM session WHERE id = 1').get() as
-      | { user: string; access_token: string | null; refresh_token: string | null }
-      | undefined;
+    const r = prepared(this.db, 'SELECT user, signed_in FROM session WHERE id = 1').get() as { user: string; signed_in: number } | undefined;
     if (!r) return null;
     const user = publicUser.safeParse(JSON.parse(r.user));
     if (!user.success) return null;
-    return { user: user.data, accessToken: r.access_token, refreshToken: r.refresh_token };
+    return { user: user.data, signedIn: r.signed_in === 1, accessToken: this.accessToken, refreshToken: this.readRefreshToken() };
+  }
+
+  private readRefreshToken(): string | null {
+    if (this.keystore?.protectsAtRest) {
+      try {
+        return this.keystore.read('refresh-token');
+      } catch {
+        return null;
+      }
+    }
+    return this.refreshTokenInMemory;
+  }
+
+  private keepRefreshToken(token: string | null): void {
+    this.refreshTokenInMemory = token;
+    if (!this.keystore) return;
+    if (token !== null && this.keystore.protectsAtRest) this.keystore.write('refresh-token', token);
+    else this.keystore.remove('refresh-token');
   }
 
   setSession(s: StoredSession): void {
     prepared(
       this.db,
-      `INSERT INTO session (id, user, access_token, refresh_token) VALUES (1, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET user = excluded.user, access_token = excluded.access_token, refresh_token = excluded.refresh_token`,
-    ).run(JSON.stringify(s.user), s.accessToken, s.refreshToken);
+      `INSERT INTO session (id, user, signed_in) VALUES (1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET user = excluded.user, signed_in = excluded.signed_in`,
+    ).run(JSON.stringify(s.user), s.signedIn ? 1 : 0);
+    this.accessToken = s.accessToken;
+    this.keepRefreshToken(s.refreshToken);
     this.session = { ...s };
   }
 
   setTokens(accessToken: string, refreshToken: string): void {
-    prepared(this.db, 'UPDATE session SET access_token = ?, refresh_token = ? WHERE id = 1').run(accessToken, refreshToken);
+    this.accessToken = accessToken;
+    this.keepRefreshToken(refreshToken);
     this.session = undefined;
   }
 
   clearSession(): void {
     this.db.exec('DELETE FROM session');
+    this.accessToken = null;
+    this.keepRefreshToken(null);
     this.session = null;
   }
 }

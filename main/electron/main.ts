@@ -12,6 +12,7 @@ import { readMachinePolicy, type MachinePolicy } from '../policy/machinePolicy';
 import { forwardIpc, windowIdOf } from './ipcForwarding';
 import { captureRendererConsole, setUpLogging, type ShellLog } from './logging';
 import { registerAppScheme, serveRenderer } from './rendererProtocol';
+import { osKeystore } from './safeStorageKeystore';
 import { applyInstallPreconfiguration } from './startupSettings';
 import { startUpdates } from './updates/startUpdates';
 import { hardenWebContents, lockDownSession, openClinicWindow } from './window';
@@ -45,6 +46,8 @@ async function run(logger: ShellLog): Promise<void> {
     log: (line) => logger.scope('core').info(line),
     checkpointWorker: join(app.getAppPath(), 'dist-electron', 'checkpoint-worker.cjs'),
     downloadWorker: join(app.getAppPath(), 'dist-electron', 'download-worker.cjs'),
+    // The cache key and the refresh token live with the OS keystore (safeStorage).
+    keystore: osKeystore(userData),
   });
   try {
     await applyInstallPreconfiguration(core, userData, logger);

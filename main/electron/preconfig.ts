@@ -15,11 +15,15 @@ export const preconfigFileName = 'clinic-desk.json';
 /** Written into the app's data folder once a preconfiguration has been applied. */
 export const preconfigMarkerName = 'preconfiguration-applied.json';
 
+/** What a preconfiguration sets: where the terminal's server is, the certificate it pins, and its name. */
+const machineSettings = terminalSettings.pick({ serverUrl: true, terminalName: true, serverFingerprint: true });
+type MachineSettings = Pick<TerminalSettings, 'serverUrl' | 'terminalName' | 'serverFingerprint'>;
+
 /** Either field may be left out: the terminal name then defaults to the computer's name. */
-const preconfigFile = terminalSettings
+const preconfigFile = machineSettings
   .partial()
   .refine((v) => v.serverUrl !== undefined || v.terminalName !== undefined, 'give "serverUrl", "terminalName" or both');
-export type Preconfiguration = Partial<TerminalSettings>;
+export type Preconfiguration = Partial<MachineSettings>;
 
 export type PreconfigReading =
   | { status: 'missing'; searched: string[] }
@@ -90,9 +94,9 @@ export type PreconfigOutcome =
 export async function applyPreconfigurationOnce(options: {
   stateDir: string;
   candidates: string[];
-  current: TerminalSettings | null;
+  current: MachineSettings | null;
   defaultTerminalName: string;
-  save: (settings: TerminalSettings) => Promise<TerminalSettings>;
+  save: (settings: MachineSettings) => Promise<TerminalSettings>;
   now?: () => Date;
 }): Promise<PreconfigOutcome> {
   const marker = join(options.stateDir, preconfigMarkerName);
@@ -106,7 +110,7 @@ export async function applyPreconfigurationOnce(options: {
   if (reading.status === 'missing') return { applied: false, reason: 'missing' };
   if (reading.status === 'invalid') return { applied: false, reason: 'invalid', path: reading.path, problems: reading.problems };
 
-  const merged = terminalSettings.safeParse({
+  const merged = machineSettings.safeParse({
     serverUrl: reading.values.serverUrl ?? options.current?.serverUrl,
     terminalName: reading.values.terminalName ?? options.current?.terminalName ?? options.defaultTerminalName,
     // The https server's certificate fingerprint: pinned from the first start, no trust on first use needed.

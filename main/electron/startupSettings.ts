@@ -1,6 +1,8 @@
 /**
- * At start: apply an install-time clinic-desk.json once (preconfig.ts) through the core's own
- * settings channels, so the same validation and persistence as the admin settings screen apply.
+ * At start: apply an install-time clinic-desk.json once (preconfig.ts) through the core's machine
+ * settings path: the same validation and persistence as the admin settings screen, without a
+ * signed-in admin (settings.set over IPC is an admin's; the machine's preconfiguration is the other
+ * party allowed to redirect the terminal).
  */
 import { hostname } from 'node:os';
 import type { TerminalSettings } from '../../shared/ipc/contract';
@@ -19,9 +21,11 @@ export async function applyInstallPreconfiguration(core: TerminalCore, stateDir:
     save: async (settings) => {
       // A server address the machine policy sets wins over the file's.
       const pinned = core.machinePolicy().serverUrl;
-      const saved = await core.invoke('settings.set', pinned ? { ...settings, serverUrl: pinned } : settings);
-      if (!saved.ok) throw new Error(`the terminal refused the preconfigured settings: ${saved.error.message}`);
-      return saved.value as TerminalSettings;
+      try {
+        return core.applyMachineSettings(pinned ? { ...settings, serverUrl: pinned } : settings);
+      } catch (error) {
+        throw new Error(`the terminal refused the preconfigured settings: ${(error as Error).message}`);
+      }
     },
   });
   if (outcome.applied) {

@@ -60,7 +60,8 @@ const transport = await startHeadlessTransport({
   port,
   log,
 }).catch((err: Error) => fail(`cannot listen on 127.0.0.1:${port}: ${err.message}`));
-process.stdout.write(`terminal on ${transport.url} (server ${core.settings().serverUrl})\n`);
+// The token in the fragment is this launch's secret: whoever opens this address may drive the terminal.
+process.stdout.write(`terminal on ${transport.openUrl} (server ${core.settings().serverUrl})\n`);
 
 let stopping = false;
 async function stop(signal: string) {

@@ -1,22 +1,43 @@
 /**
  * The headless transport: the same IPC contract as Electron, over a loopback WebSocket at /ipc
- * (frames = WireFrame), next to a static server for the renderer. Only connections from this
- * machine whose page came from this very server (same origin) are accepted, so another website
- * open in the browser cannot drive the terminal.
+ * (frames = WireFrame), next to a static server for the renderer. Any program on this machine can
+ * reach a loopback port, so a WebSocket is accepted only
+ * - from loopback, with a Host of 127.0.0.1:<port> or localhost:<port> (a DNS-rebinding page
+ *   sends its own host name),
+ * - with an Origin of this very server (another website open in the browser cannot drive it),
+ * - and with this launch's secret token, which only the printed URL carries (in its fragment, so
+ *   it never reaches a server log or a Referer): the page reads it from location.hash and offers
+ *   it as a WebSocket subprotocol (`clinic-token.<token>`), the one header a browser lets a page set.
+ * Every answer carries the Content-Security-Policy as a header, with frame-ancestors 'none'.
+ * The renderer's files themselves are the public build output and hold no clinic data.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { maxIpcPayloadBytes, type WireFrame } from '../../shared/ipc/contract';
 import type { TerminalCore } from '../core';
 import { serveRenderer } from './static-files';
 
 export interface HeadlessTerminal {
+  /** The server's base address (no token). */
   url: string;
+  /** The address to open: the base address with this launch's token in the fragment. */
+  openUrl: string;
+  /** This launch's secret. */
+  token: string;
   port: number;
   close(): Promise<void>;
 }
+
+/** The subprotocol the page asks for, and the prefix of the one that carries the token. */
+export const ipcSubprotocol = 'clinic-ipc';
+export const tokenSubprotocolPrefix = 'clinic-token.';
+
+/** As a header (a <meta> tag cannot say frame-ancestors): the same policy as renderer/index.html's, plus no framing. */
+export const contentSecurityPolicy =
+  "default-src 'self'; script-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -25,17 +46,59 @@ function sameOrigin(req: IncomingMessage, port: number): boolean {
   return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
 }
 
+function hostIsOurs(req: IncomingMessage, port: number): boolean {
+  const host = req.headers.host;
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+}
+
+function offeredToken(req: IncomingMessage): string | null {
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim());
+  const carrier = offered.find((p) => p.startsWith(tokenSubprotocolPrefix));
+  return carrier ? carrier.slice(tokenSubprotocolPrefix.length) : null;
+}
+
+function sameSecret(offered: string | null, token: string): boolean {
+  if (offered === null) return false;
+  const a = Buffer.from(offered);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function refuse(socket: { end(data: string): void }, status: 401 | 403, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
 export async function startHeadlessTransport(options: {
   core: TerminalCore;
   rendererDir: string;
   port?: number;
   log?: (line: string) => void;
+  /** This launch's secret; default: 256 random bits. (A test restarting a terminal "in place" passes the old one.) */
+  token?: string;
 }): Promise<HeadlessTerminal> {
   const { core } = options;
   const log = options.log ?? (() => {});
-  const http = createServer(serveRenderer(options.rendererDir));
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const files = serveRenderer(options.rendererDir);
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('content-security-policy', contentSecurityPolicy);
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('referrer-policy', 'no-referrer');
+    if (!hostIsOurs(req, (http.address() as AddressInfo).port)) {
+      res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end('This terminal answers only at 127.0.0.1 or localhost\n');
+      return;
+    }
+    files(req, res);
+  });
   // Frames somewhat above the IPC limit still reach the core, which answers 'too_large' clearly.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxIpcPayloadBytes * 4 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: maxIpcPayloadBytes * 4,
+    // The token travels as a second subprotocol; the one the server picks is never the token.
+    handleProtocols: (protocols) => (protocols.has(ipcSubprotocol) ? ipcSubprotocol : false),
+  });
   const sockets = new Set<WebSocket>();
 
   const broadcast = (frame: WireFrame) => {
@@ -47,9 +110,19 @@ export async function startHeadlessTransport(options: {
   http.on('upgrade', (req, socket, head) => {
     const port = (http.address() as AddressInfo).port;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== '/ipc' || !loopback.has(req.socket.remoteAddress ?? '') || !sameOrigin(req, port)) {
-      log(`refused a WebSocket from ${req.socket.remoteAddress ?? '?'} origin ${req.headers.origin ?? '(none)'} path ${path}`);
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+    const refusal: { status: 401 | 403; why: string } | null =
+      path !== '/ipc' || !loopback.has(req.socket.remoteAddress ?? '')
+        ? { status: 403, why: 'not the IPC endpoint or not from this machine' }
+        : !hostIsOurs(req, port)
+          ? { status: 403, why: `Host ${req.headers.host ?? '(none)'} is not this terminal` }
+          : !sameOrigin(req, port)
+            ? { status: 403, why: `origin ${req.headers.origin ?? '(none)'} is not this terminal` }
+            : !sameSecret(offeredToken(req), token)
+              ? { status: 401, why: 'no or a wrong launch token' }
+              : null;
+    if (refusal) {
+      log(`refused a WebSocket from ${req.socket.remoteAddress ?? '?'}: ${refusal.why}`);
+      refuse(socket, refusal.status, refusal.status === 401 ? 'Unauthorized' : 'Forbidden');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -82,8 +155,11 @@ export async function startHeadlessTransport(options: {
     http.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}/`;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url,
+    openUrl: `${url}#token=${token}`,
+    token,
     port,
     close: async () => {
       stopEvents();

@@ -1,10 +1,15 @@
 /**
  * Every message from a window passes here before a handler sees it: the sender must be a
- * registered window, the channel must exist, the request must fit maxIpcPayloadBytes and match
- * the channel's schema. Anything else gets a clear error envelope and changes nothing.
+ * registered window, the channel must exist, the person signed in (if any) must be one the
+ * channel's declared access admits, the request must fit maxIpcPayloadBytes and match the
+ * channel's schema. Anything else gets a clear error envelope and changes nothing. The access
+ * check comes before validation, so a locked terminal tells a caller nothing about its data.
  */
+import type { Role } from '../../shared/domain/collections';
 import {
+  channelAccess,
   invokeChannels,
+  mayCall,
   maxIpcPayloadBytes,
   type InvokeChannel,
   type InvokeRequest,
@@ -31,6 +36,8 @@ export class IpcDispatcher {
   constructor(
     private readonly handlers: Handlers,
     private readonly log: (line: string) => void,
+    /** The person signed in at this terminal now; null while it is locked. */
+    private readonly signedIn: () => { role: Role } | null,
   ) {}
 
   /** A transport registers each window it opens; messages from anything else are refused. */
@@ -46,6 +53,13 @@ export class IpcDispatcher {
       }
       if (!isChannel(channel)) {
         throw new IpcFailure('unknown_channel', `Unknown channel: ${JSON.stringify(channel)?.slice(0, 100) ?? String(channel)}`);
+      }
+      const user = this.signedIn();
+      if (!mayCall(channel, user)) {
+        const access = channelAccess(channel);
+        throw user === null
+          ? new IpcFailure('forbidden', `Sign in first: ${channel} needs a signed-in user`)
+          : new IpcFailure('forbidden', `A ${user.role} may not use ${channel} (${Array.isArray(access) ? `only ${access.join(', ')}` : String(access)})`);
       }
       let serialized: string | undefined;
       try {

@@ -6,7 +6,7 @@
  */
 import axios, { type AxiosInstance, type Method } from 'axios';
 import { createWriteStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { publicUser, type AnyRow, type CollectionName } from '../../shared/domain/collections';
@@ -281,7 +281,7 @@ export class ServerClient {
    * Null when the server does not offer snapshots (an older server: 404; a store without them:
    * 501): the first download then walks the change log.
    */
-  async snapshotTo(file: string, after: string | null, limit: number): Promise<SnapshotPart | null> {
+  async snapshotTo(file: string, after: string | null, limit: number, seal?: () => Transform): Promise<SnapshotPart | null> {
     const q = new URLSearchParams({ limit: String(limit) });
     if (after !== null) q.set('after', after);
     const path = `/api/sync/snapshot?${q.toString()}`;
@@ -316,7 +316,9 @@ export class ServerClient {
     res.data.on('data', (c: Buffer) => (bytes += c.length));
     const timing = /snapshot;dur=(\d+)/.exec(String(res.headers['server-timing'] ?? ''));
     try {
-      await pipeline(res.data, createWriteStream(file, { highWaterMark: 1024 * 1024 }));
+      // Sealed on the way to disk (the part holds patients' rows); only its owner may open the file.
+      const toFile = createWriteStream(file, { highWaterMark: 1024 * 1024, mode: 0o600 });
+      await (seal ? pipeline(res.data, seal(), toFile) : pipeline(res.data, toFile));
     } catch (err) {
       throw new ServerUnreachable(`The snapshot from ${this.baseUrl} broke off after ${bytes} bytes: ${(err as Error).message}`);
     } finally {

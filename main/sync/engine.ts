@@ -27,7 +27,7 @@ import { LiveChannel } from './live';
 import { BadServerAnswer, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage, type SnapshotPart } from './client';
 import { testCrashPoint } from '../crash-hooks';
 import type { FirstDownload } from './firstDownload/firstDownload';
-import { removeSnapshotFiles, snapshotFileBeside } from './firstDownload/snapshotImport';
+import { newSnapshotSeal, removeSnapshotFiles, sealingStream, snapshotFileBeside, type SnapshotSeal } from './firstDownload/snapshotImport';
 import { snapshotPartRows } from '../../shared/sync/snapshot';
 
 export type SyncStrategy = 'live' | 'baseline';
@@ -38,7 +38,7 @@ function discardPrefetched(next: Promise<FirstAnswer>): void {
 }
 
 /** What a first download starts from: a snapshot of every row, or the change log's first page. */
-type FirstAnswer = { kind: 'snapshot'; file: string; part: SnapshotPart } | { kind: 'page'; bytes: Buffer };
+type FirstAnswer = { kind: 'snapshot'; file: string; part: SnapshotPart; seal: SnapshotSeal } | { kind: 'page'; bytes: Buffer };
 
 export interface SyncSchedule {
   /** Patients and appointments (and, for the live strategy, the whole cursor pull). */
@@ -564,9 +564,11 @@ export class SyncEngine {
   private async snapshotPart(after: string | null): Promise<FirstAnswer | null> {
     const started = performance.now();
     const file = snapshotFileBeside(this.deps.db.name, this.snapshotParts++);
+    // The part is written to disk sealed with a key of its own that only this process holds.
+    const seal = newSnapshotSeal();
     let part;
     try {
-      part = await this.deps.client.snapshotTo(file, after, snapshotPartRows.default);
+      part = await this.deps.client.snapshotTo(file, after, snapshotPartRows.default, () => sealingStream(seal));
     } catch (err) {
       rmSync(file, { force: true });
       throw err;
@@ -584,7 +586,7 @@ export class SyncEngine {
         (part.serverMs !== null ? ` (the server wrote it in ${part.serverMs} ms)` : '') +
         (part.next === null ? ', the last' : ''),
     );
-    return { kind: 'snapshot', file, part };
+    return { kind: 'snapshot', file, part, seal };
   }
 
   /**
@@ -622,7 +624,7 @@ export class SyncEngine {
         const answer = await next;
         this.reachable = true;
         if (answer.kind === 'snapshot') {
-          const copied = download.snapshot(answer.file, answer.part);
+          const copied = download.snapshot(answer.file, answer.part, answer.seal);
           if (answer.part.total !== null) this.initial.total = answer.part.total;
           next = answer.part.next !== null ? this.laterSnapshotPart(answer.part.next) : this.pageAt(download.cursor);
           // Settled later by the await above; a failure we never await must not crash the process.

@@ -13,8 +13,26 @@ import './styles.css';
 async function boot(): Promise<void> {
   const root = createRoot(document.getElementById('root') as HTMLElement);
   if (!clinicBridge()) {
-    const { installHeadlessBridge } = await import('./bridge/headless');
-    await installHeadlessBridge();
+    const { installHeadlessBridge, takeLaunchToken } = await import('./bridge/headless');
+    const token = takeLaunchToken();
+    if (!token) {
+      root.render(
+        <p role="alert">
+          This window has no key to the terminal. Open the exact address the terminal printed when it started (it ends with #token=…).
+        </p>,
+      );
+      return;
+    }
+    let refused = false;
+    await installHeadlessBridge(undefined, token, () => {
+      refused = true;
+      root.render(
+        <p role="alert">
+          The terminal does not accept this window's key (it was restarted since?). Open the address it printed when it last started.
+        </p>,
+      );
+    });
+    if (refused) return;
   }
   const bridge = clinicBridge();
   if (!bridge) {

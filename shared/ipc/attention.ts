@@ -35,9 +35,9 @@ export const attentionEntry = z.object({
 export type AttentionEntry = z.infer<typeof attentionEntry>;
 
 export const attentionInvokeChannels = {
-  'attention.list': { request: z.strictObject({}), response: z.array(attentionEntry) },
+  'attention.list': { access: 'signed-in', request: z.strictObject({}), response: z.array(attentionEntry) },
   /** Someone acted on it (rebooked, saved again, or discarded it): it leaves the list. */
-  'attention.dismiss': { request: z.strictObject({ id: z.string().min(1).max(100) }), response: z.object({ ok: z.literal(true) }) },
+  'attention.dismiss': { access: 'signed-in', request: z.strictObject({ id: z.string().min(1).max(100) }), response: z.object({ ok: z.literal(true) }) },
 } as const;
 
 export const attentionEventChannels = {

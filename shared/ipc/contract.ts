@@ -5,7 +5,7 @@
  * and main validates every request against them before a handler sees it.
  */
 import { z } from 'zod';
-import { adjustInput, collectionName, createUserInput, publicUser, role } from '../domain/collections';
+import { adjustInput, collectionName, createUserInput, publicUser, role, type Role } from '../domain/collections';
 import { rowId, version } from '../domain/primitives';
 import { auditEntry, mutationOps, serverInfo } from '../sync/protocol';
 import { attentionEventChannels, attentionInvokeChannels } from './attention';
@@ -19,6 +19,8 @@ export const certificateFingerprint = z
   .string()
   .trim()
   .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'a SHA-256 fingerprint: 64 hex digits, in pairs separated by colons');
+/** Days a user may sign in on this terminal while the server is unreachable, after an online sign-in here (0: never). */
+export const defaultOfflineSignInDays = 7;
 
 export const terminalSettings = z.strictObject({
   serverUrl: z.url({ protocol: /^https?$/ }).max(500),
@@ -29,8 +31,9 @@ export const terminalSettings = z.strictObject({
    * changes; null, unpinned.
    */
   serverFingerprint: certificateFingerprint.nullable().optional(),
+  offlineSignInDays: z.int().min(0).max(90).default(defaultOfflineSignInDays),
 });
-export type TerminalSettings = z.infer<typeof terminalSettings>;
+export type TerminalSettings = z.output<typeof terminalSettings>;
 
 export const syncStatus = z.object({
   /** live: WebSocket up; polling: server reachable, live channel down; offline: server unreachable. */
@@ -86,43 +89,60 @@ export const mutateRequest = z.discriminatedUnion('op', [
 ]);
 export type MutateRequest = z.infer<typeof mutateRequest>;
 
+/**
+ * Who may call a channel: anyone (also signed out: the sign-in screen), a signed-in user of any
+ * role, or only the listed roles. The dispatcher (main/ipc/dispatch.ts) checks it before the
+ * request is even validated, so a locked terminal answers nothing but "sign in first".
+ */
+export type ChannelAccess = 'anyone' | 'signed-in' | readonly Role[];
+
 export const invokeChannels = {
   'session.login': {
+    access: 'anyone',
     request: z.strictObject({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }),
     response: z.object({ user: publicUser }),
   },
-  'session.logout': { request: empty, response: ok },
+  'session.logout': { access: 'signed-in', request: empty, response: ok },
   'session.current': {
+    access: 'anyone',
     request: empty,
     response: z.object({ user: publicUser.nullable(), settings: terminalSettings }),
   },
   'data.list': {
+    access: 'signed-in',
     request: z.strictObject({ collection: collectionName }),
     response: z.array(row),
   },
   'data.mutate': {
+    access: 'signed-in',
     request: mutateRequest,
     response: z.object({ mutationId: z.string(), row: row.nullable() }),
   },
-  'sync.status': { request: empty, response: syncStatus },
-  'sync.now': { request: empty, response: syncStatus },
-  'conflicts.list': { request: empty, response: z.array(conflict) },
+  /** Connection and counts only (no rows): the sign-in screen shows whether the server is reachable. */
+  'sync.status': { access: 'anyone', request: empty, response: syncStatus },
+  'sync.now': { access: 'signed-in', request: empty, response: syncStatus },
+  'conflicts.list': { access: 'signed-in', request: empty, response: z.array(conflict) },
   'conflicts.resolve': {
+    access: 'signed-in',
     request: z.strictObject({ conflictId: z.string().min(1).max(100), choice: z.enum(['mine', 'theirs']) }),
     response: ok,
   },
-  'settings.get': { request: empty, response: terminalSettings },
-  'settings.set': { request: terminalSettings, response: terminalSettings },
+  /** The public terminal settings (server address, terminal name): shown on the sign-in screen. */
+  'settings.get': { access: 'anyone', request: empty, response: terminalSettings },
+  /** The server address redirects where passwords go and where updates come from: an admin's (or the machine's preconfiguration). */
+  'settings.set': { access: ['admin'], request: terminalSettings.partial({ offlineSignInDays: true }), response: terminalSettings },
   /** Admin screens talk to the server through main (needs the network). */
   'admin.audit': {
+    access: ['admin'],
     request: z.strictObject({ limit: z.int().min(1).max(1000).optional() }),
     response: z.array(auditEntry),
   },
-  'admin.createUser': { request: createUserInput, response: publicUser },
+  'admin.createUser': { access: ['admin'], request: createUserInput, response: publicUser },
   /** The server's transport and certificate fingerprint (GET /api/server), for the admin screen. */
-  'admin.serverInfo': { request: empty, response: serverInfo },
-  'app.updateStatus': { request: empty, response: updateStatus },
+  'admin.serverInfo': { access: ['admin'], request: empty, response: serverInfo },
+  'app.updateStatus': { access: 'signed-in', request: empty, response: updateStatus },
   'admin.updateUser': {
+    access: ['admin'],
     request: z.strictObject({
       id: rowId,
       baseVersion: version,
@@ -133,7 +153,7 @@ export const invokeChannels = {
     response: row,
   },
   ...attentionInvokeChannels,
-} as const;
+} as const satisfies Record<string, { access: ChannelAccess; request: z.ZodType; response: z.ZodType }>;
 
 export const eventChannels = {
   /** Rows that changed in this terminal's cache, local (optimistic) or pulled from the server. */
@@ -173,6 +193,18 @@ export type InvokeResponse<C extends InvokeChannel> = z.output<(typeof invokeCha
 export type EventPayload<E extends EventChannel> = z.output<(typeof eventChannels)[E]>;
 
 export const invokeChannelNames = Object.keys(invokeChannels) as InvokeChannel[];
+
+export function channelAccess(channel: InvokeChannel): ChannelAccess {
+  return invokeChannels[channel].access;
+}
+
+/** Whether `user` (null: nobody signed in) may call `channel`. */
+export function mayCall(channel: InvokeChannel, user: { role: Role } | null): boolean {
+  const access = channelAccess(channel);
+  if (access === 'anyone') return true;
+  if (user === null) return false;
+  return access === 'signed-in' || access.includes(user.role);
+}
 export const eventChannelNames = Object.keys(eventChannels) as EventChannel[];
 
 /** Largest serialized request main accepts from a window. */

@@ -72,11 +72,14 @@ export async function startClinic(): Promise<Clinic> {
       const terminalPort = await freePort();
       const terminal = await startTerminal({ serverUrl, mode: 'child', port: terminalPort, name: `Desk ${terminals.length + 1}` });
       terminals.push(terminal);
-      const { page } = await openWindow(browser, `http://127.0.0.1:${terminalPort}/`);
+      const { page } = await openWindow(browser, terminal.url!);
       return page;
     },
     async openSecondWindow(page) {
-      const { page: second } = await openWindow(browser, new URL(page.url()).origin + '/');
+      // The same terminal's address, launch token and all (a new window has no sessionStorage of its own).
+      const origin = new URL(page.url()).origin + '/';
+      const terminal = terminals.find((t) => t.url!.startsWith(origin));
+      const { page: second } = await openWindow(browser, terminal!.url!);
       return second;
     },
     async close() {

@@ -42,7 +42,7 @@ before(async () => {
   const port = await freePort();
   terminal = await startTerminal({ serverUrl: server.url, mode: 'child', port });
   browser = await launchBrowser();
-  page = (await openWindow(browser, `http://127.0.0.1:${port}/`)).page;
+  page = (await openWindow(browser, terminal.url!)).page;
 });
 
 after(async () => {

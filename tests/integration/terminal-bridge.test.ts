@@ -35,7 +35,7 @@ test('the browser bridge: window.clinic invokes over /ipc, receives events, and 
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
     const { user, password } = await server.createUser('doctor');
     const page = await browser.newPage();
-    await page.goto(transport.url);
+    await page.goto(transport.openUrl);
     await page.evaluate(() => (window as unknown as { ready: Promise<boolean> }).ready);
 
     const login = await page.evaluate(
@@ -56,7 +56,8 @@ test('the browser bridge: window.clinic invokes over /ipc, receives events, and 
     await core.close();
     core = createTerminalCore({ dataDir, serverUrl: server.url, log: () => {} });
     core.start();
-    transport = await startHeadlessTransport({ core, rendererDir: dist, port });
+    // A supervisor restarting it in place hands the same launch token back (the page keeps it).
+    transport = await startHeadlessTransport({ core, rendererDir: dist, port, token: transport.token });
     const patients = (await page.evaluate(() =>
       (window as unknown as { clinic: { invoke(c: string, r: unknown): Promise<unknown> } }).clinic.invoke('data.list', { collection: 'patients' }),
     )) as { ok: boolean; value: { firstName: string }[] };

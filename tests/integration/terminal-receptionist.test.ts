@@ -1,14 +1,34 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isCacheKey, openEncrypted } from '../../main/cache/encryption';
+import { keyFileKeystore } from '../../main/keystore/keyFile';
 import { randomUUID } from 'node:crypto';
 import { clientFor, startTestServer } from '../support/server';
 import { startTerminal } from '../support/terminal';
 
-/** Every byte the terminal keeps on disk: the cache file and its -wal/-shm companions. */
+/**
+ * Every byte of the terminal's cache as the key holder sees it: the cache is encrypted at rest
+ * (tests/integration/terminal-at-rest.test.ts), so a copy of it (with its WAL) is decrypted page
+ * by page in place (rekey to no key keeps free pages where they are), then read whole.
+ */
 function rawBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f))));
+  const key = keyFileKeystore(dir).read('cache-key');
+  assert.ok(isCacheKey(key));
+  const copy = mkdtempSync(join(tmpdir(), 'cache-copy-'));
+  try {
+    for (const f of readdirSync(dir).filter((f) => f.startsWith('terminal-cache.sqlite'))) copyFileSync(join(dir, f), join(copy, f));
+    const db = openEncrypted(join(copy, 'terminal-cache.sqlite'), key, { fileMustExist: true });
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('journal_mode = DELETE');
+    db.pragma("rekey = ''");
+    db.close();
+    return Buffer.concat(readdirSync(copy).map((f) => readFileSync(join(copy, f))));
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 }
 
 test('a receptionist’s terminal never stores clinical data, even after a doctor used it', async () => {

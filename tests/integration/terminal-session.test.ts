@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../support/server';
 import { startTerminal } from '../support/terminal';
-import { TerminalState } from '../../main/cache/state';
 
 test('an expired access token is refreshed silently; a dead refresh token asks for a new sign-in and keeps the outbox', async () => {
   const server = await startTestServer();
@@ -10,7 +9,8 @@ test('an expired access token is refreshed silently; a dead refresh token asks f
   try {
     const { user, password } = await server.createUser('assistant');
     await t.login(user.username, password);
-    const before = new TerminalState(t.core!.db).getSession()!;
+    const before = t.core!['state'].getSession()!;
+    assert.ok(before.refreshToken, 'the refresh token is kept (in the keystore)');
 
     // Access token no longer valid: the next sync refreshes it and carries on.
     t.core!['state'].setTokens('not-a-valid-token', before.refreshToken!);
@@ -29,7 +29,9 @@ test('an expired access token is refreshed silently; a dead refresh token asks f
     assert.match(String((changed.payload as { reason?: string }).reason), /sign in/i);
     assert.equal((await t.call('session.current', {})).user, null);
     assert.equal((await t.call('sync.status', {})).pending, 1);
-    assert.equal((await t.call('data.list', { collection: 'patients' })).length, 2, 'the cache stays usable');
+    // Locked: the cache keeps the work but shows nothing until someone signs in again.
+    const locked = await t.invoke('data.list', { collection: 'patients' });
+    assert.equal(locked.ok ? 'ok' : locked.error.message, 'Sign in first: data.list needs a signed-in user');
 
     // Signing in again as the same user sends the waiting change.
     await t.login(user.username, password);

@@ -23,6 +23,10 @@ export interface TestTerminal {
   mode: 'inprocess' | 'child';
   /** The in-process core (undefined in child mode). */
   core?: TerminalCore;
+  /** Child mode: the address the terminal printed, with its launch token (`#token=...`): what a browser opens. */
+  url?: string;
+  /** Child mode: the launch token alone. */
+  token?: string;
   /** Every event received, in order. */
   events: TerminalEvent[];
   invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<IpcEnvelope<InvokeResponse<C>>>;
@@ -161,14 +165,14 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
   });
   child.once('exit', () => logFile.end());
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, token } = await new Promise<{ port: number; token: string }>((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /terminal on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      const m = /terminal on http:\/\/127\.0\.0\.1:(\d+)\/#token=([A-Za-z0-9_-]+)/.exec(out);
       if (m) {
         child.stdout!.off('data', onData);
-        resolve(Number(m[1]));
+        resolve({ port: Number(m[1]), token: m[2]! });
       }
     };
     child.stdout!.on('data', onData);
@@ -176,7 +180,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
     setTimeout(() => reject(new Error(`terminal did not start within 30 s:\n${stderr}`)), 30_000).unref();
   });
 
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ipc`, { origin: `http://127.0.0.1:${port}` });
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ipc`, ['clinic-ipc', `clinic-token.${token}`], { origin: `http://127.0.0.1:${port}` });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -216,6 +220,8 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
   notifyRef = notify;
   return {
     ...handle,
+    url: `http://127.0.0.1:${port}/#token=${token}`,
+    token,
     exited,
     kill: async (signal: NodeJS.Signals = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { openCache, rowTable, type CacheDb } from '../../main/cache/database';
+import { testCacheKey } from '../support/cacheKey';
 import { WalCheckpointer, defaultCheckpointWorkerScript } from '../../main/cache/checkpointer';
 
 function writeRows(db: CacheDb, count: number): void {
@@ -27,9 +28,9 @@ const autoCheckpoint = (db: CacheDb) => db.pragma('wal_autocheckpoint', { simple
 
 test('the checkpoint thread copies the WAL into the cache file while the main connection never checkpoints', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'checkpointer-'));
-  const db = openCache(dir);
+  const db = openCache(dir, testCacheKey);
   const lines: string[] = [];
-  const checkpointer = new WalCheckpointer(db, { script: defaultCheckpointWorkerScript(), everyMs: 50, log: (l) => lines.push(l) });
+  const checkpointer = new WalCheckpointer(db, { cacheKey: testCacheKey, script: defaultCheckpointWorkerScript(), everyMs: 50, log: (l) => lines.push(l) });
   try {
     assert.equal(autoCheckpoint(db), 0, 'the main connection must leave checkpoints to the thread');
     const fileBefore = statSync(db.name).size;
@@ -53,9 +54,9 @@ test('the checkpoint thread copies the WAL into the cache file while the main co
 
 test('a checkpoint thread that cannot start hands checkpoints back to the connection and says so', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'checkpointer-'));
-  const db = openCache(dir);
+  const db = openCache(dir, testCacheKey);
   const lines: string[] = [];
-  const checkpointer = new WalCheckpointer(db, { script: join(dir, 'no-such-worker.cjs'), log: (l) => lines.push(l) });
+  const checkpointer = new WalCheckpointer(db, { cacheKey: testCacheKey, script: join(dir, 'no-such-worker.cjs'), log: (l) => lines.push(l) });
   try {
     assert.ok(await until(() => lines.length > 0, 5000), 'the failure is logged');
     assert.match(lines[0]!, /checkpoint thread .*; the cache checkpoints on the main thread from now on/);

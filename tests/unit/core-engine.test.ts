@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { openCache } from '../../main/cache/database';
+import { testCacheKey } from '../support/cacheKey';
 import { TerminalState } from '../../main/cache/state';
 import { RowCache } from '../../main/cache/rows';
 import { Outbox } from '../../main/cache/outbox';
@@ -17,9 +18,9 @@ import type { PullResponse } from '../../shared/sync/protocol';
 /** An engine over a real cache and a scripted server (no network), baseline strategy = no live socket. */
 function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline' = 'baseline') {
   const dir = mkdtempSync(join(tmpdir(), 'core-engine-'));
-  const db = openCache(dir);
+  const db = openCache(dir, testCacheKey);
   const state = new TerminalState(db);
-  state.setSession({ user: { id: randomUUID(), username: 'a', displayName: 'A', role: 'doctor' }, accessToken: 't', refreshToken: 'r' });
+  state.setSession({ user: { id: randomUUID(), username: 'a', displayName: 'A', role: 'doctor' }, signedIn: true, accessToken: 't', refreshToken: 'r' });
   const rows = new RowCache(db, () => 'doctor');
   const outbox = new Outbox(db);
   const conflicts = new ConflictLog(db);

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createTerminalCore, type TerminalCore } from '../../main/core';
-import { TerminalState } from '../../main/cache/state';
 import type { PublicUser } from '../../shared/domain/collections';
 
 const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 'Dr Ada', role: 'doctor' };
@@ -14,7 +13,7 @@ const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 
 function offlineCore(user: PublicUser = doctor): { core: TerminalCore; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'core-ipc-'));
   const core = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
-  new TerminalState(core.db).setSession({ user, accessToken: null, refreshToken: null });
+  core['state'].setSession({ user, signedIn: true, accessToken: null, refreshToken: null });
   return { core, dir };
 }
 
@@ -84,7 +83,7 @@ test('messages from senders that are not registered windows are refused', async 
 });
 
 test('settings persist across restarts and are validated', async () => {
-  const { core, dir } = offlineCore();
+  const { core, dir } = offlineCore({ id: randomUUID(), username: 'root', displayName: 'Admin', role: 'admin' });
   const bad = await core.invoke('settings.set', { serverUrl: 'ftp://x', terminalName: 'Front desk' });
   assert.equal(bad.ok ? null : bad.error.code, 'bad_request');
   const set = await core.invoke('settings.set', { serverUrl: 'http://127.0.0.1:9', terminalName: 'Front desk 2' });
@@ -93,7 +92,7 @@ test('settings persist across restarts and are validated', async () => {
   const again = createTerminalCore({ dataDir: dir, log: () => {} });
   try {
     const got = await again.invoke('settings.get', {});
-    assert.deepEqual(got, { ok: true, value: { serverUrl: 'http://127.0.0.1:9', terminalName: 'Front desk 2' } });
+    assert.deepEqual(got, { ok: true, value: { serverUrl: 'http://127.0.0.1:9', terminalName: 'Front desk 2', offlineSignInDays: 7 } });
   } finally {
     await again.close();
     rmSync(dir, { recursive: true, force: true });

@@ -16,7 +16,7 @@ const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 
 
 function offlineCore(dir = mkdtempSync(join(tmpdir(), 'core-outbox-'))) {
   const core = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
-  if (!new TerminalState(core.db).getSession()) new TerminalState(core.db).setSession({ user: doctor, accessToken: null, refreshToken: null });
+  if (!core['state'].getSession()?.signedIn) core['state'].setSession({ user: doctor, signedIn: true, accessToken: null, refreshToken: null });
   return { core, dir };
 }
 

@@ -114,6 +114,13 @@ function fakeElectron(paths: { userData: string; appPath: string }) {
     },
     shell: { opened: [] as string[], openExternal: async (url: string) => void electron.shell.opened.push(url) },
     net: { fetch: (url: string, init?: RequestInit) => fetch(url, init) },
+    // The OS keystore, faked: sealed bytes that do not show the secret.
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => 'gnome_libsecret',
+      encryptString: (plain: string) => Buffer.from(Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a)),
+      decryptString: (sealed: Buffer) => Buffer.from(sealed.map((b) => b ^ 0x5a)).toString('utf8'),
+    },
   };
   const logger = (scope: string) => ({
     info: (...a: unknown[]) => logLines.push(`info [${scope}] ${a.join(' ')}`),
@@ -235,12 +242,15 @@ test('main.cjs wires Electron to the terminal core', async () => {
     const settingsGet = fake.ipcHandlers.get('settings.get');
     assert.ok(settingsGet);
     const settings = await until('preconfigured settings', async () => settingsGet(trusted, {})).then((p) => p);
-    assert.deepEqual(settings, { ok: true, value: { serverUrl: server.url, terminalName: 'Front desk 7' } });
+    assert.deepEqual(settings, { ok: true, value: { serverUrl: server.url, terminalName: 'Front desk 7', offlineSignInDays: 7 } });
     const marker = JSON.parse(await readFile(join(userData, 'preconfiguration-applied.json'), 'utf8')) as { from: string };
     assert.equal(marker.from, join(dir, 'apps', 'clinic-desk.json'));
     assert.ok(existsSync(join(userData, 'terminal-cache.sqlite')), 'the cache lives in userData');
-    const bad = await fake.ipcHandlers.get('settings.set')?.(trusted, { serverUrl: 'not a url', terminalName: 'x' });
-    assert.equal((bad as { ok: boolean; error: { code: string } }).error.code, 'bad_request');
+    // The preconfiguration redirected the terminal; over IPC, signed out, nobody may.
+    const bad = await fake.ipcHandlers.get('settings.set')?.(trusted, { serverUrl: 'http://elsewhere.example', terminalName: 'x' });
+    assert.match((bad as { ok: boolean; error: { message: string } }).error.message, /^Sign in first/);
+    assert.ok(existsSync(join(userData, 'keystore.json')), 'the cache key is kept by the OS keystore');
+    assert.ok(!existsSync(join(userData, 'terminal.key')), 'no key file under Electron');
 
     // Frames that are not ours are refused before the core sees them.
     for (const event of [

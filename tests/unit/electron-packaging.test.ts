@@ -44,6 +44,24 @@ describe('electron-builder.yml', () => {
     await assert.rejects(validateConfiguration(typo, quiet), /Invalid configuration object[\s\S]*configuration\.nsis/);
   });
 
+  test('Electron fuses: no run-as-node, no NODE_OPTIONS or --inspect, cookies encrypted, only the integrity-checked app asar', async () => {
+    const config = (await builderConfig()) as unknown as { electronFuses?: Record<string, unknown>; asar?: unknown };
+    assert.deepEqual(config.electronFuses, {
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    // The asar checks mean something only with an asar.
+    assert.equal(config.asar, true);
+    // electron-builder knows every one of them (a misspelt fuse would be refused by its schema).
+    const typo = structuredClone(config) as { electronFuses: Record<string, unknown> };
+    typo.electronFuses.runAsNodee = false;
+    await assert.rejects(validateConfiguration(typo, quiet), /electronFuses/);
+  });
+
   test('per-machine assisted NSIS, AppImage + deb, dmg, generic update feed, native module unpacked', async () => {
     const config = await builderConfig();
     assert.equal(config.productName, 'Clinic Desk');
@@ -55,7 +73,8 @@ describe('electron-builder.yml', () => {
     assert.deepEqual(config.linux.target.map((t) => t.target).sort(), ['AppImage', 'deb']);
     assert.deepEqual(config.mac.target.map((t) => t.target), ['dmg', 'zip']);
     assert.equal(config.publish[0]?.provider, 'generic');
-    assert.ok(config.asarUnpack.some((p) => p.startsWith('node_modules/better-sqlite3/')));
+    assert.ok(config.asarUnpack.some((p) => p.startsWith('node_modules/better-sqlite3-multiple-ciphers/')), 'the encrypted cache’s native module is unpacked');
+    assert.ok(config.files.includes('!node_modules/better-sqlite3/**'), 'plain better-sqlite3 (the server’s) is not shipped');
     assert.equal(config.npmRebuild, true);
     const includes = config.files.filter((f) => !f.startsWith('!'));
     assert.deepEqual(includes.sort(), ['dist-electron/**/*', 'package.json', 'renderer/dist/**/*']);
@@ -157,7 +176,7 @@ describe('npm run build:electron', () => {
     assert.match(preload, /exposeInMainWorld\)?\(?"clinic"/);
     const main = await readFile(join(root, 'dist-electron', 'main.cjs'), 'utf8');
     const node = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-    const allowed = new Set(['electron', 'better-sqlite3', 'electron-updater', 'electron-log/main', 'bufferutil', 'utf-8-validate']);
+    const allowed = new Set(['electron', 'better-sqlite3-multiple-ciphers', 'electron-updater', 'electron-log/main', 'bufferutil', 'utf-8-validate']);
     const unexpected = [...requires(main)].filter((m) => !node.has(m) && !allowed.has(m));
     assert.deepEqual(unexpected, []);
     for (const channel of ['session.login', 'data.mutate']) assert.ok(preload.includes(channel), channel);

@@ -31,8 +31,8 @@ async function fixture(content: string | null): Promise<{ file: string; stateDir
 }
 
 function saver() {
-  const saved: TerminalSettings[] = [];
-  return { saved, save: async (s: TerminalSettings) => (saved.push(s), s) };
+  const saved: Pick<TerminalSettings, 'serverUrl' | 'terminalName'>[] = [];
+  return { saved, save: async (s: Pick<TerminalSettings, 'serverUrl' | 'terminalName'>) => (saved.push(s), { ...s, offlineSignInDays: 7 }) };
 }
 
 describe('preconfiguration file', () => {
@@ -40,7 +40,7 @@ describe('preconfiguration file', () => {
     const { file, stateDir } = await fixture('\uFEFF{ "serverUrl": "http://clinic-server:4000", "terminalName": "Front desk 2" }');
     const { saved, save } = saver();
     const first = await applyPreconfigurationOnce({ stateDir, candidates: [file], current: null, defaultTerminalName: 'PC-17', save });
-    assert.deepEqual(first, { applied: true, path: file, settings: { serverUrl: 'http://clinic-server:4000', terminalName: 'Front desk 2' } });
+    assert.deepEqual(first, { applied: true, path: file, settings: { serverUrl: 'http://clinic-server:4000', terminalName: 'Front desk 2', offlineSignInDays: 7 } });
     assert.deepEqual(saved, [{ serverUrl: 'http://clinic-server:4000', terminalName: 'Front desk 2' }]);
     const marker = JSON.parse(await readFile(join(stateDir, preconfigMarkerName), 'utf8')) as { from: string };
     assert.equal(marker.from, file);

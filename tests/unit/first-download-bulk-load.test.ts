@@ -8,6 +8,7 @@ import type { AnyRow, CollectionName, PublicUser, Role } from '../../shared/doma
 import { syncedCollections } from '../../shared/domain/access';
 import type { Change } from '../../shared/sync/protocol';
 import { openCache, type CacheDb } from '../../main/cache/database';
+import { testCacheKey } from '../support/cacheKey';
 import { Outbox } from '../../main/cache/outbox';
 import { RowCache } from '../../main/cache/rows';
 import { TerminalState } from '../../main/cache/state';
@@ -24,7 +25,7 @@ const upsert = (collection: CollectionName, row: AnyRow): Change => ({ collectio
 
 function cache(role: Role = 'doctor') {
   const dir = mkdtempSync(join(tmpdir(), 'bulk-load-'));
-  const db = openCache(dir);
+  const db = openCache(dir, testCacheKey);
   const rows = new RowCache(db, () => role);
   return { db, rows, role, done: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
 }

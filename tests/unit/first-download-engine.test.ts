@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import type { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -9,6 +11,7 @@ import { syncedCollections } from '../../shared/domain/access';
 import type { AnyRow } from '../../shared/domain/collections';
 import type { SyncStatus } from '../../shared/ipc/contract';
 import { openCache } from '../../main/cache/database';
+import { testCacheKey } from '../support/cacheKey';
 import { ConflictLog } from '../../main/cache/conflicts';
 import { Outbox } from '../../main/cache/outbox';
 import { RowCache } from '../../main/cache/rows';
@@ -43,9 +46,9 @@ function scriptedPages() {
  */
 function engineOn(client: Partial<ServerClient>) {
   const dir = mkdtempSync(join(tmpdir(), 'first-download-engine-'));
-  const db = openCache(dir);
+  const db = openCache(dir, testCacheKey);
   const state = new TerminalState(db);
-  state.setSession({ user: { id: staff, username: 'dr', displayName: 'Dr', role: 'doctor' }, accessToken: 't', refreshToken: 'r' });
+  state.setSession({ user: { id: staff, username: 'dr', displayName: 'Dr', role: 'doctor' }, signedIn: true, accessToken: 't', refreshToken: 'r' });
   const rows = new RowCache(db, () => 'doctor');
   const outbox = new Outbox(db);
   const conflicts = new ConflictLog(db);
@@ -74,7 +77,7 @@ function engineOn(client: Partial<ServerClient>) {
     role: () => 'doctor',
     onSessionExpired: () => {},
     startDownload: (role, collections, onAppended) =>
-      FirstDownload.start({ script: defaultDownloadWorkerScript(), file: db.name, role, collections, onAppended, log: (l) => log.push(l) }),
+      FirstDownload.start({ script: defaultDownloadWorkerScript(), file: db.name, cacheKey: testCacheKey, role, collections, onAppended, log: (l) => log.push(l) }),
     log: (l) => log.push(l),
   });
   return {
@@ -150,9 +153,10 @@ test('a snapshot with a bad row is refused, and the next first download walks th
   let snapshotsAsked = 0;
   const asked: (string | null)[] = [];
   const t = engineOn({
-    async snapshotTo(file: string) {
+    async snapshotTo(file: string, _after: string | null, _limit: number, seal?: () => Transform) {
       snapshotsAsked++;
-      copyFileSync(snapshot.file, file);
+      // As the client does: the part goes to disk through the engine's seal.
+      await pipeline(createReadStream(snapshot.file), seal!(), createWriteStream(file));
       return { bytes: statSync(file).size, serverMs: 1, cursor: snapshot.cursor, next: null, total: 100 };
     },
     async pullBytes(since: string | null) {

@@ -13,15 +13,21 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { PublicUser } from '../../shared/domain/collections';
 import { openCache } from '../../main/cache/database';
+import { testCacheKey } from '../support/cacheKey';
 import { Outbox } from '../../main/cache/outbox';
 import { RowCache } from '../../main/cache/rows';
 import { writeLocalMutation } from '../../main/mutations/local';
 
 /** Commits as fast as it can on a connection of its own, until told to stop. */
 const churn = `
-const Database = require('better-sqlite3');
+const Database = require('better-sqlite3-multiple-ciphers');
 const { workerData, parentPort } = require('node:worker_threads');
 const db = new Database(workerData.file);
+db.pragma("cipher = 'sqlcipher'");
+db.pragma('legacy = 4');
+db.pragma('legacy_page_size = 16384');
+db.pragma('hmac_use = 0');
+db.pragma(\`key = "x'\${workerData.key}'"\`);
 db.pragma('busy_timeout = 5000');
 db.exec('CREATE TABLE IF NOT EXISTS churn (n INTEGER)');
 const insert = db.prepare('INSERT INTO churn (n) VALUES (?)');
@@ -38,11 +44,11 @@ tick();
 
 test('local edits while another connection commits all land, none refused as locked', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'local-concurrency-'));
-  const db = openCache(dir);
+  const db = openCache(dir, testCacheKey);
   const rows = new RowCache(db, () => 'receptionist');
   const outbox = new Outbox(db);
   const user = { id: '7d1f3c9e-5b2a-4c8d-9e0f-1a2b3c4d5e6f', username: 'front', displayName: 'Front', role: 'receptionist' } as PublicUser;
-  const worker = new Worker(churn, { eval: true, workerData: { file: db.name } });
+  const worker = new Worker(churn, { eval: true, workerData: { file: db.name, key: testCacheKey } });
   try {
     await once(worker, 'message');
     const failures: string[] = [];

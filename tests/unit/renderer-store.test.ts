@@ -26,7 +26,7 @@ const status = (over: Partial<SyncStatus> = {}): SyncStatus => ({
 
 function handlers(over: FakeHandlers = {}): FakeHandlers {
   return {
-    'session.current': () => ok({ user: null, settings: { serverUrl: 'http://127.0.0.1:1', terminalName: 'Desk 1' } }),
+    'session.current': () => ok({ user: null, settings: { serverUrl: 'http://127.0.0.1:1', terminalName: 'Desk 1', offlineSignInDays: 7 } }),
     'session.login': (req) =>
       req.password === 'right-password'
         ? ok({ user: receptionist })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -9,11 +9,12 @@ import { syncedCollections } from '../../shared/domain/access';
 import { rowId } from '../../shared/domain/primitives';
 import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
 import { openCache } from '../../main/cache/database';
+import { testCacheKey } from '../support/cacheKey';
 import { RowCache } from '../../main/cache/rows';
 import { TerminalState } from '../../main/cache/state';
 import { BadServerAnswer } from '../../main/sync/client';
 import { BulkLoad, loadTable } from '../../main/sync/firstDownload/bulkLoad';
-import { copySnapshot, openSnapshot, rowIsValidSql } from '../../main/sync/firstDownload/snapshotImport';
+import { copySnapshot, linkSnapshotBytes, openSnapshot, rowIsValidSql } from '../../main/sync/firstDownload/snapshotImport';
 import { SqliteClinicStore } from '../../server/store/sqlite';
 
 const at = '2026-11-25T10:00:00.000Z';
@@ -44,7 +45,7 @@ async function serverWith(patients: number) {
 
 function terminal(role: Role) {
   const dir = mkdtempSync(join(tmpdir(), 'snapshot-terminal-'));
-  const db = openCache(dir);
+  const db = openCache(dir, testCacheKey);
   return { db, rows: new RowCache(db, () => role), done: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
@@ -68,10 +69,12 @@ test('a snapshot holds every live row a role may see, redacted, and a terminal s
     // The terminal: the snapshot, then a page of what changed after it, then the swap.
     const load = new BulkLoad(t.db, role, syncedCollections(role));
     load.begin();
-    const head = openSnapshot(t.db, snapshot.file, syncedCollections(role));
+    // As the download thread does: the part's bytes in memory, the encrypted cache attached.
+    const link = linkSnapshotBytes(readFileSync(snapshot.file), t.db.name, testCacheKey);
+    const head = openSnapshot(link, syncedCollections(role));
     assert.deepEqual(head, { cursor: snapshot.cursor, rows: 121 });
     let progress = 0;
-    assert.equal(copySnapshot(t.db, role, syncedCollections(role), loadTable, (n) => (progress += n)), 121);
+    assert.equal(copySnapshot(link, role, syncedCollections(role), loadTable, (n) => (progress += n)), 121);
     assert.equal(progress, 121);
     const edited = server.ids[5]!;
     load.append([
@@ -104,8 +107,9 @@ test('a snapshot with a malformed row, another format or a missing table is refu
       try {
         const load = new BulkLoad(t.db, role, syncedCollections(role));
         load.begin();
-        openSnapshot(t.db, snapshot.file, syncedCollections(role));
-        copySnapshot(t.db, role, syncedCollections(role), loadTable, () => {});
+        const link = linkSnapshotBytes(readFileSync(snapshot.file), t.db.name, testCacheKey);
+        openSnapshot(link, syncedCollections(role));
+        copySnapshot(link, role, syncedCollections(role), loadTable, () => {});
         return null;
       } catch (err) {
         return err;
@@ -196,8 +200,9 @@ test('a snapshot taken in parts while the clinic works, then pulled from its fir
       if (parts === 1) assert.equal(part.total, 132, 'the first part says how many rows the snapshot holds');
       else assert.equal(part.total, undefined);
       firstCursor ??= part.cursor;
-      openSnapshot(t.db, part.file, collections);
-      copySnapshot(t.db, role, collections, loadTable, () => {});
+      const link = linkSnapshotBytes(readFileSync(part.file), t.db.name, testCacheKey);
+      openSnapshot(link, collections);
+      copySnapshot(link, role, collections, loadTable, () => {});
       rmSync(part.file, { force: true });
       await writesBetweenParts.shift()?.();
       if (part.next === null) break;

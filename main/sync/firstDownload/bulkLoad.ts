@@ -11,7 +11,7 @@
  * The swapped-in table has a UNIQUE index on id where the first schema had a PRIMARY KEY: every
  * statement on the cached tables (RowCache) works on either.
  */
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import type { AnyRow, CollectionName, Role } from '../../../shared/domain/collections';
 import { collectionNames } from '../../../shared/domain/collections';
 import { redactRow } from '../../../shared/domain/access';

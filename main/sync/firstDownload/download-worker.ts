@@ -4,13 +4,13 @@
  * them in. The main thread only fetches pages and passes their bytes on, so windows and IPC keep
  * their event loop while 600k rows are written.
  */
-import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pullEnvelope } from '../../../shared/sync/protocol';
 import { BadServerAnswer, parsePulledChange } from '../client';
 import { BulkLoad, dropLoadTables, loadTable } from './bulkLoad';
-import { copySnapshot, openSnapshot } from './snapshotImport';
+import { copySnapshot, linkSnapshotBytes, openSnapshot, unsealSnapshot, type SnapshotSeal } from './snapshotImport';
+import { openEncrypted } from '../../cache/encryption';
 import type { DownloadCommand, DownloadReport, DownloadWorkerData } from './messages';
 
 const config = workerData as DownloadWorkerData;
@@ -18,7 +18,7 @@ const port = parentPort;
 if (!port) throw new Error('download-worker runs as a worker thread of the terminal core');
 const report = (r: DownloadReport) => port.postMessage(r);
 
-const db = new Database(config.file, { fileMustExist: true, ...(config.nativeBinding ? { nativeBinding: config.nativeBinding } : {}) });
+const db = openEncrypted(config.file, config.cacheKey, { fileMustExist: true, ...(config.nativeBinding ? { nativeBinding: config.nativeBinding } : {}) });
 // The main thread may hold the write lock for a local edit; its transactions are short.
 db.pragma('busy_timeout = 5000');
 // Checkpoints belong to the checkpoint thread (see cache/checkpointer.ts), not to this writer.
@@ -44,14 +44,17 @@ function appendPage(bytes: ArrayBuffer): void {
   report({ type: 'appended', changes: changes.length, ms: performance.now() - started });
 }
 
-function appendSnapshot(snapshotFile: string): void {
+function appendSnapshot(snapshotFile: string, seal: SnapshotSeal): void {
   const started = performance.now();
   try {
-    const head = openSnapshot(db, snapshotFile, config.collections);
+    const bytes = unsealSnapshot(snapshotFile, seal);
+    rmSync(snapshotFile, { force: true });
+    const link = linkSnapshotBytes(bytes, config.file, config.cacheKey, config.nativeBinding);
+    const head = openSnapshot(link, config.collections);
     // The part is readable: the engine goes on while its rows are copied (it has already asked for
     // the next part, or the first page after the snapshot).
     report({ type: 'envelope', cursor: head.cursor, hasMore: true, total: head.rows, changes: head.rows });
-    const rows = copySnapshot(db, config.role, config.collections, loadTable, (batch) => report({ type: 'appended', changes: batch, ms: 0 }));
+    const rows = copySnapshot(link, config.role, config.collections, loadTable, (batch) => report({ type: 'appended', changes: batch, ms: 0 }));
     report({ type: 'progress', step: `snapshot part of ${rows} rows copied in ${Math.round(performance.now() - started)} ms` });
   } finally {
     rmSync(snapshotFile, { force: true });
@@ -68,7 +71,7 @@ port.on('message', (raw: unknown) => {
   if (failed) return;
   try {
     if (command.type === 'page') appendPage(command.bytes);
-    else if (command.type === 'snapshot') appendSnapshot(command.file);
+    else if (command.type === 'snapshot') appendSnapshot(command.file, command.seal);
     else if (command.type === 'finish') {
       const started = performance.now();
       const summary = load.finish(command.cursor, (step) => report({ type: 'progress', step }));

@@ -10,6 +10,8 @@ import { startWorkerThread } from '../../workerThreads';
 import { BadServerAnswer } from '../client';
 import type { SwapSummary } from './bulkLoad';
 import type { DownloadCommand, DownloadReport, DownloadWorkerData } from './messages';
+import type { CacheKey } from '../../cache/encryption';
+import type { SnapshotSeal } from './snapshotImport';
 
 export interface FirstDownloadOptions {
   /** The thread's script: ./download-worker.ts under tsx, the bundled .cjs under Electron. */
@@ -17,6 +19,8 @@ export interface FirstDownloadOptions {
   /** The cache file. */
   file: string;
   nativeBinding?: string;
+  /** The thread opens the encrypted cache with the same key. */
+  cacheKey: CacheKey | null;
   role: Role;
   collections: CollectionName[];
   /** Rows of a page were written (for the progress the windows show). */
@@ -55,6 +59,7 @@ export class FirstDownload {
   static start(options: FirstDownloadOptions): Promise<FirstDownload> {
     const data: DownloadWorkerData = {
       file: options.file,
+      cacheKey: options.cacheKey,
       role: options.role,
       collections: options.collections,
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
@@ -117,11 +122,11 @@ export class FirstDownload {
    * A snapshot part is in `file` (shared/sync/snapshot.ts); resolves once the thread has opened it,
    * while it copies the rows. The pages after the snapshot start at its first part's cursor.
    */
-  snapshot(file: string, part: { cursor: string; next: string | null }): Promise<PageEnvelope> {
+  snapshot(file: string, part: { cursor: string; next: string | null }, seal: SnapshotSeal): Promise<PageEnvelope> {
     this.fromSnapshot = true;
     if (this.cursor === null) this.cursor = part.cursor;
     this.snapshotNext = part.next;
-    return this.handOver({ type: 'snapshot', file }, [], false);
+    return this.handOver({ type: 'snapshot', file, seal }, [], false);
   }
 
   private handOver(command: DownloadCommand, transfer: ArrayBuffer[], takeCursor = true): Promise<PageEnvelope> {

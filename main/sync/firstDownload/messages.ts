@@ -1,12 +1,16 @@
 /** What the sync engine and its first-download thread say to each other (one process, two threads). */
 import type { CollectionName, Role } from '../../../shared/domain/collections';
 import type { SwapSummary } from './bulkLoad';
+import type { CacheKey } from '../../cache/encryption';
+import type { SnapshotSeal } from './snapshotImport';
 
 export interface DownloadWorkerData {
   /** The cache file. */
   file: string;
-  /** better-sqlite3's native build for Electron's ABI, when not the one in node_modules. */
+  /** better-sqlite3-multiple-ciphers' native build for Electron's ABI, when not the one in node_modules. */
   nativeBinding?: string;
+  /** The encrypted cache's key (thread memory only). */
+  cacheKey: CacheKey | null;
   role: Role;
   collections: CollectionName[];
 }
@@ -14,8 +18,8 @@ export interface DownloadWorkerData {
 export type DownloadCommand =
   /** A pull answer's bytes, exactly as the server sent them (transferred, not copied). */
   | { type: 'page'; bytes: ArrayBuffer }
-  /** A snapshot part (shared/sync/snapshot.ts) is in `file`: copy it, then delete it. */
-  | { type: 'snapshot'; file: string }
+  /** A snapshot part (shared/sync/snapshot.ts) is in `file`, sealed with `seal`: copy it, then delete it. */
+  | { type: 'snapshot'; file: string; seal: SnapshotSeal }
   /** The last page was sent: index, swap in, and store the cursor. */
   | { type: 'finish'; cursor: string }
   /** Stop and drop the load tables (sign-out, shutdown). */

@@ -5,12 +5,96 @@
  * is refused. SQLite does the checks and the copy, so no row passes through JavaScript: that is
  * the point of a snapshot (a 600k-row walk spent most of its time parsing and re-serialising rows).
  */
-import { readdirSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { Transform } from 'node:stream';
 import type { CollectionName, Role } from '../../../shared/domain/collections';
 import { redactedJsonSql, snapshotFormat, snapshotTable } from '../../../shared/sync/snapshot';
 import type { CacheDb } from '../../cache/database';
+import { attachCache, type CacheKey } from '../../cache/encryption';
 import { BadServerAnswer } from '../client';
+
+/**
+ * A snapshot part holds patients' rows as a plain SQLite file (the server's format). On its way to
+ * disk it is sealed (AES-256-CTR, a key per part held in this process's memory only), and the
+ * download thread reads it back into memory: no readable copy ever lies beside the cache.
+ */
+export interface SnapshotSeal {
+  key: string;
+  iv: string;
+}
+
+export function newSnapshotSeal(): SnapshotSeal {
+  return { key: randomBytes(32).toString('hex'), iv: randomBytes(16).toString('hex') };
+}
+
+export function sealingStream(seal: SnapshotSeal): Transform {
+  return createCipheriv('aes-256-ctr', Buffer.from(seal.key, 'hex'), Buffer.from(seal.iv, 'hex'));
+}
+
+export function unsealSnapshot(file: string, seal: SnapshotSeal): Buffer {
+  const decipher = createDecipheriv('aes-256-ctr', Buffer.from(seal.key, 'hex'), Buffer.from(seal.iv, 'hex'));
+  return Buffer.concat([decipher.update(readFileSync(file)), decipher.final()]);
+}
+
+/**
+ * One connection through which both a snapshot part and the cache are visible: `snapshot` and
+ * `cache` are their schema names in it. The copy runs in SQL on this connection.
+ */
+export interface SnapshotLink {
+  db: CacheDb;
+  snapshot: string;
+  cache: string;
+  close(): void;
+}
+
+/**
+ * A snapshot part's bytes as an in-memory database, with the encrypted cache attached to it
+ * (`cache`), so the rows go from memory into the cache's load tables without touching the disk
+ * in clear.
+ */
+export function linkSnapshotBytes(bytes: Buffer, cacheFile: string, cacheKey: CacheKey | null, nativeBinding?: string): SnapshotLink {
+  let db: CacheDb;
+  try {
+    db = new Database(bytes, nativeBinding ? { nativeBinding } : {});
+  } catch (err) {
+    throw new BadServerAnswer(`The snapshot is not a database this terminal can read: ${(err as Error).message}`);
+  }
+  hardenForSnapshots(db);
+  try {
+    attachCache(db, cacheFile, cacheKey, 'cache');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  // The same settings as the download thread's own connection to the cache.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('wal_autocheckpoint = 0');
+  db.pragma('cache.secure_delete = ON');
+  // Sorts and temporary tables stay in memory: SQLite's temporary files are not encrypted.
+  db.pragma('temp_store = MEMORY');
+  return { db, snapshot: 'main', cache: 'cache', close: () => db.close() };
+}
+
+/** A plain snapshot file attached to a cache connection (tests; a snapshot never lies on disk in clear otherwise). */
+export function linkSnapshotFile(cacheDb: CacheDb, file: string): SnapshotLink {
+  hardenForSnapshots(cacheDb);
+  try {
+    // KEY '': the attached file is not encrypted (it would take the cache's key otherwise).
+    cacheDb.prepare("ATTACH ? AS snapshot KEY ''").run(file);
+  } catch (err) {
+    throw new BadServerAnswer(`The snapshot is not a database this terminal can read: ${(err as Error).message}`);
+  }
+  return { db: cacheDb, snapshot: 'snapshot', cache: 'main', close: () => closeSnapshot(cacheDb) };
+}
+
+/** A file from elsewhere: no SQL of its own (views, triggers) may run with this connection's rights. */
+function hardenForSnapshots(db: CacheDb): void {
+  db.pragma('trusted_schema = OFF');
+  db.pragma('cell_size_check = ON');
+}
 
 const hex = '[0-9a-fA-F]';
 /**
@@ -48,21 +132,14 @@ export interface SnapshotHead {
 }
 
 /**
- * Attach `file` and read what it is; `copy` then moves its rows into the load tables. Throws
- * BadServerAnswer for a file that is not a snapshot this terminal can read.
+ * Read what the linked snapshot is; `copySnapshot` then moves its rows into the load tables.
+ * Throws BadServerAnswer for a file that is not a snapshot this terminal can read (and closes the link).
  */
-export function openSnapshot(db: CacheDb, file: string, collections: readonly CollectionName[]): SnapshotHead {
-  // A file from elsewhere: no SQL of its own (views, triggers) may run with this connection's rights.
-  db.pragma('trusted_schema = OFF');
-  db.pragma('cell_size_check = ON');
-  try {
-    db.prepare("ATTACH ? AS snapshot").run(file);
-  } catch (err) {
-    throw new BadServerAnswer(`The snapshot is not a database this terminal can read: ${(err as Error).message}`);
-  }
+export function openSnapshot(link: SnapshotLink, collections: readonly CollectionName[]): SnapshotHead {
+  const { db, snapshot } = link;
   try {
     const info = new Map(
-      (db.prepare('SELECT key, value FROM snapshot.snapshot_info').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]),
+      (db.prepare(`SELECT key, value FROM ${snapshot}.snapshot_info`).all() as { key: string; value: string }[]).map((r) => [r.key, r.value]),
     );
     if (info.get('format') !== String(snapshotFormat)) {
       throw new BadServerAnswer(`The snapshot's format is ${info.get('format') ?? 'missing'}; this terminal reads format ${snapshotFormat}`);
@@ -72,41 +149,42 @@ export function openSnapshot(db: CacheDb, file: string, collections: readonly Co
     let rows = 0;
     for (const c of collections) {
       const table = db
-        .prepare("SELECT type FROM snapshot.sqlite_master WHERE name = ?")
+        .prepare(`SELECT type FROM ${snapshot}.sqlite_master WHERE name = ?`)
         .get(snapshotTable(c)) as { type: string } | undefined;
       if (table?.type !== 'table') throw new BadServerAnswer(`The snapshot has no table of ${c}`);
-      const columns = (db.prepare(`SELECT name FROM pragma_table_info(?, 'snapshot')`).all(snapshotTable(c)) as { name: string }[]).map((r) => r.name);
+      const columns = (db.prepare(`SELECT name FROM pragma_table_info(?, ?)`).all(snapshotTable(c), snapshot) as { name: string }[]).map((r) => r.name);
       for (const needed of ['id', 'version', 'data']) {
         if (!columns.includes(needed)) throw new BadServerAnswer(`The snapshot's table of ${c} has no ${needed} column`);
       }
-      rows += (db.prepare(`SELECT count(*) AS n FROM snapshot.${snapshotTable(c)}`).get() as { n: number }).n;
+      rows += (db.prepare(`SELECT count(*) AS n FROM ${snapshot}.${snapshotTable(c)}`).get() as { n: number }).n;
     }
     return { cursor, rows };
   } catch (err) {
-    closeSnapshot(db);
+    link.close();
     if (err instanceof BadServerAnswer) throw err;
     throw new BadServerAnswer(`The snapshot could not be read: ${(err as Error).message}`);
   }
 }
 
 /**
- * Copy every checked row of the attached snapshot into `loadTable(c)`, as `role` may see it, a
- * batch per transaction; `progress` hears of each batch. Detaches the snapshot in the end.
+ * Copy every checked row of the linked snapshot into the cache's `loadTable(c)`, as `role` may
+ * see it, a batch per transaction; `progress` hears of each batch. Closes the link in the end.
  */
 export function copySnapshot(
-  db: CacheDb,
+  link: SnapshotLink,
   role: Role,
   collections: readonly CollectionName[],
   loadTable: (c: CollectionName) => string,
   progress: (rows: number) => void,
 ): number {
+  const { db } = link;
   let copied = 0;
   try {
     for (const c of collections) {
-      const from = `snapshot.${snapshotTable(c)}`;
+      const from = `${link.snapshot}.${snapshotTable(c)}`;
       const last = (db.prepare(`SELECT coalesce(max(rowid), 0) AS last FROM ${from}`).get() as { last: number }).last;
       const copy = db.prepare(
-        `INSERT INTO ${loadTable(c)} (id, version, data)
+        `INSERT INTO ${link.cache}.${loadTable(c)} (id, version, data)
          SELECT id, version, ${redactedJsonSql(role, c, 'data')} FROM ${from}
          WHERE rowid > ? AND rowid <= ? AND ${rowIsValidSql} ORDER BY rowid`,
       );
@@ -133,7 +211,7 @@ export function copySnapshot(
     if (err instanceof BadServerAnswer) throw err;
     throw new BadServerAnswer(`The snapshot could not be copied: ${(err as Error).message}`);
   } finally {
-    closeSnapshot(db);
+    link.close();
   }
 }
 

@@ -1,5 +1,6 @@
 /** The signed-in frame: navigation, sync status, the current screen, toasts and conflicts. */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import { Dialog } from '../forms/Dialog';
 import { isClinicalRole } from '../../../shared/domain/access';
 import type { Role } from '../../../shared/domain/collections';
 import { AdminScreen } from '../screens/admin/AdminScreen';
@@ -83,6 +84,8 @@ export function Shell() {
   const localeVersion = useClinic((s) => s.localeVersion);
   const terminalName = useClinic((s) => s.settings?.terminalName ?? '');
   const { signOut } = useActions();
+  const pending = useClinic((s) => s.sync?.pending ?? 0);
+  const [confirmSignOut, setConfirmSignOut] = useState(false);
   const route = useRoute();
   usePatientSearchShortcut();
   if (!user) return null;
@@ -111,7 +114,7 @@ export function Shell() {
               {terminalName ? ` · ${terminalName}` : ''}
             </span>
           </div>
-          <button type="button" className="signout" onClick={() => void signOut()}>
+          <button type="button" className="signout" onClick={() => (pending > 0 ? setConfirmSignOut(true) : void signOut())}>
             Sign out
           </button>
         </div>
@@ -131,6 +134,28 @@ export function Shell() {
       </div>
       <Toasts />
       <ConflictDialog />
+      {confirmSignOut ? (
+        <Dialog title="Sign out with changes not sent?" size="small" closeLabel="Stay signed in" onClose={() => setConfirmSignOut(false)}>
+          <p role="alert">
+            {pending === 1 ? '1 change has' : `${pending} changes have`} not reached the clinic server yet. They stay on this terminal and are
+            sent the next time you sign in here; nobody else can sign in on this terminal until then.
+          </p>
+          <div className="form-actions">
+            <button type="button" className="primary" onClick={() => setConfirmSignOut(false)}>
+              Stay signed in
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                setConfirmSignOut(false);
+                void signOut();
+              }}
+            >
+              Sign out anyway
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
     </div>
   );
 }

@@ -19,18 +19,44 @@ import type {
 
 type Pending = { resolve: (e: IpcEnvelope<unknown>) => void; frame: string; sent: boolean };
 
-export function installHeadlessBridge(url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ipc`): Promise<ClinicBridge> {
+const tokenKey = 'clinic-terminal-token';
+
+/**
+ * The terminal's per-launch secret: the address it printed carries it in the fragment
+ * (`#token=...`). It is taken out of the address bar at once (hash routes follow) and kept for
+ * this tab only, so a reload still connects.
+ */
+export function takeLaunchToken(): string | null {
+  const match = /^#token=([A-Za-z0-9_-]+)/.exec(location.hash);
+  if (match) {
+    sessionStorage.setItem(tokenKey, match[1]!);
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+    return match[1]!;
+  }
+  return sessionStorage.getItem(tokenKey);
+}
+
+export function installHeadlessBridge(
+  url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ipc`,
+  token: string | null = takeLaunchToken(),
+  /** Called once when the terminal keeps refusing this window before it ever connected (a stale or wrong token). */
+  onRefused: () => void = () => {},
+): Promise<ClinicBridge> {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let socket: WebSocket | null = null;
   let retryMs = 250;
   let firstOpen: (() => void) | null = null;
+  let everOpened = false;
+  let refusals = 0;
 
   const connect = () => {
-    const ws = new WebSocket(url);
+    // The token rides as a second subprotocol (a page cannot set other headers on a WebSocket).
+    const ws = new WebSocket(url, token ? ['clinic-ipc', `clinic-token.${token}`] : ['clinic-ipc']);
     socket = ws;
     ws.onopen = () => {
+      everOpened = true;
       retryMs = 250;
       for (const p of pending.values()) {
         if (!p.sent) {
@@ -58,6 +84,7 @@ export function installHeadlessBridge(url = `${location.protocol === 'https:' ? 
     };
     ws.onclose = () => {
       socket = null;
+      if (!everOpened && ++refusals === 3) onRefused();
       // A call already sent may or may not have run; say so rather than guess.
       for (const [id, p] of pending) {
         if (p.sent) {

@@ -129,12 +129,14 @@ function TerminalSettingsCard() {
   const { call, toast } = useActions();
   const [serverUrl, setServerUrl] = useState('');
   const [terminalName, setTerminalName] = useState('');
+  const [offlineDays, setOfflineDays] = useState('7');
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     void call('settings.get', {}).then((answer) => {
       if (answer.ok) {
         setServerUrl(answer.value.serverUrl);
         setTerminalName(answer.value.terminalName);
+        setOfflineDays(String(answer.value.offlineSignInDays));
       } else setError(answer.error);
     });
   }, [call]);
@@ -146,7 +148,9 @@ function TerminalSettingsCard() {
         onSubmit={async (e) => {
           e.preventDefault();
           setError(null);
-          const answer = await call('settings.set', { serverUrl: serverUrl.trim(), terminalName: terminalName.trim() });
+          const days = Number(offlineDays);
+          if (!Number.isInteger(days) || days < 0 || days > 90) return setError('Offline sign-in (days) must be a whole number from 0 to 90');
+          const answer = await call('settings.set', { serverUrl: serverUrl.trim(), terminalName: terminalName.trim(), offlineSignInDays: days });
           if (!answer.ok) return setError(answer.error);
           toast('success', 'Terminal settings saved');
         }}
@@ -158,6 +162,15 @@ function TerminalSettingsCard() {
         ) : null}
         <TextField label="Server URL" type="url" value={serverUrl} onChange={setServerUrl} required hint="For example http://clinic-server:4780" />
         <TextField label="Terminal name" value={terminalName} onChange={setTerminalName} required maxLength={100} />
+        <TextField
+          label="Offline sign-in (days)"
+          type="number"
+          min={0}
+          value={offlineDays}
+          onChange={setOfflineDays}
+          required
+          hint="How long after an online sign-in here a user may sign in while the server is down (0: never). A new server URL signs everyone out."
+        />
         <div className="form-actions">
           <button type="submit">Apply settings</button>
         </div>
