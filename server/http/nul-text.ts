@@ -2,8 +2,9 @@
  * Checks on every parsed JSON body before a route sees it, answered with a 400 naming the place:
  * - nesting deeper than MAX_JSON_DEPTH (no clinic body nests past 6 levels; a deep one only costs
  *   the server stack and time);
- * - text holding a NUL character (U+0000): no clinic field needs one, PostgreSQL cannot store one
- *   (in text or jsonb), and the server must answer the same on either store, never with a 500.
+ * - text holding a NUL character (U+0000) or a lone surrogate (`\ud800` without its pair, which is
+ *   no character at all and has no UTF-8 form): no clinic field needs one, PostgreSQL cannot store
+ *   either (in text or jsonb), and the server must answer the same on either store, never a 500.
  * The walk is iterative (an explicit stack): a body nested 100,000 deep cannot overflow it.
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,7 +12,15 @@ import { HttpError } from './errors';
 
 export const MAX_JSON_DEPTH = 20;
 
-export type BodyProblem = { kind: 'depth' | 'nul'; path: string } | null;
+export type BodyProblem = { kind: 'depth' | 'nul' | 'surrogate'; path: string } | null;
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function textProblem(text: string): 'nul' | 'surrogate' | null {
+  if (text.includes('\u0000')) return 'nul';
+  return loneSurrogate.test(text) ? 'surrogate' : null;
+}
 
 /** The first problem of a parsed JSON value, or null. */
 export function findBodyProblem(body: unknown): BodyProblem {
@@ -19,7 +28,8 @@ export function findBodyProblem(body: unknown): BodyProblem {
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return { kind: 'nul', path };
+      const kind = textProblem(value);
+      if (kind) return { kind, path };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -32,7 +42,8 @@ export function findBodyProblem(body: unknown): BodyProblem {
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, inner] = entries[i]!;
       const at = path ? `${path}.${key}` : key;
-      if (key.includes('\u0000')) return { kind: 'nul', path: at };
+      const kind = textProblem(key);
+      if (kind) return { kind, path: at };
       stack.push({ value: inner, path: at, depth: depth + 1 });
     }
   }
@@ -49,6 +60,9 @@ export function refuseNulText(app: FastifyInstance): void {
       throw new HttpError(400, `${path}: ${message}`, [{ path, message }]);
     }
     const path = problem.path || '(body)';
+    if (problem.kind === 'surrogate') {
+      throw new HttpError(400, `${path}: text must be valid Unicode (it holds a lone surrogate)`, [{ path, message: 'contains a lone surrogate' }]);
+    }
     throw new HttpError(400, `${path}: text must not contain NUL characters`, [{ path, message: 'contains a NUL character' }]);
   });
 }

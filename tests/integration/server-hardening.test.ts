@@ -58,6 +58,20 @@ for (const store of storesUnderTest()) describe(store, () => {
     }
   });
 
+  test('text that PostgreSQL cannot store (a lone surrogate, a NUL) is a 400 naming the field on either store', async () => {
+    const server = await startTestServer({ store });
+    try {
+      for (const sku of ['\ud800', 'a\udc00b', 'x\u0000y']) {
+        const res = await server.api.post('/api/inventory', { name: 'Gauze', sku });
+        assert.equal(res.status, 400, res.text);
+        assert.equal(res.body.details[0].path, 'sku');
+      }
+      assert.equal((await server.api.post('/api/inventory', { name: 'Gauze', sku: 'emoji \ud83d\ude00 ok' })).status, 201, 'a proper pair is a character');
+    } finally {
+      await server.close();
+    }
+  });
+
   test("another user's replay of a mutation id gets 409 and nothing of the stored result", async () => {
     const server = await startTestServer({ store });
     try {
