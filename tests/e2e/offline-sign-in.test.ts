@@ -22,7 +22,7 @@ describe('offline sign-in', { timeout: 180_000 }, () => {
     reception = await clinic.addStaff('receptionist', 'Rosa Reception');
     newcomer = await clinic.addStaff('receptionist', 'Nina Newcomer');
     doctor = await clinic.addStaff('doctor', 'Dr Otto Field');
-    const seeded = await clinic.api('POST', '/api/patients', { firstName: 'Ophelia', lastName: 'Offlinewood', dateOfBirth: '1980-01-01', phone: '555 0100' });
+    const seeded = await clinic.api('POST', '/api/patients', { firstName: 'Ophelia', lastName: 'Offlinewood', dateOfBirth: '1980-01-01', phone: '+1 212 555 0100' });
     assert.equal(seeded.status, 201);
     A = await clinic.openTerminalWindow();
   });

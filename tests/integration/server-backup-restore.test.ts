@@ -40,12 +40,12 @@ for (const kind of storesUnderTest()) {
       // Changes after the backup, synced by the terminal.
       const later = await terminal.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Lost', lastName: 'After' } });
       const keptRow = (await server.api.get(`/api/patients/${kept.body.id}`)).body;
-      const patched = await server.api.patch(`/api/patients/${kept.body.id}`, { phone: '+1 555 0199' }, keptRow.version);
+      const patched = await server.api.patch(`/api/patients/${kept.body.id}`, { phone: '+1 212 555 0199' }, keptRow.version);
       assert.equal(patched.status, 200);
       await waitForSyncIdle([terminal]);
       const before = await terminal.call('data.list', { collection: 'patients' });
       assert.ok(before.some((p) => p.id === later.row!.id));
-      assert.ok(before.some((p) => p.id === kept.body.id && p.phone === '+1 555 0199'));
+      assert.ok(before.some((p) => p.id === kept.body.id && p.phone === '+1 212 555 0199'));
       const port = server.port;
       if (kind === 'sqlite') {
         const refused = await runServerCli(['restore', file], cliEnv);
@@ -63,7 +63,7 @@ for (const kind of storesUnderTest()) {
 
       const serverPatients = (await server.api.get('/api/patients')).body as { id: string; phone?: string }[];
       assert.equal(serverPatients.some((p) => p.id === later.row!.id), false, 'the server is back at the backup');
-      assert.notEqual(serverPatients.find((p) => p.id === kept.body.id)?.phone, '+1 555 0199');
+      assert.notEqual(serverPatients.find((p) => p.id === kept.body.id)?.phone, '+1 212 555 0199');
 
       // The terminal's cursor points into the log the restore took away: it downloads again.
       await terminal.waitUntil(

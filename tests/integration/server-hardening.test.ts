@@ -89,7 +89,7 @@ for (const store of storesUnderTest()) describe(store, () => {
 
       const replay = await clientFor(server.url, desk.session).post('/api/sync/push', {
         clientId: 'desk-terminal',
-        mutations: [{ mutationId, collection: 'patients', op: 'update', id: patient.id, baseVersion: 1, data: { phone: '+1 555 0100' } }],
+        mutations: [{ mutationId, collection: 'patients', op: 'update', id: patient.id, baseVersion: 1, data: { phone: '+1 212 555 0100' } }],
       });
       assert.equal(replay.status, 200);
       const result = replay.body.results[0];
