@@ -52,6 +52,13 @@ const migrations: ((db: CacheDb) => void)[] = [
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
   },
+  // The appointment book's collections (appointment types, blocked time, recalls) arrived after
+  // the first cache files were made: a table for every collection that has none yet.
+  (db) => {
+    for (const c of collectionNames) {
+      db.exec(`CREATE TABLE IF NOT EXISTS ${rowTable(c)} (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`);
+    }
+  },
 ];
 
 export function openCache(dataDir: string): CacheDb {

@@ -5,7 +5,8 @@ import { appointmentTransitions } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
 
 export const statusActionLabels: Record<AppointmentStatus, string> = {
-  scheduled: 'Back to scheduled',
+  scheduled: 'Back to booked',
+  confirmed: 'Confirm',
   arrived: 'Mark arrived',
   in_progress: 'Start visit',
   completed: 'Complete visit',
