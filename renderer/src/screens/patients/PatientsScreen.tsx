@@ -4,6 +4,7 @@ import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useClinic } from '../../app/clinicContext';
 import { patientName } from '../../app/format';
 import { navigate } from '../../app/route';
+import { exportCsv } from '../../export/csv';
 import { recentlyChangedPatients, searchPatients } from '../../store/patientSearch';
 import { PatientForm } from './PatientForm';
 
@@ -50,6 +51,23 @@ export function PatientsScreen() {
           <span className="muted count">
             {query.trim() ? `${results.length.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')}` : total === 1 ? '1 patient' : `${total.toLocaleString('en-GB')} patients`}
           </span>
+          <button
+            type="button"
+            onClick={() =>
+              exportCsv(searching ? 'patients-search.csv' : 'patients.csv', results, [
+                { header: 'Name', value: (p) => patientName(p) },
+                { header: 'Date of birth', value: (p) => p.dateOfBirth ?? '' },
+                { header: 'Phone', value: (p) => p.phone },
+                { header: 'Email', value: (p) => p.email },
+                { header: 'Address', value: (p) => p.address },
+                { header: 'Insurance', value: (p) => p.insuranceProvider },
+                { header: 'Insurance number', value: (p) => p.insuranceNumber },
+                { header: 'Allergies', value: (p) => p.allergies },
+              ])
+            }
+          >
+            Export CSV
+          </button>
           <button type="button" className="primary" onClick={() => setCreating(true)}>
             New patient
           </button>
