@@ -67,7 +67,7 @@ function CurrentScreen({ role }: { role: Role }) {
     case 'patients':
       return route.id ? <PatientPage patientId={route.id} /> : <PatientsScreen />;
     case 'appointments':
-      return <AppointmentsScreen day={route.params.get('day')} />;
+      return <AppointmentsScreen day={route.params.get('day')} view={route.params.get('view')} doctor={route.params.get('doctor')} />;
     case 'waiting':
       return <WaitingRoomScreen />;
     case 'recalls':

@@ -4,7 +4,7 @@
  */
 import { useMemo, useState } from 'react';
 import type { Appointment } from '../../../../shared/domain/collections';
-import { findClash } from '../../../../shared/domain/rules';
+import { blockedMessage, findBlock, findClash, maxOccurrences } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { fromLocalInput, timeOf, toLocalInput } from '../../app/format';
 import { Dialog } from '../../forms/Dialog';
@@ -12,6 +12,8 @@ import { SelectField, TextArea, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { useDoctors } from './useDoctors';
 import { FormError } from '../../forms/FormError';
+import { seriesOccurrences, seriesProblems } from './recurrence';
+import { addDays, dayKey } from '../../app/format';
 
 type Props = {
   appointment?: Appointment;
@@ -47,6 +49,32 @@ export function AppointmentForm({ appointment, patientId, providerId, start, onC
   const [notes, setNotes] = useState(appointment?.notes ?? '');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const types = useClinic((s) => s.data['appointment-types']);
+  const blockedTimes = useClinic((s) => s.data['blocked-times']);
+  const [typeId, setTypeId] = useState(appointment?.typeId ?? '');
+  const [repeatWeeks, setRepeatWeeks] = useState('0');
+  const [repeatUntil, setRepeatUntil] = useState(addDays(dayKey(new Date(initialStart)), 8 * 7));
+  const typeOptions = useMemo(
+    () => [
+      { value: '', label: 'No type' },
+      ...Object.values(types)
+        .filter((t) => t.active !== false || t.id === typeId)
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((t) => ({ value: t.id, label: `${t.name} (${t.durationMinutes} min)` })),
+    ],
+    [types, typeId],
+  );
+
+  /** Choosing a type sets the visit's length to the type's default duration. */
+  function changeType(next: string) {
+    setTypeId(next);
+    const type = next ? types[next] : undefined;
+    const s = fromLocalInput(startText);
+    if (type && s) {
+      setEndText(toLocalInput(new Date(Date.parse(s) + minutes(type.durationMinutes)).toISOString()));
+      setEndTouched(false);
+    }
+  }
 
   const providerOptions = useMemo(() => {
     const options = doctors.map((d) => ({ value: d.id, label: d.displayName }));
@@ -96,8 +124,32 @@ export function AppointmentForm({ appointment, patientId, providerId, start, onC
           `${who ? `${who.firstName} ${who.lastName}` : 'an appointment'} from ${timeOf(clash.start)} to ${timeOf(clash.end)}.`,
       );
     }
+    const block = findBlock(candidate, Object.values(blockedTimes));
+    if (block) return setError(blockedMessage(block, timeOf));
+    const fields = { patientId: patient, providerId: provider, start: startIso, end: endIso, room: room.trim(), reason: reason.trim(), notes, typeId: typeId || null };
+    const everyWeeks = Number(repeatWeeks);
+    if (!appointment && everyWeeks > 0) {
+      const occurrences = seriesOccurrences(startIso, endIso, { everyWeeks, until: repeatUntil });
+      if (occurrences.length < 2) return setError('Repeat until: choose a day after the first visit.');
+      const problems = seriesProblems(occurrences, { providerId: provider, room: room.trim() }, Object.values(appointments), Object.values(blockedTimes));
+      if (problems.length > 0) return setError(`Not booked, ${problems.length} of ${occurrences.length} dates do not fit: ${problems.join('; ')}`);
+      setBusy(true);
+      const seriesId = globalThis.crypto.randomUUID();
+      let firstId = '';
+      for (const o of occurrences) {
+        const answer = await create('appointments', { ...fields, start: o.start, end: o.end, seriesId });
+        if (!answer.ok) {
+          setBusy(false);
+          return setError(`Booked up to ${dayKey(new Date(o.start))}, which failed: ${answer.error}`);
+        }
+        firstId ||= answer.value.id;
+      }
+      setBusy(false);
+      onSaved?.({ id: firstId, start: startIso });
+      onClose();
+      return;
+    }
     setBusy(true);
-    const fields = { patientId: patient, providerId: provider, start: startIso, end: endIso, room: room.trim(), reason: reason.trim(), notes };
     const answer = appointment ? await update('appointments', appointment.id, fields, appointment) : await create('appointments', fields);
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
@@ -127,6 +179,24 @@ export function AppointmentForm({ appointment, patientId, providerId, start, onC
           }}
           required
         />
+        <SelectField label="Type" value={typeId} onChange={changeType} options={typeOptions} />
+        {appointment ? null : (
+          <>
+            <SelectField
+              label="Repeat"
+              value={repeatWeeks}
+              onChange={setRepeatWeeks}
+              options={[
+                { value: '0', label: 'Does not repeat' },
+                { value: '1', label: 'Every week' },
+                { value: '2', label: 'Every 2 weeks' },
+                { value: '3', label: 'Every 3 weeks' },
+                { value: '4', label: 'Every 4 weeks' },
+              ]}
+            />
+            {repeatWeeks !== '0' ? <TextField label="Repeat until" type="date" value={repeatUntil} onChange={setRepeatUntil} hint={`At most ${maxOccurrences} visits`} /> : null}
+          </>
+        )}
         <TextField label="Reason" value={reason} onChange={setReason} wide maxLength={500} />
         <TextArea label="Notes" value={notes} onChange={setNotes} rows={2} />
         {appointment ? (

@@ -11,7 +11,22 @@ type LineDraft = { description: string; quantity: string; price: string };
 
 const toDraft = (l: InvoiceLine): LineDraft => ({ description: l.description, quantity: String(l.quantity), price: money(l.unitPriceCents).replace(/,/g, '') });
 
-export function InvoiceForm({ invoice, patientId, onClose, onSaved }: { invoice?: Invoice; patientId?: string; onClose: () => void; onSaved?: (id: string) => void }) {
+export function InvoiceForm({
+  invoice,
+  patientId,
+  appointmentId,
+  serviceDate,
+  onClose,
+  onSaved,
+}: {
+  invoice?: Invoice;
+  patientId?: string;
+  /** A new invoice for a visit: the visit and the day of service go with it. */
+  appointmentId?: string;
+  serviceDate?: string;
+  onClose: () => void;
+  onSaved?: (id: string) => void;
+}) {
   const { create, update } = useActions();
   // The invoice as the edit began: only lines changed since then are sent, against its version.
   const [base] = useState(invoice);
@@ -34,7 +49,7 @@ export function InvoiceForm({ invoice, patientId, onClose, onSaved }: { invoice?
     if (!valid) return setError('Every line needs a description, a quantity of at least 1 and a price such as 45.00.');
     setBusy(true);
     const fields = { patientId: patient, lines: parsed as InvoiceLine[] };
-    const answer = base ? await update('invoices', base.id, fields, base) : await create('invoices', { ...fields, status: 'draft' });
+    const answer = base ? await update('invoices', base.id, fields, base) : await create('invoices', { ...fields, status: 'draft', appointmentId: appointmentId ?? null, serviceDate: serviceDate ?? null });
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
     onSaved?.(answer.value.id);
