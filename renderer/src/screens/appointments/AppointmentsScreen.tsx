@@ -124,7 +124,7 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
 
   const total = listed.filter(blocksSlot).length;
   const nameOf = (a: Appointment) => (patients[a.patientId] ? patientName(patients[a.patientId]!) : 'Unknown patient');
-  const move = (a: Appointment, to: BookingMove) => void update('appointments', a.id, { start: to.start, end: to.end, providerId: to.providerId });
+  const move = (a: Appointment, to: BookingMove) => update('appointments', a.id, { start: to.start, end: to.end, providerId: to.providerId });
 
   function printDaySheet() {
     const from = dayStart(day).getTime();

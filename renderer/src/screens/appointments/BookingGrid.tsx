@@ -6,7 +6,7 @@
  * Shift+Up/Down changes its end. Every move is an ordinary update of the appointment, so it syncs,
  * conflicts and is refused (double booking, blocked time) like any other edit.
  */
-import { useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { Appointment, AppointmentType, BlockedTime, Patient } from '../../../../shared/domain/collections';
 import { blocksSlot, canReschedule } from '../../../../shared/domain/rules';
 import { patientName, statusLabels, timeOf } from '../../app/format';
@@ -17,6 +17,11 @@ export const stepMinutes = 5;
 const stepMs = stepMinutes * 60_000;
 /** A pointer that moved less than this (px) clicked: it selects, it does not move. */
 const dragThreshold = 4;
+/**
+ * Key presses in a row are one move: shown at once, saved this long after the last press. One
+ * update per burst, each based on the row the terminal answered for the one before.
+ */
+export const keyMoveSettleMs = 250;
 
 export type GridColumn = {
   key: string;
@@ -51,7 +56,8 @@ type Props = {
   patients: Record<string, Patient>;
   types: Record<string, AppointmentType>;
   onSelect: (id: string) => void;
-  onMove: (appointment: Appointment, to: BookingMove) => void;
+  /** Resolves once the terminal answered (saved or refused). */
+  onMove: (appointment: Appointment, to: BookingMove) => Promise<unknown> | void;
   onCreateAt: (column: GridColumn, start: string) => void;
   onRemoveBlock?: (block: BlockedTime) => void;
   /** Label of the columns for keyboard help ("doctor" or "day"). */
@@ -64,6 +70,15 @@ export function BookingGrid({ columns, firstHour, lastHour, selectedId, patients
   const [drag, setDrag] = useState<Drag | null>(null);
   const columnRefs = useRef<(HTMLDivElement | null)[]>([]);
   const refocus = useRef<string | null>(null);
+  /** Where keyboard moves put a booking, shown until the move is saved. */
+  const [keyMoves, setKeyMoves] = useState<Record<string, BookingMove>>({});
+  const keyTimers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  useEffect(() => {
+    const timers = keyTimers.current;
+    return () => {
+      for (const t of timers.values()) clearTimeout(t);
+    };
+  }, []);
   const hours = Array.from({ length: lastHour - firstHour }, (_, i) => firstHour + i);
   const top = (column: GridColumn, iso: string) => ((Date.parse(iso) - column.dayStart) / 3_600_000 - firstHour) * hourHeight;
 
@@ -119,8 +134,18 @@ export function BookingGrid({ columns, firstHour, lastHour, selectedId, patients
     if (to && (to.start !== a.start || to.end !== a.end || to.providerId !== a.providerId)) onMove(a, to);
   }
 
-  function keyDown(e: KeyboardEvent, a: Appointment, column: number) {
-    if (!canReschedule(a.status)) return;
+  /** The column a booking at `at` sits in: its doctor's and its day's. */
+  function columnOf(at: BookingMove, fallback: number): number {
+    const t = Date.parse(at.start);
+    const index = columns.findIndex((c) => c.providerId === at.providerId && t >= c.dayStart && t < c.dayStart + 86_400_000);
+    return index === -1 ? fallback : index;
+  }
+
+  function keyDown(e: KeyboardEvent, shown: Appointment, shownColumn: number) {
+    if (!canReschedule(shown.status)) return;
+    const pending = keyMoves[shown.id];
+    const a: Appointment = pending ? { ...shown, ...pending } : shown;
+    const column = pending ? columnOf(pending, shownColumn) : shownColumn;
     let to: BookingMove | null = null;
     if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
       const delta = e.key === 'ArrowUp' ? -stepMs : stepMs;
@@ -134,8 +159,26 @@ export function BookingGrid({ columns, firstHour, lastHour, selectedId, patients
     }
     e.preventDefault();
     if (!to) return;
-    refocus.current = a.id;
-    onMove(a, to);
+    const move = to;
+    setKeyMoves((m) => ({ ...m, [a.id]: move }));
+    const timers = keyTimers.current;
+    const previous = timers.get(a.id);
+    if (previous) clearTimeout(previous);
+    timers.set(
+      a.id,
+      setTimeout(() => {
+        timers.delete(a.id);
+        refocus.current = a.id;
+        void Promise.resolve(onMove(shown, move)).finally(() =>
+          setKeyMoves((m) => {
+            if (m[a.id] !== move) return m;
+            const rest = { ...m };
+            delete rest[a.id];
+            return rest;
+          }),
+        );
+      }, keyMoveSettleMs),
+    );
   }
 
   // A booking that moved to another column is a new element: give it the focus back.
@@ -149,7 +192,7 @@ export function BookingGrid({ columns, firstHour, lastHour, selectedId, patients
   }
 
   return (
-    <div className="daybook">
+    <div className={columnNoun === 'day' ? 'daybook is-week' : 'daybook'}>
       <p id="booking-keys" className="sr-only">
         Arrow up or down moves the booking by {stepMinutes} minutes; arrow left or right moves it to the previous or next {columnNoun}; with Shift, arrow up or down
         changes its end.
@@ -208,13 +251,15 @@ export function BookingGrid({ columns, firstHour, lastHour, selectedId, patients
             {c.appointments.map((a) => {
               const p = patients[a.patientId];
               const dragging = drag?.id === a.id && drag.moved ? drag : null;
-              const preview = dragging ? target(a, dragging.column, dragging.targetColumn, dragging.deltaMs, dragging.mode) : null;
+              const keyed = keyMoves[a.id];
+              const preview = dragging ? target(a, dragging.column, dragging.targetColumn, dragging.deltaMs, dragging.mode) : (keyed ?? null);
               const shown = preview ?? a;
-              const placedIn = dragging ? (columns[dragging.targetColumn] ?? c) : c;
+              const targetColumn = dragging ? dragging.targetColumn : keyed ? columnOf(keyed, ci) : ci;
+              const placedIn = columns[targetColumn] ?? c;
               const y = Math.max(0, top(placedIn, shown.start));
               const height = Math.max(24, top(placedIn, shown.end) - y - 2);
               const type = a.typeId ? types[a.typeId] : undefined;
-              const shift = dragging && dragging.targetColumn !== ci ? columnShift(columnRefs.current, ci, dragging.targetColumn) : 0;
+              const shift = targetColumn !== ci ? columnShift(columnRefs.current, ci, targetColumn) : 0;
               return (
                 <button
                   key={a.id}
