@@ -16,6 +16,7 @@ import {
 import { collections } from '../../shared/domain/collections';
 import { toCsv } from '../../renderer/src/export/csv';
 import { seriesOccurrences, seriesProblems } from '../../renderer/src/screens/appointments/recurrence';
+import { addMonths } from '../../renderer/src/screens/recalls/dueDate';
 
 describe('status flow', () => {
   test('booked -> confirmed -> arrived -> in treatment -> completed; confirming is optional', () => {
@@ -95,6 +96,16 @@ describe('billing', () => {
     assert.equal(collections.invoices.create.safeParse({ ...base, serviceDate: '2027-02-28' }).success, true);
     assert.equal(collections['appointment-types'].create.safeParse({ name: 'X', durationMinutes: 3, colour: '#123456' }).success, false);
     assert.equal(collections.payments.create.safeParse({ invoiceId: base.patientId, amountCents: 1, receivedAt: '2027-01-01T00:00:00Z', kind: 'gift' }).success, false);
+  });
+});
+
+describe('recalls', () => {
+  test('due the same day N months on, or the last day of a shorter month', () => {
+    assert.equal(addMonths('2027-01-15', 6), '2027-07-15');
+    assert.equal(addMonths('2027-08-31', 6), '2028-02-29');
+    assert.equal(addMonths('2027-11-30', 3), '2028-02-29');
+    assert.equal(addMonths('2027-05-31', 1), '2027-06-30');
+    assert.equal(addMonths('2027-12-10', 12), '2028-12-10');
   });
 });
 
