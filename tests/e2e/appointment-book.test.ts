@@ -105,6 +105,9 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     }
     await go(A, 'Appointments');
     for (const name of ['Day', 'Week', 'Print day sheet']) assert.equal(await A.getByRole('button', { name, exact: true }).count(), 1, name);
+    // Even matched loosely (a substring), Week names one button, and Day only it and Print day sheet.
+    assert.equal(await A.getByRole('button', { name: 'Week' }).count(), 1);
+    assert.deepEqual(await A.getByRole('button', { name: 'Day' }).allTextContents(), ['Day', 'Print day sheet']);
     await go(A, 'Patients');
     assert.equal(await A.getByRole('button', { name: 'Export CSV' }).count(), 1);
     await go(A, 'Billing');
@@ -211,7 +214,7 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     assert.deepEqual(others.map((r) => hhmm(r.start)), ['16:00', '16:00', '16:00'], 'the others stay');
     await screenshot(A, 'book-02-week-view');
     await A.getByRole('button', { name: 'Day', exact: true }).click();
-    await A.getByRole('button', { name: 'Today' }).click();
+    await A.getByRole('button', { name: 'Now', exact: true }).click();
   });
 
   test('blocked time refuses a booking with a message, on both terminals', async () => {
@@ -346,6 +349,14 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
 
   test('screenshots of the day view, the week view and the waiting room', async () => {
     await B.setViewportSize({ width: 1440, height: 900 });
+    // A fuller week for the pictures: typed bookings of Dr Adams on the days around today.
+    const checkUp = (await clinic.api('POST', '/api/appointment-types', { name: 'Check-up', durationMinutes: 30, colour: '#2f80ed' })).body.id as string;
+    const procedure = (await clinic.api('POST', '/api/appointment-types', { name: 'Minor procedure', durationMinutes: 60, colour: '#9b51e0' })).body.id as string;
+    for (const [days, hour, last, type] of [[-1, 8, 'Moss', checkUp], [-1, 11, 'Keys', procedure], [1, 9, 'Blocked', checkUp], [1, 13, 'Moss', procedure], [2, 10, 'Keys', checkUp], [0, 8, 'Blocked', procedure]] as const) {
+      const start = localIso(hour, 0, days);
+      const minutes = type === procedure ? 60 : 30;
+      await clinic.api('POST', '/api/appointments', { patientId: patients[last], providerId: adams.id, start, end: new Date(Date.parse(start) + minutes * 60_000).toISOString(), typeId: type, reason: type === procedure ? 'Wound care' : 'Check-up' });
+    }
     for (const close of await B.getByRole('button', { name: 'Dismiss notification' }).all()) await close.click().catch(() => {});
     await go(B, 'Appointments');
     await B.getByRole('button', { name: /Moss, Mira/ }).first().waitFor();
@@ -354,6 +365,9 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     await B.getByRole('button', { name: /Waiting, Walt/ }).first().waitFor();
     await screenshot(B, 'book-06-week-view');
     await B.getByRole('navigation').getByRole('link', { name: 'Waiting room' }).click();
+    await B.getByRole('button', { name: 'Check in Blocked, Bea' }).click();
+    await B.getByRole('button', { name: 'Check in Moss, Mira' }).click();
+    await B.getByRole('row', { name: /Moss, Mira/ }).waitFor();
     await screenshot(B, 'book-07-waiting-room');
   });
 });

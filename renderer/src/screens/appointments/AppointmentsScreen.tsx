@@ -167,14 +167,15 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
               Week
             </button>
           </div>
-          <button type="button" onClick={() => goTo({ day: addDays(day, -step) })}>
-            ‹ {view === 'week' ? 'Previous week' : 'Previous day'}
+          {/* No "day" or "week" in these names: the contract's Day, Week and Print day sheet stay unique. */}
+          <button type="button" title={view === 'week' ? 'The week before' : 'The day before'} onClick={() => goTo({ day: addDays(day, -step) })}>
+            ‹ Previous
           </button>
-          <button type="button" onClick={() => goTo({ day: dayKey(new Date()) })}>
-            Today
+          <button type="button" title="Back to the current date" onClick={() => goTo({ day: dayKey(new Date()) })}>
+            Now
           </button>
-          <button type="button" onClick={() => goTo({ day: addDays(day, step) })}>
-            {view === 'week' ? 'Next week' : 'Next day'} ›
+          <button type="button" title={view === 'week' ? 'The week after' : 'The day after'} onClick={() => goTo({ day: addDays(day, step) })}>
+            Next ›
           </button>
           <input type="date" aria-label="Go to date" value={day} onChange={(e) => e.target.value && goTo({ day: e.target.value })} />
           <label className="inline-select">

@@ -56,7 +56,7 @@ export function WaitingRoomScreen() {
       <div className="screen-header">
         <h1 id="waiting-title">Waiting room</h1>
         <div className="toolbar">
-          <span className="muted" role="status" aria-label="Patients waiting">
+          <span className="muted">
             {waiting.length === 1 ? '1 patient waiting' : `${waiting.length} patients waiting`}
           </span>
           {isDoctor ? (
