@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { AnyRow, AppointmentStatus, InvoiceStatus, PublicUser } from '../../shared/domain/collections';
 import { collections } from '../../shared/domain/collections';
 import { canDelete, canWrite, hiddenFields } from '../../shared/domain/access';
-import { blockedMessage, canMoveAppointment, findBlock, findClash, invoiceTransitions } from '../../shared/domain/rules';
+import { blockedMessage, blocksSlot, canMoveAppointment, findBlock, findClash, invoiceTransitions } from '../../shared/domain/rules';
 import type { MutateRequest } from '../../shared/ipc/contract';
 import type { MutationOp } from '../../shared/sync/protocol';
 import type { CollectionName } from '../../shared/domain/collections';
@@ -45,7 +45,8 @@ function checkAppointment(view: LocalView, before: AnyRow | null, after: AnyRow)
   if (before && !canMoveAppointment(before.status as AppointmentStatus, after.status as AppointmentStatus)) {
     throw new IpcFailure('bad_request', `An appointment cannot go from ${String(before.status)} to ${String(after.status)}`);
   }
-  const moved = !before || ['start', 'end', 'providerId', 'status'].some((f) => before[f] !== after[f]);
+  // As on the server: a new or moved booking, or one back in the book, must respect blocked time.
+  const moved = !before || ['start', 'end', 'providerId'].some((f) => before[f] !== after[f]) || !blocksSlot(before as never);
   const block = moved ? findBlock(after as never, view.list('blocked-times') as never[]) : undefined;
   if (block) throw new IpcFailure('bad_request', blockedMessage(block), [{ path: 'start', message: 'falls in blocked time' }]);
   const clash = findClash(after as never, view.list('appointments') as never[]) as AnyRow | undefined;

@@ -16,6 +16,7 @@ import {
 import { canDelete, canWrite, hiddenFields } from '../../shared/domain/access';
 import {
   blockedMessage,
+  blocksSlot,
   canMoveAppointment,
   findBlock,
   findClash,
@@ -100,7 +101,7 @@ const mustBeClinician = (u: AnyRow) =>
   u.role === 'doctor' || u.role === 'assistant' ? null : `user ${String(u.username)} is not a doctor or assistant`;
 
 /** Cross-field and reference checks shared by create and update; `row` is the state after the write. */
-async function checkRow(tx: WriteTx, collection: CollectionName, row: AnyRow, changed: Set<string>): Promise<void> {
+async function checkRow(tx: WriteTx, collection: CollectionName, row: AnyRow, changed: Set<string>, before?: AnyRow): Promise<void> {
   const touched = (...fields: string[]) => fields.some((f) => changed.has(f));
   switch (collection) {
     case 'appointments': {
@@ -112,7 +113,10 @@ async function checkRow(tx: WriteTx, collection: CollectionName, row: AnyRow, ch
       if (touched('patientId')) await requireReference(tx, 'patientId', 'patients', row.patientId as string);
       if (touched('providerId')) await requireReference(tx, 'providerId', 'users', row.providerId as string, mustBeDoctor);
       if (touched('typeId')) await requireReference(tx, 'typeId', 'appointment-types', row.typeId as string | null);
-      if (touched('start', 'end', 'providerId', 'status')) {
+      // Blocked time added after a booking does not stop its visit (checking in, starting it): only
+      // a booking that is new, moved, or back in the book from cancelled or missed must respect it.
+      const backInBook = touched('status') && before !== undefined && !blocksSlot(before as unknown as Parameters<typeof blocksSlot>[0]);
+      if (touched('start', 'end', 'providerId') || backInBook) {
         type Candidate = Parameters<typeof findBlock>[0];
         const blocks = (await tx.findBlockedTimes({ start: String(row.start), end: String(row.end), providerId: String(row.providerId) })) as unknown as BlockedTime[];
         const block = findBlock(row as unknown as Candidate, blocks);
@@ -319,7 +323,7 @@ async function updateRow(tx: WriteTx, actor: Actor, m: MutationInput, now: strin
 
   const next: AnyRow = { ...current, ...input };
   await checkTransitions(tx, actor, c, current, next, changed);
-  await checkRow(tx, c, next, new Set(changed));
+  await checkRow(tx, c, next, new Set(changed), current);
 
   const version = stored.version + 1;
   Object.assign(next, { version, updatedAt: now, updatedBy: actor.id });

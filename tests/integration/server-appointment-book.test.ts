@@ -97,6 +97,15 @@ for (const store of storesUnderTest()) describe(store, () => {
     const backwards = await reception.post('/api/blocked-times', { providerId: drA, start: at(6, 13), end: at(6, 12), reason: 'Meeting' });
     assert.equal(backwards.status, 400);
     assert.match(backwards.body.error, /end/);
+    // A booking made before its time was blocked still goes ahead: check-in and the visit are not refused.
+    const early = await createAppointment(reception, patientId, drB, { start: at(6, 10), end: at(6, 10, 30) });
+    await mustCreate(reception, 'blocked-times', { providerId: drB, start: at(6, 9), end: at(6, 11), reason: 'Training' });
+    const arrived = await reception.patch(`/api/appointments/${early.id}`, { status: 'arrived' }, early.version);
+    assert.equal(arrived.status, 200, arrived.text);
+    const cancelled = await reception.patch(`/api/appointments/${early.id}`, { status: 'cancelled' }, arrived.body.version);
+    const rebooked = await reception.patch(`/api/appointments/${early.id}`, { status: 'scheduled' }, cancelled.body.version);
+    assert.equal(rebooked.status, 409, 'back in the book from cancelled, it must respect the block');
+    assert.match(rebooked.body.error, /Training/);
     // Removing the block frees the slot.
     assert.equal((await reception.del(`/api/blocked-times/${lunch.id}`)).status, 204);
     assert.equal((await reception.post('/api/appointments', { patientId, providerId: drA, start: at(3, 12, 30), end: at(3, 12, 45) })).status, 201);
