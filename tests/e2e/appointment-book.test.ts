@@ -12,7 +12,7 @@ import Papa from 'papaparse';
 import type { Locator, Page } from 'playwright-core';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { screenshot } from '../support/browser';
-import { go, signIn, startClinic, todayAt, until, type Clinic, type Staff } from './frontDesk';
+import { go, pendingCount, signIn, startClinic, statusText, todayAt, until, type Clinic, type Staff } from './frontDesk';
 
 type Row = { id: string; start: string; end: string; providerId: string; status: string; seriesId: string | null; patientId: string };
 
@@ -59,6 +59,7 @@ async function downloadCsv(page: Page, button: Locator): Promise<Record<string, 
 
 /** Drags `from` by (dx, dy) pixels with the mouse, in small steps as a hand would. */
 async function drag(page: Page, from: Locator, dx: number, dy: number): Promise<void> {
+  await from.scrollIntoViewIfNeeded();
   const box = (await from.boundingBox())!;
   const x = box.x + box.width / 2;
   const y = box.y + 8;
@@ -85,7 +86,7 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     desk = await clinic.addStaff('receptionist', 'Rita Reception');
     adams = await clinic.addStaff('doctor', 'Dr Olivia Adams');
     baker = await clinic.addStaff('doctor', 'Dr Ben Baker');
-    for (const [first, last] of [['Mira', 'Moss'], ['Karl', 'Keys'], ['Rosa', 'Repeat'], ['Walt', 'Waiting'], ['Bea', 'Blocked']] as const) {
+    for (const [first, last] of [['Mira', 'Moss'], ['Karl', 'Keys'], ['Rosa', 'Repeat'], ['Walt', 'Waiting'], ['Bea', 'Blocked'], ['Olga', 'Offline']] as const) {
       const res = await clinic.api('POST', '/api/patients', { firstName: first, lastName: last, dateOfBirth: '1980-02-03', phone: '+49 30 5550101', address: '1 Main St' });
       assert.equal(res.status, 201);
       patients[last] = res.body.id;
@@ -265,6 +266,28 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     assert.ok(liveMs < 1000, `within a second (${liveMs.toFixed(0)} ms)`);
   });
 
+  test('offline, a booking still moves on A; once the server is back B sees it', async () => {
+    const tomorrow = dayOf(1);
+    const created = await clinic.api('POST', '/api/appointments', { patientId: patients.Offline, providerId: adams.id, start: localIso(17, 0, 1), end: localIso(17, 30, 1) });
+    const id = created.body.id as string;
+    await go(A, 'Appointments');
+    await go(B, 'Appointments');
+    for (const page of [A, B]) {
+      await page.getByLabel('Go to date').fill(tomorrow);
+      await booking(page, 'Offline, Olga').waitFor();
+    }
+    await clinic.stopServer();
+    await until(async () => /offline/i.test(await statusText(A)), 'A to show Offline');
+    await drag(A, booking(A, 'Offline, Olga'), 0, 84);
+    await until(async () => ((await booking(A, 'Offline, Olga').textContent()) ?? '').includes('18:00'), 'A to show its own move at once');
+    await until(async () => pendingCount(await statusText(A)) === 1, 'A to show 1 pending');
+    assert.ok(((await booking(B, 'Offline, Olga').textContent()) ?? '').includes('17:00'), 'B cannot know yet');
+    await clinic.startServer();
+    await until(async () => ((await booking(B, 'Offline, Olga').textContent()) ?? '').includes('18:00'), 'B to show the move once the server is back', 60_000);
+    assert.equal(hhmm((await row(id)).start), '18:00');
+    for (const page of [A, B]) await page.getByRole('button', { name: 'Now', exact: true }).click();
+  });
+
   test('print views rendered to PDF hold the patient, the lines and the totals', async () => {
     const invoice = await clinic.api('POST', '/api/invoices', {
       patientId: patients.Moss,
@@ -320,7 +343,7 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     const shownPatients = await register.getByRole('link').allTextContents();
     const exported = await downloadCsv(A, A.getByRole('button', { name: 'Export CSV' }));
     assert.equal(exported.length, shownPatients.length);
-    assert.equal(exported.length, 5);
+    assert.equal(exported.length, 6);
     exported.forEach((r, i) => {
       assert.ok(shownPatients[i]!.startsWith(r.Name!), `row ${i}: ${r.Name} as on screen (${shownPatients[i]})`);
       assert.equal(r['Date of birth'], '1980-02-03');
