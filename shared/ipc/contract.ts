@@ -116,6 +116,15 @@ export const invokeChannels = {
     }),
     response: row,
   },
+  /**
+   * The print-ready page this window shows (renderer/src/print) saved as a PDF file the user
+   * chooses: Electron's webContents.printToPDF behind a save dialog. A headless terminal answers
+   * `unsupported`; its browser prints with window.print() instead.
+   */
+  'print.savePdf': {
+    request: z.strictObject({ fileName: z.string().trim().min(1).max(120).regex(/^[^/\\:*?"<>|]+$/, 'a file name without a folder') }),
+    response: z.object({ savedTo: z.string().nullable() }),
+  },
 } as const;
 
 export const eventChannels = {
@@ -159,7 +168,11 @@ export const eventChannelNames = Object.keys(eventChannels) as EventChannel[];
 export const maxIpcPayloadBytes = 256 * 1024;
 
 /** Every invoke answers with an envelope, so errors cross Electron's IPC intact. */
-export type IpcError = { code: 'bad_request' | 'unknown_channel' | 'too_large' | 'forbidden' | 'offline' | 'failed'; message: string; details?: unknown[] };
+export type IpcError = {
+  code: 'bad_request' | 'unknown_channel' | 'too_large' | 'forbidden' | 'offline' | 'failed' | 'unsupported';
+  message: string;
+  details?: unknown[];
+};
 export type IpcEnvelope<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 
 /** What `window.clinic` offers a renderer, in Electron and in the browser alike. */

@@ -311,15 +311,18 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     for (const expected of ['Invoice', 'INV-000001', 'Mira Moss', 'Consultation', 'Blood test', '80.00', '45.00', 'Total 125.00', 'Paid 50.00', 'Balance due 75.00', `Service date: ${dayOf(0)}`]) {
       assert.ok(text.includes(expected), `the invoice PDF has "${expected}": ${text}`);
     }
+    // In a browser, Save PDF falls back to the print dialog (whose printers include "Save as PDF").
+    await A.getByRole('button', { name: 'Save PDF' }).click();
+    await until(async () => (await prints(A)) === 2, 'window.print() for Save PDF');
     await A.getByRole('button', { name: 'Print receipt' }).click();
-    await until(async () => (await prints(A)) === 2, 'window.print() for the receipt');
+    await until(async () => (await prints(A)) === 3, 'window.print() for the receipt');
     text = await pdfText(A);
     for (const expected of ['Receipt', 'Mira Moss', 'Amount received 50.00', 'INV-000001']) assert.ok(text.includes(expected), `the receipt PDF has "${expected}": ${text}`);
 
     await go(A, 'Appointments');
     await A.getByLabel('Doctor').selectOption({ label: 'Dr Ben Baker' });
     await A.getByRole('button', { name: 'Print day sheet' }).click();
-    await until(async () => (await prints(A)) === 3, 'window.print() for the day sheet');
+    await until(async () => (await prints(A)) === 4, 'window.print() for the day sheet');
     text = await pdfText(A);
     for (const expected of ['Day sheet', 'Dr Ben Baker', 'Moss, Mira', '10:00–10:45', 'Keys, Karl', '14:10–14:45', '2 appointments']) {
       assert.ok(text.includes(expected), `the day sheet PDF has "${expected}": ${text}`);
@@ -330,7 +333,7 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     assert.equal(referral.status, 201);
     await go(A, 'Referrals');
     await A.getByRole('row', { name: /City Cardiology/ }).getByRole('button', { name: 'Print letter' }).click();
-    await until(async () => (await prints(A)) === 4, 'window.print() for the letter');
+    await until(async () => (await prints(A)) === 5, 'window.print() for the letter');
     text = await pdfText(A);
     for (const expected of ['Referral letter', 'City Cardiology', 'Mira Moss', 'Palpitations on exertion', 'Rita Reception']) {
       assert.ok(text.includes(expected), `the letter PDF has "${expected}": ${text}`);

@@ -49,6 +49,11 @@ test('types and blocked time reach a receptionist terminal; bookings in blocked 
     assert.equal(row.status, 'arrived');
     assert.equal(Date.parse(row.arrivedAt), Date.parse('2027-05-03T12:55:00+02:00'));
     assert.equal(row.typeId, type.id);
+    // Saving a PDF is the desktop app's: a headless terminal says so (its browser prints instead).
+    const pdf = await a.invoke('print.savePdf', { fileName: 'Invoice' });
+    assert.equal(pdf.ok ? '' : pdf.error.code, 'unsupported');
+    const badName = await a.invoke('print.savePdf', { fileName: 'a/b' });
+    assert.equal(badName.ok ? '' : badName.error.code, 'bad_request');
     const blocks = (await server.api.get('/api/blocked-times')).body as { reason: string; updatedBy: string }[];
     assert.deepEqual(blocks.map((b) => [b.reason, b.updatedBy]), [['Team meeting', desk.id]]);
   } finally {

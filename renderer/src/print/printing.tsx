@@ -15,19 +15,39 @@ function subscribe(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Put `body` on paper. The print area keeps it until the next document, so a PDF of the page shows it too. */
-export function printDocument(title: string, body: ReactNode): void {
+function show(title: string, body: ReactNode): Promise<void> {
   current = { title, body };
   for (const l of listeners) l();
-  // Let React paint the print area first; print() blocks until the dialog closes.
-  requestAnimationFrame(() =>
-    setTimeout(() => {
-      const previous = document.title;
-      document.title = title;
-      window.print();
-      document.title = previous;
-    }, 0),
-  );
+  // Let React paint the print area first.
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+function printPage(title: string): void {
+  const previous = document.title;
+  document.title = title;
+  window.print(); // blocks until the dialog closes
+  document.title = previous;
+}
+
+/** Put `body` on paper. The print area keeps it until the next document, so a PDF of the page shows it too. */
+export function printDocument(title: string, body: ReactNode): void {
+  void show(title, body).then(() => printPage(title));
+}
+
+type SavePdf = (fileName: string) => Promise<{ ok: true; value: { savedTo: string | null } } | { ok: false; error: string; code: string }>;
+
+/**
+ * Save `body` as a PDF file: the desktop app writes its window's print view where the user says
+ * (`print.savePdf`); a browser terminal cannot, so it opens the print dialog, whose printers
+ * include "Save as PDF". Resolves with where the file went, or null.
+ */
+export async function saveDocumentAsPdf(savePdf: SavePdf, title: string, body: ReactNode): Promise<string | null> {
+  await show(title, body);
+  const answer = await savePdf(title.replace(/[/\\:*?"<>|]+/g, '-'));
+  if (answer.ok) return answer.value.savedTo;
+  if (answer.code === 'unsupported') printPage(title);
+  else throw new Error(answer.error);
+  return null;
 }
 
 /** Mounted once by the shell: the area the print style sheet puts on paper. */

@@ -4,7 +4,7 @@ import { paymentMethods, type Invoice } from '../../../../shared/domain/collecti
 import { invoiceNumberLabel, invoiceTransitions } from '../../../../shared/domain/rules';
 import { exportCsv } from '../../export/csv';
 import { InvoicePrint, ReceiptPrint } from '../../print/documents';
-import { printDocument } from '../../print/printing';
+import { printDocument, saveDocumentAsPdf } from '../../print/printing';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { money, parseMoney, patientName, shortDateTime, statusLabels } from '../../app/format';
 import { href, navigate } from '../../app/route';
@@ -140,6 +140,8 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
   );
   const p = patients[invoice.patientId];
   const due = balanceDue(invoice);
+  const { call, toast } = useActions();
+  const invoiceTitle = `Invoice ${invoiceNumberLabel(invoice.number) ?? ''}`.trim();
   return (
     <>
       <h2>
@@ -223,8 +225,19 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
             Refund
           </button>
         ) : null}
-        <button type="button" onClick={() => printDocument(`Invoice ${invoiceNumberLabel(invoice.number) ?? ''}`.trim(), <InvoicePrint invoice={invoice} patient={p} payments={payments} />)}>
+        <button type="button" onClick={() => printDocument(invoiceTitle, <InvoicePrint invoice={invoice} patient={p} payments={payments} />)}>
           Print invoice
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            void saveDocumentAsPdf((fileName) => call('print.savePdf', { fileName }), invoiceTitle, <InvoicePrint invoice={invoice} patient={p} payments={payments} />).then(
+              (savedTo) => savedTo && toast('success', `Saved ${savedTo}`),
+              (error: Error) => toast('error', `Not saved: ${error.message}`),
+            )
+          }
+        >
+          Save PDF
         </button>
         {invoiceTransitions[invoice.status].includes('void') ? (
           <button
