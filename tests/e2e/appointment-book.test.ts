@@ -304,6 +304,10 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     await A.getByRole('button', { name: 'All invoices' }).click();
     await A.getByRole('link', { name: 'Moss, Mira' }).click();
     await A.getByText('INV-000001').first().waitFor({ timeout: 5_000 });
+    // Printed as it is (Ctrl+P, no document chosen), the screen prints without the navigation.
+    const screenText = await pdfText(A);
+    assert.ok(screenText.includes('Consultation') && screenText.includes('Balance due'), `the billing screen on paper: ${screenText}`);
+    assert.ok(!screenText.includes('Waiting room'), 'no navigation on paper');
     await stubPrint(A);
     await A.getByRole('button', { name: 'Print invoice' }).click();
     await until(async () => (await prints(A)) === 1, 'window.print()');

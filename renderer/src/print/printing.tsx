@@ -4,7 +4,7 @@
  * `@media print`). Then the page prints: `window.print()` in a browser; in Electron the same call
  * opens the system print dialog of the window's webContents.
  */
-import { useSyncExternalStore, type ReactNode } from 'react';
+import { useEffect, useSyncExternalStore, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
 
 let current: { title: string; body: ReactNode } | null = null;
@@ -53,6 +53,15 @@ export async function saveDocumentAsPdf(savePdf: SavePdf, title: string, body: R
 /** Mounted once by the shell: the area the print style sheet puts on paper. */
 export function PrintArea() {
   const doc = useSyncExternalStore(subscribe, () => current);
+  // Another screen: the browser's own Print (Ctrl+P) prints that screen, not the last document.
+  useEffect(() => {
+    const clear = () => {
+      current = null;
+      for (const l of listeners) l();
+    };
+    window.addEventListener('hashchange', clear);
+    return () => window.removeEventListener('hashchange', clear);
+  }, []);
   if (!doc) return null;
   return createPortal(
     <div className="print-area" aria-hidden="true" data-title={doc.title}>
