@@ -285,6 +285,32 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     seen('waiting room', liveMs);
   });
 
+  test('completing a visit offers the next step: the record (and its recall) for the doctor, the invoice for the desk', async () => {
+    await go(B, 'Appointments');
+    await booking(B, 'Waiting, Walt').click();
+    await B.getByRole('button', { name: 'Complete visit' }).click();
+    await B.getByRole('button', { name: 'Write treatment record' }).click();
+    const dialog = B.getByRole('dialog', { name: 'New treatment record' });
+    await dialog.getByLabel('Diagnosis').fill('Hypertension, well controlled');
+    await dialog.getByLabel('Recall in').selectOption({ label: '6 months' });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await B.getByRole('button', { name: 'New treatment record' }).waitFor();
+    // The desk cannot read the record, but sees the recall it made, live.
+    await A.getByRole('navigation').getByRole('link', { name: 'Recalls' }).click();
+    const recall = A.getByRole('row', { name: /Waiting, Walt/ });
+    await recall.waitFor({ timeout: 5_000 });
+    assert.match((await recall.textContent()) ?? '', /Hypertension, well controlled/);
+    await recall.getByRole('button', { name: 'Note contact with Waiting, Walt' }).click();
+    await A.getByLabel('Contact note').fill('Left a voicemail');
+    await A.getByRole('button', { name: 'Save' }).click();
+    await until(async () => /Left a voicemail/.test((await recall.textContent()) ?? ''), 'the contact noted');
+    // The desk's next step for the completed visit is its invoice.
+    await go(A, 'Appointments');
+    await booking(A, 'Waiting, Walt').click();
+    await A.getByRole('button', { name: 'Create invoice' }).waitFor();
+    assert.equal(await A.getByRole('button', { name: 'Write treatment record' }).count(), 0);
+  });
+
   test('offline, a booking still moves on A; once the server is back B sees it', async () => {
     const tomorrow = dayOf(1);
     const created = await clinic.api('POST', '/api/appointments', { patientId: patients.Offline, providerId: adams.id, start: localIso(17, 0, 1), end: localIso(17, 30, 1) });

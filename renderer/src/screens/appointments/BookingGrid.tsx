@@ -122,14 +122,16 @@ export function BookingGrid({ columns, firstHour, lastHour, selectedId, patients
     if (moved !== drag.moved || deltaMs !== drag.deltaMs || targetColumn !== drag.targetColumn) setDrag({ ...drag, moved, deltaMs, targetColumn });
   }
 
+  /** A drag ends with a click on the booking; that click must not count as selecting it. */
+  const draggedJustNow = useRef(false);
+
   function pointerUp(a: Appointment) {
     if (!drag) return;
     const done = drag;
     setDrag(null);
-    if (!done.moved) {
-      onSelect(a.id);
-      return;
-    }
+    if (!done.moved) return; // the click that follows selects it
+    draggedJustNow.current = true;
+    setTimeout(() => (draggedJustNow.current = false), 0);
     const to = target(a, done.column, done.targetColumn, done.deltaMs, done.mode);
     if (to && (to.start !== a.start || to.end !== a.end || to.providerId !== a.providerId)) onMove(a, to);
   }
@@ -269,9 +271,9 @@ export function BookingGrid({ columns, firstHour, lastHour, selectedId, patients
                   style={{ top: y, height, transform: shift ? `translateX(${shift}px)` : undefined, ...(type ? { borderLeftColor: type.colour } : {}) }}
                   aria-pressed={a.id === selectedId}
                   aria-describedby={canReschedule(a.status) ? 'booking-keys' : undefined}
-                  onClick={(e) => {
-                    // Pointer clicks are handled on pointer up (a drag is no click); Enter/Space land here.
-                    if (e.detail === 0) onSelect(a.id);
+                  onClick={() => {
+                    if (draggedJustNow.current) draggedJustNow.current = false;
+                    else onSelect(a.id);
                   }}
                   onPointerDown={(e) => pointerDown(e, a, ci, 'move')}
                   onPointerMove={pointerMove}
