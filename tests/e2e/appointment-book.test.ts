@@ -360,9 +360,9 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     for (const expected of ['Invoice', 'INV-000001', 'Mira Moss', 'Consultation', 'Blood test', '80.00', '45.00', 'Total 125.00', 'Paid 50.00', 'Balance due 75.00', `Service date: ${dayOf(0)}`]) {
       assert.ok(text.includes(expected), `the invoice PDF has "${expected}": ${text}`);
     }
-    // In a browser, Save PDF falls back to the print dialog (whose printers include "Save as PDF").
-    await A.getByRole('button', { name: 'Save PDF' }).click();
-    await until(async () => (await prints(A)) === 2, 'window.print() for Save PDF');
+    // In a browser, Export PDF falls back to the print dialog (whose printers include "Save as PDF").
+    await A.getByRole('button', { name: 'Export PDF' }).click();
+    await until(async () => (await prints(A)) === 2, 'window.print() for Export PDF');
     await A.getByRole('button', { name: 'Print receipt' }).click();
     await until(async () => (await prints(A)) === 3, 'window.print() for the receipt');
     text = await pdfText(A);

@@ -277,7 +277,7 @@ test('main.cjs wires Electron to the terminal core', async () => {
     };
     assert.equal(signedIn.value?.user.username, 'admin');
 
-    // Save PDF: the window's own print view through printToPDF, to the file the user chose.
+    // Export PDF: the window's own print view through printToPDF, to the file the user chose.
     const savePdf = fake.ipcHandlers.get('print.savePdf');
     assert.ok(savePdf);
     fake.electron.dialog.saveTo = join(dir, 'Invoice INV-000001.pdf');

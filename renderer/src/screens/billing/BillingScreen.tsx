@@ -237,7 +237,7 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
             )
           }
         >
-          Save PDF
+          Export PDF
         </button>
         {invoiceTransitions[invoice.status].includes('void') ? (
           <button
