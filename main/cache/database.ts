@@ -54,7 +54,8 @@ const migrations: ((db: CacheDb) => void)[] = [
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
   },
-  // Collections added since (clinic-settings) get their row table in an existing cache file.
+  // Collections added since (clinic-settings; appointment types, blocked time, recalls) get their
+  // row table in an existing cache file.
   (db) => {
     for (const c of collectionNames) {
       db.exec(`CREATE TABLE IF NOT EXISTS ${rowTable(c)} (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`);
@@ -124,5 +125,7 @@ export function openCache(dataDir: string, key: CacheKey | null, log: (line: str
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
+  // A collection added after this file's last migration still gets its row table.
+  for (const c of collectionNames) db.exec(`CREATE TABLE IF NOT EXISTS ${rowTable(c)} (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`);
   return db;
 }

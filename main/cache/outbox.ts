@@ -63,8 +63,39 @@ export function toMutation(e: OutboxEntry): Mutation {
   return m;
 }
 
+/** How many rows' own answered edits are remembered (memory only; a restart forgets them). */
+const ownStepRows = 500;
+
 export class Outbox {
   constructor(private readonly db: CacheDb) {}
+
+  /**
+   * Versions this terminal's own edits made, per row: base version -> the version the server gave
+   * it, kept only when nobody else wrote in between (result = base + 1). A window may send its next
+   * edit on the version it last showed while the answer to its previous edit is still on its way
+   * (two status clicks, quick moves in the book); such an edit rests on that answer, not on a
+   * colleague's change, so it must not come back as a conflict with itself.
+   */
+  private readonly ownSteps = new Map<string, Map<number, number>>();
+
+  recordOwnStep(collection: CollectionName, rowId: string, from: number, to: number): void {
+    if (to !== from + 1) return;
+    const key = `${collection}:${rowId}`;
+    const steps = this.ownSteps.get(key) ?? new Map<number, number>();
+    this.ownSteps.delete(key); // re-inserted last: the oldest row goes first
+    steps.set(from, to);
+    if (steps.size > 20) steps.delete(steps.keys().next().value as number);
+    this.ownSteps.set(key, steps);
+    if (this.ownSteps.size > ownStepRows) this.ownSteps.delete(this.ownSteps.keys().next().value as string);
+  }
+
+  /** `base` carried forward over this terminal's own answered edits of the row, and only those. */
+  ownBase(collection: CollectionName, rowId: string, base: number): number {
+    const steps = this.ownSteps.get(`${collection}:${rowId}`);
+    let version = base;
+    while (steps?.has(version)) version = steps.get(version)!;
+    return version;
+  }
 
   append(entry: Omit<OutboxEntry, 'seq' | 'attempts' | 'lastError'>): void {
     prepared(
@@ -128,5 +159,6 @@ export class Outbox {
 
   clear(): void {
     this.db.exec('DELETE FROM outbox');
+    this.ownSteps.clear();
   }
 }

@@ -6,6 +6,7 @@ import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { invokeChannelNames, type IpcEnvelope } from '../../shared/ipc/contract';
 import type { TerminalCore } from '../core';
 import type { ShellLog } from './logging';
+import { savePageAsPdf, savePdfChannel } from './printing';
 import { isTrustedFrame } from './trustedSender';
 
 export function windowIdOf(contents: { id: number }): string {
@@ -30,6 +31,8 @@ export function forwardIpc(core: TerminalCore, ourWindows: ReadonlySet<number>, 
         ipcLog.warn(`refused ${channel} from ${event.senderFrame?.url ?? 'a closed frame'}`);
         return { ok: false, error: { code: 'forbidden', message: 'Only Clinic Desk windows may call the terminal' } };
       }
+      // Saving the window as a PDF needs its webContents, which only this layer has.
+      if (channel === savePdfChannel) return savePageAsPdf(event.sender, request, core.currentUser() !== null);
       return core.invoke(channel, request, { windowId: windowIdOf(event.sender) });
     });
   }

@@ -1,6 +1,7 @@
 /** One handler per invoke channel of shared/ipc/contract.ts; each only calls into the core. */
 import type { TerminalCore } from '../core';
 import type { Handlers } from './dispatch';
+import { IpcFailure } from './failure';
 
 export function createHandlers(core: TerminalCore): Handlers {
   return {
@@ -31,5 +32,9 @@ export function createHandlers(core: TerminalCore): Handlers {
       return { ok: true };
     },
     'admin.updateUser': async ({ id, baseVersion, ...changes }) => core.admin((c) => c.updateUser(id, baseVersion, changes)),
+    // Only the Electron shell can save a window as a PDF (main/electron/printing.ts answers there).
+    'print.savePdf': async () => {
+      throw new IpcFailure('unsupported', 'Saving as a PDF needs the desktop app; use Print and choose "Save as PDF"');
+    },
   };
 }

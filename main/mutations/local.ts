@@ -30,6 +30,12 @@ export function writeLocalMutation(db: CacheDb, rows: RowCache, outbox: Outbox, 
     const current = rows.get(m.collection, m.rowId);
     // An edit of a row with earlier edits still unanswered was made on the optimistic row.
     const baseIsLocal = m.op === 'update' && outbox.has(m.collection, m.rowId);
+    // An edit on a version older than the cached one, where only this terminal's own answered
+    // edits lie between, rests on those answers (see Outbox.ownBase).
+    if (m.op === 'update' && !baseIsLocal && current && m.baseVersion !== null && m.baseVersion < current.version) {
+      const carried = outbox.ownBase(m.collection, m.rowId, m.baseVersion);
+      if (carried === current.version) m.baseVersion = carried;
+    }
     outbox.append({
       mutationId,
       collection: m.collection,

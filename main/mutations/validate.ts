@@ -8,13 +8,13 @@ import type { z } from 'zod';
 import type { AnyRow, AppointmentStatus, InvoiceStatus, PublicUser } from '../../shared/domain/collections';
 import { collections } from '../../shared/domain/collections';
 import { canDelete, canWrite, hiddenFields } from '../../shared/domain/access';
-import { canMoveAppointment, findClash, invoiceTransitions } from '../../shared/domain/rules';
+import { blockedMessage, blocksSlot, canMoveAppointment, findBlock, findClash, invoiceTransitions } from '../../shared/domain/rules';
 import type { MutateRequest } from '../../shared/ipc/contract';
 import type { MutationOp } from '../../shared/sync/protocol';
 import type { CollectionName } from '../../shared/domain/collections';
 import { IpcFailure } from '../ipc/failure';
 import { clinicSettingsId, effectiveClinicSettings, type ClinicSettings } from '../../shared/domain/clinicSettings';
-import { paymentProblem, recordProblems, type FieldProblem } from '../../shared/domain/plausibility';
+import { paymentProblem, recordProblems, refundProblem, type FieldProblem } from '../../shared/domain/plausibility';
 
 export interface ValidatedMutation {
   collection: CollectionName;
@@ -47,6 +47,10 @@ function checkAppointment(view: LocalView, before: AnyRow | null, after: AnyRow)
   if (before && !canMoveAppointment(before.status as AppointmentStatus, after.status as AppointmentStatus)) {
     throw new IpcFailure('bad_request', `An appointment cannot go from ${String(before.status)} to ${String(after.status)}`);
   }
+  // As on the server: a new or moved booking, or one back in the book, must respect blocked time.
+  const moved = !before || ['start', 'end', 'providerId'].some((f) => before[f] !== after[f]) || !blocksSlot(before as never);
+  const block = moved ? findBlock(after as never, view.list('blocked-times') as never[]) : undefined;
+  if (block) throw new IpcFailure('bad_request', blockedMessage(block), [{ path: 'start', message: 'falls in blocked time' }]);
   const clash = findClash(after as never, view.list('appointments') as never[]) as AnyRow | undefined;
   if (clash) {
     throw new IpcFailure('bad_request', `This slot clashes with another appointment (${String(clash.start)} to ${String(clash.end)})`, [
@@ -77,8 +81,9 @@ function checkPlausible(view: LocalView, collection: CollectionName, row: AnyRow
     // The invoice as this terminal knows it; the server checks again against its own.
     const invoice = view.get('invoices', String(row.invoiceId));
     if (invoice) {
-      const open = Number(invoice.totalCents ?? 0) - Number(invoice.paidCents ?? 0);
-      const problem = paymentProblem(Number(row.amountCents), open);
+      const paid = Number(invoice.paidCents ?? 0);
+      const problem =
+        row.kind === 'refund' ? refundProblem(Number(row.amountCents), paid) : paymentProblem(Number(row.amountCents), Number(invoice.totalCents ?? 0) - paid);
       if (problem) refuseProblems([{ path: 'amountCents', message: problem }]);
     }
   }

@@ -82,6 +82,9 @@ export class CacheWriter {
       });
     }
     this.outbox.remove(entry.mutationId);
+    if (result.status === 'applied' && entry.op === 'update' && server && entry.baseVersion !== null) {
+      this.outbox.recordOwnStep(entry.collection, entry.rowId, entry.baseVersion, server.version);
+    }
     let conflict: Conflict | null = null;
     if (server && entry.op !== 'delete') this.outbox.rebaseLocal(entry.collection, entry.rowId, server.version);
     if (result.status === 'conflict') {

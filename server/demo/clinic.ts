@@ -96,6 +96,13 @@ export async function seedDemoClinic(store: ClinicStore, adminId: string, now = 
     );
     const clinicians = staff.filter((s) => s.role === 'doctor' || s.role === 'assistant');
 
+    const types: AnyRow[] = [];
+    for (const [name, durationMinutes, colour] of [['Check-up', 30, '#2f80ed'], ['Follow-up', 15, '#27ae60'], ['Vaccination', 15, '#f2994a'], ['Minor procedure', 60, '#9b51e0']] as const) {
+      types.push(await w.put('appointment-types', { name, durationMinutes, colour, active: true }));
+    }
+    /** Issued invoices are numbered in order, as the server numbers them (server/mutations/apply.ts). */
+    let invoiceNumber = 0;
+
     const patients: AnyRow[] = [];
     for (let i = 0; i < 2000; i++) {
       const sex = faker.helpers.arrayElement(['female', 'male', 'female', 'male', 'other', 'unknown'] as const);
@@ -137,6 +144,8 @@ export async function seedDemoClinic(store: ClinicStore, adminId: string, now = 
             end: new Date(start + SLOT_MINUTES * 60_000).toISOString(),
             reason: faker.helpers.arrayElement(REASONS),
             status,
+            typeId: faker.helpers.arrayElement(types).id,
+            arrivedAt: status === 'completed' ? new Date(start - 10 * 60_000).toISOString() : null,
           });
           if (status !== 'completed') continue;
           if (faker.datatype.boolean(0.5)) {
@@ -156,7 +165,11 @@ export async function seedDemoClinic(store: ClinicStore, adminId: string, now = 
           const issued = faker.datatype.boolean(0.85);
           const payment = !issued ? 0 : faker.helpers.weightedArrayElement([{ weight: 5, value: totalCents }, { weight: 2, value: Math.floor(totalCents / 2) }, { weight: 3, value: 0 }]);
           const invoiceStatus = settledStatus(issued ? 'issued' : 'draft', totalCents, payment);
-          const invoice = await w.put('invoices', { patientId: patient.id, appointmentId: appointment.id, status: invoiceStatus, lines }, { totalCents, paidCents: payment });
+          const invoice = await w.put(
+            'invoices',
+            { patientId: patient.id, appointmentId: appointment.id, status: invoiceStatus, lines, serviceDate: isoDate(start) },
+            { totalCents, paidCents: payment, number: issued ? ++invoiceNumber : null },
+          );
           if (payment > 0) {
             await w.put('payments', {
               invoiceId: invoice.id,
@@ -167,6 +180,17 @@ export async function seedDemoClinic(store: ClinicStore, adminId: string, now = 
           }
         }
       }
+    }
+
+    await tx.setSetting('invoice-number', String(invoiceNumber));
+
+    for (let i = 0; i < 40; i++) {
+      await w.put('recalls', {
+        patientId: faker.helpers.arrayElement(patients).id,
+        providerId: faker.helpers.arrayElement(doctors).id,
+        dueDate: isoDate(monday + faker.number.int({ min: -14, max: 60 }) * DAY),
+        reason: faker.helpers.arrayElement(['Six-month check-up', 'Blood pressure review', 'Repeat blood panel', 'Vaccination booster']),
+      });
     }
 
     for (let i = 0; i < 150; i++) {

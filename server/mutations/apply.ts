@@ -8,22 +8,27 @@ import {
   collections,
   type AnyRow,
   type AppointmentStatus,
+  type BlockedTime,
   type CollectionName,
   type InvoiceLine,
   type InvoiceStatus,
 } from '../../shared/domain/collections';
 import { canDelete, canWrite, hiddenFields } from '../../shared/domain/access';
 import {
+  blockedMessage,
+  blocksSlot,
   canMoveAppointment,
+  findBlock,
   findClash,
   invoiceTotal,
+  netPaid,
   invoiceTransitions,
   lowStock,
   settledStatus,
 } from '../../shared/domain/rules';
 import type { MutationOp } from '../../shared/sync/protocol';
 import { clinicSettingsId, effectiveClinicSettings, type ClinicSettings } from '../../shared/domain/clinicSettings';
-import { latestToday, paymentProblem, recordProblems } from '../../shared/domain/plausibility';
+import { latestToday, paymentProblem, recordProblems, refundProblem } from '../../shared/domain/plausibility';
 import type { Actor, StoredRow, WriteTx } from '../store/types';
 import { invalid, MutationRefused } from './refusal';
 
@@ -120,7 +125,7 @@ async function checkPlausible(tx: WriteTx, collection: CollectionName, row: AnyR
 }
 
 /** Cross-field and reference checks shared by create and update; `row` is the state after the write. */
-async function checkRow(tx: WriteTx, collection: CollectionName, row: AnyRow, changed: Set<string>): Promise<void> {
+async function checkRow(tx: WriteTx, collection: CollectionName, row: AnyRow, changed: Set<string>, before?: AnyRow): Promise<void> {
   const touched = (...fields: string[]) => fields.some((f) => changed.has(f));
   await checkPlausible(tx, collection, row, changed);
   switch (collection) {
@@ -132,6 +137,18 @@ async function checkRow(tx: WriteTx, collection: CollectionName, row: AnyRow, ch
       }
       if (touched('patientId')) await requireReference(tx, 'patientId', 'patients', row.patientId as string);
       if (touched('providerId')) await requireReference(tx, 'providerId', 'users', row.providerId as string, mustBeDoctor);
+      if (touched('typeId')) await requireReference(tx, 'typeId', 'appointment-types', row.typeId as string | null);
+      // Blocked time added after a booking does not stop its visit (checking in, starting it): only
+      // a booking that is new, moved, or back in the book from cancelled or missed must respect it.
+      const backInBook = touched('status') && before !== undefined && !blocksSlot(before as unknown as Parameters<typeof blocksSlot>[0]);
+      if (touched('start', 'end', 'providerId') || backInBook) {
+        type Candidate = Parameters<typeof findBlock>[0];
+        const blocks = (await tx.findBlockedTimes({ start: String(row.start), end: String(row.end), providerId: String(row.providerId) })) as unknown as BlockedTime[];
+        const block = findBlock(row as unknown as Candidate, blocks);
+        if (block) {
+          throw new MutationRefused(409, blockedMessage(block), { details: [{ path: 'start', message: 'falls in blocked time' }] });
+        }
+      }
       if (touched('start', 'end', 'providerId', 'room', 'status')) {
         const room = String(row.room ?? '');
         const keys = [`slot:provider:${String(row.providerId)}`];
@@ -165,7 +182,15 @@ async function checkRow(tx: WriteTx, collection: CollectionName, row: AnyRow, ch
       if (touched('appointmentId')) await requireReference(tx, 'appointmentId', 'appointments', row.appointmentId as string | null);
       return;
     case 'referrals':
+    case 'recalls':
       if (touched('patientId')) await requireReference(tx, 'patientId', 'patients', row.patientId as string);
+      if (collection === 'recalls' && touched('providerId')) await requireReference(tx, 'providerId', 'users', row.providerId as string | null, mustBeDoctor);
+      return;
+    case 'blocked-times':
+      if (touched('start', 'end') && Date.parse(String(row.end)) <= Date.parse(String(row.start))) {
+        throw new MutationRefused(400, 'end: blocked time must end after it starts', { details: [{ path: 'end', message: 'must be after start' }] });
+      }
+      if (touched('providerId')) await requireReference(tx, 'providerId', 'users', row.providerId as string | null, mustBeDoctor);
       return;
     default:
       return;
@@ -202,10 +227,11 @@ async function createRow(tx: WriteTx, actor: Actor, m: MutationInput, now: strin
     row.totalCents = invoiceTotal(row.lines as InvoiceLine[]);
     row.paidCents = 0;
     if (row.status === 'paid') throw new MutationRefused(409, 'status: an invoice becomes paid through payments');
+    row.number = row.status === 'issued' ? await nextInvoiceNumber(tx) : null;
   }
   if (c === 'inventory') row.lowStock = lowStock({ quantity: Number(row.quantity), reorderLevel: Number(row.reorderLevel) });
   if (c === 'payments') {
-    await settleInvoiceForPayment(tx, actor, String(row.invoiceId), Number(row.amountCents), now);
+    await settleInvoiceForPayment(tx, actor, String(row.invoiceId), Number(row.amountCents), row.kind === 'refund', now);
     extra.push(`invoice ${String(row.invoiceId)}`);
   }
   await checkRow(tx, c, row, new Set(Object.keys(fields)));
@@ -213,17 +239,48 @@ async function createRow(tx: WriteTx, actor: Actor, m: MutationInput, now: strin
   const fieldVersions = Object.fromEntries(Object.keys(fields).map((f) => [f, 1]));
   await tx.putRow({ collection: c, id: m.id, version: 1, deleted: false, row, fieldVersions });
   await tx.appendChange({ collection: c, id: m.id, version: 1, op: 'upsert' });
-  return { row, detail: c === 'payments' ? `${String(row.amountCents)} cents on ${extra.join('')}` : 'created' };
+  const paymentDetail = `${row.kind === 'refund' ? 'refund of ' : ''}${String(row.amountCents)} cents on ${extra.join('')}`;
+  return { row, detail: c === 'payments' ? paymentDetail : c === 'invoices' && row.number ? `created, number ${String(row.number)}` : 'created' };
 }
 
-/** A new payment: the invoice must be open and the payment within its balance. */
-async function settleInvoiceForPayment(tx: WriteTx, actor: Actor, invoiceId: string, amountCents: number, now: string): Promise<void> {
+/**
+ * Invoice numbers run without gaps per clinic: the server gives the next one, under a lock, in
+ * the transaction that first issues an invoice, so offline terminals never invent or skip one.
+ * A number, once given, stays with its invoice (voided or sent back to draft included).
+ */
+const invoiceCounter = 'invoice-number';
+async function nextInvoiceNumber(tx: WriteTx): Promise<number> {
+  await tx.lock([`counter:${invoiceCounter}`]);
+  const next = Number((await tx.getSetting(invoiceCounter)) ?? '0') + 1;
+  await tx.setSetting(invoiceCounter, String(next));
+  return next;
+}
+
+/**
+ * A new payment: the invoice must be issued and the payment within its balance. A refund is its
+ * own entry, taken off what was paid: on an issued, paid or void invoice, up to what was paid.
+ */
+async function settleInvoiceForPayment(tx: WriteTx, actor: Actor, invoiceId: string, amountCents: number, refund: boolean, now: string): Promise<void> {
   await tx.lock([`row:invoices:${invoiceId}`]);
   const stored = await tx.getRow('invoices', invoiceId);
   if (!stored) throw new MutationRefused(400, `invoiceId: no invoice ${invoiceId}`, { details: [{ path: 'invoiceId', message: 'no such invoice' }] });
   if (stored.deleted) throw new MutationRefused(409, `invoice ${invoiceId} was deleted`);
   const inv = stored.row;
   const status = inv.status as InvoiceStatus;
+  if (refund) {
+    const paid = await sumOfPayments(tx, invoiceId);
+    if (status === 'draft') throw new MutationRefused(409, 'a draft invoice has nothing to refund', { current: inv });
+    const problem = refundProblem(amountCents, paid);
+    if (problem) {
+      // Past what the field allows for this invoice: 400 naming the field, as for a payment.
+      throw new MutationRefused(400, `amountCents: a refund of ${amountCents} exceeds the ${paid} cents paid`, {
+        current: inv,
+        details: [{ path: 'amountCents', message: `${problem} (${paid} cents)` }],
+      });
+    }
+    await rewriteInvoicePaid(tx, actor, stored, paid - amountCents, now);
+    return;
+  }
   if (status !== 'issued') {
     throw new MutationRefused(409, `invoice is ${status}: payments are taken on issued invoices only`, { current: inv });
   }
@@ -243,7 +300,11 @@ async function settleInvoiceForPayment(tx: WriteTx, actor: Actor, invoiceId: str
 /** paidCents is derived: the sum of the invoice's live payments (optionally leaving one out). */
 async function sumOfPayments(tx: WriteTx, invoiceId: string, exceptPaymentId?: string): Promise<number> {
   const payments = await tx.listPaymentsOfInvoice(invoiceId);
-  return payments.filter((p) => p.id !== exceptPaymentId).reduce((sum, p) => sum + Number(p.amountCents), 0);
+  return netPaid(
+    payments
+      .filter((p) => p.id !== exceptPaymentId)
+      .map((p) => ({ amountCents: Number(p.amountCents), kind: p.kind === 'refund' ? ('refund' as const) : ('payment' as const) })),
+  );
 }
 
 async function rewriteInvoicePaid(tx: WriteTx, actor: Actor, stored: StoredRow, paidCents: number, now: string): Promise<void> {
@@ -294,13 +355,14 @@ async function updateRow(tx: WriteTx, actor: Actor, m: MutationInput, now: strin
 
   const next: AnyRow = { ...current, ...input };
   await checkTransitions(tx, actor, c, current, next, changed);
-  await checkRow(tx, c, next, new Set(changed));
+  await checkRow(tx, c, next, new Set(changed), current);
 
   const version = stored.version + 1;
   Object.assign(next, { version, updatedAt: now, updatedBy: actor.id });
   const fieldVersions = { ...stored.fieldVersions };
   for (const f of changed) fieldVersions[f] = version;
   if (c === 'invoices' && next.status !== current.status) fieldVersions.status = version;
+  if (c === 'invoices' && next.number !== current.number) fieldVersions.number = version;
   await tx.putRow({ ...stored, version, row: next, fieldVersions });
   await tx.appendChange({ collection: c, id: m.id, version, op: 'upsert' });
   if (c === 'users' && (next.active === false || next.role !== current.role)) await tx.revokeRefreshTokens(m.id);
@@ -344,9 +406,10 @@ async function checkTransitions(
       }
     }
     next.status = settledStatus(next.status as InvoiceStatus, Number(next.totalCents), paid);
+    if (next.status === 'issued' && typeof current.number !== 'number') next.number = await nextInvoiceNumber(tx);
   }
-  if (c === 'payments' && (changed.includes('amountCents') || changed.includes('invoiceId'))) {
-    throw new MutationRefused(409, 'a payment amount or invoice cannot change: delete it and record a new payment', { current });
+  if (c === 'payments' && (changed.includes('amountCents') || changed.includes('invoiceId') || changed.includes('kind'))) {
+    throw new MutationRefused(409, 'a payment amount, kind or invoice cannot change: delete it and record a new entry', { current });
   }
   if (c === 'inventory') next.lowStock = lowStock({ quantity: Number(next.quantity), reorderLevel: Number(next.reorderLevel) });
   if (c === 'users') {

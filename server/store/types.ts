@@ -79,6 +79,13 @@ export interface AppointmentSlotQuery {
   excludeId: string;
 }
 
+export interface BlockedTimeQuery {
+  start: string;
+  end: string;
+  /** The provider being booked: their own blocks and the clinic-wide ones (providerId null) count. */
+  providerId: string;
+}
+
 /** What a write transaction may do. Only server/mutations/ and server/auth/ use it. */
 export interface WriteTx {
   /**
@@ -98,6 +105,8 @@ export interface WriteTx {
 
   /** Live appointments (not deleted) of the provider or the room that overlap [start, end). */
   findOverlappingAppointments(query: AppointmentSlotQuery): Promise<AnyRow[]>;
+  /** Live blocked times of the provider, or of the whole clinic, that overlap [start, end). */
+  findBlockedTimes(query: BlockedTimeQuery): Promise<AnyRow[]>;
   /** Live payments of an invoice. */
   listPaymentsOfInvoice(invoiceId: string): Promise<AnyRow[]>;
   /** The live user row with this username (case-insensitive), if any. */

@@ -17,6 +17,9 @@ export const access: Record<CollectionName, Ops> = {
   payments: { read: everyone, write: everyone, delete: ['admin'] },
   inventory: { read: everyone, write: everyone, delete: ['admin'] },
   referrals: { read: everyone, write: everyone, delete: ['admin', 'doctor'] },
+  'appointment-types': { read: everyone, write: ['admin'], delete: ['admin'] },
+  'blocked-times': { read: everyone, write: ['admin', 'doctor', 'receptionist'], delete: ['admin', 'doctor', 'receptionist'] },
+  recalls: { read: everyone, write: everyone, delete: ['admin', 'receptionist'] },
   users: { read: ['admin'], write: ['admin'], delete: ['admin'] },
   'clinic-settings': { read: everyone, write: ['admin'], delete: ['admin'] },
 };

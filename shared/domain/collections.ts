@@ -43,8 +43,10 @@ const patientDefaults = {
 } as const;
 
 // ---------- appointments ----------
+/** `scheduled` is what the desk calls "booked"; `in_progress` is "in treatment". */
 export const appointmentStatuses = [
   'scheduled',
+  'confirmed',
   'arrived',
   'in_progress',
   'completed',
@@ -64,8 +66,59 @@ const appointmentFields = {
   notes: longText(),
   /** Why a booking outside opening or working hours is made anyway; empty: it must be within them. */
   hoursOverride: shortText(300),
+  /** An admin-defined appointment type (its colour and default duration), or none. */
+  typeId: rowId.nullable(),
+  /** Occurrences of one recurring booking share it; each is still its own appointment. */
+  seriesId: rowId.nullable(),
+  /** Why it was cancelled (or missed), as the desk wrote it. */
+  cancelReason: shortText(300),
+  /** When the patient checked in: set by the terminal that marked them arrived, even offline. */
+  arrivedAt: instant.nullable(),
 };
-const appointmentDefaults = { room: '', reason: '', status: 'scheduled', notes: '', hoursOverride: '' } as const;
+const appointmentDefaults = {
+  room: '',
+  reason: '',
+  status: 'scheduled',
+  notes: '',
+  hoursOverride: '',
+  typeId: null,
+  seriesId: null,
+  cancelReason: '',
+  arrivedAt: null,
+} as const;
+
+// ---------- appointment types (admin-defined) ----------
+const appointmentTypeFields = {
+  name: z.string().trim().min(1).max(100),
+  durationMinutes: z.int().min(5).max(600),
+  /** `#rrggbb`, shown on the booking in the book. */
+  colour: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour such as #3b82f6'),
+  active: z.boolean(),
+};
+const appointmentTypeDefaults = { colour: '#3b82f6', active: true } as const;
+
+// ---------- blocked time (lunch, meetings, holidays) ----------
+const blockedTimeFields = {
+  /** The doctor whose time is blocked; null blocks the whole clinic (a holiday). */
+  providerId: rowId.nullable(),
+  start: instant,
+  end: instant,
+  reason: z.string().trim().min(1).max(200),
+};
+const blockedTimeDefaults = { providerId: null } as const;
+
+// ---------- recalls (patients due back) ----------
+export const recallStatuses = ['due', 'contacted', 'booked', 'closed'] as const;
+const recallFields = {
+  patientId: rowId,
+  providerId: rowId.nullable(),
+  dueDate: calendarDate,
+  reason: shortText(300),
+  status: z.enum(recallStatuses),
+  lastContactAt: instant.nullable(),
+  lastContactNote: shortText(500),
+};
+const recallDefaults = { providerId: null, reason: '', status: 'due', lastContactAt: null, lastContactNote: '' } as const;
 
 // ---------- treatment records (clinical) ----------
 const treatmentRecordFields = {
@@ -77,9 +130,12 @@ const treatmentRecordFields = {
   procedures: longText(),
   prescriptions: longText(),
   notes: longText(),
+  /** Months until the patient is due back; a recall is listed for the desk when set. */
+  recallMonths: z.int().min(1).max(60).nullable(),
 };
 const treatmentRecordDefaults = {
   appointmentId: null,
+  recallMonths: null,
   diagnosis: '',
   procedures: '',
   prescriptions: '',
@@ -113,18 +169,24 @@ const invoiceFields = {
   appointmentId: rowId.nullable(),
   status: z.enum(invoiceStatuses),
   lines: invoiceLines,
+  /** The day the service was given (the visit), which may differ from the day it is billed. */
+  serviceDate: calendarDate.nullable(),
 };
-const invoiceDefaults = { appointmentId: null, status: 'draft', lines: [] as InvoiceLine[] } as const;
+const invoiceDefaults = { appointmentId: null, status: 'draft', lines: [] as InvoiceLine[], serviceDate: null } as const;
 
 // ---------- payments ----------
 export const paymentMethods = ['cash', 'card', 'insurance', 'other'] as const;
+export const paymentKinds = ['payment', 'refund'] as const;
 const paymentFields = {
   invoiceId: rowId,
   amountCents: cents.min(1),
   method: z.enum(paymentMethods),
   receivedAt: instant,
+  /** A refund is its own entry: money handed back, taken off what the invoice has been paid. */
+  kind: z.enum(paymentKinds),
+  reason: shortText(300),
 };
-const paymentDefaults = { method: 'cash' } as const;
+const paymentDefaults = { method: 'cash', kind: 'payment', reason: '' } as const;
 
 // ---------- inventory ----------
 const inventoryFields = {
@@ -198,10 +260,18 @@ export const collections = {
   patients: defineCollection(patientFields, patientDefaults, {}),
   appointments: defineCollection(appointmentFields, appointmentDefaults, {}),
   'treatment-records': defineCollection(treatmentRecordFields, treatmentRecordDefaults, {}),
-  invoices: defineCollection(invoiceFields, invoiceDefaults, { totalCents: cents, paidCents: cents }),
+  invoices: defineCollection(invoiceFields, invoiceDefaults, {
+    totalCents: cents,
+    paidCents: cents,
+    /** Gap-free per clinic, given by the server when the invoice is first issued; absent until then. */
+    number: z.int().min(1).nullable().optional(),
+  }),
   payments: defineCollection(paymentFields, paymentDefaults, {}),
   inventory: defineCollection(inventoryFields, inventoryDefaults, { lowStock: z.boolean() }),
   referrals: defineCollection(referralFields, referralDefaults, {}),
+  'appointment-types': defineCollection(appointmentTypeFields, appointmentTypeDefaults, {}),
+  'blocked-times': defineCollection(blockedTimeFields, blockedTimeDefaults, {}),
+  recalls: defineCollection(recallFields, recallDefaults, {}),
   users: defineCollection(userFields, userDefaults, {}),
   /** One row (clinicSettingsId): locale, hours; written by admins, synced to everyone. */
   'clinic-settings': defineCollection(clinicSettingsFields, clinicSettingsDefaults, {}),
@@ -223,6 +293,9 @@ export type Payment = RowOf<'payments'>;
 export type InventoryItem = RowOf<'inventory'>;
 export type Referral = RowOf<'referrals'>;
 export type User = RowOf<'users'>;
+export type AppointmentType = RowOf<'appointment-types'>;
+export type BlockedTime = RowOf<'blocked-times'>;
+export type Recall = RowOf<'recalls'>;
 
 /** Any stored row, when the collection is not known statically. */
 export type AnyRow = { id: string; version: number; updatedAt: string; updatedBy: string } & Record<string, unknown>;

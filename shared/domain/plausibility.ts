@@ -96,6 +96,12 @@ export function paymentProblem(amountCents: number, openBalanceCents: number): s
   return null;
 }
 
+/** A refund hands back at most what the invoice has been paid. */
+export function refundProblem(amountCents: number, paidCents: number): string | null {
+  if (amountCents > paidCents) return 'Amount is more than what was paid';
+  return null;
+}
+
 // ---------- opening and working hours ----------
 
 const weekdays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;

@@ -153,6 +153,16 @@ export const invokeChannels = {
     response: row,
   },
   ...attentionInvokeChannels,
+  /**
+   * The print-ready page this window shows (renderer/src/print) saved as a PDF file the user
+   * chooses: Electron's webContents.printToPDF behind a save dialog. A headless terminal answers
+   * `unsupported`; its browser prints with window.print() instead.
+   */
+  'print.savePdf': {
+    access: 'signed-in',
+    request: z.strictObject({ fileName: z.string().trim().min(1).max(120).regex(/^[^/\\:*?"<>|]+$/, 'a file name without a folder') }),
+    response: z.object({ savedTo: z.string().nullable() }),
+  },
 } as const satisfies Record<string, { access: ChannelAccess; request: z.ZodType; response: z.ZodType }>;
 
 export const eventChannels = {
@@ -211,7 +221,11 @@ export const eventChannelNames = Object.keys(eventChannels) as EventChannel[];
 export const maxIpcPayloadBytes = 256 * 1024;
 
 /** Every invoke answers with an envelope, so errors cross Electron's IPC intact. */
-export type IpcError = { code: 'bad_request' | 'unknown_channel' | 'too_large' | 'forbidden' | 'offline' | 'failed'; message: string; details?: unknown[] };
+export type IpcError = {
+  code: 'bad_request' | 'unknown_channel' | 'too_large' | 'forbidden' | 'offline' | 'failed' | 'unsupported';
+  message: string;
+  details?: unknown[];
+};
 export type IpcEnvelope<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 
 /** What `window.clinic` offers a renderer, in Electron and in the browser alike. */

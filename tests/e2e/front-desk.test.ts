@@ -133,7 +133,7 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
     await B.getByRole('button', { name: 'Start visit' }).click();
     await until(async () => (await B.getByRole('button', { name: 'Complete visit' }).count()) === 1, 'the in-progress actions');
     assert.equal(await B.getByRole('button', { name: 'Cancel appointment' }).count(), 0, 'a visit in progress cannot be cancelled');
-    await until(async () => (await A.getByText('In progress').count()) > 0, 'A to see the visit in progress');
+    await until(async () => (await A.getByText('In treatment').count()) > 0, 'A to see the visit in progress');
   });
 
   test('the doctor writes a treatment record; the receptionist never sees clinical fields', async () => {

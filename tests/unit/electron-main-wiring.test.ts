@@ -32,6 +32,11 @@ class FakeWebContents extends EventEmitter {
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
     this.openHandler = handler;
   }
+  pdfOptions: unknown[] = [];
+  async printToPDF(options: unknown) {
+    this.pdfOptions.push(options);
+    return Buffer.from('%PDF-1.7 print view');
+  }
 }
 
 function fakeElectron(paths: { userData: string; appPath: string }) {
@@ -84,6 +89,7 @@ function fakeElectron(paths: { userData: string; appPath: string }) {
       this.focused += 1;
     }
     static getAllWindows = () => [...windows];
+    static fromWebContents = (contents: unknown) => windows.find((w) => w.webContents === contents) ?? null;
   }
   const ipcHandlers = new Map<string, Handler>();
   const electron = {
@@ -113,6 +119,14 @@ function fakeElectron(paths: { userData: string; appPath: string }) {
       },
     },
     shell: { opened: [] as string[], openExternal: async (url: string) => void electron.shell.opened.push(url) },
+    dialog: {
+      saveTo: '' as string,
+      asked: [] as unknown[],
+      async showSaveDialog(...args: unknown[]) {
+        electron.dialog.asked.push(args.at(-1));
+        return electron.dialog.saveTo ? { canceled: false, filePath: electron.dialog.saveTo } : { canceled: true };
+      },
+    },
     net: { fetch: (url: string, init?: RequestInit) => fetch(url, init) },
     // The OS keystore, faked: sealed bytes that do not show the secret.
     safeStorage: {
@@ -270,6 +284,20 @@ test('main.cjs wires Electron to the terminal core', async () => {
       value?: { user: { username: string } };
     };
     assert.equal(signedIn.value?.user.username, 'admin');
+
+    // Export PDF: the window's own print view through printToPDF, to the file the user chose.
+    const savePdf = fake.ipcHandlers.get('print.savePdf');
+    assert.ok(savePdf);
+    fake.electron.dialog.saveTo = join(dir, 'Invoice INV-000001.pdf');
+    const saved = (await savePdf(trusted, { fileName: 'Invoice INV-000001' })) as { ok: boolean; value?: { savedTo: string | null } };
+    assert.deepEqual(saved, { ok: true, value: { savedTo: join(dir, 'Invoice INV-000001.pdf') } });
+    assert.equal(await readFile(join(dir, 'Invoice INV-000001.pdf'), 'utf8'), '%PDF-1.7 print view');
+    assert.deepEqual(window.webContents.pdfOptions, [{ pageSize: 'A4', printBackground: true }]);
+    assert.deepEqual((fake.electron.dialog.asked[0] as { defaultPath: string }).defaultPath, 'Invoice INV-000001.pdf');
+    fake.electron.dialog.saveTo = '';
+    assert.deepEqual(await savePdf(trusted, { fileName: 'Day sheet' }), { ok: true, value: { savedTo: null } }, 'cancelled');
+    assert.equal(((await savePdf(trusted, { fileName: '../etc/x' })) as { error: { code: string } }).error.code, 'bad_request');
+    assert.equal(((await savePdf({ ...trusted, senderFrame: { url: 'https://evil.example/', parent: null } }, { fileName: 'x' })) as { error: { code: string } }).error.code, 'forbidden');
     await until('a session.changed event in the window', () => window.webContents.sent.some(([c]) => c === 'session.changed'));
 
     // electron-updater was pointed at the configured server's feed on the default channel, with

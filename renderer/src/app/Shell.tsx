@@ -10,6 +10,9 @@ import { InventoryScreen } from '../screens/inventory/InventoryScreen';
 import { PatientPage } from '../screens/patients/PatientPage';
 import { PatientsScreen } from '../screens/patients/PatientsScreen';
 import { ReferralsScreen } from '../screens/referrals/ReferralsScreen';
+import { RecallsScreen } from '../screens/recalls/RecallsScreen';
+import { WaitingRoomScreen } from '../screens/waiting/WaitingRoomScreen';
+import { PrintArea } from '../print/printing';
 import { TreatmentScreen } from '../screens/treatment/TreatmentScreen';
 import { useActions, useClinic } from './clinicContext';
 import { ConflictDialog } from './ConflictDialog';
@@ -25,6 +28,8 @@ export function navItems(role: Role): { screen: Screen; label: string }[] {
   const items: { screen: Screen; label: string }[] = [
     { screen: 'patients', label: 'Patients' },
     { screen: 'appointments', label: 'Appointments' },
+    { screen: 'waiting', label: 'Waiting room' },
+    { screen: 'recalls', label: 'Recalls' },
     { screen: 'billing', label: 'Billing' },
     { screen: 'inventory', label: 'Inventory' },
     { screen: 'referrals', label: 'Referrals' },
@@ -64,7 +69,11 @@ function CurrentScreen({ role }: { role: Role }) {
     case 'patients':
       return route.id ? <PatientPage patientId={route.id} /> : <PatientsScreen />;
     case 'appointments':
-      return <AppointmentsScreen day={route.params.get('day')} />;
+      return <AppointmentsScreen day={route.params.get('day')} view={route.params.get('view')} doctor={route.params.get('doctor')} />;
+    case 'waiting':
+      return <WaitingRoomScreen />;
+    case 'recalls':
+      return <RecallsScreen />;
     case 'billing':
       return <BillingScreen invoiceId={route.id} />;
     case 'inventory':
@@ -156,6 +165,7 @@ export function Shell() {
           </div>
         </Dialog>
       ) : null}
+      <PrintArea />
     </div>
   );
 }

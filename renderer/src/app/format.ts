@@ -204,9 +204,10 @@ export function parseMoney(text: string): number | null {
 }
 
 export const statusLabels: Record<string, string> = {
-  scheduled: 'Scheduled',
+  scheduled: 'Booked',
+  confirmed: 'Confirmed',
   arrived: 'Arrived',
-  in_progress: 'In progress',
+  in_progress: 'In treatment',
   completed: 'Completed',
   cancelled: 'Cancelled',
   no_show: 'No-show',
@@ -216,4 +217,8 @@ export const statusLabels: Record<string, string> = {
   void: 'Void',
   sent: 'Sent',
   accepted: 'Accepted',
+  due: 'Due',
+  contacted: 'Contacted',
+  booked: 'Booked',
+  closed: 'Closed',
 };

@@ -9,6 +9,9 @@ export const collectionLabels: Record<CollectionName, string> = {
   payments: 'Payment',
   inventory: 'Inventory item',
   referrals: 'Referral',
+  'appointment-types': 'Appointment type',
+  'blocked-times': 'Blocked time',
+  recalls: 'Recall',
   users: 'Staff member',
   'clinic-settings': 'Clinic settings',
 };

@@ -1,10 +1,10 @@
 /** Hash routes (#/patients/<id>): work from file:// in Electron and from the headless terminal alike. */
 import { useSyncExternalStore } from 'react';
 
-export type Screen = 'patients' | 'appointments' | 'billing' | 'inventory' | 'referrals' | 'treatment' | 'admin';
+export type Screen = 'patients' | 'appointments' | 'waiting' | 'recalls' | 'billing' | 'inventory' | 'referrals' | 'treatment' | 'admin';
 export type Route = { screen: Screen; id: string | null; params: URLSearchParams };
 
-const screens: Screen[] = ['patients', 'appointments', 'billing', 'inventory', 'referrals', 'treatment', 'admin'];
+const screens: Screen[] = ['patients', 'appointments', 'waiting', 'recalls', 'billing', 'inventory', 'referrals', 'treatment', 'admin'];
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');

@@ -15,6 +15,9 @@ const nouns: Record<CollectionName, [one: string, many: string]> = {
   payments: ['a payment', 'payments'],
   inventory: ['an inventory item', 'inventory items'],
   referrals: ['a referral', 'referrals'],
+  'appointment-types': ['an appointment type', 'appointment types'],
+  'blocked-times': ['a blocked time', 'blocked times'],
+  recalls: ['a recall', 'recalls'],
   users: ['a staff member', 'staff members'],
   'clinic-settings': ['the clinic settings', 'clinic settings'],
 };

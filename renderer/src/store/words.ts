@@ -80,6 +80,12 @@ export function rowWords(data: ClinicData, collection: CollectionName, row: Row 
       return typeof row?.displayName === 'string' ? `staff member ${row.displayName}` : 'a staff member';
     case 'clinic-settings':
       return 'the clinic settings';
+    case 'appointment-types':
+      return typeof row?.name === 'string' ? `the appointment type ${row.name}` : 'an appointment type';
+    case 'blocked-times':
+      return `the blocked time${typeof row?.reason === 'string' ? ` "${row.reason}"` : ''}${typeof row?.start === 'string' ? `, ${slotWords(row.start, row.end)}` : ''}`;
+    case 'recalls':
+      return `the recall${of}`;
   }
 }
 

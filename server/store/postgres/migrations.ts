@@ -100,4 +100,14 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'lookups of the appointment book: blocked time by provider, bookings of a series',
+    sql: `
+      CREATE INDEX rows_blocked_time_provider ON rows ((data->>'providerId'))
+        WHERE collection = 'blocked-times';
+      CREATE INDEX rows_appointment_series ON rows ((data->>'seriesId'))
+        WHERE collection = 'appointments';
+    `,
+  },
 ];

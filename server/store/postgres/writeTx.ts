@@ -32,6 +32,7 @@ import type { AnyRow, CollectionName } from '../../../shared/domain/collections'
 import type { MutationResult } from '../../../shared/sync/protocol';
 import type {
   AppointmentSlotQuery,
+  BlockedTimeQuery,
   AuditInput,
   ChangeEntry,
   RefreshTokenRecord,
@@ -146,6 +147,19 @@ export class PostgresWriteTx implements WriteTx {
          AND $1::timestamptz < (data->>'end')::timestamptz
        ORDER BY ord`,
       [query.start, query.end, query.providerId, query.room, query.excludeId],
+    );
+    return rows.map((r) => r.data);
+  }
+
+  async findBlockedTimes(query: BlockedTimeQuery): Promise<AnyRow[]> {
+    const { rows } = await this.q<{ data: AnyRow }>('blockedTimes',
+      `SELECT data FROM rows
+       WHERE collection = 'blocked-times' AND NOT deleted
+         AND (data->>'providerId' IS NULL OR data->>'providerId' = $3)
+         AND (data->>'start')::timestamptz < $2::timestamptz
+         AND $1::timestamptz < (data->>'end')::timestamptz
+       ORDER BY ord`,
+      [query.start, query.end, query.providerId],
     );
     return rows.map((r) => r.data);
   }

@@ -14,6 +14,7 @@ import { redactedJsonSql, snapshotFormat, snapshotTable } from '../../../shared/
 import {
   BadCursorError,
   type AppointmentSlotQuery,
+  type BlockedTimeQuery,
   type AuditInput,
   type ChangeEntry,
   type ClinicStore,
@@ -402,6 +403,15 @@ class SqliteWriteTx implements WriteTx {
          WHERE collection = 'appointments' AND deleted = 0 AND id <> @excludeId
            AND (json_extract(data, '$.providerId') = @providerId
                 OR (@room <> '' AND json_extract(data, '$.room') = @room))
+           AND julianday(json_extract(data, '$.start')) < julianday(@end)
+           AND julianday(json_extract(data, '$.end')) > julianday(@start)`).all(q) as { data: string }[];
+    return rs.map((r) => JSON.parse(r.data) as AnyRow);
+  }
+
+  async findBlockedTimes(q: BlockedTimeQuery): Promise<AnyRow[]> {
+    const rs = sql(this.db, `SELECT data FROM rows
+         WHERE collection = 'blocked-times' AND deleted = 0
+           AND (json_extract(data, '$.providerId') IS NULL OR json_extract(data, '$.providerId') = @providerId)
            AND julianday(json_extract(data, '$.start')) < julianday(@end)
            AND julianday(json_extract(data, '$.end')) > julianday(@start)`).all(q) as { data: string }[];
     return rs.map((r) => JSON.parse(r.data) as AnyRow);

@@ -93,4 +93,16 @@ export const migrations: Migration[] = [
       CREATE INDEX rows_change_seq ON rows (change_seq);
     `,
   },
+  {
+    version: 3,
+    name: 'lookups of the appointment book: blocked time by provider, bookings of a series',
+    // Blocked time, appointment types and recalls are rows like any other; a booking looks up the
+    // blocks of its provider (and the clinic-wide ones) in the same write transaction.
+    sql: `
+      CREATE INDEX rows_blocked_time_provider ON rows (json_extract(data, '$.providerId'))
+        WHERE collection = 'blocked-times';
+      CREATE INDEX rows_appointment_series ON rows (json_extract(data, '$.seriesId'))
+        WHERE collection = 'appointments';
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 /** Admin: staff accounts and roles, this terminal's settings, and the server's audit log. */
+import { AppointmentTypes } from './AppointmentTypes';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { roles, type Role, type User } from '../../../../shared/domain/collections';
 import type { UpdatePhase, UpdateStatus } from '../../../../shared/ipc/contract';
@@ -21,6 +22,7 @@ export function AdminScreen() {
       <div className="admin-grid">
         <StaffAccounts />
         <ClinicSettingsCard />
+        <AppointmentTypes />
         <TerminalSettingsCard />
         <AuditLog />
       </div>

@@ -6,16 +6,17 @@
  */
 import { useMemo, useState } from 'react';
 import type { Appointment } from '../../../../shared/domain/collections';
-import { findClash } from '../../../../shared/domain/rules';
+import { blockedMessage, findBlock, findClash, maxOccurrences } from '../../../../shared/domain/rules';
 import { clinicSettingsId, effectiveClinicSettings } from '../../../../shared/domain/clinicSettings';
 import { hoursProblem } from '../../../../shared/domain/plausibility';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { datePattern, formatDateTimeInput, parseDateTimeInput, timeOf } from '../../app/format';
+import { addDays, datePattern, dayKey, formatDate, formatDateTimeInput, parseDate, parseDateTimeInput, timeOf } from '../../app/format';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { useDoctors } from './useDoctors';
 import { FormError } from '../../forms/FormError';
+import { seriesOccurrences, seriesProblems } from './recurrence';
 
 type Props = {
   appointment?: Appointment;
@@ -69,6 +70,32 @@ export function AppointmentForm({ appointment, patientId, providerId, start, ini
     return hoursProblem({ providerId: provider, start: s, end: e }, effectiveClinicSettings(settingsRow), users[provider]?.displayName);
   }, [startText, endText, provider, settingsRow, users]);
   const [busy, setBusy] = useState(false);
+  const types = useClinic((s) => s.data['appointment-types']);
+  const blockedTimes = useClinic((s) => s.data['blocked-times']);
+  const [typeId, setTypeId] = useState(appointment?.typeId ?? '');
+  const [repeatWeeks, setRepeatWeeks] = useState('0');
+  const [repeatUntil, setRepeatUntil] = useState(formatDate(addDays(dayKey(new Date(initialStart)), 8 * 7)));
+  const typeOptions = useMemo(
+    () => [
+      { value: '', label: 'No type' },
+      ...Object.values(types)
+        .filter((t) => t.active !== false || t.id === typeId)
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((t) => ({ value: t.id, label: `${t.name} (${t.durationMinutes} min)` })),
+    ],
+    [types, typeId],
+  );
+
+  /** Choosing a type sets the visit's length to the type's default duration. */
+  function changeType(next: string) {
+    setTypeId(next);
+    const type = next ? types[next] : undefined;
+    const s = parseDateTimeInput(startText);
+    if (type && s) {
+      setEndText(formatDateTimeInput(new Date(Date.parse(s) + minutes(type.durationMinutes)).toISOString()));
+      setEndTouched(false);
+    }
+  }
 
   const providerOptions = useMemo(() => {
     const options = doctors.map((d) => ({ value: d.id, label: d.displayName }));
@@ -120,7 +147,8 @@ export function AppointmentForm({ appointment, patientId, providerId, start, ini
           `${who ? `${who.firstName} ${who.lastName}` : 'an appointment'} from ${timeOf(clash.start)} to ${timeOf(clash.end)}.`,
       );
     }
-    setBusy(true);
+    const block = findBlock(candidate, Object.values(blockedTimes));
+    if (block) return setError(blockedMessage(block, timeOf));
     const fields = {
       patientId: patient,
       providerId: provider,
@@ -129,9 +157,35 @@ export function AppointmentForm({ appointment, patientId, providerId, start, ini
       room: room.trim(),
       reason: reason.trim(),
       notes,
+      typeId: typeId || null,
       // Kept only while the booking is outside the hours: it says why it was made anyway.
       hoursOverride: outsideHours ? override.trim() : '',
     };
+    const everyWeeks = Number(repeatWeeks);
+    if (!appointment && everyWeeks > 0) {
+      const until = parseDate(repeatUntil);
+      if (!until) return setError(`Repeat until: enter a date as ${datePattern()}.`);
+      const occurrences = seriesOccurrences(startIso, endIso, { everyWeeks, until });
+      if (occurrences.length < 2) return setError('Repeat until: choose a day after the first visit.');
+      const problems = seriesProblems(occurrences, { providerId: provider, room: room.trim() }, Object.values(appointments), Object.values(blockedTimes));
+      if (problems.length > 0) return setError(`Not booked, ${problems.length} of ${occurrences.length} dates do not fit: ${problems.join('; ')}`);
+      setBusy(true);
+      const seriesId = globalThis.crypto.randomUUID();
+      let firstId = '';
+      for (const o of occurrences) {
+        const answer = await create('appointments', { ...fields, start: o.start, end: o.end, seriesId }, { inForm: true });
+        if (!answer.ok) {
+          setBusy(false);
+          return setError(`Booked up to ${dayKey(new Date(o.start))}, which failed: ${answer.error}`);
+        }
+        firstId ||= answer.value.id;
+      }
+      setBusy(false);
+      onSaved?.({ id: firstId, start: startIso });
+      onClose();
+      return;
+    }
+    setBusy(true);
     const answer = appointment
       ? await update('appointments', appointment.id, fields, appointment, { inForm: true })
       : await create('appointments', fields, { inForm: true });
@@ -175,6 +229,24 @@ export function AppointmentForm({ appointment, patientId, providerId, start, ini
             <TextField label="Hours override" value={override} onChange={edited(setOverride)} wide maxLength={300} hint="Why this visit is booked outside the hours" />
           </>
         ) : null}
+        <SelectField label="Type" value={typeId} onChange={changeType} options={typeOptions} />
+        {appointment ? null : (
+          <>
+            <SelectField
+              label="Repeat"
+              value={repeatWeeks}
+              onChange={setRepeatWeeks}
+              options={[
+                { value: '0', label: 'Does not repeat' },
+                { value: '1', label: 'Every week' },
+                { value: '2', label: 'Every 2 weeks' },
+                { value: '3', label: 'Every 3 weeks' },
+                { value: '4', label: 'Every 4 weeks' },
+              ]}
+            />
+            {repeatWeeks !== '0' ? <TextField label="Repeat until" value={repeatUntil} onChange={setRepeatUntil} hint={`At most ${maxOccurrences} visits`} /> : null}
+          </>
+        )}
         <TextField label="Reason" value={reason} onChange={setReason} wide maxLength={500} />
         <TextArea label="Notes" value={notes} onChange={setNotes} rows={2} />
         {appointment ? (

@@ -1,11 +1,14 @@
 /** Invoices: the outstanding list first, an invoice's lines, payments and balance due beside it. */
 import { useMemo, useState } from 'react';
 import { paymentMethods, type Invoice } from '../../../../shared/domain/collections';
-import { invoiceTransitions } from '../../../../shared/domain/rules';
+import { invoiceNumberLabel, invoiceTransitions } from '../../../../shared/domain/rules';
+import { exportCsv } from '../../export/csv';
+import { InvoicePrint, ReceiptPrint } from '../../print/documents';
+import { printDocument, saveDocumentAsPdf } from '../../print/printing';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { useHeadingFocus } from '../../app/focus';
 import { amountText, money, parseMoney, patientName, shortDateTime, statusLabels } from '../../app/format';
-import { paymentProblem } from '../../../../shared/domain/plausibility';
+import { paymentProblem, refundProblem } from '../../../../shared/domain/plausibility';
 import { href, navigate } from '../../app/route';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextField } from '../../forms/Field';
@@ -52,7 +55,25 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
             ))}
           </div>
           <span className="muted">Outstanding in total: {money(outstandingTotal)}</span>
-          <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
+          <button
+            type="button"
+            className="push-right"
+            onClick={() =>
+              exportCsv(`invoices-${filter}.csv`, list, [
+                { header: 'Number', value: (i) => invoiceNumberLabel(i.number) ?? '' },
+                { header: 'Patient', value: (i) => (patients[i.patientId] ? patientName(patients[i.patientId]!) : 'Unknown patient') },
+                { header: 'Service date', value: (i) => i.serviceDate ?? '' },
+                { header: 'Changed', value: (i) => shortDateTime(i.updatedAt) },
+                { header: 'Status', value: (i) => statusLabels[i.status] ?? i.status },
+                { header: 'Total', value: (i) => money(i.totalCents ?? 0) },
+                { header: 'Paid', value: (i) => money(i.paidCents ?? 0) },
+                { header: 'Balance due', value: (i) => money(balanceDue(i)) },
+              ])
+            }
+          >
+            Export CSV
+          </button>
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
             New invoice
           </button>
         </div>
@@ -62,6 +83,7 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
           <table className="table">
             <thead>
               <tr>
+                <th scope="col">Number</th>
                 <th scope="col">Patient</th>
                 <th scope="col">Changed</th>
                 <th scope="col">Status</th>
@@ -81,6 +103,7 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
                 const p = patients[i.patientId];
                 return (
                   <tr key={i.id} className={i.id === invoiceId ? 'is-selected clickable' : 'clickable'} onClick={() => navigate('billing', i.id)}>
+                    <td className="muted">{invoiceNumberLabel(i.number) ?? '—'}</td>
                     <td>
                       <a href={href('billing', i.id)}>{p ? patientName(p) : 'Unknown patient'}</a>
                     </td>
@@ -112,7 +135,7 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
   const patients = useClinic((s) => s.data.patients);
   const paymentsById = useClinic((s) => s.data.payments);
   const [editing, setEditing] = useState(false);
-  const [paying, setPaying] = useState(false);
+  const [paying, setPaying] = useState<null | 'payment' | 'refund'>(null);
   const payments = useMemo(
     () => Object.values(paymentsById).filter((p) => p.invoiceId === invoice.id).sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)),
     [paymentsById, invoice.id],
@@ -120,11 +143,17 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
   const p = patients[invoice.patientId];
   const headingRef = useHeadingFocus<HTMLHeadingElement>(invoice.id);
   const due = balanceDue(invoice);
+  const { call, toast } = useActions();
+  const invoiceTitle = `Invoice ${invoiceNumberLabel(invoice.number) ?? ''}`.trim();
   return (
     <>
       <h2 ref={headingRef} tabIndex={-1}>
         Invoice for {p ? `${p.firstName} ${p.lastName}` : 'unknown patient'} <span className={`pill pill-${invoice.status}`}>{statusLabels[invoice.status]}</span>
       </h2>
+      <p className="muted">
+        {invoiceNumberLabel(invoice.number) ?? (invoice.status === 'draft' ? 'Numbered when issued' : 'Number given by the clinic server once synced')}
+        {invoice.serviceDate ? ` · Service date ${invoice.serviceDate}` : ''}
+      </p>
       <table className="table compact">
         <thead>
           <tr>
@@ -166,7 +195,14 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
         <ul className="plain-list">
           {payments.map((pay) => (
             <li key={pay.id}>
-              {shortDateTime(pay.receivedAt)} · {pay.method} · <strong>{money(pay.amountCents)}</strong>
+              {shortDateTime(pay.receivedAt)} · {pay.kind === 'refund' ? `refund${pay.reason ? ` (${pay.reason})` : ''}` : 'payment'} · {pay.method} ·{' '}
+              <strong>
+                {pay.kind === 'refund' ? '−' : ''}
+                {money(pay.amountCents)}
+              </strong>{' '}
+              <button type="button" className="link-button" onClick={() => printDocument('Receipt', <ReceiptPrint payment={pay} invoice={invoice} patient={p} />)}>
+                Print receipt
+              </button>
             </li>
           ))}
         </ul>
@@ -183,10 +219,29 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
           </button>
         ) : null}
         {invoice.status === 'issued' && due > 0 ? (
-          <button type="button" className="primary" onClick={() => setPaying(true)}>
+          <button type="button" className="primary" onClick={() => setPaying('payment')}>
             Take payment
           </button>
         ) : null}
+        {invoice.status !== 'draft' && (invoice.paidCents ?? 0) > 0 ? (
+          <button type="button" onClick={() => setPaying('refund')}>
+            Refund
+          </button>
+        ) : null}
+        <button type="button" onClick={() => printDocument(invoiceTitle, <InvoicePrint invoice={invoice} patient={p} payments={payments} />)}>
+          Print invoice
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            void saveDocumentAsPdf((fileName) => call('print.savePdf', { fileName }), invoiceTitle, <InvoicePrint invoice={invoice} patient={p} payments={payments} />).then(
+              (savedTo) => savedTo && toast('success', `Saved ${savedTo}`),
+              (error: Error) => toast('error', `Not saved: ${error.message}`),
+            )
+          }
+        >
+          Export PDF
+        </button>
         {invoiceTransitions[invoice.status].includes('void') ? (
           <button
             type="button"
@@ -200,36 +255,41 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
         ) : null}
       </div>
       {editing ? <InvoiceForm invoice={invoice} onClose={() => setEditing(false)} /> : null}
-      {paying ? <PaymentForm invoiceId={invoice.id} due={due} onClose={() => setPaying(false)} /> : null}
+      {paying ? <PaymentForm invoiceId={invoice.id} due={paying === 'refund' ? (invoice.paidCents ?? 0) : due} refund={paying === 'refund'} onClose={() => setPaying(null)} /> : null}
     </>
   );
 }
 
-/** Takes a payment up to the open balance: more is refused here, before anything is saved (the server agrees). */
-function PaymentForm({ invoiceId, due, onClose }: { invoiceId: string; due: number; onClose: () => void }) {
+/**
+ * A payment up to the open balance, or a refund (its own entry) up to what was paid: more is
+ * refused here, before anything is saved (the server agrees). `due` is the most either may be.
+ */
+function PaymentForm({ invoiceId, due, refund = false, onClose }: { invoiceId: string; due: number; refund?: boolean; onClose: () => void }) {
   const { create } = useActions();
   const [amount, setAmount] = useState(amountText(due));
   const [method, setMethod] = useState<(typeof paymentMethods)[number]>('card');
+  const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog title="Take payment" onClose={onClose} size="small" closeLabel="Cancel">
+    <Dialog title={refund ? 'Refund' : 'Take payment'} onClose={onClose} size="small" closeLabel="Cancel">
       <form
         className="form-grid"
         onSubmit={async (e) => {
           e.preventDefault();
           const cents = parseMoney(amount);
           if (cents === null || cents < 1) return setError(`Amount: enter an amount such as ${amountText(4500)}.`);
-          const problem = paymentProblem(cents, due);
+          const problem = refund ? refundProblem(cents, due) : paymentProblem(cents, due);
           if (problem) return setError(`${problem} (${money(due)}).`);
           setError(null);
-          const answer = await create('payments', { invoiceId, amountCents: cents, method, receivedAt: new Date().toISOString() }, { inForm: true });
+          const entry = { invoiceId, amountCents: cents, method, receivedAt: new Date().toISOString() };
+          const answer = await create('payments', refund ? { ...entry, kind: 'refund', reason: reason.trim() } : entry, { inForm: true });
           if (!answer.ok) return setError(answer.error);
           onClose();
         }}
       >
         <FormError error={error} />
         <p className="field-wide">
-          Open balance: <strong>{money(due)}</strong>
+          {refund ? 'Paid so far' : 'Open balance'}: <strong>{money(due)}</strong>
         </p>
         <TextField
           label="Amount"
@@ -241,11 +301,14 @@ function PaymentForm({ invoiceId, due, onClose }: { invoiceId: string; due: numb
           autoFocus
         />
         <SelectField label="Method" value={method} onChange={setMethod} options={paymentMethods.map((m) => ({ value: m, label: m.charAt(0).toUpperCase() + m.slice(1) }))} />
+        {refund ? <TextField label="Reason" value={reason} onChange={setReason} maxLength={300} /> : null}
         <div className="form-actions field-wide">
           <button type="submit" className="primary">
             Save
           </button>
-          <span className="muted">Balance due: {money(due)}</span>
+          <span className="muted">
+            {refund ? 'Paid so far' : 'Balance due'}: {money(due)}
+          </span>
         </div>
       </form>
     </Dialog>

@@ -6,18 +6,35 @@ import { useActions } from '../../app/clinicContext';
 import { amountText, money, parseMoney } from '../../app/format';
 import { Dialog } from '../../forms/Dialog';
 import { PatientPicker } from '../../forms/PatientPicker';
+import { TextField } from '../../forms/Field';
 
 type LineDraft = { description: string; quantity: string; price: string };
 
 const toDraft = (l: InvoiceLine): LineDraft => ({ description: l.description, quantity: String(l.quantity), price: amountText(l.unitPriceCents) });
 
-export function InvoiceForm({ invoice, patientId, onClose, onSaved }: { invoice?: Invoice; patientId?: string; onClose: () => void; onSaved?: (id: string) => void }) {
+export function InvoiceForm({
+  invoice,
+  patientId,
+  appointmentId,
+  serviceDate,
+  onClose,
+  onSaved,
+}: {
+  invoice?: Invoice;
+  patientId?: string;
+  /** A new invoice for a visit: the visit and the day of service go with it. */
+  appointmentId?: string;
+  serviceDate?: string;
+  onClose: () => void;
+  onSaved?: (id: string) => void;
+}) {
   const { create, update } = useActions();
   // The invoice as the edit began: only lines changed since then are sent, against its version.
   const [base] = useState(invoice);
   const [patient, setPatient] = useState<string | null>(invoice?.patientId ?? patientId ?? null);
   const [lines, setLines] = useState<LineDraft[]>(invoice?.lines.length ? invoice.lines.map(toDraft) : [{ description: '', quantity: '1', price: '' }]);
   const [error, setError] = useState<string | null>(null);
+  const [service, setService] = useState(invoice?.serviceDate ?? serviceDate ?? '');
   const [busy, setBusy] = useState(false);
 
   const parsed = lines
@@ -33,8 +50,9 @@ export function InvoiceForm({ invoice, patientId, onClose, onSaved }: { invoice?
     if (!patient) return setError('Choose the patient from the list.');
     if (!valid) return setError('Every line needs a description, a quantity of at least 1 and a price such as 45.00.');
     setBusy(true);
-    const fields = { patientId: patient, lines: parsed as InvoiceLine[] };
-    const answer = base ? await update('invoices', base.id, fields, base) : await create('invoices', { ...fields, status: 'draft' });
+    if (service !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(service)) return setError('Service date: enter a date.');
+    const fields = { patientId: patient, lines: parsed as InvoiceLine[], serviceDate: service || null };
+    const answer = base ? await update('invoices', base.id, fields, base) : await create('invoices', { ...fields, status: 'draft', appointmentId: appointmentId ?? null });
     setBusy(false);
     if (!answer.ok) return setError(answer.error);
     onSaved?.(answer.value.id);
@@ -55,6 +73,7 @@ export function InvoiceForm({ invoice, patientId, onClose, onSaved }: { invoice?
           </div>
         ) : null}
         <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(invoice)} />
+        <TextField label="Service date" type="date" value={service} onChange={setService} />
         <table className="table lines-table">
           <thead>
             <tr>

@@ -5,6 +5,7 @@
  * under their reorder level say so.
  */
 import { useMemo, useState } from 'react';
+import { exportCsv } from '../../export/csv';
 import type { InventoryItem } from '../../../../shared/domain/collections';
 import { lowStock } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
@@ -41,7 +42,24 @@ export function InventoryScreen() {
             <input type="checkbox" checked={onlyReorder} onChange={(e) => setOnlyReorder(e.target.checked)} />
             Show only items to reorder ({reorderCount})
           </label>
-          <button type="button" className="primary push-right" onClick={() => setEditing('new')}>
+          <button
+            type="button"
+            className="push-right"
+            onClick={() =>
+              exportCsv(onlyReorder ? 'inventory-to-reorder.csv' : 'inventory.csv', list, [
+                { header: 'Item', value: (i) => i.name },
+                { header: 'SKU', value: (i) => i.sku },
+                { header: 'Location', value: (i) => i.location },
+                { header: 'Quantity', value: (i) => i.quantity },
+                { header: 'Unit', value: (i) => i.unit },
+                { header: 'Reorder at', value: (i) => i.reorderLevel },
+                { header: 'State', value: (i) => (lowStock(i) ? 'Low stock' : 'OK') },
+              ])
+            }
+          >
+            Export CSV
+          </button>
+          <button type="button" className="primary" onClick={() => setEditing('new')}>
             New item
           </button>
         </div>

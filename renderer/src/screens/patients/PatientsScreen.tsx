@@ -4,6 +4,7 @@ import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useClinic } from '../../app/clinicContext';
 import { count, formatDate, patientName } from '../../app/format';
 import { navigate } from '../../app/route';
+import { exportCsv } from '../../export/csv';
 import { recentlyChangedPatients, searchPatients, sortedPatients } from '../../store/patientSearch';
 import { PatientForm } from './PatientForm';
 
@@ -60,6 +61,23 @@ export function PatientsScreen() {
             <option value="recent">Recently changed first</option>
             <option value="name">By name (A–Z)</option>
           </select>
+          <button
+            type="button"
+            onClick={() =>
+              exportCsv(searching ? 'patients-search.csv' : 'patients.csv', results, [
+                { header: 'Name', value: (p) => patientName(p) },
+                { header: 'Date of birth', value: (p) => p.dateOfBirth ?? '' },
+                { header: 'Phone', value: (p) => p.phone },
+                { header: 'Email', value: (p) => p.email },
+                { header: 'Address', value: (p) => p.address },
+                { header: 'Insurance', value: (p) => p.insuranceProvider },
+                { header: 'Insurance number', value: (p) => p.insuranceNumber },
+                { header: 'Allergies', value: (p) => p.allergies },
+              ])
+            }
+          >
+            Export CSV
+          </button>
           <button type="button" className="primary" onClick={() => setCreating(true)}>
             New patient
           </button>

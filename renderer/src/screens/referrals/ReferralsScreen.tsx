@@ -3,6 +3,8 @@ import { useMemo, useState } from 'react';
 import { referralDirections, referralStatuses, type Referral } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { dayKey, formatDate, patientName, statusLabels } from '../../app/format';
+import { ReferralLetterPrint } from '../../print/documents';
+import { printDocument } from '../../print/printing';
 import { href } from '../../app/route';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, DateField, TextField } from '../../forms/Field';
@@ -28,6 +30,7 @@ const stepLabels: Record<Referral['status'], string> = {
 export function ReferralsScreen() {
   const referrals = useClinic((s) => s.data.referrals);
   const patients = useClinic((s) => s.data.patients);
+  const user = useClinic((s) => s.user);
   const { update } = useActions();
   const [status, setStatus] = useState<'open' | Referral['status'] | 'all'>('open');
   const [creating, setCreating] = useState(false);
@@ -58,7 +61,12 @@ export function ReferralsScreen() {
           </button>
         </div>
       </div>
-      <ReferralTable referrals={list} patients={patients} onStep={(r, next) => void update('referrals', r.id, { status: next })} />
+      <ReferralTable
+        referrals={list}
+        patients={patients}
+        onStep={(r, next) => void update('referrals', r.id, { status: next })}
+        onPrint={(r) => printDocument('Referral letter', <ReferralLetterPrint referral={r} patient={patients[r.patientId]} author={user?.displayName ?? ''} />)}
+      />
       {creating ? <ReferralForm onClose={() => setCreating(false)} /> : null}
     </section>
   );
@@ -68,11 +76,14 @@ export function ReferralTable({
   referrals,
   patients,
   onStep,
+  onPrint,
   showPatient = true,
 }: {
   referrals: Referral[];
   patients: Record<string, { firstName: string; lastName: string }>;
   onStep: (r: Referral, next: Referral['status']) => void;
+  /** Outgoing referrals: print the letter to the specialist. */
+  onPrint?: (r: Referral) => void;
   showPatient?: boolean;
 }) {
   if (referrals.length === 0) return <p className="empty">No referrals.</p>;
@@ -111,6 +122,11 @@ export function ReferralTable({
                       {stepLabels[next]}
                     </button>
                   ))}
+                  {onPrint && r.direction === 'outgoing' ? (
+                    <button type="button" className="small" onClick={() => onPrint(r)}>
+                      Print letter
+                    </button>
+                  ) : null}
                 </td>
               </tr>
             );

@@ -8,6 +8,7 @@ import { DateField, SelectField, TextArea } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { useDoctors } from '../appointments/useDoctors';
 import { FormError } from '../../forms/FormError';
+import { addMonths } from '../recalls/dueDate';
 
 export function TreatmentForm({
   record,
@@ -33,6 +34,7 @@ export function TreatmentForm({
   const [prescriptions, setPrescriptions] = useState(record?.prescriptions ?? '');
   const [notes, setNotes] = useState(record?.notes ?? '');
   const [error, setError] = useState<string | null>(null);
+  const [recallMonths, setRecallMonths] = useState(record?.recallMonths ? String(record.recallMonths) : '');
 
   const providerOptions = doctors.map((d) => ({ value: d.id, label: d.displayName }));
   if (provider && !providerOptions.some((o) => o.value === provider)) providerOptions.push({ value: provider, label: user?.id === provider ? user.displayName : 'Doctor' });
@@ -41,11 +43,17 @@ export function TreatmentForm({
     if (!patient) return setError('Choose the patient from the list.');
     if (!provider) return setError('Choose the treating doctor.');
     if (!diagnosis.trim() && !procedures.trim() && !prescriptions.trim() && !notes.trim()) return setError('Write at least a diagnosis, a procedure, a prescription or a note.');
-    const fields = { patientId: patient, providerId: provider, date, diagnosis, procedures, prescriptions, notes };
+    const months = recallMonths === '' ? null : Number(recallMonths);
+    const fields = { patientId: patient, providerId: provider, date, diagnosis, procedures, prescriptions, notes, recallMonths: months };
     const answer = record
       ? await update('treatment-records', record.id, fields, record)
       : await create('treatment-records', { ...fields, appointmentId: appointmentId ?? null });
     if (!answer.ok) return setError(answer.error);
+    // A recall interval newly set lists the patient for the desk (who cannot read this record).
+    if (months !== null && months !== (record?.recallMonths ?? null)) {
+      const recall = await create('recalls', { patientId: patient, providerId: provider, dueDate: addMonths(date, months), reason: diagnosis.trim().slice(0, 300) || 'Recall' });
+      if (!recall.ok) return setError(`The record is saved; the recall is not: ${recall.error}`);
+    }
     onSaved?.(answer.value.id);
     onClose();
   }
@@ -69,6 +77,12 @@ export function TreatmentForm({
         <TextArea label="Procedures" value={procedures} onChange={setProcedures} rows={2} />
         <TextArea label="Prescriptions" value={prescriptions} onChange={setPrescriptions} rows={2} />
         <TextArea label="Clinical notes" value={notes} onChange={setNotes} rows={4} />
+        <SelectField
+          label="Recall in"
+          value={recallMonths}
+          onChange={setRecallMonths}
+          options={[{ value: '', label: 'No recall' }, ...['1', '3', '6', '12', '24'].map((m) => ({ value: m, label: m === '1' ? '1 month' : `${m} months` }))]}
+        />
         <div className="form-actions field-wide">
           <button type="submit" className="primary">
             Save

@@ -1,0 +1,140 @@
+/**
+ * The waiting room: who has arrived today, since when, for whom and how long they have waited, in
+ * arrival order, live on every terminal (the rows change through the same deltas as the book).
+ * A doctor calls the next patient waiting for them; the desk checks expected patients in.
+ */
+import { useMemo } from 'react';
+import type { Appointment } from '../../../../shared/domain/collections';
+import { useActions, useClinic } from '../../app/clinicContext';
+import { addDays, dayKey, dayStart, patientName, statusLabels, timeOf } from '../../app/format';
+import { href } from '../../app/route';
+import { statusChange } from '../appointments/statusChange';
+import { useNow } from './useNow';
+
+/** "12 min", "1 h 05 min". */
+export function waitedFor(fromIso: string, now: number): string {
+  const minutes = Math.max(0, Math.floor((now - Date.parse(fromIso)) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** Arrival order; a booking marked arrived without a time (older rows) counts from its start. */
+const arrivedAt = (a: Appointment) => a.arrivedAt ?? a.start;
+
+export function WaitingRoomScreen() {
+  const appointments = useClinic((s) => s.data.appointments);
+  const patients = useClinic((s) => s.data.patients);
+  const users = useClinic((s) => s.data.users);
+  const user = useClinic((s) => s.user);
+  const { update } = useActions();
+  const now = useNow();
+  const today = dayKey(new Date(now));
+
+  const { waiting, inTreatment, expected } = useMemo(() => {
+    const from = dayStart(today).getTime();
+    const to = dayStart(addDays(today, 1)).getTime();
+    const ofToday = Object.values(appointments).filter((a) => Date.parse(a.start) >= from && Date.parse(a.start) < to);
+    return {
+      waiting: ofToday.filter((a) => a.status === 'arrived').sort((a, b) => arrivedAt(a).localeCompare(arrivedAt(b))),
+      inTreatment: ofToday.filter((a) => a.status === 'in_progress').sort((a, b) => a.start.localeCompare(b.start)),
+      expected: ofToday.filter((a) => a.status === 'scheduled' || a.status === 'confirmed').sort((a, b) => a.start.localeCompare(b.start)),
+    };
+  }, [appointments, today]);
+
+  const name = (a: Appointment) => {
+    const p = patients[a.patientId];
+    return p ? patientName(p) : 'Unknown patient';
+  };
+  const doctorName = (a: Appointment) => users[a.providerId]?.displayName ?? 'a doctor';
+  const isDoctor = user?.role === 'doctor';
+  const clinical = user?.role === 'doctor' || user?.role === 'assistant';
+  const mine = isDoctor ? waiting.filter((a) => a.providerId === user.id) : [];
+  const callIn = (a: Appointment) => void update('appointments', a.id, statusChange(a, 'in_progress'));
+
+  return (
+    <section className="screen waiting-screen">
+      <div className="screen-header">
+        <h1 id="waiting-title">Waiting room</h1>
+        <div className="toolbar">
+          <span className="muted">
+            {waiting.length === 1 ? '1 patient waiting' : `${waiting.length} patients waiting`}
+          </span>
+          {isDoctor ? (
+            <button type="button" className="primary push-right" disabled={mine.length === 0} onClick={() => mine[0] && callIn(mine[0])}>
+              Call next patient
+            </button>
+          ) : null}
+        </div>
+      </div>
+      <div className="table-wrap">
+        <table className="table" aria-labelledby="waiting-title">
+          <thead>
+            <tr>
+              <th scope="col">Patient</th>
+              <th scope="col">Arrived</th>
+              <th scope="col">Waiting for</th>
+              <th scope="col">Waited</th>
+              <th scope="col">Booked</th>
+              <th scope="col">Room</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {waiting.map((a) => (
+              <tr key={a.id} className={isDoctor && a.providerId === user.id ? 'is-mine' : undefined}>
+                <td className="strong">
+                  <a href={href('patients', a.patientId)}>{name(a)}</a>
+                </td>
+                <td>{timeOf(arrivedAt(a))}</td>
+                <td>{doctorName(a)}</td>
+                <td className="strong">{waitedFor(arrivedAt(a), now)}</td>
+                <td>
+                  {timeOf(a.start)}
+                  {a.reason ? ` · ${a.reason}` : ''}
+                </td>
+                <td>{a.room || '—'}</td>
+                <td>
+                  {clinical ? (
+                    <button type="button" onClick={() => callIn(a)} aria-label={`Call in ${name(a)}`}>
+                      Call in
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {waiting.length === 0 ? <p className="empty">Nobody is waiting.</p> : null}
+      </div>
+      <div className="waiting-lower">
+        <section aria-labelledby="in-treatment-title">
+          <h2 id="in-treatment-title">In treatment</h2>
+          {inTreatment.length === 0 ? <p className="muted">Nobody is in treatment.</p> : null}
+          <ul className="plain-list">
+            {inTreatment.map((a) => (
+              <li key={a.id}>
+                <strong>{name(a)}</strong> with {doctorName(a)} {a.room ? `· ${a.room}` : ''}
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section aria-labelledby="expected-title">
+          <h2 id="expected-title">Expected today</h2>
+          {expected.length === 0 ? <p className="muted">Nobody else is expected today.</p> : null}
+          <ul className="plain-list">
+            {expected.map((a) => (
+              <li key={a.id}>
+                {timeOf(a.start)} <strong>{name(a)}</strong> for {doctorName(a)} <span className={`pill pill-${a.status}`}>{statusLabels[a.status]}</span>{' '}
+                <button type="button" onClick={() => void update('appointments', a.id, statusChange(a, 'arrived'))} aria-label={`Check in ${name(a)}`}>
+                  Check in
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+    </section>
+  );
+}

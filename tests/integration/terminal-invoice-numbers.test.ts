@@ -1,0 +1,73 @@
+/**
+ * Two terminals issue invoices while the server is down. Offline, no invoice has a number (a
+ * terminal never invents one); once both outboxes drain, the server has numbered every issued
+ * invoice 1..N without a gap or a repeat, and both terminals show the numbers.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startClinicServer } from '../../server/app';
+import { clientFor, login, startTestServer } from '../support/server';
+import { startTerminal, type TestTerminal } from '../support/terminal';
+import { waitForLive, waitForSyncIdle } from './terminal-helpers';
+
+test('invoices issued offline on two terminals get gap-free numbers once synced', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'clinic-invoice-numbers-'));
+  const first = await startTestServer({ dataDir });
+  const port = first.port;
+  let server: { close(): Promise<void> } = first;
+  const terminals: TestTerminal[] = [];
+  try {
+    const { user: desk, password } = await first.createUser('receptionist');
+    const patient = (await first.api.post('/api/patients', { firstName: 'Nina', lastName: 'Number' })).body as { id: string };
+    const a = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'A' });
+    const b = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'B' });
+    terminals.push(a, b);
+    for (const t of terminals) await t.login(desk.username, password);
+    await waitForLive(terminals);
+
+    await first.close();
+    for (const t of terminals) await t.waitUntil(async () => (await t.call('sync.now', {})).connection === 'offline', 10_000, 'offline');
+
+    const issued: string[] = [];
+    const lines = [{ description: 'Consultation', quantity: 1, unitPriceCents: 4500 }];
+    // Interleaved: A issues at once, B drafts and then issues, a third of B's stays a draft.
+    for (let i = 0; i < 4; i++) {
+      const ra = await a.call('data.mutate', { op: 'create', collection: 'invoices', data: { patientId: patient.id, status: 'issued', lines, serviceDate: '2026-12-01' } });
+      issued.push(ra.row!.id as string);
+      assert.equal(ra.row!.number, undefined, 'no number before the server gives one');
+      const rb = await b.call('data.mutate', { op: 'create', collection: 'invoices', data: { patientId: patient.id, status: 'draft', lines } });
+      if (i < 3) {
+        await b.call('data.mutate', { op: 'update', collection: 'invoices', id: rb.row!.id as string, baseVersion: 1, data: { status: 'issued' } });
+        issued.push(rb.row!.id as string);
+      }
+    }
+
+    const restarted = await startClinicServer({ host: '127.0.0.1', port, dataDir, adminPassword: first.adminPassword, logLevel: 'silent' });
+    server = restarted;
+    await waitForSyncIdle(terminals, 60_000);
+
+    const admin = await login(restarted.url, 'admin', first.adminPassword);
+    const all = (await clientFor(restarted.url, admin).get('/api/invoices')).body as { id: string; status: string; number: number | null }[];
+    const numbers = all.filter((i) => issued.includes(i.id)).map((i) => i.number).sort((x, y) => Number(x) - Number(y));
+    assert.deepEqual(numbers, [1, 2, 3, 4, 5, 6, 7], 'every issued invoice numbered, without gaps or repeats');
+    assert.ok(all.filter((i) => i.status === 'draft').every((i) => i.number === null), 'drafts have no number');
+
+    for (const t of terminals) {
+      await t.waitUntil(
+        async () => {
+          const cached = (await t.call('data.list', { collection: 'invoices' })) as { id: string; number?: number | null }[];
+          return issued.every((id) => typeof cached.find((r) => r.id === id)?.number === 'number');
+        },
+        10_000,
+        'both terminals show the numbers',
+      );
+    }
+  } finally {
+    for (const t of terminals) await t.close();
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
