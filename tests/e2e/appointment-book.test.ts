@@ -357,7 +357,7 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     await A.getByRole('button', { name: 'Print invoice' }).click();
     await until(async () => (await prints(A)) === 1, 'window.print()');
     let text = await pdfText(A);
-    for (const expected of ['Invoice', 'INV-000001', 'Mira Moss', 'Consultation', 'Blood test', '80.00', '45.00', 'Total 125.00', 'Paid 50.00', 'Balance due 75.00', `Service date: ${dayOf(0)}`]) {
+    for (const expected of ['Invoice', 'INV-000001', 'Mira Moss', 'Consultation', 'Blood test', '€80.00', '€45.00', 'Total €125.00', 'Paid €50.00', 'Balance due €75.00', `Service date: ${dayOf(0)}`]) {
       assert.ok(text.includes(expected), `the invoice PDF has "${expected}": ${text}`);
     }
     // In a browser, Export PDF falls back to the print dialog (whose printers include "Save as PDF").
@@ -366,7 +366,7 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     await A.getByRole('button', { name: 'Print receipt' }).click();
     await until(async () => (await prints(A)) === 3, 'window.print() for the receipt');
     text = await pdfText(A);
-    for (const expected of ['Receipt', 'Mira Moss', 'Amount received 50.00', 'INV-000001']) assert.ok(text.includes(expected), `the receipt PDF has "${expected}": ${text}`);
+    for (const expected of ['Receipt', 'Mira Moss', 'Amount received €50.00', 'INV-000001']) assert.ok(text.includes(expected), `the receipt PDF has "${expected}": ${text}`);
 
     await go(A, 'Appointments');
     await A.getByLabel('Doctor').selectOption({ label: 'Dr Ben Baker' });
@@ -410,8 +410,8 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     const shownInvoices = await A.getByRole('row').filter({ has: A.getByRole('cell') }).allTextContents();
     const invoices = await downloadCsv(A, A.getByRole('button', { name: 'Export CSV' }));
     assert.equal(invoices.length, shownInvoices.length);
-    assert.deepEqual(invoices.map((r) => [r.Number, r.Patient, r.Total, r.Paid, r['Balance due']]), [['INV-000001', 'Moss, Mira', '125.00', '50.00', '75.00']]);
-    assert.ok(shownInvoices[0]!.includes('INV-000001') && shownInvoices[0]!.includes('75.00'));
+    assert.deepEqual(invoices.map((r) => [r.Number, r.Patient, r.Total, r.Paid, r['Balance due']]), [['INV-000001', 'Moss, Mira', '€125.00', '€50.00', '€75.00']]);
+    assert.ok(shownInvoices[0]!.includes('INV-000001') && shownInvoices[0]!.includes('€75.00'));
 
     await go(A, 'Appointments');
     await A.getByLabel('Doctor').selectOption({ label: 'All doctors' });
