@@ -31,7 +31,7 @@ import { AttentionLog } from './cache/attention';
 import type { AttentionEntry } from '../shared/ipc/attention';
 import { TerminalState } from './cache/state';
 import { CacheWriter } from './sync/apply';
-import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type WireStats } from './sync/client';
+import { ServerCertificateRefused, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type WireStats } from './sync/client';
 import { normalizeFingerprint } from './sync/pinnedTls';
 import { SyncEngine, seedSchedule, type SyncSchedule, type SyncStrategy } from './sync/engine';
 import { FirstDownload, defaultDownloadWorkerScript } from './sync/firstDownload/firstDownload';
@@ -367,7 +367,8 @@ export class TerminalCore {
     try {
       answer = await this.client.login(username, password);
     } catch (err) {
-      if (err instanceof ServerUnreachable) return this.loginOffline(username, password, err);
+      // A certificate that is not the pinned one is no outage: the person is told why, not signed in offline.
+      if (err instanceof ServerUnreachable && !(err instanceof ServerCertificateRefused)) return this.loginOffline(username, password, err);
       // Refused online (a wrong or changed password, a deactivated user): not offline either.
       if (err instanceof ServerRefused && err.status === 401) this.verifiers.forget(username);
       return this.serverFailure(err);

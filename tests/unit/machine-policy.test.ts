@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { build as buildPlist, buildBinary as buildBinaryPlist } from 'plist';
 import { createTerminalCore } from '../../main/core';
+import { IpcFailure } from '../../main/ipc/failure';
 import { parseRegQuery, readMachinePolicy, windowsPolicyKey, type RegistryReader } from '../../main/policy/machinePolicy';
 
 const fp = 'ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89';
@@ -135,13 +136,15 @@ test('precedence: the policy wins over the user\'s settings, and the settings sc
     const core = createTerminalCore({ dataDir: dir, log: () => {}, policy: { serverUrl: 'https://clinic-server:4780', autoUpdate: false } });
     try {
       const settings = await core.invoke('settings.get', {});
-      assert.deepEqual(settings, { ok: true, value: { serverUrl: 'https://clinic-server:4780', terminalName: 'Desk 2' } });
-      const moved = await core.invoke('settings.set', { serverUrl: 'http://elsewhere:4780', terminalName: 'Desk 2' });
-      assert.equal(moved.ok, false);
-      assert.equal(!moved.ok && moved.error.code, 'forbidden');
-      assert.match(!moved.ok ? moved.error.message : '', /set by this computer's policy/);
-      const renamed = await core.invoke('settings.set', { serverUrl: 'https://clinic-server:4780', terminalName: 'Front desk 2' });
-      assert.deepEqual(renamed, { ok: true, value: { serverUrl: 'https://clinic-server:4780', terminalName: 'Front desk 2' } });
+      assert.deepEqual(settings, { ok: true, value: { serverUrl: 'https://clinic-server:4780', terminalName: 'Desk 2', offlineSignInDays: 7 } });
+      // settings.set is a signed-in admin's (checked before any handler, tests/unit/ipc-access.test.ts);
+      // what it runs refuses a policed server address even to an admin.
+      assert.throws(
+        () => core.setSettings({ serverUrl: 'http://elsewhere:4780', terminalName: 'Desk 2' }),
+        (error: unknown) => error instanceof IpcFailure && error.code === 'forbidden' && /set by this computer's policy/.test(error.message),
+      );
+      const renamed = core.setSettings({ serverUrl: 'https://clinic-server:4780', terminalName: 'Front desk 2' });
+      assert.deepEqual(renamed, { serverUrl: 'https://clinic-server:4780', terminalName: 'Front desk 2', offlineSignInDays: 7 });
       assert.deepEqual(core.machinePolicy(), { serverUrl: 'https://clinic-server:4780', autoUpdate: false });
     } finally {
       await core.close();
