@@ -66,6 +66,8 @@ describe('offline sign-in', { timeout: 180_000 }, () => {
     await A.getByLabel('Room').fill('Room 4');
     await A.getByLabel('Reason').fill('Booked while the server was down');
     await A.getByRole('button', { name: 'Save' }).click();
+    // The form closes once the booking is kept; then the book shows it.
+    await A.getByRole('dialog', { name: 'New appointment' }).waitFor({ state: 'detached' });
     await A.getByText(patient).waitFor();
     await until(async () => pendingCount(await statusText(A)) === 1, 'A to show 1 pending');
     await screenshot(A, 'offline-02-booked');
