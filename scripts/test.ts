@@ -1,5 +1,6 @@
 /**
- * `npm test`: type-check, then every test under tests/ with node's own test runner.
+ * `npm test`: type-check, the layering rules (.dependency-cruiser.cjs over the whole tree), then every
+ * test under tests/ with node's own test runner.
  * Unit and integration files run first; the end-to-end files need the built renderer and
  * Debian's Chromium, so they run last, after `vite build`.
  * Pass folder names to run a subset: `npm test -- unit integration`.
@@ -38,7 +39,10 @@ function run(step: string, command: string, args: string[]): void {
   }
 }
 
-if (wanted.length === 0) run('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+if (wanted.length === 0) {
+  run('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+  run('layering', 'npm', ['run', '--silent', 'layering']);
+}
 
 const nodeFiles = selected.filter((s) => s !== 'e2e').flatMap((s) => testFiles(join(root, 'tests', s)));
 const e2eFiles = selected.includes('e2e') ? testFiles(join(root, 'tests', 'e2e')) : [];
