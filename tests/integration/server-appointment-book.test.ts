@@ -4,14 +4,13 @@
  * service dates and refunds as their own entries.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { clientFor, startTestServer, type ApiClient, type TestServer } from '../support/server';
+import { before, describe, test } from 'node:test';
+import { serverPerSuite, type ApiClient } from '../support/server';
 import { createAppointment, createPatient, mustCreate } from '../support/clinic-fixtures';
 import { storesUnderTest } from '../support/stores';
 
 for (const store of storesUnderTest()) describe(store, () => {
-  let server: TestServer;
-  let api: ApiClient;
+  const { api, staff } = serverPerSuite({ store });
   let reception: ApiClient;
   let doctor: ApiClient;
   let drA: string;
@@ -19,16 +18,11 @@ for (const store of storesUnderTest()) describe(store, () => {
   let patientId: string;
 
   before(async () => {
-    server = await startTestServer({ store });
-    api = server.api;
-    reception = clientFor(server.url, (await server.createUser('receptionist')).session);
-    const a = await server.createUser('doctor');
-    drA = a.user.id;
-    doctor = clientFor(server.url, a.session);
-    drB = (await server.createUser('doctor')).user.id;
+    reception = (await staff('receptionist')).api;
+    ({ api: doctor, id: drA } = await staff('doctor'));
+    drB = (await staff('doctor')).id;
     patientId = (await createPatient(api)).id;
   });
-  after(() => server.close());
 
   const at = (day: number, h: number, m = 0) => `2027-03-${String(day).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`;
 

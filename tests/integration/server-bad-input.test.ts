@@ -7,15 +7,14 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { signingKeyFile } from '../../server/auth/signingKey';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { clientFor, request, startTestServer, type ApiClient, type Json, type TestServer } from '../support/server';
+import { clientFor, request, serverPerSuite, type Json } from '../support/server';
 import { createIssuedInvoice, createItem, createPatient, patientBody, writtenState } from '../support/clinic-fixtures';
 import { storesUnderTest } from '../support/stores';
 
 for (const store of storesUnderTest()) describe(store, () => {
-  let server: TestServer;
-  let api: ApiClient;
+  const { server, api } = serverPerSuite({ store });
   let patient: Json;
   let item: Json;
   let invoice: Json;
@@ -23,8 +22,6 @@ for (const store of storesUnderTest()) describe(store, () => {
   let forgedToken: string;
 
   before(async () => {
-    server = await startTestServer({ store });
-    api = server.api;
     patient = await createPatient(api);
     item = await createItem(api, { quantity: 5 });
     invoice = await createIssuedInvoice(api, patient.id);
@@ -37,7 +34,6 @@ for (const store of storesUnderTest()) describe(store, () => {
     forgedToken = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(server.admin.user.id).setIssuer('clinic-desk')
       .setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode('not-the-server-secret-not-the-server-secret'));
   });
-  after(() => server.close());
 
   interface BadCase {
     name: string;

@@ -5,34 +5,26 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { clinicSettingsId } from '../../shared/domain/clinicSettings';
 import { createIssuedInvoice, createItem, createPatient, mustCreate, writtenState } from '../support/clinic-fixtures';
 import { nonsense, openingHours, sundayAt } from '../support/nonsense';
-import { clientFor, startTestServer, type ApiClient, type TestServer } from '../support/server';
+import { serverPerSuite } from '../support/server';
 import { storesUnderTest } from '../support/stores';
 
 for (const store of storesUnderTest()) describe(store, () => {
-  let server: TestServer;
-  let api: ApiClient;
+  const { api, staff } = serverPerSuite({ store });
   let patientId: string;
   let invoiceId: string;
   let itemId: string;
   let doctorId: string;
 
   before(async () => {
-    server = await startTestServer({ store });
-    api = clientFor(server.url, server.admin);
-    const doctor = await server.createUser('doctor', 'dr.hours');
-    doctorId = doctor.user.id;
+    doctorId = (await staff('doctor', 'dr.hours')).id;
     patientId = String((await createPatient(api)).id);
     invoiceId = String((await createIssuedInvoice(api, patientId, [{ description: 'Consultation', quantity: 1, unitPriceCents: 8000 }])).id);
     itemId = String((await createItem(api, { quantity: 10 })).id);
     await mustCreate(api, 'clinic-settings', { id: clinicSettingsId, locale: 'de-DE', dateFormat: 'DD.MM.YYYY', currency: 'EUR', timeZone: 'UTC', openingHours, providerHours: {} });
-  });
-
-  after(async () => {
-    await server?.close();
   });
 
   function request(c: (typeof nonsense)[number]): { path: string; body: Record<string, unknown> } {
@@ -108,8 +100,7 @@ for (const store of storesUnderTest()) describe(store, () => {
       assert.equal(res.status, 400, `${field}: ${value}`);
       assert.equal(res.body.details[0].path, field);
     }
-    const reception = await server.createUser('receptionist', 'desk.settings');
-    const desk = clientFor(server.url, reception.session);
+    const desk = (await staff('receptionist', 'desk.settings')).api;
     assert.equal((await desk.get(`/api/clinic-settings/${clinicSettingsId}`)).status, 200, 'everyone reads them');
     assert.equal((await desk.patch(`/api/clinic-settings/${clinicSettingsId}`, { currency: 'CHF' }, settings.version)).status, 403, 'only admins write them');
   });

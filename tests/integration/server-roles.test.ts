@@ -1,29 +1,23 @@
 /** Each role's limits, in REST answers and in sync. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { clientFor, startTestServer, type ApiClient, type Json, type TestServer } from '../support/server';
+import { before, describe, test } from 'node:test';
+import { serverPerSuite, type ApiClient, type Json } from '../support/server';
 import { createPatient, mustCreate } from '../support/clinic-fixtures';
 import { storesUnderTest } from '../support/stores';
 
 for (const store of storesUnderTest()) describe(store, () => {
-  let server: TestServer;
-  let admin: ApiClient;
+  const { server, api: admin, staff } = serverPerSuite({ store });
   let doctor: ApiClient;
   let doctorId: string;
   let assistant: ApiClient;
   let reception: ApiClient;
 
   before(async () => {
-    server = await startTestServer({ store });
-    admin = server.api;
-    const d = await server.createUser('doctor');
-    doctorId = d.user.id;
-    doctor = clientFor(server.url, d.session);
-    assistant = clientFor(server.url, (await server.createUser('assistant')).session);
-    reception = clientFor(server.url, (await server.createUser('receptionist')).session);
+    ({ api: doctor, id: doctorId } = await staff('doctor'));
+    assistant = (await staff('assistant')).api;
+    reception = (await staff('receptionist')).api;
   });
-  after(() => server.close());
 
   async function pullAll(api: ApiClient): Promise<{ changes: Json[]; cursor: string }> {
     let cursor = '';

@@ -1,28 +1,24 @@
 /** Business rules on the server: double booking, status flows, stock adjustments, payments. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { clientFor, startTestServer, type ApiClient, type Json, type TestServer } from '../support/server';
+import { before, describe, test } from 'node:test';
+import { serverPerSuite, type ApiClient, type Json } from '../support/server';
 import { createAppointment, createIssuedInvoice, createItem, createPatient, mustCreate } from '../support/clinic-fixtures';
 import { storesUnderTest } from '../support/stores';
 
 for (const store of storesUnderTest()) describe(store, () => {
-  let server: TestServer;
-  let api: ApiClient;
+  const { api, staff } = serverPerSuite({ store });
   let reception: ApiClient;
   let drA: string;
   let drB: string;
   let patientId: string;
 
   before(async () => {
-    server = await startTestServer({ store });
-    api = server.api;
-    reception = clientFor(server.url, (await server.createUser('receptionist')).session);
-    drA = (await server.createUser('doctor')).user.id;
-    drB = (await server.createUser('doctor')).user.id;
+    reception = (await staff('receptionist')).api;
+    drA = (await staff('doctor')).id;
+    drB = (await staff('doctor')).id;
     patientId = (await createPatient(api)).id;
   });
-  after(() => server.close());
 
   const at = (h: number, m = 0) => `2027-01-04T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`;
 
@@ -119,7 +115,7 @@ for (const store of storesUnderTest()) describe(store, () => {
   describe('stock', () => {
     test('two concurrent adjustments of -3 on 10 leave 4', async () => {
       const item = await createItem(api, { quantity: 10 });
-      const other = clientFor(server.url, (await server.createUser('assistant')).session);
+      const other = (await staff('assistant')).api;
       const [a, b] = await Promise.all([
         api.post(`/api/inventory/${item.id}/adjust`, { delta: -3, reason: 'terminal A' }),
         other.post('/api/sync/push', { clientId: 'B', mutations: [{ mutationId: randomUUID(), collection: 'inventory', op: 'adjust', id: item.id, data: { delta: -3 } }] }),

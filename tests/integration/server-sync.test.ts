@@ -4,23 +4,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { clientFor, startTestServer, type ApiClient, type Json, type TestServer } from '../support/server';
+import { clientFor, serverPerSuite, type ApiClient, type Json } from '../support/server';
 import { createPatient, mustCreate, patientBody } from '../support/clinic-fixtures';
 import { storesUnderTest } from '../support/stores';
 
 for (const store of storesUnderTest()) describe(store, () => {
-  let server: TestServer;
-  let api: ApiClient;
+  const { server, api, staff } = serverPerSuite({ store });
   let other: ApiClient;
 
   before(async () => {
-    server = await startTestServer({ store });
-    api = server.api;
-    other = clientFor(server.url, (await server.createUser('doctor')).session);
+    other = (await staff('doctor')).api;
   });
-  after(() => server.close());
 
   describe('If-Match', () => {
     test('edits of different fields since the base version merge', async () => {

@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { PublicUser, Role } from '../../shared/domain/collections';
 import { startClinicServer, type ClinicServer } from '../../server/app';
 import { createTestSchema, postgresUrlForTests, type StoreKind, type TestSchema } from './stores';
@@ -213,6 +214,42 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await server.close();
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
       await ownSchema?.drop();
+    },
+  };
+}
+
+/** Stands for the object `current()` returns when a property is read, so it can be named before it exists. */
+function lateBound<T extends object>(current: () => T): T {
+  return new Proxy({} as T, { get: (_, key) => Reflect.get(current(), key) });
+}
+
+/**
+ * The head of a server suite: one test server for the enclosing describe block, started before
+ * its tests (ahead of the block's own before hooks) and closed after them. `server` and `api`
+ * (signed in as admin) may be named at once and used from the hooks and tests on; `staff` signs in
+ * a new user of a role.
+ *
+ *   for (const store of storesUnderTest()) describe(store, () => {
+ *     const { server, api, staff } = serverPerSuite({ store });
+ *     let reception: ApiClient;
+ *     before(async () => { reception = (await staff('receptionist')).api; });
+ */
+export function serverPerSuite(options: TestServerOptions = {}) {
+  let started: TestServer | null = null;
+  before(async () => {
+    started = await startTestServer(options);
+  });
+  after(() => started?.close());
+  const current = (): TestServer => {
+    if (!started) throw new Error('the suite server starts in before(): use it from hooks and tests');
+    return started;
+  };
+  return {
+    server: lateBound(current),
+    api: lateBound(() => current().api),
+    async staff(role: Role, username?: string): Promise<{ api: ApiClient; id: string; user: Awaited<ReturnType<TestServer['createUser']>> }> {
+      const user = await current().createUser(role, username);
+      return { api: clientFor(current().url, user.session), id: user.user.id, user };
     },
   };
 }
