@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startTestServer } from '../support/server';
-import { startTerminal, type TestTerminal } from '../support/terminal';
+import { signedInTerminals, type TestTerminal } from '../support/terminal';
 import { waitForLive, waitForSyncIdle } from './terminal-helpers';
 
 test('types and blocked time reach a receptionist terminal; bookings in blocked time are refused on the terminal', async () => {
@@ -16,9 +16,7 @@ test('types and blocked time reach a receptionist terminal; bookings in blocked 
     const { user: desk, password } = await server.createUser('receptionist');
     const { user: doctor } = await server.createUser('doctor');
     const patient = (await server.api.post('/api/patients', { firstName: 'Tess', lastName: 'Terminal' })).body as { id: string };
-    const a = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'A' });
-    terminals.push(a);
-    await a.login(desk.username, password);
+    const [a] = await signedInTerminals(server.url, { user: desk, password }, ['A'], terminals);
     await waitForLive(terminals);
 
     const type = (await server.api.post('/api/appointment-types', { name: 'Long visit', durationMinutes: 60, colour: '#aa3366' })).body as { id: string };

@@ -1,31 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startClinicServer } from '../../server/app';
-import { clientFor, login, startTestServer } from '../support/server';
-import { startTerminal, type TestTerminal } from '../support/terminal';
+import { clientFor, login, restartableTestServer } from '../support/server';
+import { signedInTerminals, type TestTerminal } from '../support/terminal';
 import type { Conflict } from '../../shared/ipc/contract';
 import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
 
 test('edits made while disconnected: same field -> one wins and the other is a recorded conflict; other fields and stock merge', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'clinic-server-conflicts-'));
-  const first = await startTestServer({ dataDir });
-  let server: { close(): Promise<void> } = first;
+  const clinic = await restartableTestServer();
+  const first = clinic.first;
   const terminals: TestTerminal[] = [];
   try {
     const { user, password } = await first.createUser('doctor');
     const p = (await first.api.post('/api/patients', { firstName: 'Same', lastName: 'Field', phone: '+49 30 8317850' })).body as { id: string };
     const q = (await first.api.post('/api/patients', { firstName: 'Other', lastName: 'Fields' })).body as { id: string };
     const item = (await first.api.post('/api/inventory', { name: 'Bandages', quantity: 10, reorderLevel: 1 })).body as { id: string };
-    const a = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'A' });
-    const b = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'B' });
-    terminals.push(a, b);
-    for (const t of terminals) {
-      await t.login(user.username, password);
-      await t.waitUntil(async () => (await t.call('data.list', { collection: 'inventory' })).length === 1, 10_000, 'initial sync');
-    }
+    const [a, b] = await signedInTerminals(first.url, { user, password }, ['A', 'B'], terminals);
+    for (const t of terminals) await t.waitUntil(async () => (await t.call('data.list', { collection: 'inventory' })).length === 1, 10_000, 'initial sync');
 
     await first.close();
     for (const t of terminals) await t.waitUntil(async () => (await t.call('sync.now', {})).connection === 'offline', 10_000, 'offline');
@@ -38,8 +28,7 @@ test('edits made while disconnected: same field -> one wins and the other is a r
     await b.call('data.mutate', { op: 'adjust', collection: 'inventory', id: item.id, data: { delta: -3 } });
     for (const t of terminals) assert.equal((await t.call('data.list', { collection: 'inventory' }))[0]!.quantity, 7, 'optimistic stock');
 
-    const restarted = await startClinicServer({ host: '127.0.0.1', port: first.port, dataDir, adminPassword: first.adminPassword, logLevel: 'silent' });
-    server = restarted;
+    const restarted = await clinic.restart();
     await waitForSyncIdle(terminals, 60_000);
 
     const admin = await login(restarted.url, 'admin', first.adminPassword);
@@ -77,7 +66,6 @@ test('edits made while disconnected: same field -> one wins and the other is a r
     await assertCachesEqualServer({ url: restarted.url, admin }, terminals);
   } finally {
     for (const t of terminals) await t.close();
-    await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await clinic.close();
   }
 });

@@ -4,28 +4,19 @@
  * invoice 1..N without a gap or a repeat, and both terminals show the numbers.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { startClinicServer } from '../../server/app';
-import { clientFor, login, startTestServer } from '../support/server';
-import { startTerminal, type TestTerminal } from '../support/terminal';
+import { clientFor, login, restartableTestServer } from '../support/server';
+import { signedInTerminals, type TestTerminal } from '../support/terminal';
 import { waitForLive, waitForSyncIdle } from './terminal-helpers';
 
 test('invoices issued offline on two terminals get gap-free numbers once synced', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'clinic-invoice-numbers-'));
-  const first = await startTestServer({ dataDir });
-  const port = first.port;
-  let server: { close(): Promise<void> } = first;
+  const clinic = await restartableTestServer();
+  const first = clinic.first;
   const terminals: TestTerminal[] = [];
   try {
     const { user: desk, password } = await first.createUser('receptionist');
     const patient = (await first.api.post('/api/patients', { firstName: 'Nina', lastName: 'Number' })).body as { id: string };
-    const a = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'A' });
-    const b = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'B' });
-    terminals.push(a, b);
-    for (const t of terminals) await t.login(desk.username, password);
+    const [a, b] = await signedInTerminals(first.url, { user: desk, password }, ['A', 'B'], terminals);
     await waitForLive(terminals);
 
     await first.close();
@@ -45,8 +36,7 @@ test('invoices issued offline on two terminals get gap-free numbers once synced'
       }
     }
 
-    const restarted = await startClinicServer({ host: '127.0.0.1', port, dataDir, adminPassword: first.adminPassword, logLevel: 'silent' });
-    server = restarted;
+    const restarted = await clinic.restart();
     await waitForSyncIdle(terminals, 60_000);
 
     const admin = await login(restarted.url, 'admin', first.adminPassword);
@@ -67,7 +57,6 @@ test('invoices issued offline on two terminals get gap-free numbers once synced'
     }
   } finally {
     for (const t of terminals) await t.close();
-    await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await clinic.close();
   }
 });

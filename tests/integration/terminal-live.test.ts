@@ -1,19 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../support/server';
-import { startTerminal, type TestTerminal } from '../support/terminal';
+import { signedInTerminals, type TestTerminal } from '../support/terminal';
 import { assertCachesEqualServer, waitForLive, waitForSyncIdle } from './terminal-helpers';
 
 test('a change on terminal A reaches B’s cache and B’s windows as an event, live', async () => {
   const server = await startTestServer();
   const terminals: TestTerminal[] = [];
   try {
-    const { user, password } = await server.createUser('doctor');
-    const a = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'A' });
-    const b = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'B' });
-    terminals.push(a, b);
-    await a.login(user.username, password);
-    await b.login(user.username, password);
+    const [a, b] = await signedInTerminals(server.url, await server.createUser('doctor'), ['A', 'B'], terminals);
     await waitForLive(terminals);
 
     const latencies: number[] = [];

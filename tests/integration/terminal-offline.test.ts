@@ -1,26 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startClinicServer } from '../../server/app';
-import { clientFor, login, startTestServer } from '../support/server';
-import { startTerminal, type TestTerminal } from '../support/terminal';
+import { clientFor, login, restartableTestServer } from '../support/server';
+import { signedInTerminals, type TestTerminal } from '../support/terminal';
 import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
 
 test('50 mutations made while the server is down go out in order, exactly once, and B converges', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'clinic-server-offline-'));
-  const first = await startTestServer({ dataDir });
-  const port = first.port;
-  let server: { close(): Promise<void> } = first;
+  const clinic = await restartableTestServer();
+  const first = clinic.first;
   const terminals: TestTerminal[] = [];
   try {
     const { user: doctor, password } = await first.createUser('doctor');
-    const a = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'A' });
-    const b = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'B' });
-    terminals.push(a, b);
-    await a.login(doctor.username, password);
-    await b.login(doctor.username, password);
+    const [a] = await signedInTerminals(first.url, { user: doctor, password }, ['A', 'B'], terminals);
     await a.waitUntil(async () => (await a.call('sync.status', {})).connection === 'live', 10_000, 'A live');
 
     await first.close();
@@ -56,8 +46,7 @@ test('50 mutations made while the server is down go out in order, exactly once, 
     a.core!.onEvent((channel, payload) => {
       if (channel === 'mutation.outcome') outcomes.push(`${(payload as { status: string }).status}`);
     });
-    const restarted = await startClinicServer({ host: '127.0.0.1', port, dataDir, adminPassword: first.adminPassword, logLevel: 'silent' });
-    server = restarted;
+    const restarted = await clinic.restart();
     const started = performance.now();
     // No nudge: the terminal notices the server is back by itself (backoff retry / live reconnect).
     await a.waitUntil(async () => (await a.call('sync.status', {})).pending === 0, 60_000, 'outbox drained');
@@ -89,7 +78,6 @@ test('50 mutations made while the server is down go out in order, exactly once, 
     await assertCachesEqualServer({ url: restarted.url, admin }, terminals);
   } finally {
     for (const t of terminals) await t.close();
-    await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await clinic.close();
   }
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startTestServer } from '../support/server';
-import { startTerminal, type TestTerminal } from '../support/terminal';
+import { signedInTerminals, type TestTerminal } from '../support/terminal';
 import { waitForLive } from './terminal-helpers';
 
 test("an edit on the version before this terminal's own answered edit applies; a colleague's change in between still conflicts", async () => {
@@ -18,9 +18,7 @@ test("an edit on the version before this terminal's own answered edit applies; a
     const { user: doctor } = await server.createUser('doctor');
     const patient = (await server.api.post('/api/patients', { firstName: 'Quinn', lastName: 'Quick' })).body as { id: string };
     const appt = (await server.api.post('/api/appointments', { patientId: patient.id, providerId: doctor.id, start: '2027-06-01T09:00:00Z', end: '2027-06-01T09:30:00Z' })).body as { id: string; version: number };
-    const a = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'A' });
-    terminals.push(a);
-    await a.login(desk.username, password);
+    const [a] = await signedInTerminals(server.url, { user: desk, password }, ['A'], terminals);
     await waitForLive(terminals);
     await a.waitUntil(async () => ((await a.call('data.list', { collection: 'appointments' })) as { id: string }[]).length === 1, 5_000, 'the booking cached');
     const pendingZero = () => a.waitUntil(async () => (await a.call('sync.now', {})).pending === 0, 10_000, 'answered');

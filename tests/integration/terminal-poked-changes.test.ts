@@ -8,19 +8,14 @@ import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
 import { createPatient } from '../support/clinic-fixtures';
 import { startTestServer } from '../support/server';
-import { startTerminal, type TestTerminal } from '../support/terminal';
+import { signedInTerminals, startTerminal, type TestTerminal } from '../support/terminal';
 import { assertCachesEqualServer, waitForLive, waitForSyncIdle } from './terminal-helpers';
 
 test('changes in pokes reach the cache and the windows without a pull; plain pokes still pull', async () => {
   const server = await startTestServer();
   const terminals: TestTerminal[] = [];
   try {
-    const { user, password } = await server.createUser('doctor');
-    const writer = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'writer' });
-    const poked = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'poked' });
-    const pulling = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'pulling', pokedChanges: false });
-    terminals.push(writer, poked, pulling);
-    for (const t of terminals) await t.login(user.username, password);
+    const [writer, poked, pulling] = await signedInTerminals(server.url, await server.createUser('doctor'), ['writer', 'poked', { name: 'pulling', pokedChanges: false }], terminals);
     await waitForLive(terminals);
     await waitForSyncIdle(terminals);
     for (const t of terminals) t.core!.resetStats();

@@ -1,29 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startClinicServer } from '../../server/app';
-import { clientFor, login, startTestServer } from '../support/server';
-import { startTerminal, type TestTerminal } from '../support/terminal';
+import { clientFor, login, restartableTestServer } from '../support/server';
+import { signedInTerminals, startTerminal, type TestTerminal } from '../support/terminal';
 import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
 
 test('two terminals book the same slot while disconnected: the second booking is refused and rolled back, with the reason, and kept under Needs attention across a restart', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'clinic-server-rejected-'));
-  const first = await startTestServer({ dataDir });
-  let server: { close(): Promise<void> } = first;
+  const clinic = await restartableTestServer();
+  const first = clinic.first;
   const terminals: TestTerminal[] = [];
   try {
     const desk = await first.createUser('receptionist');
     const doctor = await first.createUser('doctor');
     const patient = (await first.api.post('/api/patients', { firstName: 'Double', lastName: 'Booked' })).body as { id: string };
-    const a = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'A' });
-    const b = await startTerminal({ serverUrl: first.url, mode: 'inprocess', name: 'B' });
-    terminals.push(a, b);
-    for (const t of terminals) {
-      await t.login(desk.user.username, desk.password);
-      await t.waitUntil(async () => (await t.call('data.list', { collection: 'patients' })).length === 1, 10_000, 'synced');
-    }
+    const [a, b] = await signedInTerminals(first.url, desk, ['A', 'B'], terminals);
+    for (const t of terminals) await t.waitUntil(async () => (await t.call('data.list', { collection: 'patients' })).length === 1, 10_000, 'synced');
     await first.close();
     for (const t of terminals) await t.waitUntil(async () => (await t.call('sync.now', {})).connection === 'offline', 10_000, 'offline');
 
@@ -35,8 +25,7 @@ test('two terminals book the same slot while disconnected: the second booking is
     await b.close();
     terminals.splice(terminals.indexOf(b), 1);
 
-    const restarted = await startClinicServer({ host: '127.0.0.1', port: first.port, dataDir, adminPassword: first.adminPassword, logLevel: 'silent' });
-    server = restarted;
+    const restarted = await clinic.restart();
     await a.waitUntil(async () => (await a.call('sync.now', {})).pending === 0, 20_000, 'A sent');
 
     const b2 = await startTerminal({ serverUrl: restarted.url, dataDir: b.dataDir, mode: 'inprocess', name: 'B again' });
@@ -79,7 +68,6 @@ test('two terminals book the same slot while disconnected: the second booking is
     assert.deepEqual(await b3.call('attention.list', {}), [], 'gone once acted on');
   } finally {
     for (const t of terminals) await t.close();
-    await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await clinic.close();
   }
 });

@@ -253,3 +253,27 @@ export function serverPerSuite(options: TestServerOptions = {}) {
     },
   };
 }
+
+/**
+ * A test server that a test takes down and brings back on the same data dir and port (outages,
+ * restarts): `first` is the test server as started, `restart()` starts the clinic server again
+ * where it was, and `close()` (in the test's finally) stops whichever runs and removes the data dir.
+ */
+export async function restartableTestServer(): Promise<{ first: TestServer; restart(): Promise<ClinicServer>; close(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'clinic-server-restarts-'));
+  const first = await startTestServer({ dataDir });
+  let again: ClinicServer | null = null;
+  return {
+    first,
+    async restart() {
+      await again?.close();
+      again = await startClinicServer({ host: '127.0.0.1', port: first.port, dataDir, adminPassword: first.adminPassword, logLevel: 'silent' });
+      return again;
+    },
+    async close() {
+      await first.close();
+      await again?.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -235,3 +235,24 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
     },
   };
 }
+
+/**
+ * In-process terminals on one server, one per name (or per set of options), all signed in as one
+ * user. Each joins `started` as soon as it runs, so the caller's finally closes it even when a
+ * sign-in fails.
+ */
+export async function signedInTerminals<const T extends readonly (string | (Partial<StartTerminalOptions> & { name: string }))[]>(
+  serverUrl: string,
+  staff: { user: { username: string }; password: string },
+  names: T,
+  started: TestTerminal[],
+): Promise<{ -readonly [K in keyof T]: TestTerminal }> {
+  const terminals: TestTerminal[] = [];
+  for (const entry of names) {
+    const terminal = await startTerminal({ serverUrl, mode: 'inprocess', ...(typeof entry === 'string' ? { name: entry } : entry) });
+    started.push(terminal);
+    terminals.push(terminal);
+  }
+  for (const terminal of terminals) await terminal.login(staff.user.username, staff.password);
+  return terminals as { -readonly [K in keyof T]: TestTerminal };
+}
