@@ -32,8 +32,14 @@ export function* newInvoice(row: AnyRow): Rule<number | null> {
   row.totalCents = invoiceTotal(row.lines as InvoiceLine[]);
   row.paidCents = 0;
   if (row.status === 'paid') throw new RuleRefusal('conflict', 'status: an invoice becomes paid through payments');
-  const number = row.status === 'issued' ? yield* nextInvoiceNumber() : null;
-  row.number = number;
+  if (row.status !== 'issued') {
+    row.number = null;
+    return null;
+  }
+  const number = yield* nextInvoiceNumber();
+  // Where this end gives no numbers the invoice has none yet: the server numbers it on arrival.
+  if (number === null) delete row.number;
+  else row.number = number;
   return number;
 }
 
