@@ -27,13 +27,17 @@ export interface MutationInput {
   data?: Record<string, unknown>;
 }
 
+/** A row as written: the server stores it so (server/store/types.ts StoredRow). */
 export interface RowWrite {
   collection: CollectionName;
   id: string;
+  /** Same as row.version; kept beside it so stores can index it. */
   version: number;
+  /** Tombstone: kept so that pulls can tell terminals the row is gone. */
   deleted: boolean;
-  /** The full row (for a delete: the tombstone's last state). */
+  /** The row as the API returns it to a role that may see every field (for a delete: its last state). */
   row: AnyRow;
+  /** field name -> the row version that last wrote it (field-level merge). */
   fieldVersions: Record<string, number>;
 }
 
