@@ -6,18 +6,16 @@
  */
 import { canDelete, canWrite, hiddenFields } from '../access';
 import { clinicSettingsId } from '../clinicSettings';
-import { adjustInput, collections, type AnyRow, type AppointmentStatus, type CollectionName } from '../collections';
+import { collections, type AnyRow, type AppointmentStatus, type CollectionName } from '../collections';
 import { canMoveAppointment } from '../rules';
 import type { MutationOp } from '../../sync/protocol';
 import { withDerived } from './derived';
 import { invoiceEdit, newInvoice, refusePaymentEdit, settleInvoice, unsettleInvoice, type InvoiceWrite } from './invoices';
 import { changedFields, fieldVersionsAfter, refuseFieldConflicts } from './merge';
-import { ask, type Rule, type RuleContext, type RuleRow } from './reads';
-import { checkRecord } from './records';
+import { ask, type Rule, type RuleContext } from './reads';
+import { checkRecord, liveRow } from './records';
+import { adjustStock } from './stock';
 import { fieldRefusal, invalidInput, RuleRefusal } from './refusal';
-
-/** The most of one item a clinic holds. */
-export const maxStock = 10_000_000;
 
 export interface MutationInput {
   collection: CollectionName;
@@ -72,12 +70,6 @@ export function decideMutation(ctx: RuleContext, m: MutationInput): Rule<Decisio
 function refuseHiddenFields(ctx: RuleContext, collection: CollectionName, data: Record<string, unknown>): void {
   const hidden = hiddenFields(ctx.actor.role, collection).filter((f) => f in data);
   if (hidden.length > 0) throw new RuleRefusal('forbidden', `a ${ctx.actor.role} may not write ${hidden.join(', ')}`);
-}
-
-function* liveRow(collection: CollectionName, id: string): Rule<RuleRow> {
-  const stored = yield* ask('row', collection, id, true);
-  if (!stored || stored.deleted) throw new RuleRefusal('not_found', `${collection} ${id} not found`);
-  return stored;
 }
 
 function invoiceWrite(w: InvoiceWrite | null): RowWrite[] {
@@ -206,35 +198,5 @@ function* deleteRow(ctx: RuleContext, m: MutationInput): Rule<Decision> {
     writes: [...invoiceWrite(invoice), { collection: c, id: m.id, version, deleted: true, row, fieldVersions: stored.fieldVersions }],
     ...(c === 'users' ? { revokeTokensOf: m.id } : {}),
     detail: 'deleted',
-  };
-}
-
-/** Stock adjustments commute (a delta, not a new quantity), and stock never goes below zero. */
-function* adjustStock(ctx: RuleContext, m: MutationInput): Rule<Decision> {
-  if (m.collection !== 'inventory') {
-    throw fieldRefusal('invalid', 'op', 'adjust is for inventory', `adjust applies to inventory, not ${m.collection}`);
-  }
-  if (!canWrite(ctx.actor.role, 'inventory')) throw new RuleRefusal('forbidden', `a ${ctx.actor.role} may not adjust stock`);
-  const parsed = adjustInput.safeParse(m.data ?? {});
-  if (!parsed.success) throw invalidInput(parsed.error);
-  const { delta, reason } = parsed.data;
-  const stored = yield* liveRow('inventory', m.id);
-  const quantity = Number(stored.row.quantity) + delta;
-  if (quantity < 0) {
-    throw new RuleRefusal('conflict', `quantity: only ${String(stored.row.quantity)} in stock, cannot take ${-delta}`, { current: stored.row });
-  }
-  if (quantity > maxStock) {
-    // Past the field's bounds: a 400 naming it, as for any other out-of-range value.
-    throw fieldRefusal('invalid', 'delta', `the quantity would exceed ${maxStock}`, `delta: the quantity would be ${quantity}, above the maximum of ${maxStock}`, {
-      current: stored.row,
-    });
-  }
-  const version = stored.version + 1;
-  const row = withDerived('inventory', { ...stored.row, quantity, version, updatedAt: ctx.now, updatedBy: ctx.actor.id });
-  return {
-    row,
-    data: { ...parsed.data },
-    writes: [{ collection: 'inventory', id: m.id, version, deleted: false, row, fieldVersions: fieldVersionsAfter(stored.fieldVersions, ['quantity'], version) }],
-    detail: `delta ${delta > 0 ? '+' : ''}${delta} -> ${quantity}${reason ? `: ${reason}` : ''}`,
   };
 }

@@ -6,7 +6,7 @@ import { clinicSettingsId, effectiveClinicSettings, type ClinicSettings } from '
 import type { AnyRow, BlockedTime, CollectionName } from '../collections';
 import { recordProblems } from '../plausibility';
 import { blockedMessage, blocksSlot, findBlock, findClash } from '../rules';
-import { ask, type Rule, type RuleContext } from './reads';
+import { ask, type Rule, type RuleContext, type RuleRow } from './reads';
 import { fieldRefusal, RuleRefusal } from './refusal';
 
 type Slot = Parameters<typeof findClash>[0];
@@ -14,6 +14,13 @@ type Slot = Parameters<typeof findClash>[0];
 const mustBeDoctor = (u: AnyRow) => (u.role === 'doctor' ? null : `user ${String(u.username)} is not a doctor`);
 const mustBeClinician = (u: AnyRow) =>
   u.role === 'doctor' || u.role === 'assistant' ? null : `user ${String(u.username)} is not a doctor or assistant`;
+
+/** The row a mutation writes: there and not deleted. */
+export function* liveRow(collection: CollectionName, id: string): Rule<RuleRow> {
+  const stored = yield* ask('row', collection, id, true);
+  if (!stored || stored.deleted) throw new RuleRefusal('not_found', `${collection} ${id} not found`);
+  return stored;
+}
 
 /** A reference to another row must point at a live row (of the right kind). */
 function* requireReference(
