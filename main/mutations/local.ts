@@ -4,13 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AnyRow, PublicUser } from '../../shared/domain/collections';
-import { collections } from '../../shared/domain/collections';
 import type { MutateRequest } from '../../shared/ipc/contract';
 import type { CacheDb } from '../cache/database';
 import type { Outbox } from '../cache/outbox';
 import type { RowCache } from '../cache/rows';
 import type { RowChange } from '../sync/apply';
-import { applyChange } from './optimistic';
 import { validateMutation } from './validate';
 
 export interface LocalMutationResult {
@@ -24,9 +22,9 @@ export function writeLocalMutation(db: CacheDb, rows: RowCache, outbox: Outbox, 
   // another connection (the first download's thread) committed meanwhile it could not write on
   // that stale snapshot: SQLite refuses at once ("database is locked") instead of waiting.
   const write = db.transaction((): LocalMutationResult => {
-    const m = validateMutation(request, user, rows);
-    const mutationId = randomUUID();
     const now = new Date().toISOString();
+    const { mutation: m, row: next } = validateMutation(request, user, rows, now);
+    const mutationId = randomUUID();
     const current = rows.get(m.collection, m.rowId);
     // An edit of a row with earlier edits still unanswered was made on the optimistic row.
     const baseIsLocal = m.op === 'update' && outbox.has(m.collection, m.rowId);
@@ -47,7 +45,6 @@ export function writeLocalMutation(db: CacheDb, rows: RowCache, outbox: Outbox, 
       userId: user.id,
       createdAt: now,
     });
-    const next = applyChange(current, { ...m }, { userId: user.id, now, defaults: { ...collections[m.collection].defaults } });
     if (next === null) {
       rows.remove(m.collection, m.rowId);
       return { mutationId, row: null, change: { collection: m.collection, id: m.rowId, op: 'delete' } };

@@ -1,10 +1,10 @@
 /**
- * What a mutation does to a row, computed on the terminal: the same business rules the server
- * applies (shared/domain/rules), so the optimistic row is what the server will most likely store,
- * and so that the cached view can be rebuilt as "server row + my pending mutations".
+ * The cached view as "server row + my pending mutations": each unanswered mutation laid again over
+ * the server's newer row. Replays are not decided again: the rules (shared/domain/mutations) decided
+ * each when it was made and the server decides it on arrival; a replay only merges and derives.
  */
-import type { AnyRow, CollectionName, InvoiceLine } from '../../shared/domain/collections';
-import { invoiceTotal, lowStock } from '../../shared/domain/rules';
+import type { AnyRow, CollectionName } from '../../shared/domain/collections';
+import { withDerived } from '../../shared/domain/mutations/derived';
 import type { MutationOp } from '../../shared/sync/protocol';
 
 export interface PendingChange {
@@ -14,20 +14,8 @@ export interface PendingChange {
   data: Record<string, unknown> | null;
 }
 
-/** Recompute the fields the server derives, so the optimistic row reads right. */
-export function withDerived(collection: CollectionName, row: AnyRow): AnyRow {
-  if (collection === 'invoices') {
-    const lines = (row.lines ?? []) as InvoiceLine[];
-    return { ...row, totalCents: invoiceTotal(lines), paidCents: typeof row.paidCents === 'number' ? row.paidCents : 0 };
-  }
-  if (collection === 'inventory') {
-    return { ...row, lowStock: lowStock({ quantity: Number(row.quantity ?? 0), reorderLevel: Number(row.reorderLevel ?? 0) }) };
-  }
-  return row;
-}
-
 /** The row after one change, or null when the change removes it. */
-export function applyChange(
+function applyChange(
   current: AnyRow | null,
   change: PendingChange,
   meta: { userId: string; now: string; defaults?: Record<string, unknown> },
@@ -45,6 +33,7 @@ export function applyChange(
       return null;
     case 'adjust': {
       if (!current) return null;
+      // The server's quantity may have fallen meanwhile: the replay floors at zero, the server refuses.
       const delta = Number(change.data?.delta ?? 0);
       return withDerived(change.collection, { ...current, quantity: Math.max(0, Number(current.quantity ?? 0) + delta), updatedAt: meta.now, updatedBy: meta.userId });
     }

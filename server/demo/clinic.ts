@@ -100,7 +100,7 @@ export async function seedDemoClinic(store: ClinicStore, adminId: string, now = 
     for (const [name, durationMinutes, colour] of [['Check-up', 30, '#2f80ed'], ['Follow-up', 15, '#27ae60'], ['Vaccination', 15, '#f2994a'], ['Minor procedure', 60, '#9b51e0']] as const) {
       types.push(await w.put('appointment-types', { name, durationMinutes, colour, active: true }));
     }
-    /** Issued invoices are numbered in order, as the server numbers them (server/mutations/apply.ts). */
+    /** Issued invoices are numbered in order, as the server numbers them (shared/domain/mutations/invoices.ts). */
     let invoiceNumber = 0;
 
     const patients: AnyRow[] = [];

@@ -1,14 +1,12 @@
 /**
- * Why a mutation was not applied. Thrown inside a write transaction (which then rolls back), and
- * turned into an HTTP answer by the REST routes or a `conflict`/`rejected` result by sync push.
+ * Why a mutation was not applied, as HTTP says it. Thrown inside a write transaction (which then
+ * rolls back), and turned into an HTTP answer by the REST routes or a `conflict`/`rejected` result
+ * by sync push. The clinic's rules refuse with a RuleRefusal (shared/domain/mutations/refusal).
  */
-import type { z } from 'zod';
 import type { AnyRow } from '../../shared/domain/collections';
+import { zodProblems, type FieldProblem, type RefusalKind, type RuleRefusal } from '../../shared/domain/mutations/refusal';
 
-export interface FieldProblem {
-  path: string;
-  message: string;
-}
+export { zodProblems, type FieldProblem };
 
 export type RefusalCode = 400 | 403 | 404 | 409 | 428;
 
@@ -33,21 +31,18 @@ export class MutationRefused extends Error {
   }
 }
 
-export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
-  return error.issues.map((i) => {
-    const path = [prefix, ...i.path.map(String)].filter((p) => p !== '').join('.');
-    // Strict objects report the unknown keys themselves, not a path: name them.
-    if (i.code === 'unrecognized_keys') {
-      const keys = (i as { keys?: string[] }).keys ?? [];
-      return { path: keys.map((k) => (path ? `${path}.${k}` : k)).join(', '), message: i.message };
-    }
-    return { path: path || '(body)', message: i.message };
-  });
-}
+const statusOf: Record<RefusalKind, RefusalCode> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  version_conflict: 409,
+  needs_base_version: 428,
+};
 
-export function invalid(error: z.ZodError, prefix = ''): MutationRefused {
-  const details = zodProblems(error, prefix);
-  return new MutationRefused(400, `invalid input: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, {
-    details,
+export function refusedOverHttp(refusal: RuleRefusal): MutationRefused {
+  return new MutationRefused(statusOf[refusal.kind], refusal.message, {
+    ...refusal.facts,
+    ...(refusal.kind === 'version_conflict' ? { isVersionConflict: true } : {}),
   });
 }

@@ -19,16 +19,14 @@ export async function runMutation(
   return store.write(async (tx) => {
     const applied = await applyMutation(tx, actor, m, options);
     await options.beforeCommit?.(tx, applied);
-    await tx.appendAudit({
-      userId: actor.id,
-      username: actor.username,
-      action: m.op,
-      collection: m.collection,
-      rowId: m.id,
-      detail: applied.detail,
-    });
+    await auditWrite(tx, actor, m, applied.detail);
     return applied;
   });
+}
+
+/** Every applied write is audited: who did what to which row. */
+function auditWrite(tx: WriteTx, actor: Actor, m: Pick<Mutation, 'op' | 'collection' | 'id'>, detail: string): Promise<void> {
+  return tx.appendAudit({ userId: actor.id, username: actor.username, action: m.op, collection: m.collection, rowId: m.id, detail });
 }
 
 function redacted(actor: Actor, m: Mutation, row: AnyRow | null | undefined): AnyRow | null {
@@ -69,14 +67,7 @@ export async function pushMutation(store: ClinicStore, actor: Actor, m: Mutation
       const applied = await applyMutation(tx, actor, input, { tombstoneDeleteIsApplied: true });
       const result: MutationResult = { mutationId: m.mutationId, status: 'applied', row: redacted(actor, m, applied.row) };
       await tx.saveMutationResult(m.mutationId, actor.id, result);
-      await tx.appendAudit({
-        userId: actor.id,
-        username: actor.username,
-        action: m.op,
-        collection: m.collection,
-        rowId: m.id,
-        detail: `${applied.detail} (sync ${m.mutationId})`,
-      });
+      await auditWrite(tx, actor, m, `${applied.detail} (sync ${m.mutationId})`);
       return result;
     });
     return outcome;

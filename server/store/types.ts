@@ -16,20 +16,13 @@
  */
 import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
 import type { AuditEntry, Change, Cursor, MutationResult } from '../../shared/sync/protocol';
+import type { RowWrite } from '../../shared/domain/mutations/decide';
 
-/** A row as stored: the public row plus what the server keeps beside it. */
-export interface StoredRow {
-  collection: CollectionName;
-  id: string;
-  /** Same as row.version; duplicated so stores can index it. */
-  version: number;
-  /** Tombstone: kept so that pulls can tell terminals the row is gone. */
-  deleted: boolean;
-  /** The row as the API returns it to a role that may see every field. */
-  row: AnyRow;
-  /** field name -> the row version that last wrote it (field-level merge). */
-  fieldVersions: Record<string, number>;
-}
+/**
+ * A row as stored: the public row plus what the server keeps beside it (tombstone, per-field
+ * versions). The very shape the clinic's rules write (shared/domain/mutations/decide.ts).
+ */
+export type StoredRow = RowWrite;
 
 /** One entry of the change log; the store assigns its sequence number. */
 export interface ChangeEntry {
