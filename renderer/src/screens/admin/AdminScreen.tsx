@@ -6,9 +6,8 @@ import type { UpdatePhase, UpdateStatus } from '../../../../shared/ipc/contract'
 import type { AuditEntry, ServerInfo } from '../../../../shared/sync/protocol';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { shortDateTime } from '../../app/format';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
-import { FormError } from '../../forms/FormError';
 import { ClinicSettingsCard } from './ClinicSettingsCard';
 
 const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase() + r.slice(1) }));
@@ -100,30 +99,23 @@ function NewUserForm({ onClose }: { onClose: () => void }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog title="New user" onClose={onClose} closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (password.length < 8) return setError('The password needs at least 8 characters.');
-          const answer = await call('admin.createUser', { username: username.trim(), displayName: displayName.trim(), role, password });
-          if (!answer.ok) return setError(answer.error);
-          toast('success', `${answer.value.displayName} can now sign in as ${answer.value.username}`);
-          onClose();
-        }}
-      >
-        <FormError error={error} />
-        <TextField label="Username" value={username} onChange={setUsername} required maxLength={60} hint="Letters, digits, dot, dash or underscore" />
-        <TextField label="Display name" value={displayName} onChange={setDisplayName} required maxLength={100} />
-        <SelectField label="Role" value={role} onChange={setRole} options={roleOptions} />
-        <TextField label="Initial password" type="password" value={password} onChange={setPassword} required autoComplete="new-password" hint="At least 8 characters" />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title="New user"
+      onClose={onClose}
+      error={error}
+      onSubmit={async () => {
+        if (password.length < 8) return setError('The password needs at least 8 characters.');
+        const answer = await call('admin.createUser', { username: username.trim(), displayName: displayName.trim(), role, password });
+        if (!answer.ok) return setError(answer.error);
+        toast('success', `${answer.value.displayName} can now sign in as ${answer.value.username}`);
+        onClose();
+      }}
+    >
+      <TextField label="Username" value={username} onChange={setUsername} required maxLength={60} hint="Letters, digits, dot, dash or underscore" />
+      <TextField label="Display name" value={displayName} onChange={setDisplayName} required maxLength={100} />
+      <SelectField label="Role" value={role} onChange={setRole} options={roleOptions} />
+      <TextField label="Initial password" type="password" value={password} onChange={setPassword} required autoComplete="new-password" hint="At least 8 characters" />
+    </FormDialog>
   );
 }
 

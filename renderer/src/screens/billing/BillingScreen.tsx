@@ -10,10 +10,9 @@ import { useHeadingFocus } from '../../app/focus';
 import { amountText, money, parseMoney, patientName, shortDateTime, statusLabels } from '../../app/format';
 import { paymentProblem, refundProblem } from '../../../../shared/domain/plausibility';
 import { href, navigate } from '../../app/route';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
 import { InvoiceForm } from './InvoiceForm';
-import { FormError } from '../../forms/FormError';
 
 type Filter = 'outstanding' | 'draft' | 'all';
 const filters: { value: Filter; label: string }[] = [
@@ -271,46 +270,38 @@ function PaymentForm({ invoiceId, due, refund = false, onClose }: { invoiceId: s
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog title={refund ? 'Refund' : 'Take payment'} onClose={onClose} size="small" closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const cents = parseMoney(amount);
-          if (cents === null || cents < 1) return setError(`Amount: enter an amount such as ${amountText(4500)}.`);
-          const problem = refund ? refundProblem(cents, due) : paymentProblem(cents, due);
-          if (problem) return setError(`${problem} (${money(due)}).`);
+    <FormDialog
+      title={refund ? 'Refund' : 'Take payment'}
+      onClose={onClose}
+      size="small"
+      error={error}
+      note={<>{refund ? 'Paid so far' : 'Balance due'}: {money(due)}</>}
+      onSubmit={async () => {
+        const cents = parseMoney(amount);
+        if (cents === null || cents < 1) return setError(`Amount: enter an amount such as ${amountText(4500)}.`);
+        const problem = refund ? refundProblem(cents, due) : paymentProblem(cents, due);
+        if (problem) return setError(`${problem} (${money(due)}).`);
+        setError(null);
+        const entry = { invoiceId, amountCents: cents, method, receivedAt: new Date().toISOString() };
+        const answer = await create('payments', refund ? { ...entry, kind: 'refund', reason: reason.trim() } : entry, { inForm: true });
+        if (!answer.ok) return setError(answer.error);
+        onClose();
+      }}
+    >
+      <p className="field-wide">
+        {refund ? 'Paid so far' : 'Open balance'}: <strong>{money(due)}</strong>
+      </p>
+      <TextField
+        label="Amount"
+        value={amount}
+        onChange={(v) => {
+          setAmount(v);
           setError(null);
-          const entry = { invoiceId, amountCents: cents, method, receivedAt: new Date().toISOString() };
-          const answer = await create('payments', refund ? { ...entry, kind: 'refund', reason: reason.trim() } : entry, { inForm: true });
-          if (!answer.ok) return setError(answer.error);
-          onClose();
         }}
-      >
-        <FormError error={error} />
-        <p className="field-wide">
-          {refund ? 'Paid so far' : 'Open balance'}: <strong>{money(due)}</strong>
-        </p>
-        <TextField
-          label="Amount"
-          value={amount}
-          onChange={(v) => {
-            setAmount(v);
-            setError(null);
-          }}
-          autoFocus
-        />
-        <SelectField label="Method" value={method} onChange={setMethod} options={paymentMethods.map((m) => ({ value: m, label: m.charAt(0).toUpperCase() + m.slice(1) }))} />
-        {refund ? <TextField label="Reason" value={reason} onChange={setReason} maxLength={300} /> : null}
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-          <span className="muted">
-            {refund ? 'Paid so far' : 'Balance due'}: {money(due)}
-          </span>
-        </div>
-      </form>
-    </Dialog>
+        autoFocus
+      />
+      <SelectField label="Method" value={method} onChange={setMethod} options={paymentMethods.map((m) => ({ value: m, label: m.charAt(0).toUpperCase() + m.slice(1) }))} />
+      {refund ? <TextField label="Reason" value={reason} onChange={setReason} maxLength={300} /> : null}
+    </FormDialog>
   );
 }

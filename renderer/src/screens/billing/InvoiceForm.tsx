@@ -4,7 +4,7 @@ import type { Invoice, InvoiceLine } from '../../../../shared/domain/collections
 import { invoiceTotal } from '../../../../shared/domain/rules';
 import { useActions } from '../../app/clinicContext';
 import { amountText, money, parseMoney } from '../../app/format';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { TextField } from '../../forms/Field';
 
@@ -60,78 +60,70 @@ export function InvoiceForm({
   }
 
   return (
-    <Dialog title={invoice ? 'Edit invoice' : 'New invoice'} onClose={onClose} size="large" closeLabel="Cancel">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        {error ? (
-          <div role="alert" className="form-error">
-            {error}
-          </div>
-        ) : null}
-        <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(invoice)} />
-        <TextField label="Service date" type="date" value={service} onChange={setService} />
-        <table className="table lines-table">
-          <thead>
-            <tr>
-              <th scope="col">Description</th>
-              <th scope="col">Qty</th>
-              <th scope="col">Unit price</th>
-              <th scope="col" className="num">
-                Amount
-              </th>
-              <th scope="col">
-                <span className="sr-only">Remove</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {lines.map((l, i) => {
-              const cents = parseMoney(l.price);
-              const qty = Number.parseInt(l.quantity, 10);
-              return (
-                <tr key={i}>
-                  <td>
-                    <input aria-label={`Line ${i + 1} description`} value={l.description} onChange={(e) => setLine(i, { description: e.target.value })} />
-                  </td>
-                  <td>
-                    <input aria-label={`Line ${i + 1} quantity`} className="narrow" inputMode="numeric" value={l.quantity} onChange={(e) => setLine(i, { quantity: e.target.value })} />
-                  </td>
-                  <td>
-                    <input aria-label={`Line ${i + 1} unit price`} className="narrow" inputMode="decimal" placeholder="0.00" value={l.price} onChange={(e) => setLine(i, { price: e.target.value })} />
-                  </td>
-                  <td className="num">{cents !== null && qty > 0 ? money(cents * qty) : '—'}</td>
-                  <td>
-                    <button type="button" className="ghost small" aria-label={`Remove line ${i + 1}`} onClick={() => setLines((ls) => ls.filter((_, j) => j !== i))}>
-                      ×
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-          <tfoot>
-            <tr>
-              <td colSpan={3}>
-                <button type="button" className="small" onClick={() => setLines((ls) => [...ls, { description: '', quantity: '1', price: '' }])}>
-                  Add line
-                </button>
-              </td>
-              <td className="num strong">{total === null ? '—' : money(total)}</td>
-              <td />
-            </tr>
-          </tfoot>
-        </table>
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={busy}>
-            Save
-          </button>
-          <span className="muted">Saved as a draft; issue it from the invoice.</span>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={invoice ? 'Edit invoice' : 'New invoice'}
+      onClose={onClose}
+      size="large"
+      className=""
+      error={error}
+      busy={busy}
+      wide={false}
+      note="Saved as a draft; issue it from the invoice."
+      onSubmit={save}
+    >
+      <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(invoice)} />
+      <TextField label="Service date" type="date" value={service} onChange={setService} />
+      <table className="table lines-table">
+        <thead>
+          <tr>
+            <th scope="col">Description</th>
+            <th scope="col">Qty</th>
+            <th scope="col">Unit price</th>
+            <th scope="col" className="num">
+              Amount
+            </th>
+            <th scope="col">
+              <span className="sr-only">Remove</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {lines.map((l, i) => {
+            const cents = parseMoney(l.price);
+            const qty = Number.parseInt(l.quantity, 10);
+            return (
+              <tr key={i}>
+                <td>
+                  <input aria-label={`Line ${i + 1} description`} value={l.description} onChange={(e) => setLine(i, { description: e.target.value })} />
+                </td>
+                <td>
+                  <input aria-label={`Line ${i + 1} quantity`} className="narrow" inputMode="numeric" value={l.quantity} onChange={(e) => setLine(i, { quantity: e.target.value })} />
+                </td>
+                <td>
+                  <input aria-label={`Line ${i + 1} unit price`} className="narrow" inputMode="decimal" placeholder="0.00" value={l.price} onChange={(e) => setLine(i, { price: e.target.value })} />
+                </td>
+                <td className="num">{cents !== null && qty > 0 ? money(cents * qty) : '—'}</td>
+                <td>
+                  <button type="button" className="ghost small" aria-label={`Remove line ${i + 1}`} onClick={() => setLines((ls) => ls.filter((_, j) => j !== i))}>
+                    ×
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+        <tfoot>
+          <tr>
+            <td colSpan={3}>
+              <button type="button" className="small" onClick={() => setLines((ls) => [...ls, { description: '', quantity: '1', price: '' }])}>
+                Add line
+              </button>
+            </td>
+            <td className="num strong">{total === null ? '—' : money(total)}</td>
+            <td />
+          </tr>
+        </tfoot>
+      </table>
+    </FormDialog>
   );
 }

@@ -9,9 +9,8 @@ import { exportCsv } from '../../export/csv';
 import type { InventoryItem } from '../../../../shared/domain/collections';
 import { lowStock } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
 import { TextField } from '../../forms/Field';
-import { FormError } from '../../forms/FormError';
 import { SelectField } from '../../forms/Field';
 import { compareText, fold } from '../../app/format';
 
@@ -163,28 +162,20 @@ function StockMovementForm({ item, onClose }: { item: InventoryItem; onClose: ()
   }
 
   return (
-    <Dialog title={`Stock movement: ${item.name}`} onClose={onClose} size="small" closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <FormError error={error} />
-        <p className="field-wide">
-          In stock: <strong>{item.quantity}</strong> {item.unit}
-        </p>
-        <SelectField label="Movement" value={movement} onChange={edited(setMovement)} options={movements} />
-        <TextField label="Quantity" value={quantity} onChange={edited(setQuantity)} autoFocus hint={movement === 'counted' ? 'How many were counted' : undefined} />
-        <TextField label="Note" value={note} onChange={setNote} wide maxLength={200} hint="Kept with the movement in the audit log (for example a delivery note number)" />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={`Stock movement: ${item.name}`}
+      onClose={onClose}
+      size="small"
+      error={error}
+      onSubmit={save}
+    >
+      <p className="field-wide">
+        In stock: <strong>{item.quantity}</strong> {item.unit}
+      </p>
+      <SelectField label="Movement" value={movement} onChange={edited(setMovement)} options={movements} />
+      <TextField label="Quantity" value={quantity} onChange={edited(setQuantity)} autoFocus hint={movement === 'counted' ? 'How many were counted' : undefined} />
+      <TextField label="Note" value={note} onChange={setNote} wide maxLength={200} hint="Kept with the movement in the audit log (for example a delivery note number)" />
+    </FormDialog>
   );
 }
 
@@ -212,27 +203,18 @@ function ItemForm({ item, onClose }: { item?: InventoryItem; onClose: () => void
   }
 
   return (
-    <Dialog title={item ? `Edit ${item.name}` : 'New item'} onClose={onClose} closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <FormError error={error} />
-        <TextField label="Name" value={name} onChange={setName} wide required maxLength={200} />
-        <TextField label="SKU" value={sku} onChange={setSku} maxLength={60} />
-        <TextField label="Unit" value={unit} onChange={setUnit} maxLength={30} />
-        {item ? null : <TextField label="Quantity" type="number" min={0} value={quantity} onChange={setQuantity} />}
-        <TextField label="Reorder level" type="number" min={0} value={reorderLevel} onChange={setReorderLevel} />
-        <TextField label="Location" value={location} onChange={setLocation} maxLength={100} />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={item ? `Edit ${item.name}` : 'New item'}
+      onClose={onClose}
+      error={error}
+      onSubmit={save}
+    >
+      <TextField label="Name" value={name} onChange={setName} wide required maxLength={200} />
+      <TextField label="SKU" value={sku} onChange={setSku} maxLength={60} />
+      <TextField label="Unit" value={unit} onChange={setUnit} maxLength={30} />
+      {item ? null : <TextField label="Quantity" type="number" min={0} value={quantity} onChange={setQuantity} />}
+      <TextField label="Reorder level" type="number" min={0} value={reorderLevel} onChange={setReorderLevel} />
+      <TextField label="Location" value={location} onChange={setLocation} maxLength={100} />
+    </FormDialog>
   );
 }

@@ -6,10 +6,9 @@ import { dayKey, formatDate, patientName, statusLabels } from '../../app/format'
 import { ReferralLetterPrint } from '../../print/documents';
 import { printDocument } from '../../print/printing';
 import { href } from '../../app/route';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
 import { SelectField, TextArea, DateField, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
-import { FormError } from '../../forms/FormError';
 
 /** The next steps a referral can take, in the order staff usually take them. */
 export const referralNextSteps: Record<Referral['status'], Referral['status'][]> = {
@@ -147,38 +146,31 @@ export function ReferralForm({ patientId, onClose }: { patientId?: string; onClo
   const [date, setDate] = useState(dayKey(new Date()));
   const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog title="New referral" onClose={onClose} closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (!patient) return setError('Choose the patient from the list.');
-          if (!provider.trim()) return setError('Name the specialist or clinic.');
-          const answer = await create('referrals', { patientId: patient, direction, provider: provider.trim(), specialty, reason, date, status: 'draft' });
-          if (!answer.ok) return setError(answer.error);
-          onClose();
-        }}
-      >
-        <FormError error={error} />
-        <div className="field-wide">
-          <PatientPicker value={patient} onChange={setPatient} />
-        </div>
-        <SelectField
-          label="Direction"
-          value={direction}
-          onChange={setDirection}
-          options={referralDirections.map((d) => ({ value: d, label: d === 'outgoing' ? 'Outgoing (we refer)' : 'Incoming (referred to us)' }))}
-        />
-        <DateField label="Date" value={date} onChange={setDate} required />
-        <TextField label="Specialist or clinic" value={provider} onChange={setProvider} required maxLength={200} />
-        <TextField label="Specialty" value={specialty} onChange={setSpecialty} maxLength={100} />
-        <TextArea label="Reason" value={reason} onChange={setReason} rows={3} />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title="New referral"
+      onClose={onClose}
+      error={error}
+      onSubmit={async () => {
+        if (!patient) return setError('Choose the patient from the list.');
+        if (!provider.trim()) return setError('Name the specialist or clinic.');
+        const answer = await create('referrals', { patientId: patient, direction, provider: provider.trim(), specialty, reason, date, status: 'draft' });
+        if (!answer.ok) return setError(answer.error);
+        onClose();
+      }}
+    >
+      <div className="field-wide">
+        <PatientPicker value={patient} onChange={setPatient} />
+      </div>
+      <SelectField
+        label="Direction"
+        value={direction}
+        onChange={setDirection}
+        options={referralDirections.map((d) => ({ value: d, label: d === 'outgoing' ? 'Outgoing (we refer)' : 'Incoming (referred to us)' }))}
+      />
+      <DateField label="Date" value={date} onChange={setDate} required />
+      <TextField label="Specialist or clinic" value={provider} onChange={setProvider} required maxLength={200} />
+      <TextField label="Specialty" value={specialty} onChange={setSpecialty} maxLength={100} />
+      <TextArea label="Reason" value={reason} onChange={setReason} rows={3} />
+    </FormDialog>
   );
 }
