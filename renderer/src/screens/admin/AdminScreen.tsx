@@ -6,7 +6,7 @@ import type { UpdatePhase, UpdateStatus } from '../../../../shared/ipc/contract'
 import type { AuditEntry, ServerInfo } from '../../../../shared/sync/protocol';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { shortDateTime } from '../../app/format';
-import { FormDialog } from '../../forms/SubmitForm';
+import { FormDialog, SubmitForm } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
 import { ClinicSettingsCard } from './ClinicSettingsCard';
 
@@ -137,10 +137,13 @@ function TerminalSettingsCard() {
   return (
     <div className="card">
       <h2>This terminal</h2>
-      <form
+      <SubmitForm
         className="form-grid one-col"
-        onSubmit={async (e) => {
-          e.preventDefault();
+        error={error}
+        label="Apply settings"
+        primary={false}
+        wide={false}
+        onSubmit={async () => {
           setError(null);
           const days = Number(offlineDays);
           if (!Number.isInteger(days) || days < 0 || days > 90) return setError('Offline sign-in (days) must be a whole number from 0 to 90');
@@ -149,11 +152,6 @@ function TerminalSettingsCard() {
           toast('success', 'Terminal settings saved');
         }}
       >
-        {error ? (
-          <div role="alert" className="form-error">
-            {error}
-          </div>
-        ) : null}
         <TextField label="Server URL" type="url" value={serverUrl} onChange={setServerUrl} required hint="For example http://clinic-server:4780" />
         <TextField label="Terminal name" value={terminalName} onChange={setTerminalName} required maxLength={100} />
         <TextField
@@ -165,10 +163,7 @@ function TerminalSettingsCard() {
           required
           hint="How long after an online sign-in here a user may sign in while the server is down (0: never). A new server URL signs everyone out."
         />
-        <div className="form-actions">
-          <button type="submit">Apply settings</button>
-        </div>
-      </form>
+      </SubmitForm>
       <ServerCertificate />
       <UpdateState />
     </div>
