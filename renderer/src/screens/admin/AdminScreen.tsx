@@ -7,6 +7,7 @@ import type { AuditEntry, ServerInfo } from '../../../../shared/sync/protocol';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { shortDateTime } from '../../app/format';
 import { FormDialog, SubmitForm } from '../../forms/SubmitForm';
+import { DataTable } from '../../components/DataTable';
 import { SelectField, TextField } from '../../forms/Field';
 import { ClinicSettingsCard } from './ClinicSettingsCard';
 
@@ -50,42 +51,39 @@ function StaffAccounts() {
           New user
         </button>
       </div>
-      <table className="table compact">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Username</th>
-            <th scope="col">Role</th>
-            <th scope="col">Account</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((u) => (
-            <tr key={u.id} className={u.active === false ? 'is-inactive' : undefined}>
-              <td>{u.displayName}</td>
-              <td className="mono">{u.username}</td>
-              <td>
-                <select aria-label={`Permissions of ${u.displayName}`} value={u.role} disabled={u.id === me?.id} onChange={(e) => void change(u, { role: e.target.value as Role })}>
-                  {roleOptions.map((o) => (
-                    <option key={o.value} value={o.value}>
-                      {o.label}
-                    </option>
-                  ))}
-                </select>
-              </td>
-              <td>
-                {u.id === me?.id ? (
-                  <span className="muted">You</span>
-                ) : (
-                  <button type="button" className="small" onClick={() => void change(u, { active: u.active === false })}>
-                    {u.active === false ? `Reactivate ${u.displayName}` : `Deactivate ${u.displayName}`}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        className="table compact"
+        rows={list}
+        rowKey={(u) => u.id}
+        rowClass={(u) => (u.active === false ? 'is-inactive' : undefined)}
+        columns={[
+          { header: 'Name', cell: (u) => u.displayName },
+          { header: 'Username', cellClass: 'mono', cell: (u) => u.username },
+          {
+            header: 'Role',
+            cell: (u) => (
+              <select aria-label={`Permissions of ${u.displayName}`} value={u.role} disabled={u.id === me?.id} onChange={(e) => void change(u, { role: e.target.value as Role })}>
+                {roleOptions.map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
+                  </option>
+                ))}
+              </select>
+            ),
+          },
+          {
+            header: 'Account',
+            cell: (u) =>
+              u.id === me?.id ? (
+                <span className="muted">You</span>
+              ) : (
+                <button type="button" className="small" onClick={() => void change(u, { active: u.active === false })}>
+                  {u.active === false ? `Reactivate ${u.displayName}` : `Deactivate ${u.displayName}`}
+                </button>
+              ),
+          },
+        ]}
+      />
       {creating ? <NewUserForm onClose={() => setCreating(false)} /> : null}
     </div>
   );
@@ -265,34 +263,23 @@ function AuditLog() {
         </button>
       </div>
       {error ? <p className="form-error">The audit log needs the server: {error}</p> : null}
-      {entries && entries.length === 0 ? <p className="muted">No entries yet.</p> : null}
-      {entries && entries.length > 0 ? (
-        <div className="table-wrap audit">
-          <table className="table compact">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Record</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.seq}>
-                  <td>{shortDateTime(e.at)}</td>
-                  <td>{e.username ?? '—'}</td>
-                  <td>{e.action}</td>
-                  <td className="mono">
-                    {e.collection ?? ''} {e.rowId ? e.rowId.slice(0, 8) : ''}
-                  </td>
-                  <td className="clip">{e.detail ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {entries ? (
+        <DataTable
+          className="table compact"
+          wrapClass="table-wrap audit"
+          rows={entries}
+          rowKey={(e) => e.seq}
+          empty="No entries yet."
+          emptyMode="instead"
+          emptyClass="muted"
+          columns={[
+            { header: 'When', cell: (e) => shortDateTime(e.at) },
+            { header: 'Who', cell: (e) => e.username ?? '—' },
+            { header: 'Action', cell: (e) => e.action },
+            { header: 'Record', cellClass: 'mono', cell: (e) => `${e.collection ?? ''} ${e.rowId ? e.rowId.slice(0, 8) : ''}` },
+            { header: 'Detail', cellClass: 'clip', cell: (e) => e.detail ?? '' },
+          ]}
+        />
       ) : null}
     </div>
   );

@@ -13,6 +13,11 @@ import { href, navigate } from '../../app/route';
 import { FormDialog } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
 import { InvoiceForm } from './InvoiceForm';
+import { DataTable } from '../../components/DataTable';
+import { InvoiceLines } from '../../components/InvoiceLines';
+import { RowList } from '../../components/RowList';
+import { StatusPill } from '../../components/StatusPill';
+import { ToggleGroup } from '../../components/ToggleGroup';
 
 type Filter = 'outstanding' | 'draft' | 'all';
 const filters: { value: Filter; label: string }[] = [
@@ -46,13 +51,7 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
       <div className="screen-header">
         <h1 id="billing-title">Invoices</h1>
         <div className="toolbar">
-          <div className="segmented" role="group" aria-label="Show">
-            {filters.map((f) => (
-              <button key={f.value} type="button" aria-pressed={filter === f.value} onClick={() => setFilter(f.value)}>
-                {f.label}
-              </button>
-            ))}
-          </div>
+          <ToggleGroup label="Show" value={filter} onChange={setFilter} options={filters} />
           <span className="muted">Outstanding in total: {money(outstandingTotal)}</span>
           <button
             type="button"
@@ -78,48 +77,24 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
         </div>
       </div>
       <div className="split">
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Number</th>
-                <th scope="col">Patient</th>
-                <th scope="col">Changed</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Total
-                </th>
-                <th scope="col" className="num">
-                  Paid
-                </th>
-                <th scope="col" className="num">
-                  Balance due
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((i) => {
-                const p = patients[i.patientId];
-                return (
-                  <tr key={i.id} className={i.id === invoiceId ? 'is-selected clickable' : 'clickable'} onClick={() => navigate('billing', i.id)}>
-                    <td className="muted">{invoiceNumberLabel(i.number) ?? '—'}</td>
-                    <td>
-                      <a href={href('billing', i.id)}>{p ? patientName(p) : 'Unknown patient'}</a>
-                    </td>
-                    <td>{shortDateTime(i.updatedAt)}</td>
-                    <td>
-                      <span className={`pill pill-${i.status}`}>{statusLabels[i.status]}</span>
-                    </td>
-                    <td className="num">{money(i.totalCents ?? 0)}</td>
-                    <td className="num">{money(i.paidCents ?? 0)}</td>
-                    <td className="num strong">{money(balanceDue(i))}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          {list.length === 0 ? <p className="empty">{filter === 'outstanding' ? 'Nothing outstanding.' : 'No invoices.'}</p> : null}
-        </div>
+        <DataTable
+          className="table"
+          wrapClass="table-wrap"
+          rows={list}
+          rowKey={(i) => i.id}
+          rowClass={(i) => (i.id === invoiceId ? 'is-selected' : undefined)}
+          onRowClick={(i) => navigate('billing', i.id)}
+          empty={filter === 'outstanding' ? 'Nothing outstanding.' : 'No invoices.'}
+          columns={[
+            { header: 'Number', cellClass: 'muted', cell: (i) => invoiceNumberLabel(i.number) ?? '—' },
+            { header: 'Patient', cell: (i) => <a href={href('billing', i.id)}>{patients[i.patientId] ? patientName(patients[i.patientId]!) : 'Unknown patient'}</a> },
+            { header: 'Changed', cell: (i) => shortDateTime(i.updatedAt) },
+            { header: 'Status', cell: (i) => <StatusPill status={i.status} /> },
+            { header: 'Total', numeric: true, cell: (i) => money(i.totalCents ?? 0) },
+            { header: 'Paid', numeric: true, cell: (i) => money(i.paidCents ?? 0) },
+            { header: 'Balance due', numeric: true, cellClass: 'strong', cell: (i) => money(balanceDue(i)) },
+          ]}
+        />
         <aside className="side-panel wide" aria-label="Invoice">
           {selected ? <InvoiceDetail invoice={selected} /> : <p className="muted">Choose an invoice to see its lines and payments, issue it or take a payment.</p>}
         </aside>
@@ -147,38 +122,13 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
   return (
     <>
       <h2 ref={headingRef} tabIndex={-1}>
-        Invoice for {p ? `${p.firstName} ${p.lastName}` : 'unknown patient'} <span className={`pill pill-${invoice.status}`}>{statusLabels[invoice.status]}</span>
+        Invoice for {p ? `${p.firstName} ${p.lastName}` : 'unknown patient'} <StatusPill status={invoice.status} />
       </h2>
       <p className="muted">
         {invoiceNumberLabel(invoice.number) ?? (invoice.status === 'draft' ? 'Numbered when issued' : 'Number given by the clinic server once synced')}
         {invoice.serviceDate ? ` · Service date ${invoice.serviceDate}` : ''}
       </p>
-      <table className="table compact">
-        <thead>
-          <tr>
-            <th scope="col">Description</th>
-            <th scope="col" className="num">
-              Qty
-            </th>
-            <th scope="col" className="num">
-              Price
-            </th>
-            <th scope="col" className="num">
-              Amount
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {invoice.lines.map((l, i) => (
-            <tr key={i}>
-              <td>{l.description}</td>
-              <td className="num">{l.quantity}</td>
-              <td className="num">{money(l.unitPriceCents)}</td>
-              <td className="num">{money(l.quantity * l.unitPriceCents)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <InvoiceLines className="table compact" lines={invoice.lines} priceHeader="Price" />
       <dl className="facts totals">
         <dt>Total</dt>
         <dd>{money(invoice.totalCents ?? 0)}</dd>
@@ -188,24 +138,20 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
         <dd className="strong">{money(due)}</dd>
       </dl>
       <h3>Payments</h3>
-      {payments.length === 0 ? (
-        <p className="muted">No payments yet.</p>
-      ) : (
-        <ul className="plain-list">
-          {payments.map((pay) => (
-            <li key={pay.id}>
-              {shortDateTime(pay.receivedAt)} · {pay.kind === 'refund' ? `refund${pay.reason ? ` (${pay.reason})` : ''}` : 'payment'} · {pay.method} ·{' '}
-              <strong>
-                {pay.kind === 'refund' ? '−' : ''}
-                {money(pay.amountCents)}
-              </strong>{' '}
-              <button type="button" className="link-button" onClick={() => printDocument('Receipt', <ReceiptPrint payment={pay} invoice={invoice} patient={p} />)}>
-                Print receipt
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <RowList rows={payments} rowKey={(pay) => pay.id} empty="No payments yet.">
+        {(pay) => (
+          <>
+            {shortDateTime(pay.receivedAt)} · {pay.kind === 'refund' ? `refund${pay.reason ? ` (${pay.reason})` : ''}` : 'payment'} · {pay.method} ·{' '}
+            <strong>
+              {pay.kind === 'refund' ? '−' : ''}
+              {money(pay.amountCents)}
+            </strong>{' '}
+            <button type="button" className="link-button" onClick={() => printDocument('Receipt', <ReceiptPrint payment={pay} invoice={invoice} patient={p} />)}>
+              Print receipt
+            </button>
+          </>
+        )}
+      </RowList>
       <div className="button-row">
         {invoice.status === 'draft' ? (
           <button type="button" onClick={() => setEditing(true)}>

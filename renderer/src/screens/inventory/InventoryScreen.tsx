@@ -10,8 +10,8 @@ import type { InventoryItem } from '../../../../shared/domain/collections';
 import { lowStock } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { FormDialog } from '../../forms/SubmitForm';
-import { TextField } from '../../forms/Field';
-import { SelectField } from '../../forms/Field';
+import { SelectField, TextField } from '../../forms/Field';
+import { DataTable } from '../../components/DataTable';
 import { compareText, fold } from '../../app/format';
 
 export function InventoryScreen() {
@@ -63,64 +63,59 @@ export function InventoryScreen() {
           </button>
         </div>
       </div>
-      <div className="table-wrap">
-        <table className="table inventory-table">
-          <thead>
-            <tr>
-              <th scope="col">Item</th>
-              <th scope="col">SKU</th>
-              <th scope="col">Location</th>
-              <th scope="col" className="num">
-                Quantity
-              </th>
-              <th scope="col" className="num">
-                Reorder at
-              </th>
-              <th scope="col">State</th>
-              <th scope="col">Adjust</th>
-              <th scope="col">
-                <span className="sr-only">Edit</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((item) => {
-              const low = lowStock(item);
-              return (
-                <tr key={item.id} className={low ? 'is-low' : undefined}>
-                  <th scope="row" className="item-name">
-                    {item.name}
-                  </th>
-                  <td className="muted">{item.sku || '—'}</td>
-                  <td>{item.location || '—'}</td>
-                  <td className="num quantity">
-                    <strong>{item.quantity}</strong> <span className="muted">{item.unit}</span>
-                  </td>
-                  <td className="num">{item.reorderLevel}</td>
-                  <td>{low ? <span className="pill pill-low">Low stock</span> : <span className="pill pill-ok">In stock</span>}</td>
-                  <td className="adjust">
-                    <button type="button" className="step" aria-label={`Decrease ${item.name}`} disabled={item.quantity <= 0} onClick={() => void adjustStock(item.id, { delta: -1 })}>
-                      −
-                    </button>
-                    <button type="button" className="step" aria-label={`Increase ${item.name}`} onClick={() => void adjustStock(item.id, { delta: 1 })}>
-                      +
-                    </button>
-                  </td>
-                  <td>
-                    <button type="button" className="ghost small" aria-label={`Stock movement: ${item.name}`} onClick={() => setMoving(item)}>
-                      Move…
-                    </button>
-                    <button type="button" className="ghost small" aria-label={`Edit ${item.name}`} onClick={() => setEditing(item)}>
-                      Edit
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-        {list.length === 0 ? <p className="empty">{onlyReorder ? 'Nothing needs reordering.' : 'No items.'}</p> : null}
-      </div>
+      <DataTable
+        className="table inventory-table"
+        wrapClass="table-wrap"
+        rows={list}
+        rowKey={(item) => item.id}
+        rowClass={(item) => (lowStock(item) ? 'is-low' : undefined)}
+        empty={onlyReorder ? 'Nothing needs reordering.' : 'No items.'}
+        columns={[
+          { header: 'Item', rowHeader: true, cellClass: 'item-name', cell: (item) => item.name },
+          { header: 'SKU', cellClass: 'muted', cell: (item) => item.sku || '—' },
+          { header: 'Location', cell: (item) => item.location || '—' },
+          {
+            header: 'Quantity',
+            numeric: true,
+            cellClass: 'quantity',
+            cell: (item) => (
+              <>
+                <strong>{item.quantity}</strong> <span className="muted">{item.unit}</span>
+              </>
+            ),
+          },
+          { header: 'Reorder at', numeric: true, cell: (item) => item.reorderLevel },
+          { header: 'State', cell: (item) => (lowStock(item) ? <span className="pill pill-low">Low stock</span> : <span className="pill pill-ok">In stock</span>) },
+          {
+            header: 'Adjust',
+            cellClass: 'adjust',
+            cell: (item) => (
+              <>
+                <button type="button" className="step" aria-label={`Decrease ${item.name}`} disabled={item.quantity <= 0} onClick={() => void adjustStock(item.id, { delta: -1 })}>
+                  −
+                </button>
+                <button type="button" className="step" aria-label={`Increase ${item.name}`} onClick={() => void adjustStock(item.id, { delta: 1 })}>
+                  +
+                </button>
+              </>
+            ),
+          },
+          {
+            header: 'Edit',
+            headerHidden: true,
+            cell: (item) => (
+              <>
+                <button type="button" className="ghost small" aria-label={`Stock movement: ${item.name}`} onClick={() => setMoving(item)}>
+                  Move…
+                </button>
+                <button type="button" className="ghost small" aria-label={`Edit ${item.name}`} onClick={() => setEditing(item)}>
+                  Edit
+                </button>
+              </>
+            ),
+          },
+        ]}
+      />
       {editing ? <ItemForm item={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} /> : null}
       {moving && items[moving.id] ? <StockMovementForm item={items[moving.id]!} onClose={() => setMoving(null)} /> : null}
     </section>
