@@ -7,6 +7,8 @@ import { ReferralLetterPrint } from '../../print/documents';
 import { printDocument } from '../../print/printing';
 import { href } from '../../app/route';
 import { FormDialog } from '../../forms/SubmitForm';
+import { DataTable } from '../../components/DataTable';
+import { StatusPill } from '../../components/StatusPill';
 import { SelectField, TextArea, DateField, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 
@@ -85,54 +87,45 @@ export function ReferralTable({
   onPrint?: (r: Referral) => void;
   showPatient?: boolean;
 }) {
-  if (referrals.length === 0) return <p className="empty">No referrals.</p>;
   return (
-    <div className="table-wrap">
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Date</th>
-            {showPatient ? <th scope="col">Patient</th> : null}
-            <th scope="col">Direction</th>
-            <th scope="col">Specialist or clinic</th>
-            <th scope="col">Specialty</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Status</th>
-            <th scope="col">Next step</th>
-          </tr>
-        </thead>
-        <tbody>
-          {referrals.map((r) => {
-            const p = patients[r.patientId];
-            return (
-              <tr key={r.id}>
-                <td>{formatDate(r.date)}</td>
-                {showPatient ? <td>{p ? <a href={href('patients', r.patientId)}>{patientName(p)}</a> : 'Unknown patient'}</td> : null}
-                <td>{r.direction === 'outgoing' ? 'Out' : 'In'}</td>
-                <td>{r.provider}</td>
-                <td>{r.specialty || '—'}</td>
-                <td className="clip">{r.reason || '—'}</td>
-                <td>
-                  <span className={`pill pill-${r.status}`}>{statusLabels[r.status] ?? r.status}</span>
-                </td>
-                <td className="button-row tight">
-                  {referralNextSteps[r.status].map((next) => (
-                    <button key={next} type="button" className={next === 'cancelled' ? 'small danger-outline' : 'small'} onClick={() => onStep(r, next)}>
-                      {stepLabels[next]}
-                    </button>
-                  ))}
-                  {onPrint && r.direction === 'outgoing' ? (
-                    <button type="button" className="small" onClick={() => onPrint(r)}>
-                      Print letter
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      className="table"
+      wrapClass="table-wrap"
+      rows={referrals}
+      rowKey={(r) => r.id}
+      empty="No referrals."
+      emptyMode="instead"
+      columns={[
+        { header: 'Date', cell: (r) => formatDate(r.date) },
+        showPatient && {
+          header: 'Patient',
+          cell: (r) => (patients[r.patientId] ? <a href={href('patients', r.patientId)}>{patientName(patients[r.patientId]!)}</a> : 'Unknown patient'),
+        },
+        { header: 'Direction', cell: (r) => (r.direction === 'outgoing' ? 'Out' : 'In') },
+        { header: 'Specialist or clinic', cell: (r) => r.provider },
+        { header: 'Specialty', cell: (r) => r.specialty || '—' },
+        { header: 'Reason', cellClass: 'clip', cell: (r) => r.reason || '—' },
+        { header: 'Status', cell: (r) => <StatusPill status={r.status} /> },
+        {
+          header: 'Next step',
+          cellClass: 'button-row tight',
+          cell: (r) => (
+            <>
+              {referralNextSteps[r.status].map((next) => (
+                <button key={next} type="button" className={next === 'cancelled' ? 'small danger-outline' : 'small'} onClick={() => onStep(r, next)}>
+                  {stepLabels[next]}
+                </button>
+              ))}
+              {onPrint && r.direction === 'outgoing' ? (
+                <button type="button" className="small" onClick={() => onPrint(r)}>
+                  Print letter
+                </button>
+              ) : null}
+            </>
+          ),
+        },
+      ]}
+    />
   );
 }
 

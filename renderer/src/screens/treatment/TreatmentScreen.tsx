@@ -1,10 +1,11 @@
 /** Treatment records for clinical staff: newest first, filterable by patient, read beside the list. */
-import { useMemo, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import type { TreatmentRecord } from '../../../../shared/domain/collections';
 import { useClinic } from '../../app/clinicContext';
 import { useHeadingFocus } from '../../app/focus';
 import { formatDate, patientName, shortDateTime } from '../../app/format';
 import { href, navigate } from '../../app/route';
+import { DataTable } from '../../components/DataTable';
 import { TreatmentForm } from './TreatmentForm';
 
 export function TreatmentScreen({ recordId }: { recordId: string | null }) {
@@ -35,32 +36,20 @@ export function TreatmentScreen({ recordId }: { recordId: string | null }) {
         </div>
       </div>
       <div className="split">
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Patient</th>
-                <th scope="col">Diagnosis</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((r) => {
-                const p = patients[r.patientId];
-                return (
-                  <tr key={r.id} className={r.id === recordId ? 'is-selected clickable' : 'clickable'} onClick={() => navigate('treatment', r.id)}>
-                    <td>{formatDate(r.date)}</td>
-                    <td>
-                      <a href={href('treatment', r.id)}>{p ? patientName(p) : 'Unknown patient'}</a>
-                    </td>
-                    <td className="clip">{r.diagnosis || '—'}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          {list.length === 0 ? <p className="empty">No treatment records.</p> : null}
-        </div>
+        <DataTable
+          className="table"
+          wrapClass="table-wrap"
+          rows={list}
+          rowKey={(r) => r.id}
+          rowClass={(r) => (r.id === recordId ? 'is-selected' : undefined)}
+          onRowClick={(r) => navigate('treatment', r.id)}
+          empty="No treatment records."
+          columns={[
+            { header: 'Date', cell: (r) => formatDate(r.date) },
+            { header: 'Patient', cell: (r) => <a href={href('treatment', r.id)}>{patients[r.patientId] ? patientName(patients[r.patientId]!) : 'Unknown patient'}</a> },
+            { header: 'Diagnosis', cellClass: 'clip', cell: (r) => r.diagnosis || '—' },
+          ]}
+        />
         <aside className="side-panel wide" aria-label="Treatment record">
           {selected ? <TreatmentRecordView record={selected} onEdit={() => setForm(selected)} /> : <p className="muted">Choose a record to read it.</p>}
         </aside>
@@ -71,6 +60,13 @@ export function TreatmentScreen({ recordId }: { recordId: string | null }) {
     </section>
   );
 }
+
+const recordSections = [
+  ['Diagnosis', 'diagnosis'],
+  ['Procedures', 'procedures'],
+  ['Prescriptions', 'prescriptions'],
+  ['Clinical notes', 'notes'],
+] as const;
 
 export function TreatmentRecordView({ record, onEdit }: { record: TreatmentRecord; onEdit?: () => void }) {
   const users = useClinic((s) => s.data.users);
@@ -85,14 +81,12 @@ export function TreatmentRecordView({ record, onEdit }: { record: TreatmentRecor
       <p className="muted">
         {users[record.providerId]?.displayName ?? 'Doctor'} · last changed {shortDateTime(record.updatedAt)} by {users[record.updatedBy]?.displayName ?? 'staff'}
       </p>
-      <h3>Diagnosis</h3>
-      <p className="prewrap">{record.diagnosis || '—'}</p>
-      <h3>Procedures</h3>
-      <p className="prewrap">{record.procedures || '—'}</p>
-      <h3>Prescriptions</h3>
-      <p className="prewrap">{record.prescriptions || '—'}</p>
-      <h3>Clinical notes</h3>
-      <p className="prewrap">{record.notes || '—'}</p>
+      {recordSections.map(([title, field]) => (
+        <Fragment key={field}>
+          <h3>{title}</h3>
+          <p className="prewrap">{record[field] || '—'}</p>
+        </Fragment>
+      ))}
       {onEdit ? (
         <button type="button" onClick={onEdit}>
           Edit record
