@@ -18,6 +18,8 @@ import { DateBox } from '../../forms/DateBox';
 import { BlockTimeForm } from './BlockTimeForm';
 import { BookingGrid, type BookingMove, type GridColumn } from './BookingGrid';
 import { useDoctors } from './useDoctors';
+import { StatusPill } from '../../components/StatusPill';
+import { ToggleGroup } from '../../components/ToggleGroup';
 
 /** How far ahead, and how many, the side panel lists when no appointment is selected. */
 const comingUpDays = 14;
@@ -160,14 +162,15 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
       <div className="screen-header">
         <h1 id="appointments-title">{view === 'week' ? 'Week book' : 'Day book'}</h1>
         <div className="toolbar">
-          <div className="segmented" role="group" aria-label="View">
-            <button type="button" aria-pressed={view === 'day'} onClick={() => goTo({ view: 'day' })}>
-              Day
-            </button>
-            <button type="button" aria-pressed={view === 'week'} onClick={() => goTo({ view: 'week' })}>
-              Week
-            </button>
-          </div>
+          <ToggleGroup
+            label="View"
+            value={view}
+            onChange={(v: BookView) => goTo({ view: v })}
+            options={[
+              { value: 'day', label: 'Day' },
+              { value: 'week', label: 'Week' },
+            ]}
+          />
           {/* No "day" or "week" in these names: the contract's Day, Week and Print day sheet stay unique. */}
           <button type="button" title={view === 'week' ? 'The week before' : 'The day before'} onClick={() => goTo({ day: addDays(day, -step) })}>
             ‹ Previous
@@ -247,7 +250,7 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
                 <dd>{selected.reason || '—'}</dd>
                 <dt>Status</dt>
                 <dd>
-                  <span className={`pill pill-${selected.status}`}>{statusLabels[selected.status]}</span>
+                  <StatusPill status={selected.status} />
                 </dd>
                 {selectedPatient?.phone ? (
                   <>
