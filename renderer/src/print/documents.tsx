@@ -3,7 +3,7 @@ import type { Appointment, Invoice, Patient, Payment, Referral, User } from '../
 import { invoiceNumberLabel } from '../../../shared/domain/rules';
 import { DataTable } from '../components/DataTable';
 import { InvoiceLines } from '../components/InvoiceLines';
-import { longDate, money, patientName, shortDateTime, statusLabels, timeOf } from '../app/format';
+import { longDate, money, patientNameOrUnknown, shortDateTime, statusLabels, timeOf } from '../app/format';
 
 const clinicName = 'Clinic Desk';
 
@@ -134,7 +134,7 @@ export function DaySheetPrint({ day, provider, appointments, patients }: { day: 
         rowKey={(a) => a.id}
         columns={[
           { header: 'Time', cell: (a) => `${timeOf(a.start)}–${timeOf(a.end)}` },
-          { header: 'Patient', cell: (a) => (patients[a.patientId] ? patientName(patients[a.patientId]!) : 'Unknown patient') },
+          { header: 'Patient', cell: (a) => patientNameOrUnknown(patients[a.patientId]) },
           { header: 'Date of birth', cell: (a) => patients[a.patientId]?.dateOfBirth ?? '' },
           { header: 'Phone', cell: (a) => patients[a.patientId]?.phone ?? '' },
           { header: 'Room', cell: (a) => a.room },

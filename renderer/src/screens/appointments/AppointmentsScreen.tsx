@@ -7,7 +7,7 @@ import { useMemo, useState } from 'react';
 import type { Appointment, BlockedTime } from '../../../../shared/domain/collections';
 import { blocksSlot } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { addDays, dayKey, dayStart, longDate, patientName, shortDay, statusLabels, timeOf } from '../../app/format';
+import { addDays, dayKey, dayStart, longDate, patientNameOrUnknown, shortDay, statusLabels, timeOf } from '../../app/format';
 import { href, navigate } from '../../app/route';
 import { exportCsv } from '../../export/csv';
 import { DaySheetPrint } from '../../print/documents';
@@ -126,7 +126,7 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
   }, [appointments, day]);
 
   const total = listed.filter(blocksSlot).length;
-  const nameOf = (a: Appointment) => (patients[a.patientId] ? patientName(patients[a.patientId]!) : 'Unknown patient');
+  const nameOf = (a: Appointment) => patientNameOrUnknown(patients[a.patientId]);
   const move = (a: Appointment, to: BookingMove) => update('appointments', a.id, { start: to.start, end: to.end, providerId: to.providerId });
 
   function printDaySheet() {
@@ -293,7 +293,7 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
                         <span className="coming-up-when">
                           {shortDay(when)} {timeOf(a.start)}
                         </span>
-                        <span className="coming-up-name">{p ? patientName(p) : 'Unknown patient'}</span>
+                        <span className="coming-up-name">{patientNameOrUnknown(p)}</span>
                         <span className="coming-up-who">{users[a.providerId]?.displayName ?? ''}</span>
                       </button>
                     </li>

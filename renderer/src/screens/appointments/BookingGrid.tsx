@@ -9,7 +9,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { Appointment, AppointmentType, BlockedTime, Patient } from '../../../../shared/domain/collections';
 import { blocksSlot, canReschedule } from '../../../../shared/domain/rules';
-import { patientName, timeOf } from '../../app/format';
+import { patientName, patientNameOrUnknown, timeOf } from '../../app/format';
 import { StatusPill } from '../../components/StatusPill';
 
 export const hourHeight = 84;
@@ -284,7 +284,7 @@ export function BookingGrid({ columns, firstHour, lastHour, selectedId, patients
                 >
                   <span className="appt-line">
                     <span className="appt-time">{timeOf(shown.start)}</span>
-                    <span className="appt-name" title={p ? patientName(p) : undefined}>{p ? patientName(p) : 'Unknown patient'}</span>
+                    <span className="appt-name" title={p ? patientName(p) : undefined}>{patientNameOrUnknown(p)}</span>
                     <StatusPill status={a.status} />
                   </span>
                   {height >= 40 ? (

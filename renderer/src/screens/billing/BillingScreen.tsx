@@ -7,13 +7,13 @@ import { InvoicePrint, ReceiptPrint } from '../../print/documents';
 import { printDocument, saveDocumentAsPdf } from '../../print/printing';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { useHeadingFocus } from '../../app/focus';
-import { amountText, money, parseMoney, patientName, shortDateTime, statusLabels } from '../../app/format';
+import { amountText, money, parseMoney, patientNameOrUnknown, shortDateTime, statusLabels } from '../../app/format';
 import { paymentProblem, refundProblem } from '../../../../shared/domain/plausibility';
-import { href, navigate } from '../../app/route';
+import { navigate } from '../../app/route';
 import { FormDialog } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
 import { InvoiceForm } from './InvoiceForm';
-import { DataTable } from '../../components/DataTable';
+import { ListWithDetail, recordLink } from '../../components/ListWithDetail';
 import { InvoiceLines } from '../../components/InvoiceLines';
 import { RowList } from '../../components/RowList';
 import { StatusPill } from '../../components/StatusPill';
@@ -59,7 +59,7 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
             onClick={() =>
               exportCsv(`invoices-${filter}.csv`, list, [
                 { header: 'Number', value: (i) => invoiceNumberLabel(i.number) ?? '' },
-                { header: 'Patient', value: (i) => (patients[i.patientId] ? patientName(patients[i.patientId]!) : 'Unknown patient') },
+                { header: 'Patient', value: (i) => patientNameOrUnknown(patients[i.patientId]) },
                 { header: 'Service date', value: (i) => i.serviceDate ?? '' },
                 { header: 'Changed', value: (i) => shortDateTime(i.updatedAt) },
                 { header: 'Status', value: (i) => statusLabels[i.status] ?? i.status },
@@ -76,29 +76,24 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
           </button>
         </div>
       </div>
-      <div className="split">
-        <DataTable
-          className="table"
-          wrapClass="table-wrap"
-          rows={list}
-          rowKey={(i) => i.id}
-          rowClass={(i) => (i.id === invoiceId ? 'is-selected' : undefined)}
-          onRowClick={(i) => navigate('billing', i.id)}
-          empty={filter === 'outstanding' ? 'Nothing outstanding.' : 'No invoices.'}
-          columns={[
-            { header: 'Number', cellClass: 'muted', cell: (i) => invoiceNumberLabel(i.number) ?? '—' },
-            { header: 'Patient', cell: (i) => <a href={href('billing', i.id)}>{patients[i.patientId] ? patientName(patients[i.patientId]!) : 'Unknown patient'}</a> },
-            { header: 'Changed', cell: (i) => shortDateTime(i.updatedAt) },
-            { header: 'Status', cell: (i) => <StatusPill status={i.status} /> },
-            { header: 'Total', numeric: true, cell: (i) => money(i.totalCents ?? 0) },
-            { header: 'Paid', numeric: true, cell: (i) => money(i.paidCents ?? 0) },
-            { header: 'Balance due', numeric: true, cellClass: 'strong', cell: (i) => money(balanceDue(i)) },
-          ]}
-        />
-        <aside className="side-panel wide" aria-label="Invoice">
-          {selected ? <InvoiceDetail invoice={selected} /> : <p className="muted">Choose an invoice to see its lines and payments, issue it or take a payment.</p>}
-        </aside>
-      </div>
+      <ListWithDetail
+        screen="billing"
+        rows={list}
+        selectedId={invoiceId}
+        empty={filter === 'outstanding' ? 'Nothing outstanding.' : 'No invoices.'}
+        columns={[
+          { header: 'Number', cellClass: 'muted', cell: (i) => invoiceNumberLabel(i.number) ?? '—' },
+          recordLink('billing', 'Patient', (i: Invoice) => patientNameOrUnknown(patients[i.patientId])),
+          { header: 'Changed', cell: (i) => shortDateTime(i.updatedAt) },
+          { header: 'Status', cell: (i) => <StatusPill status={i.status} /> },
+          { header: 'Total', numeric: true, cell: (i) => money(i.totalCents ?? 0) },
+          { header: 'Paid', numeric: true, cell: (i) => money(i.paidCents ?? 0) },
+          { header: 'Balance due', numeric: true, cellClass: 'strong', cell: (i) => money(balanceDue(i)) },
+        ]}
+        detailLabel="Invoice"
+        detail={selected ? <InvoiceDetail invoice={selected} /> : null}
+        choose="Choose an invoice to see its lines and payments, issue it or take a payment."
+      />
       {creating ? <InvoiceForm onClose={() => setCreating(false)} onSaved={(id) => navigate('billing', id)} /> : null}
     </section>
   );

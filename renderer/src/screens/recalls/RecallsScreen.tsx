@@ -6,7 +6,7 @@
 import { useMemo, useState } from 'react';
 import { recallStatuses, type Recall } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { addDays, dayKey, patientName, shortDateTime } from '../../app/format';
+import { addDays, dayKey, patientNameOrUnknown, shortDateTime } from '../../app/format';
 import { href } from '../../app/route';
 import { DataTable } from '../../components/DataTable';
 import { StatusPill } from '../../components/StatusPill';
@@ -32,10 +32,7 @@ export function RecallsScreen() {
         .sort((a, b) => a.dueDate.localeCompare(b.dueDate)),
     [recalls, filter],
   );
-  const nameOf = (r: Recall) => {
-    const p = patients[r.patientId];
-    return p ? patientName(p) : 'Unknown patient';
-  };
+  const nameOf = (r: Recall) => patientNameOrUnknown(patients[r.patientId]);
   return (
     <section className="screen recalls-screen">
       <div className="screen-header">

@@ -3,9 +3,9 @@ import { Fragment, useMemo, useState } from 'react';
 import type { TreatmentRecord } from '../../../../shared/domain/collections';
 import { useClinic } from '../../app/clinicContext';
 import { useHeadingFocus } from '../../app/focus';
-import { formatDate, patientName, shortDateTime } from '../../app/format';
-import { href, navigate } from '../../app/route';
-import { DataTable } from '../../components/DataTable';
+import { formatDate, patientNameOrUnknown, shortDateTime } from '../../app/format';
+import { navigate } from '../../app/route';
+import { ListWithDetail, recordLink } from '../../components/ListWithDetail';
 import { TreatmentForm } from './TreatmentForm';
 
 export function TreatmentScreen({ recordId }: { recordId: string | null }) {
@@ -35,25 +35,20 @@ export function TreatmentScreen({ recordId }: { recordId: string | null }) {
           </button>
         </div>
       </div>
-      <div className="split">
-        <DataTable
-          className="table"
-          wrapClass="table-wrap"
-          rows={list}
-          rowKey={(r) => r.id}
-          rowClass={(r) => (r.id === recordId ? 'is-selected' : undefined)}
-          onRowClick={(r) => navigate('treatment', r.id)}
-          empty="No treatment records."
-          columns={[
-            { header: 'Date', cell: (r) => formatDate(r.date) },
-            { header: 'Patient', cell: (r) => <a href={href('treatment', r.id)}>{patients[r.patientId] ? patientName(patients[r.patientId]!) : 'Unknown patient'}</a> },
-            { header: 'Diagnosis', cellClass: 'clip', cell: (r) => r.diagnosis || '—' },
-          ]}
-        />
-        <aside className="side-panel wide" aria-label="Treatment record">
-          {selected ? <TreatmentRecordView record={selected} onEdit={() => setForm(selected)} /> : <p className="muted">Choose a record to read it.</p>}
-        </aside>
-      </div>
+      <ListWithDetail
+        screen="treatment"
+        rows={list}
+        selectedId={recordId}
+        empty="No treatment records."
+        columns={[
+          { header: 'Date', cell: (r) => formatDate(r.date) },
+          recordLink('treatment', 'Patient', (r: TreatmentRecord) => patientNameOrUnknown(patients[r.patientId])),
+          { header: 'Diagnosis', cellClass: 'clip', cell: (r) => r.diagnosis || '—' },
+        ]}
+        detailLabel="Treatment record"
+        detail={selected ? <TreatmentRecordView record={selected} onEdit={() => setForm(selected)} /> : null}
+        choose="Choose a record to read it."
+      />
       {form ? (
         <TreatmentForm record={form === 'new' ? undefined : form} onClose={() => setForm(null)} onSaved={(id) => navigate('treatment', id)} />
       ) : null}

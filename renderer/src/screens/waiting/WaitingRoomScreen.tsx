@@ -6,7 +6,7 @@
 import { useMemo } from 'react';
 import type { Appointment } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { addDays, dayKey, dayStart, patientName, timeOf } from '../../app/format';
+import { addDays, dayKey, dayStart, patientNameOrUnknown, timeOf } from '../../app/format';
 import { href } from '../../app/route';
 import { statusChange } from '../appointments/statusChange';
 import { useNow } from './useNow';
@@ -44,10 +44,7 @@ export function WaitingRoomScreen() {
     };
   }, [appointments, today]);
 
-  const name = (a: Appointment) => {
-    const p = patients[a.patientId];
-    return p ? patientName(p) : 'Unknown patient';
-  };
+  const name = (a: Appointment) => patientNameOrUnknown(patients[a.patientId]);
   const doctorName = (a: Appointment) => users[a.providerId]?.displayName ?? 'a doctor';
   const isDoctor = user?.role === 'doctor';
   const clinical = user?.role === 'doctor' || user?.role === 'assistant';
