@@ -9,6 +9,8 @@ import { shortDateTime } from '../../app/format';
 import { FormDialog, SubmitForm } from '../../forms/SubmitForm';
 import { DataTable } from '../../components/DataTable';
 import { SelectField, TextField } from '../../forms/Field';
+import { Options } from '../../forms/Options';
+import { ScreenHeader } from '../../components/ScreenHeader';
 import { ClinicSettingsCard } from './ClinicSettingsCard';
 
 const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase() + r.slice(1) }));
@@ -16,9 +18,7 @@ const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase
 export function AdminScreen() {
   return (
     <section className="screen admin-screen">
-      <div className="screen-header">
-        <h1 id="admin-title">Administration</h1>
-      </div>
+      <ScreenHeader id="admin-title" title="Administration" />
       <div className="admin-grid">
         <StaffAccounts />
         <ClinicSettingsCard />
@@ -63,11 +63,7 @@ function StaffAccounts() {
             header: 'Role',
             cell: (u) => (
               <select aria-label={`Permissions of ${u.displayName}`} value={u.role} disabled={u.id === me?.id} onChange={(e) => void change(u, { role: e.target.value as Role })}>
-                {roleOptions.map((o) => (
-                  <option key={o.value} value={o.value}>
-                    {o.label}
-                  </option>
-                ))}
+                <Options options={roleOptions} />
               </select>
             ),
           },

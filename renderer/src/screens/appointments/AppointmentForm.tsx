@@ -203,9 +203,7 @@ export function AppointmentForm({ appointment, patientId, providerId, start, ini
       note="Enter saves · Esc cancels"
       onSubmit={save}
     >
-      <div className="field-wide">
-        <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(appointment)} />
-      </div>
+      <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(appointment)} wide />
       <SelectField label="Provider" value={provider} onChange={setProvider} options={providerOptions} required />
       <TextField label="Room" value={room} onChange={setRoom} maxLength={60} />
       <TextField label="Start" value={startText} onChange={changeStart} required placeholder={`${datePattern()} HH:MM`} />

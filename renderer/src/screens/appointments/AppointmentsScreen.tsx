@@ -15,6 +15,7 @@ import { printDocument } from '../../print/printing';
 import { AppointmentActions } from './AppointmentActions';
 import { AppointmentForm } from './AppointmentForm';
 import { DateBox } from '../../forms/DateBox';
+import { Options } from '../../forms/Options';
 import { BlockTimeForm } from './BlockTimeForm';
 import { BookingGrid, type BookingMove, type GridColumn } from './BookingGrid';
 import { useDoctors } from './useDoctors';
@@ -186,11 +187,7 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
             <span>Doctor</span>
             <select value={doctorChoice} onChange={(e) => goTo({ doctor: e.target.value })}>
               {view === 'day' ? <option value={allDoctors}>All doctors</option> : null}
-              {doctors.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {d.displayName}
-                </option>
-              ))}
+              <Options options={doctors.map((d) => ({ value: d.id, label: d.displayName }))} />
             </select>
           </label>
           <strong className="day-title">{view === 'week' ? `Week of ${longDate(weekStart(day))}` : longDate(day)}</strong>

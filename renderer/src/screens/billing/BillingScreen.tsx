@@ -18,6 +18,7 @@ import { InvoiceLines } from '../../components/InvoiceLines';
 import { RowList } from '../../components/RowList';
 import { StatusPill } from '../../components/StatusPill';
 import { ToggleGroup } from '../../components/ToggleGroup';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 type Filter = 'outstanding' | 'draft' | 'all';
 const filters: { value: Filter; label: string }[] = [
@@ -48,34 +49,31 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
 
   return (
     <section className="screen billing-screen">
-      <div className="screen-header">
-        <h1 id="billing-title">Invoices</h1>
-        <div className="toolbar">
-          <ToggleGroup label="Show" value={filter} onChange={setFilter} options={filters} />
-          <span className="muted">Outstanding in total: {money(outstandingTotal)}</span>
-          <button
-            type="button"
-            className="push-right"
-            onClick={() =>
-              exportCsv(`invoices-${filter}.csv`, list, [
-                { header: 'Number', value: (i) => invoiceNumberLabel(i.number) ?? '' },
-                { header: 'Patient', value: (i) => patientNameOrUnknown(patients[i.patientId]) },
-                { header: 'Service date', value: (i) => i.serviceDate ?? '' },
-                { header: 'Changed', value: (i) => shortDateTime(i.updatedAt) },
-                { header: 'Status', value: (i) => statusLabels[i.status] ?? i.status },
-                { header: 'Total', value: (i) => money(i.totalCents ?? 0) },
-                { header: 'Paid', value: (i) => money(i.paidCents ?? 0) },
-                { header: 'Balance due', value: (i) => money(balanceDue(i)) },
-              ])
-            }
-          >
-            Export CSV
-          </button>
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
-            New invoice
-          </button>
-        </div>
-      </div>
+      <ScreenHeader id="billing-title" title="Invoices">
+        <ToggleGroup label="Show" value={filter} onChange={setFilter} options={filters} />
+        <span className="muted">Outstanding in total: {money(outstandingTotal)}</span>
+        <button
+          type="button"
+          className="push-right"
+          onClick={() =>
+            exportCsv(`invoices-${filter}.csv`, list, [
+              { header: 'Number', value: (i) => invoiceNumberLabel(i.number) ?? '' },
+              { header: 'Patient', value: (i) => patientNameOrUnknown(patients[i.patientId]) },
+              { header: 'Service date', value: (i) => i.serviceDate ?? '' },
+              { header: 'Changed', value: (i) => shortDateTime(i.updatedAt) },
+              { header: 'Status', value: (i) => statusLabels[i.status] ?? i.status },
+              { header: 'Total', value: (i) => money(i.totalCents ?? 0) },
+              { header: 'Paid', value: (i) => money(i.paidCents ?? 0) },
+              { header: 'Balance due', value: (i) => money(balanceDue(i)) },
+            ])
+          }
+        >
+          Export CSV
+        </button>
+        <button type="button" className="primary" onClick={() => setCreating(true)}>
+          New invoice
+        </button>
+      </ScreenHeader>
       <ListWithDetail
         screen="billing"
         rows={list}

@@ -13,6 +13,7 @@ import { FormDialog } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
 import { DataTable } from '../../components/DataTable';
 import { compareText, fold } from '../../app/format';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 export function InventoryScreen() {
   const items = useClinic((s) => s.data.inventory);
@@ -33,36 +34,33 @@ export function InventoryScreen() {
 
   return (
     <section className="screen inventory-screen">
-      <div className="screen-header">
-        <h1 id="inventory-title">Stock</h1>
-        <div className="toolbar">
-          <input type="search" className="search narrow-search" aria-label="Find item" placeholder="Find item by name, SKU or location" value={filter} onChange={(e) => setFilter(e.target.value)} />
-          <label className="check">
-            <input type="checkbox" checked={onlyReorder} onChange={(e) => setOnlyReorder(e.target.checked)} />
-            Show only items to reorder ({reorderCount})
-          </label>
-          <button
-            type="button"
-            className="push-right"
-            onClick={() =>
-              exportCsv(onlyReorder ? 'inventory-to-reorder.csv' : 'inventory.csv', list, [
-                { header: 'Item', value: (i) => i.name },
-                { header: 'SKU', value: (i) => i.sku },
-                { header: 'Location', value: (i) => i.location },
-                { header: 'Quantity', value: (i) => i.quantity },
-                { header: 'Unit', value: (i) => i.unit },
-                { header: 'Reorder at', value: (i) => i.reorderLevel },
-                { header: 'State', value: (i) => (lowStock(i) ? 'Low stock' : 'OK') },
-              ])
-            }
-          >
-            Export CSV
-          </button>
-          <button type="button" className="primary" onClick={() => setEditing('new')}>
-            New item
-          </button>
-        </div>
-      </div>
+      <ScreenHeader id="inventory-title" title="Stock">
+        <input type="search" className="search narrow-search" aria-label="Find item" placeholder="Find item by name, SKU or location" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <label className="check">
+          <input type="checkbox" checked={onlyReorder} onChange={(e) => setOnlyReorder(e.target.checked)} />
+          Show only items to reorder ({reorderCount})
+        </label>
+        <button
+          type="button"
+          className="push-right"
+          onClick={() =>
+            exportCsv(onlyReorder ? 'inventory-to-reorder.csv' : 'inventory.csv', list, [
+              { header: 'Item', value: (i) => i.name },
+              { header: 'SKU', value: (i) => i.sku },
+              { header: 'Location', value: (i) => i.location },
+              { header: 'Quantity', value: (i) => i.quantity },
+              { header: 'Unit', value: (i) => i.unit },
+              { header: 'Reorder at', value: (i) => i.reorderLevel },
+              { header: 'State', value: (i) => (lowStock(i) ? 'Low stock' : 'OK') },
+            ])
+          }
+        >
+          Export CSV
+        </button>
+        <button type="button" className="primary" onClick={() => setEditing('new')}>
+          New item
+        </button>
+      </ScreenHeader>
       <DataTable
         className="table inventory-table"
         wrapClass="table-wrap"

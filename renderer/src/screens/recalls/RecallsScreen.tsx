@@ -14,6 +14,7 @@ import { ToggleGroup } from '../../components/ToggleGroup';
 import { TextField } from '../../forms/Field';
 import { FormDialog } from '../../forms/SubmitForm';
 import { PatientPicker } from '../../forms/PatientPicker';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 type Filter = 'open' | 'all';
 
@@ -35,23 +36,20 @@ export function RecallsScreen() {
   const nameOf = (r: Recall) => patientNameOrUnknown(patients[r.patientId]);
   return (
     <section className="screen recalls-screen">
-      <div className="screen-header">
-        <h1 id="recalls-title">Recalls</h1>
-        <div className="toolbar">
-          <ToggleGroup
-            label="Show"
-            value={filter}
-            onChange={setFilter}
-            options={[
-              { value: 'open', label: 'To do' },
-              { value: 'all', label: 'All recalls' },
-            ]}
-          />
-          <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
-            New recall
-          </button>
-        </div>
-      </div>
+      <ScreenHeader id="recalls-title" title="Recalls">
+        <ToggleGroup
+          label="Show"
+          value={filter}
+          onChange={setFilter}
+          options={[
+            { value: 'open', label: 'To do' },
+            { value: 'all', label: 'All recalls' },
+          ]}
+        />
+        <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
+          New recall
+        </button>
+      </ScreenHeader>
       <DataTable
         className="table"
         labelledBy="recalls-title"

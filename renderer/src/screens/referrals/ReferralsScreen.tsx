@@ -11,6 +11,7 @@ import { DataTable } from '../../components/DataTable';
 import { StatusPill } from '../../components/StatusPill';
 import { SelectField, TextArea, DateField, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 /** The next steps a referral can take, in the order staff usually take them. */
 export const referralNextSteps: Record<Referral['status'], Referral['status'][]> = {
@@ -44,24 +45,21 @@ export function ReferralsScreen() {
   );
   return (
     <section className="screen referrals-screen">
-      <div className="screen-header">
-        <h1 id="referrals-title">Referral tracking</h1>
-        <div className="toolbar">
-          <SelectField
-            label="Show"
-            value={status}
-            onChange={setStatus}
-            options={[
-              { value: 'open', label: 'Open' },
-              ...referralStatuses.map((s) => ({ value: s, label: statusLabels[s] ?? s })),
-              { value: 'all', label: 'All' },
-            ]}
-          />
-          <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
-            New referral
-          </button>
-        </div>
-      </div>
+      <ScreenHeader id="referrals-title" title="Referral tracking">
+        <SelectField
+          label="Show"
+          value={status}
+          onChange={setStatus}
+          options={[
+            { value: 'open', label: 'Open' },
+            ...referralStatuses.map((s) => ({ value: s, label: statusLabels[s] ?? s })),
+            { value: 'all', label: 'All' },
+          ]}
+        />
+        <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
+          New referral
+        </button>
+      </ScreenHeader>
       <ReferralTable
         referrals={list}
         patients={patients}
@@ -151,9 +149,7 @@ export function ReferralForm({ patientId, onClose }: { patientId?: string; onClo
         onClose();
       }}
     >
-      <div className="field-wide">
-        <PatientPicker value={patient} onChange={setPatient} />
-      </div>
+      <PatientPicker value={patient} onChange={setPatient} wide />
       <SelectField
         label="Direction"
         value={direction}

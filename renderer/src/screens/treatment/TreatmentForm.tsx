@@ -66,9 +66,7 @@ export function TreatmentForm({
       note="Ctrl+Enter saves from a text box"
       onSubmit={save}
     >
-      <div className="field-wide">
-        <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(record)} />
-      </div>
+      <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(record)} wide />
       <SelectField label="Treating doctor" value={provider} onChange={setProvider} options={providerOptions.length ? providerOptions : [{ value: '', label: 'No doctor on file' }]} />
       <DateField label="Date" value={date} onChange={setDate} required />
       <TextArea label="Diagnosis" value={diagnosis} onChange={setDiagnosis} rows={2} />

@@ -7,6 +7,7 @@ import { formatDate, patientNameOrUnknown, shortDateTime } from '../../app/forma
 import { navigate } from '../../app/route';
 import { ListWithDetail, recordLink } from '../../components/ListWithDetail';
 import { TreatmentForm } from './TreatmentForm';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 export function TreatmentScreen({ recordId }: { recordId: string | null }) {
   const records = useClinic((s) => s.data['treatment-records']);
@@ -26,15 +27,12 @@ export function TreatmentScreen({ recordId }: { recordId: string | null }) {
   const selected = recordId ? records[recordId] : undefined;
   return (
     <section className="screen treatment-screen">
-      <div className="screen-header">
-        <h1 id="treatment-title">Clinical notes</h1>
-        <div className="toolbar">
-          <input type="search" className="search narrow-search" aria-label="Filter records" placeholder="Filter by patient or diagnosis" value={filter} onChange={(e) => setFilter(e.target.value)} />
-          <button type="button" className="primary push-right" onClick={() => setForm('new')}>
-            New treatment record
-          </button>
-        </div>
-      </div>
+      <ScreenHeader id="treatment-title" title="Clinical notes">
+        <input type="search" className="search narrow-search" aria-label="Filter records" placeholder="Filter by patient or diagnosis" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <button type="button" className="primary push-right" onClick={() => setForm('new')}>
+          New treatment record
+        </button>
+      </ScreenHeader>
       <ListWithDetail
         screen="treatment"
         rows={list}

@@ -13,6 +13,7 @@ import { useNow } from './useNow';
 import { DataTable } from '../../components/DataTable';
 import { RowList } from '../../components/RowList';
 import { StatusPill } from '../../components/StatusPill';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 /** "12 min", "1 h 05 min". */
 export function waitedFor(fromIso: string, now: number): string {
@@ -53,19 +54,16 @@ export function WaitingRoomScreen() {
 
   return (
     <section className="screen waiting-screen">
-      <div className="screen-header">
-        <h1 id="waiting-title">Waiting room</h1>
-        <div className="toolbar">
-          <span className="muted">
-            {waiting.length === 1 ? '1 patient waiting' : `${waiting.length} patients waiting`}
-          </span>
-          {isDoctor ? (
-            <button type="button" className="primary push-right" disabled={mine.length === 0} onClick={() => mine[0] && callIn(mine[0])}>
-              Call next patient
-            </button>
-          ) : null}
-        </div>
-      </div>
+      <ScreenHeader id="waiting-title" title="Waiting room">
+        <span className="muted">
+          {waiting.length === 1 ? '1 patient waiting' : `${waiting.length} patients waiting`}
+        </span>
+        {isDoctor ? (
+          <button type="button" className="primary push-right" disabled={mine.length === 0} onClick={() => mine[0] && callIn(mine[0])}>
+            Call next patient
+          </button>
+        ) : null}
+      </ScreenHeader>
       <DataTable
         className="table"
         labelledBy="waiting-title"
