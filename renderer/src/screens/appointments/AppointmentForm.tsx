@@ -30,6 +30,9 @@ type Props = {
 
 const minutes = (n: number) => n * 60_000;
 
+/** A series repeats every 1 to 4 weeks; '0' books the one visit. */
+const repeatChoices = ['0', '1', '2', '3', '4'].map((w) => ({ value: w, label: w === '0' ? 'Does not repeat' : w === '1' ? 'Every week' : `Every ${w} weeks` }));
+
 function defaultStart(): string {
   const d = new Date(Date.now() + minutes(60));
   d.setMinutes(0, 0, 0);
@@ -232,13 +235,7 @@ export function AppointmentForm({ appointment, patientId, providerId, start, ini
             label="Repeat"
             value={repeatWeeks}
             onChange={setRepeatWeeks}
-            options={[
-              { value: '0', label: 'Does not repeat' },
-              { value: '1', label: 'Every week' },
-              { value: '2', label: 'Every 2 weeks' },
-              { value: '3', label: 'Every 3 weeks' },
-              { value: '4', label: 'Every 4 weeks' },
-            ]}
+            options={repeatChoices}
           />
           {repeatWeeks !== '0' ? <TextField label="Repeat until" value={repeatUntil} onChange={setRepeatUntil} hint={`At most ${maxOccurrences} visits`} /> : null}
         </>

@@ -13,10 +13,15 @@ import { StatusPill } from '../../components/StatusPill';
 import { ToggleGroup } from '../../components/ToggleGroup';
 import { TextField } from '../../forms/Field';
 import { FormDialog } from '../../forms/SubmitForm';
+import type { Choice } from '../../forms/Options';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { ScreenHeader } from '../../components/ScreenHeader';
 
 type Filter = 'open' | 'all';
+const recallFilters: Choice<Filter>[] = [
+  { value: 'open', label: 'To do' },
+  { value: 'all', label: 'All recalls' },
+];
 
 export function RecallsScreen() {
   const recalls = useClinic((s) => s.data.recalls);
@@ -41,10 +46,7 @@ export function RecallsScreen() {
           label="Show"
           value={filter}
           onChange={setFilter}
-          options={[
-            { value: 'open', label: 'To do' },
-            { value: 'all', label: 'All recalls' },
-          ]}
+          options={recallFilters}
         />
         <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
           New recall

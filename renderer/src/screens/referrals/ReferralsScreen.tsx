@@ -7,6 +7,7 @@ import { ReferralLetterPrint } from '../../print/documents';
 import { printDocument } from '../../print/printing';
 import { href } from '../../app/route';
 import { FormDialog } from '../../forms/SubmitForm';
+import type { Choice } from '../../forms/Options';
 import { DataTable } from '../../components/DataTable';
 import { StatusPill } from '../../components/StatusPill';
 import { SelectField, TextArea, DateField, TextField } from '../../forms/Field';
@@ -29,12 +30,19 @@ const stepLabels: Record<Referral['status'], string> = {
   cancelled: 'Cancel referral',
 };
 
+type ReferralFilter = 'open' | Referral['status'] | 'all';
+const referralFilters: Choice<ReferralFilter>[] = [
+  { value: 'open', label: 'Open' },
+  ...referralStatuses.map((s) => ({ value: s, label: statusLabels[s] ?? s })),
+  { value: 'all', label: 'All' },
+];
+
 export function ReferralsScreen() {
   const referrals = useClinic((s) => s.data.referrals);
   const patients = useClinic((s) => s.data.patients);
   const user = useClinic((s) => s.user);
   const { update } = useActions();
-  const [status, setStatus] = useState<'open' | Referral['status'] | 'all'>('open');
+  const [status, setStatus] = useState<ReferralFilter>('open');
   const [creating, setCreating] = useState(false);
   const list = useMemo(
     () =>
@@ -50,11 +58,7 @@ export function ReferralsScreen() {
           label="Show"
           value={status}
           onChange={setStatus}
-          options={[
-            { value: 'open', label: 'Open' },
-            ...referralStatuses.map((s) => ({ value: s, label: statusLabels[s] ?? s })),
-            { value: 'all', label: 'All' },
-          ]}
+          options={referralFilters}
         />
         <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
           New referral
