@@ -5,6 +5,7 @@ import { valueWords } from '../store/words';
 import { displayNameOf } from '../store/remoteChanges';
 import { useActions, useClinic } from './clinicContext';
 import { shortDateTime } from './format';
+import { DataTable } from '../components/DataTable';
 
 export function ConflictDialog() {
   const conflicts = useClinic((s) => s.conflicts);
@@ -36,24 +37,16 @@ export function ConflictDialog() {
             {author} changed the same {conflict.fields.length === 1 ? 'field' : 'fields'} of {subject} while you were editing it
             ({shortDateTime(conflict.recordedAt)}). Choose which version to keep.
           </p>
-          <table className="table conflict-table">
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Mine</th>
-                <th scope="col">Theirs</th>
-              </tr>
-            </thead>
-            <tbody>
-              {conflict.fields.map((f) => (
-                <tr key={f}>
-                  <th scope="row">{fieldLabel(f)}</th>
-                  <td className="conflict-mine">{valueWords(data, f, conflict.mine[f])}</td>
-                  <td className="conflict-theirs">{valueWords(data, f, theirs[f])}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            className="table conflict-table"
+            rows={conflict.fields}
+            rowKey={(f) => f}
+            columns={[
+              { header: 'Field', rowHeader: true, cell: (f) => fieldLabel(f) },
+              { header: 'Mine', cellClass: 'conflict-mine', cell: (f) => valueWords(data, f, conflict.mine[f]) },
+              { header: 'Theirs', cellClass: 'conflict-theirs', cell: (f) => valueWords(data, f, theirs[f]) },
+            ]}
+          />
         </div>
         <footer className="dialog-footer">
           <button type="button" className="primary" disabled={busy} onClick={() => void choose('mine')} autoFocus>

@@ -116,6 +116,11 @@ export function patientName(p: Pick<Patient, 'firstName' | 'lastName'>): string 
   return `${p.lastName}, ${p.firstName}`;
 }
 
+/** A row's patient as the lists show them; a row can outlive its patient on this terminal. */
+export function patientNameOrUnknown(p: Pick<Patient, 'firstName' | 'lastName'> | undefined): string {
+  return p ? patientName(p) : 'Unknown patient';
+}
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** The local calendar day of a Date, as YYYY-MM-DD. */

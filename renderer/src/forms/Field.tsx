@@ -1,6 +1,7 @@
 /** A labelled form control: the label text is the control's accessible name. */
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { datePattern, formatDate, parseDate } from '../app/format';
+import { Options } from './Options';
 
 type FieldProps = {
   label: string;
@@ -81,11 +82,7 @@ export function SelectField<T extends string>({
     <Field label={label}>
       {(id) => (
         <select id={id} value={value} required={required} onChange={(e) => onChange(e.target.value as T)}>
-          {options.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
+          <Options options={options} />
         </select>
       )}
     </Field>

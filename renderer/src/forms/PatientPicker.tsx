@@ -14,9 +14,11 @@ type Props = {
   label?: string;
   disabled?: boolean;
   autoFocus?: boolean;
+  /** Spans the whole form grid. */
+  wide?: boolean;
 };
 
-export function PatientPicker({ value, onChange, label = 'Patient', disabled, autoFocus }: Props) {
+export function PatientPicker({ value, onChange, label = 'Patient', disabled, autoFocus, wide }: Props) {
   const patients = useClinic((s) => s.data.patients);
   const selected = value ? patients[value] : undefined;
   const [text, setText] = useState(selected ? patientName(selected) : '');
@@ -40,7 +42,7 @@ export function PatientPicker({ value, onChange, label = 'Patient', disabled, au
   }
 
   return (
-    <div className="field combobox">
+    <div className={wide ? 'field combobox field-wide' : 'field combobox'}>
       <label htmlFor={id}>{label}</label>
       <input
         id={id}

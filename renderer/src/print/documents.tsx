@@ -1,7 +1,9 @@
 /** The printed pages: plain markup, styled for paper by `.print-doc` (styles.css). */
 import type { Appointment, Invoice, Patient, Payment, Referral, User } from '../../../shared/domain/collections';
 import { invoiceNumberLabel } from '../../../shared/domain/rules';
-import { longDate, money, patientName, shortDateTime, statusLabels, timeOf } from '../app/format';
+import { DataTable } from '../components/DataTable';
+import { InvoiceLines } from '../components/InvoiceLines';
+import { longDate, money, patientNameOrUnknown, shortDateTime, statusLabels, timeOf } from '../app/format';
 
 const clinicName = 'Clinic Desk';
 
@@ -43,57 +45,53 @@ export function InvoicePrint({ invoice, patient, payments }: { invoice: Invoice;
       <h2>Bill to</h2>
       <PatientBlock patient={patient} />
       <h2>Services</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Description</th>
-            <th className="num">Qty</th>
-            <th className="num">Unit price</th>
-            <th className="num">Amount</th>
-          </tr>
-        </thead>
-        <tbody>
-          {invoice.lines.map((l, i) => (
-            <tr key={i}>
-              <td>{l.description}</td>
-              <td className="num">{l.quantity}</td>
-              <td className="num">{money(l.unitPriceCents)}</td>
-              <td className="num">{money(l.quantity * l.unitPriceCents)}</td>
-            </tr>
-          ))}
-        </tbody>
-        <tbody className="totals">
-          <tr>
-            <td colSpan={3}>Total</td>
-            <td className="num">{money(invoice.totalCents ?? 0)}</td>
-          </tr>
-          <tr>
-            <td colSpan={3}>Paid</td>
-            <td className="num">{money(invoice.paidCents ?? 0)}</td>
-          </tr>
-          <tr>
-            <td colSpan={3}>Balance due</td>
-            <td className="num">{money(due)}</td>
-          </tr>
-        </tbody>
-      </table>
+      <InvoiceLines
+        lines={invoice.lines}
+        priceHeader="Unit price"
+        footer={
+          <tbody className="totals">
+            <TotalRow label="Total" cents={invoice.totalCents ?? 0} />
+            <TotalRow label="Paid" cents={invoice.paidCents ?? 0} />
+            <TotalRow label="Balance due" cents={due} />
+          </tbody>
+        }
+      />
       {payments.length > 0 ? (
         <>
           <h2>Payments and refunds</h2>
-          <table>
-            <tbody>
-              {payments.map((p) => (
-                <tr key={p.id}>
-                  <td>{shortDateTime(p.receivedAt)}</td>
-                  <td>{p.kind === 'refund' ? 'Refund' : 'Payment'} · {p.method}</td>
-                  <td className="num">{p.kind === 'refund' ? '−' : ''}{money(p.amountCents)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={payments}
+            rowKey={(p) => p.id}
+            columns={[
+              { cell: (p) => shortDateTime(p.receivedAt) },
+              { cell: (p) => `${p.kind === 'refund' ? 'Refund' : 'Payment'} · ${p.method}` },
+              { numeric: true, cell: (p) => `${p.kind === 'refund' ? '−' : ''}${money(p.amountCents)}` },
+            ]}
+          />
         </>
       ) : null}
     </article>
+  );
+}
+
+/** What a receipt states, line by line: the amount, how, why (a refund's reason) and what is left. */
+function receiptFacts(payment: Payment, invoice: Invoice): { label: string; value: string }[] {
+  const refund = payment.kind === 'refund';
+  return [
+    { label: refund ? 'Amount refunded' : 'Amount received', value: money(payment.amountCents) },
+    { label: 'Method', value: payment.method },
+    ...(payment.reason ? [{ label: 'Reason', value: payment.reason }] : []),
+    { label: 'Invoice total', value: money(invoice.totalCents ?? 0) },
+    { label: 'Balance due', value: money(Math.max(0, (invoice.totalCents ?? 0) - (invoice.paidCents ?? 0))) },
+  ];
+}
+
+function TotalRow({ label, cents }: { label: string; cents: number }) {
+  return (
+    <tr>
+      <td colSpan={3}>{label}</td>
+      <td className="num">{money(cents)}</td>
+    </tr>
   );
 }
 
@@ -111,32 +109,11 @@ export function ReceiptPrint({ payment, invoice, patient }: { payment: Payment; 
       </div>
       <h2>{refund ? 'Refunded to' : 'Received from'}</h2>
       <PatientBlock patient={patient} />
-      <table>
-        <tbody>
-          <tr>
-            <td>{refund ? 'Amount refunded' : 'Amount received'}</td>
-            <td className="num">{money(payment.amountCents)}</td>
-          </tr>
-          <tr>
-            <td>Method</td>
-            <td className="num">{payment.method}</td>
-          </tr>
-          {payment.reason ? (
-            <tr>
-              <td>Reason</td>
-              <td className="num">{payment.reason}</td>
-            </tr>
-          ) : null}
-          <tr>
-            <td>Invoice total</td>
-            <td className="num">{money(invoice.totalCents ?? 0)}</td>
-          </tr>
-          <tr>
-            <td>Balance due</td>
-            <td className="num">{money(Math.max(0, (invoice.totalCents ?? 0) - (invoice.paidCents ?? 0)))}</td>
-          </tr>
-        </tbody>
-      </table>
+      <DataTable
+        rows={receiptFacts(payment, invoice)}
+        rowKey={(f) => f.label}
+        columns={[{ cell: (f) => f.label }, { numeric: true, cell: (f) => f.value }]}
+      />
     </article>
   );
 }
@@ -152,37 +129,19 @@ export function DaySheetPrint({ day, provider, appointments, patients }: { day: 
         </div>
         <strong>{clinicName}</strong>
       </div>
-      <table>
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Patient</th>
-            <th>Date of birth</th>
-            <th>Phone</th>
-            <th>Room</th>
-            <th>Reason</th>
-            <th>Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {appointments.map((a) => {
-            const p = patients[a.patientId];
-            return (
-              <tr key={a.id}>
-                <td>
-                  {timeOf(a.start)}–{timeOf(a.end)}
-                </td>
-                <td>{p ? patientName(p) : 'Unknown patient'}</td>
-                <td>{p?.dateOfBirth ?? ''}</td>
-                <td>{p?.phone ?? ''}</td>
-                <td>{a.room}</td>
-                <td>{a.reason}</td>
-                <td>{statusLabels[a.status] ?? a.status}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable
+        rows={appointments}
+        rowKey={(a) => a.id}
+        columns={[
+          { header: 'Time', cell: (a) => `${timeOf(a.start)}–${timeOf(a.end)}` },
+          { header: 'Patient', cell: (a) => patientNameOrUnknown(patients[a.patientId]) },
+          { header: 'Date of birth', cell: (a) => patients[a.patientId]?.dateOfBirth ?? '' },
+          { header: 'Phone', cell: (a) => patients[a.patientId]?.phone ?? '' },
+          { header: 'Room', cell: (a) => a.room },
+          { header: 'Reason', cell: (a) => a.reason },
+          { header: 'Status', cell: (a) => statusLabels[a.status] ?? a.status },
+        ]}
+      />
       <p className="muted">{appointments.length === 1 ? '1 appointment' : `${appointments.length} appointments`}</p>
     </article>
   );

@@ -6,9 +6,11 @@ import type { UpdatePhase, UpdateStatus } from '../../../../shared/ipc/contract'
 import type { AuditEntry, ServerInfo } from '../../../../shared/sync/protocol';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { shortDateTime } from '../../app/format';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog, SubmitForm } from '../../forms/SubmitForm';
+import { DataTable } from '../../components/DataTable';
 import { SelectField, TextField } from '../../forms/Field';
-import { FormError } from '../../forms/FormError';
+import { Options } from '../../forms/Options';
+import { ScreenHeader } from '../../components/ScreenHeader';
 import { ClinicSettingsCard } from './ClinicSettingsCard';
 
 const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase() + r.slice(1) }));
@@ -16,9 +18,7 @@ const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase
 export function AdminScreen() {
   return (
     <section className="screen admin-screen">
-      <div className="screen-header">
-        <h1 id="admin-title">Administration</h1>
-      </div>
+      <ScreenHeader id="admin-title" title="Administration" />
       <div className="admin-grid">
         <StaffAccounts />
         <ClinicSettingsCard />
@@ -51,42 +51,35 @@ function StaffAccounts() {
           New user
         </button>
       </div>
-      <table className="table compact">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Username</th>
-            <th scope="col">Role</th>
-            <th scope="col">Account</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((u) => (
-            <tr key={u.id} className={u.active === false ? 'is-inactive' : undefined}>
-              <td>{u.displayName}</td>
-              <td className="mono">{u.username}</td>
-              <td>
-                <select aria-label={`Permissions of ${u.displayName}`} value={u.role} disabled={u.id === me?.id} onChange={(e) => void change(u, { role: e.target.value as Role })}>
-                  {roleOptions.map((o) => (
-                    <option key={o.value} value={o.value}>
-                      {o.label}
-                    </option>
-                  ))}
-                </select>
-              </td>
-              <td>
-                {u.id === me?.id ? (
-                  <span className="muted">You</span>
-                ) : (
-                  <button type="button" className="small" onClick={() => void change(u, { active: u.active === false })}>
-                    {u.active === false ? `Reactivate ${u.displayName}` : `Deactivate ${u.displayName}`}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        className="table compact"
+        rows={list}
+        rowKey={(u) => u.id}
+        rowClass={(u) => (u.active === false ? 'is-inactive' : undefined)}
+        columns={[
+          { header: 'Name', cell: (u) => u.displayName },
+          { header: 'Username', cellClass: 'mono', cell: (u) => u.username },
+          {
+            header: 'Role',
+            cell: (u) => (
+              <select aria-label={`Permissions of ${u.displayName}`} value={u.role} disabled={u.id === me?.id} onChange={(e) => void change(u, { role: e.target.value as Role })}>
+                <Options options={roleOptions} />
+              </select>
+            ),
+          },
+          {
+            header: 'Account',
+            cell: (u) =>
+              u.id === me?.id ? (
+                <span className="muted">You</span>
+              ) : (
+                <button type="button" className="small" onClick={() => void change(u, { active: u.active === false })}>
+                  {u.active === false ? `Reactivate ${u.displayName}` : `Deactivate ${u.displayName}`}
+                </button>
+              ),
+          },
+        ]}
+      />
       {creating ? <NewUserForm onClose={() => setCreating(false)} /> : null}
     </div>
   );
@@ -100,30 +93,23 @@ function NewUserForm({ onClose }: { onClose: () => void }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog title="New user" onClose={onClose} closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (password.length < 8) return setError('The password needs at least 8 characters.');
-          const answer = await call('admin.createUser', { username: username.trim(), displayName: displayName.trim(), role, password });
-          if (!answer.ok) return setError(answer.error);
-          toast('success', `${answer.value.displayName} can now sign in as ${answer.value.username}`);
-          onClose();
-        }}
-      >
-        <FormError error={error} />
-        <TextField label="Username" value={username} onChange={setUsername} required maxLength={60} hint="Letters, digits, dot, dash or underscore" />
-        <TextField label="Display name" value={displayName} onChange={setDisplayName} required maxLength={100} />
-        <SelectField label="Role" value={role} onChange={setRole} options={roleOptions} />
-        <TextField label="Initial password" type="password" value={password} onChange={setPassword} required autoComplete="new-password" hint="At least 8 characters" />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title="New user"
+      onClose={onClose}
+      error={error}
+      onSubmit={async () => {
+        if (password.length < 8) return setError('The password needs at least 8 characters.');
+        const answer = await call('admin.createUser', { username: username.trim(), displayName: displayName.trim(), role, password });
+        if (!answer.ok) return setError(answer.error);
+        toast('success', `${answer.value.displayName} can now sign in as ${answer.value.username}`);
+        onClose();
+      }}
+    >
+      <TextField label="Username" value={username} onChange={setUsername} required maxLength={60} hint="Letters, digits, dot, dash or underscore" />
+      <TextField label="Display name" value={displayName} onChange={setDisplayName} required maxLength={100} />
+      <SelectField label="Role" value={role} onChange={setRole} options={roleOptions} />
+      <TextField label="Initial password" type="password" value={password} onChange={setPassword} required autoComplete="new-password" hint="At least 8 characters" />
+    </FormDialog>
   );
 }
 
@@ -145,10 +131,13 @@ function TerminalSettingsCard() {
   return (
     <div className="card">
       <h2>This terminal</h2>
-      <form
+      <SubmitForm
         className="form-grid one-col"
-        onSubmit={async (e) => {
-          e.preventDefault();
+        error={error}
+        label="Apply settings"
+        primary={false}
+        wide={false}
+        onSubmit={async () => {
           setError(null);
           const days = Number(offlineDays);
           if (!Number.isInteger(days) || days < 0 || days > 90) return setError('Offline sign-in (days) must be a whole number from 0 to 90');
@@ -157,11 +146,6 @@ function TerminalSettingsCard() {
           toast('success', 'Terminal settings saved');
         }}
       >
-        {error ? (
-          <div role="alert" className="form-error">
-            {error}
-          </div>
-        ) : null}
         <TextField label="Server URL" type="url" value={serverUrl} onChange={setServerUrl} required hint="For example http://clinic-server:4780" />
         <TextField label="Terminal name" value={terminalName} onChange={setTerminalName} required maxLength={100} />
         <TextField
@@ -173,10 +157,7 @@ function TerminalSettingsCard() {
           required
           hint="How long after an online sign-in here a user may sign in while the server is down (0: never). A new server URL signs everyone out."
         />
-        <div className="form-actions">
-          <button type="submit">Apply settings</button>
-        </div>
-      </form>
+      </SubmitForm>
       <ServerCertificate />
       <UpdateState />
     </div>
@@ -278,34 +259,23 @@ function AuditLog() {
         </button>
       </div>
       {error ? <p className="form-error">The audit log needs the server: {error}</p> : null}
-      {entries && entries.length === 0 ? <p className="muted">No entries yet.</p> : null}
-      {entries && entries.length > 0 ? (
-        <div className="table-wrap audit">
-          <table className="table compact">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Record</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.seq}>
-                  <td>{shortDateTime(e.at)}</td>
-                  <td>{e.username ?? '—'}</td>
-                  <td>{e.action}</td>
-                  <td className="mono">
-                    {e.collection ?? ''} {e.rowId ? e.rowId.slice(0, 8) : ''}
-                  </td>
-                  <td className="clip">{e.detail ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {entries ? (
+        <DataTable
+          className="table compact"
+          wrapClass="table-wrap audit"
+          rows={entries}
+          rowKey={(e) => e.seq}
+          empty="No entries yet."
+          emptyMode="instead"
+          emptyClass="muted"
+          columns={[
+            { header: 'When', cell: (e) => shortDateTime(e.at) },
+            { header: 'Who', cell: (e) => e.username ?? '—' },
+            { header: 'Action', cell: (e) => e.action },
+            { header: 'Record', cellClass: 'mono', cell: (e) => `${e.collection ?? ''} ${e.rowId ? e.rowId.slice(0, 8) : ''}` },
+            { header: 'Detail', cellClass: 'clip', cell: (e) => e.detail ?? '' },
+          ]}
+        />
       ) : null}
     </div>
   );

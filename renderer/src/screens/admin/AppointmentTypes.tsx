@@ -1,7 +1,7 @@
 /** Appointment types, the admin's: a name, a default duration and a colour the book shows. */
 import { useMemo, useState } from 'react';
-import type { AppointmentType } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
+import { DataTable } from '../../components/DataTable';
 import { FormError } from '../../forms/FormError';
 
 export function AppointmentTypes() {
@@ -18,33 +18,32 @@ export function AppointmentTypes() {
       <div className="card-head">
         <h2>Appointment types</h2>
       </div>
-      <table className="table compact">
-        <thead>
-          <tr>
-            <th scope="col">Type</th>
-            <th scope="col">Default duration</th>
-            <th scope="col">Colour</th>
-            <th scope="col">In use</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((t: AppointmentType) => (
-            <tr key={t.id}>
-              <td>{t.name}</td>
-              <td>{t.durationMinutes} min</td>
-              <td>
+      <DataTable
+        className="table compact"
+        rows={list}
+        rowKey={(t) => t.id}
+        columns={[
+          { header: 'Type', cell: (t) => t.name },
+          { header: 'Default duration', cell: (t) => `${t.durationMinutes} min` },
+          {
+            header: 'Colour',
+            cell: (t) => (
+              <>
                 <span className="swatch" style={{ background: t.colour }} aria-hidden="true" /> {t.colour}
-              </td>
-              <td>
-                <label className="check">
-                  <input type="checkbox" checked={t.active !== false} onChange={(e) => void update('appointment-types', t.id, { active: e.target.checked })} />
-                  {t.active !== false ? 'Offered' : 'Retired'}
-                </label>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          {
+            header: 'In use',
+            cell: (t) => (
+              <label className="check">
+                <input type="checkbox" checked={t.active !== false} onChange={(e) => void update('appointment-types', t.id, { active: e.target.checked })} />
+                {t.active !== false ? 'Offered' : 'Retired'}
+              </label>
+            ),
+          },
+        ]}
+      />
       <form
         className="inline-form"
         aria-label="New appointment type"

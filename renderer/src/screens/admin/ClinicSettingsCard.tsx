@@ -8,7 +8,7 @@ import { clinicSettingsFields, clinicSettingsId, dateFormats, effectiveClinicSet
 import { formatWeek, parseWeek } from '../../../../shared/domain/weekText';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { SelectField, TextField } from '../../forms/Field';
-import { FormError } from '../../forms/FormError';
+import { SubmitForm } from '../../forms/SubmitForm';
 import { useDoctors } from '../appointments/useDoctors';
 
 export function ClinicSettingsCard() {
@@ -63,14 +63,7 @@ export function ClinicSettingsCard() {
   return (
     <section className="card" aria-labelledby="clinic-settings-title">
       <h2 id="clinic-settings-title">Clinic locale and hours</h2>
-      <form
-        className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void apply();
-        }}
-      >
-        <FormError error={error} />
+      <SubmitForm error={error} label="Apply clinic settings" onSubmit={apply}>
         <TextField label="Language" value={locale} onChange={edited(setLocale)} hint="A language tag, for example de-DE or en-GB" />
         <SelectField label="Date format" value={dateFormat} onChange={edited(setDateFormat)} options={dateFormats.map((f) => ({ value: f, label: f }))} />
         <TextField label="Currency" value={currency} onChange={edited(setCurrency)} maxLength={3} hint="For example EUR, CHF, GBP" />
@@ -86,12 +79,7 @@ export function ClinicSettingsCard() {
             hint="Empty: the opening hours"
           />
         ))}
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Apply clinic settings
-          </button>
-        </div>
-      </form>
+      </SubmitForm>
     </section>
   );
 }

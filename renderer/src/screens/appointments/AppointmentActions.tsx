@@ -10,9 +10,8 @@ import { appointmentTransitions, canReschedule } from '../../../../shared/domain
 import { useActions, useClinic } from '../../app/clinicContext';
 import { dayKey } from '../../app/format';
 import { navigate } from '../../app/route';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
 import { TextField } from '../../forms/Field';
-import { FormError } from '../../forms/FormError';
 import { InvoiceForm } from '../billing/InvoiceForm';
 import { TreatmentForm } from '../treatment/TreatmentForm';
 import { statusChange } from './statusChange';
@@ -78,26 +77,21 @@ function ReasonForm({ appointment, to, onClose }: { appointment: Appointment; to
   const [error, setError] = useState<string | null>(null);
   const title = to === 'cancelled' ? 'Cancel appointment' : 'No-show';
   return (
-    <Dialog title={title} onClose={onClose} size="small" closeLabel="Back">
-      <form
-        className="form-grid"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (to === 'cancelled' && reason.trim() === '') return setError('Cancellation reason: say why, for the record.');
-          const answer = await update('appointments', appointment.id, statusChange(appointment, to, reason.trim()));
-          if (!answer.ok) return setError(answer.error);
-          onClose();
-        }}
-      >
-        <FormError error={error} />
-        <TextField label={to === 'cancelled' ? 'Cancellation reason' : 'Note'} value={reason} onChange={setReason} autoFocus wide maxLength={300} />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={title}
+      onClose={onClose}
+      size="small"
+      closeLabel="Back"
+      error={error}
+      onSubmit={async () => {
+        if (to === 'cancelled' && reason.trim() === '') return setError('Cancellation reason: say why, for the record.');
+        const answer = await update('appointments', appointment.id, statusChange(appointment, to, reason.trim()));
+        if (!answer.ok) return setError(answer.error);
+        onClose();
+      }}
+    >
+      <TextField label={to === 'cancelled' ? 'Cancellation reason' : 'Note'} value={reason} onChange={setReason} autoFocus wide maxLength={300} />
+    </FormDialog>
   );
 }
 

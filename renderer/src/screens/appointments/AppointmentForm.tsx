@@ -11,11 +11,10 @@ import { clinicSettingsId, effectiveClinicSettings } from '../../../../shared/do
 import { hoursProblem } from '../../../../shared/domain/plausibility';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { addDays, datePattern, dayKey, formatDate, formatDateTimeInput, parseDate, parseDateTimeInput, timeOf } from '../../app/format';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { useDoctors } from './useDoctors';
-import { FormError } from '../../forms/FormError';
 import { seriesOccurrences, seriesProblems } from './recurrence';
 
 type Props = {
@@ -30,6 +29,9 @@ type Props = {
 };
 
 const minutes = (n: number) => n * 60_000;
+
+/** A series repeats every 1 to 4 weeks; '0' books the one visit. */
+const repeatChoices = ['0', '1', '2', '3', '4'].map((w) => ({ value: w, label: w === '0' ? 'Does not repeat' : w === '1' ? 'Every week' : `Every ${w} weeks` }));
 
 function defaultStart(): string {
   const d = new Date(Date.now() + minutes(60));
@@ -196,72 +198,56 @@ export function AppointmentForm({ appointment, patientId, providerId, start, ini
   }
 
   return (
-    <Dialog title={appointment ? 'Change appointment' : 'New appointment'} onClose={onClose} closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
+    <FormDialog
+      title={appointment ? 'Change appointment' : 'New appointment'}
+      onClose={onClose}
+      error={error}
+      busy={busy}
+      note="Enter saves · Esc cancels"
+      onSubmit={save}
+    >
+      <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(appointment)} wide />
+      <SelectField label="Provider" value={provider} onChange={setProvider} options={providerOptions} required />
+      <TextField label="Room" value={room} onChange={setRoom} maxLength={60} />
+      <TextField label="Start" value={startText} onChange={changeStart} required placeholder={`${datePattern()} HH:MM`} />
+      <TextField
+        label="End"
+        value={endText}
+        onChange={(v) => {
+          setEndTouched(true);
+          setEndText(v);
         }}
-      >
-        <FormError error={error} />
-        <div className="field-wide">
-          <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(appointment)} />
-        </div>
-        <SelectField label="Provider" value={provider} onChange={setProvider} options={providerOptions} required />
-        <TextField label="Room" value={room} onChange={setRoom} maxLength={60} />
-        <TextField label="Start" value={startText} onChange={changeStart} required placeholder={`${datePattern()} HH:MM`} />
-        <TextField
-          label="End"
-          value={endText}
-          onChange={(v) => {
-            setEndTouched(true);
-            setEndText(v);
-          }}
-          required
-          placeholder={`${datePattern()} HH:MM`}
-        />
-        {outsideHours || override ? (
-          <>
-            <p className="form-warning field-wide" aria-live="polite">
-              {outsideHours ? `${outsideHours}.` : 'Within the hours again: the override is not needed.'}
-            </p>
-            <TextField label="Hours override" value={override} onChange={edited(setOverride)} wide maxLength={300} hint="Why this visit is booked outside the hours" />
-          </>
-        ) : null}
-        <SelectField label="Type" value={typeId} onChange={changeType} options={typeOptions} />
-        {appointment ? null : (
-          <>
-            <SelectField
-              label="Repeat"
-              value={repeatWeeks}
-              onChange={setRepeatWeeks}
-              options={[
-                { value: '0', label: 'Does not repeat' },
-                { value: '1', label: 'Every week' },
-                { value: '2', label: 'Every 2 weeks' },
-                { value: '3', label: 'Every 3 weeks' },
-                { value: '4', label: 'Every 4 weeks' },
-              ]}
-            />
-            {repeatWeeks !== '0' ? <TextField label="Repeat until" value={repeatUntil} onChange={setRepeatUntil} hint={`At most ${maxOccurrences} visits`} /> : null}
-          </>
-        )}
-        <TextField label="Reason" value={reason} onChange={setReason} wide maxLength={500} />
-        <TextArea label="Notes" value={notes} onChange={setNotes} rows={2} />
-        {appointment ? (
-          <p className="muted field-wide">
-            {patients[appointment.patientId] ? `${patients[appointment.patientId]!.firstName} ${patients[appointment.patientId]!.lastName}` : 'Unknown patient'} — currently {timeOf(appointment.start)}–
-            {timeOf(appointment.end)}
+        required
+        placeholder={`${datePattern()} HH:MM`}
+      />
+      {outsideHours || override ? (
+        <>
+          <p className="form-warning field-wide" aria-live="polite">
+            {outsideHours ? `${outsideHours}.` : 'Within the hours again: the override is not needed.'}
           </p>
-        ) : null}
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary" disabled={busy}>
-            Save
-          </button>
-          <span className="muted">Enter saves · Esc cancels</span>
-        </div>
-      </form>
-    </Dialog>
+          <TextField label="Hours override" value={override} onChange={edited(setOverride)} wide maxLength={300} hint="Why this visit is booked outside the hours" />
+        </>
+      ) : null}
+      <SelectField label="Type" value={typeId} onChange={changeType} options={typeOptions} />
+      {appointment ? null : (
+        <>
+          <SelectField
+            label="Repeat"
+            value={repeatWeeks}
+            onChange={setRepeatWeeks}
+            options={repeatChoices}
+          />
+          {repeatWeeks !== '0' ? <TextField label="Repeat until" value={repeatUntil} onChange={setRepeatUntil} hint={`At most ${maxOccurrences} visits`} /> : null}
+        </>
+      )}
+      <TextField label="Reason" value={reason} onChange={setReason} wide maxLength={500} />
+      <TextArea label="Notes" value={notes} onChange={setNotes} rows={2} />
+      {appointment ? (
+        <p className="muted field-wide">
+          {patients[appointment.patientId] ? `${patients[appointment.patientId]!.firstName} ${patients[appointment.patientId]!.lastName}` : 'Unknown patient'} — currently {timeOf(appointment.start)}–
+          {timeOf(appointment.end)}
+        </p>
+      ) : null}
+    </FormDialog>
   );
 }

@@ -7,7 +7,7 @@ import { useMemo, useState } from 'react';
 import type { Appointment, BlockedTime } from '../../../../shared/domain/collections';
 import { blocksSlot } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { addDays, dayKey, dayStart, longDate, patientName, shortDay, statusLabels, timeOf } from '../../app/format';
+import { addDays, dayKey, dayStart, longDate, patientNameOrUnknown, shortDay, statusLabels, timeOf } from '../../app/format';
 import { href, navigate } from '../../app/route';
 import { exportCsv } from '../../export/csv';
 import { DaySheetPrint } from '../../print/documents';
@@ -15,9 +15,12 @@ import { printDocument } from '../../print/printing';
 import { AppointmentActions } from './AppointmentActions';
 import { AppointmentForm } from './AppointmentForm';
 import { DateBox } from '../../forms/DateBox';
+import { Options } from '../../forms/Options';
 import { BlockTimeForm } from './BlockTimeForm';
 import { BookingGrid, type BookingMove, type GridColumn } from './BookingGrid';
 import { useDoctors } from './useDoctors';
+import { StatusPill } from '../../components/StatusPill';
+import { ToggleGroup } from '../../components/ToggleGroup';
 
 /** How far ahead, and how many, the side panel lists when no appointment is selected. */
 const comingUpDays = 14;
@@ -124,7 +127,7 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
   }, [appointments, day]);
 
   const total = listed.filter(blocksSlot).length;
-  const nameOf = (a: Appointment) => (patients[a.patientId] ? patientName(patients[a.patientId]!) : 'Unknown patient');
+  const nameOf = (a: Appointment) => patientNameOrUnknown(patients[a.patientId]);
   const move = (a: Appointment, to: BookingMove) => update('appointments', a.id, { start: to.start, end: to.end, providerId: to.providerId });
 
   function printDaySheet() {
@@ -160,14 +163,15 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
       <div className="screen-header">
         <h1 id="appointments-title">{view === 'week' ? 'Week book' : 'Day book'}</h1>
         <div className="toolbar">
-          <div className="segmented" role="group" aria-label="View">
-            <button type="button" aria-pressed={view === 'day'} onClick={() => goTo({ view: 'day' })}>
-              Day
-            </button>
-            <button type="button" aria-pressed={view === 'week'} onClick={() => goTo({ view: 'week' })}>
-              Week
-            </button>
-          </div>
+          <ToggleGroup
+            label="View"
+            value={view}
+            onChange={(v: BookView) => goTo({ view: v })}
+            options={[
+              { value: 'day', label: 'Day' },
+              { value: 'week', label: 'Week' },
+            ]}
+          />
           {/* No "day" or "week" in these names: the contract's Day, Week and Print day sheet stay unique. */}
           <button type="button" title={view === 'week' ? 'The week before' : 'The day before'} onClick={() => goTo({ day: addDays(day, -step) })}>
             ‹ Previous
@@ -183,11 +187,7 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
             <span>Doctor</span>
             <select value={doctorChoice} onChange={(e) => goTo({ doctor: e.target.value })}>
               {view === 'day' ? <option value={allDoctors}>All doctors</option> : null}
-              {doctors.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {d.displayName}
-                </option>
-              ))}
+              <Options options={doctors.map((d) => ({ value: d.id, label: d.displayName }))} />
             </select>
           </label>
           <strong className="day-title">{view === 'week' ? `Week of ${longDate(weekStart(day))}` : longDate(day)}</strong>
@@ -247,7 +247,7 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
                 <dd>{selected.reason || '—'}</dd>
                 <dt>Status</dt>
                 <dd>
-                  <span className={`pill pill-${selected.status}`}>{statusLabels[selected.status]}</span>
+                  <StatusPill status={selected.status} />
                 </dd>
                 {selectedPatient?.phone ? (
                   <>
@@ -290,7 +290,7 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
                         <span className="coming-up-when">
                           {shortDay(when)} {timeOf(a.start)}
                         </span>
-                        <span className="coming-up-name">{p ? patientName(p) : 'Unknown patient'}</span>
+                        <span className="coming-up-name">{patientNameOrUnknown(p)}</span>
                         <span className="coming-up-who">{users[a.providerId]?.displayName ?? ''}</span>
                       </button>
                     </li>

@@ -2,9 +2,8 @@
 import { useState } from 'react';
 import { useActions } from '../../app/clinicContext';
 import { dayStart, fromLocalInput, toLocalInput } from '../../app/format';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
-import { FormError } from '../../forms/FormError';
 import { useDoctors } from './useDoctors';
 
 const wholeClinic = 'clinic';
@@ -19,37 +18,31 @@ export function BlockTimeForm({ day, providerId, onClose }: { day: string; provi
   const [reason, setReason] = useState('Lunch');
   const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog title="Block time" onClose={onClose} size="small" closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const start = fromLocalInput(startText);
-          const end = fromLocalInput(endText);
-          if (!start) return setError('From: enter a date and time.');
-          if (!end || Date.parse(end) <= Date.parse(start)) return setError('Until: must be after From.');
-          if (reason.trim() === '') return setError('Reason: say why the time is blocked (lunch, meeting, holiday).');
-          const answer = await create('blocked-times', { providerId: who === wholeClinic ? null : who, start, end, reason: reason.trim() });
-          if (!answer.ok) return setError(answer.error);
-          onClose();
-        }}
-      >
-        <FormError error={error} />
-        <SelectField
-          label="Blocked for"
-          value={who}
-          onChange={setWho}
-          options={[...doctors.map((d) => ({ value: d.id, label: d.displayName })), { value: wholeClinic, label: 'The whole clinic' }]}
-        />
-        <TextField label="Reason" value={reason} onChange={setReason} maxLength={200} />
-        <TextField label="From" type="datetime-local" value={startText} onChange={setStartText} required />
-        <TextField label="Until" type="datetime-local" value={endText} onChange={setEndText} required />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title="Block time"
+      onClose={onClose}
+      size="small"
+      error={error}
+      onSubmit={async () => {
+        const start = fromLocalInput(startText);
+        const end = fromLocalInput(endText);
+        if (!start) return setError('From: enter a date and time.');
+        if (!end || Date.parse(end) <= Date.parse(start)) return setError('Until: must be after From.');
+        if (reason.trim() === '') return setError('Reason: say why the time is blocked (lunch, meeting, holiday).');
+        const answer = await create('blocked-times', { providerId: who === wholeClinic ? null : who, start, end, reason: reason.trim() });
+        if (!answer.ok) return setError(answer.error);
+        onClose();
+      }}
+    >
+      <SelectField
+        label="Blocked for"
+        value={who}
+        onChange={setWho}
+        options={[...doctors.map((d) => ({ value: d.id, label: d.displayName })), { value: wholeClinic, label: 'The whole clinic' }]}
+      />
+      <TextField label="Reason" value={reason} onChange={setReason} maxLength={200} />
+      <TextField label="From" type="datetime-local" value={startText} onChange={setStartText} required />
+      <TextField label="Until" type="datetime-local" value={endText} onChange={setEndText} required />
+    </FormDialog>
   );
 }

@@ -9,7 +9,8 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { Appointment, AppointmentType, BlockedTime, Patient } from '../../../../shared/domain/collections';
 import { blocksSlot, canReschedule } from '../../../../shared/domain/rules';
-import { patientName, statusLabels, timeOf } from '../../app/format';
+import { patientName, patientNameOrUnknown, timeOf } from '../../app/format';
+import { StatusPill } from '../../components/StatusPill';
 
 export const hourHeight = 84;
 /** Drags and keys move bookings in steps of this many minutes. */
@@ -283,8 +284,8 @@ export function BookingGrid({ columns, firstHour, lastHour, selectedId, patients
                 >
                   <span className="appt-line">
                     <span className="appt-time">{timeOf(shown.start)}</span>
-                    <span className="appt-name" title={p ? patientName(p) : undefined}>{p ? patientName(p) : 'Unknown patient'}</span>
-                    <span className={`pill pill-${a.status}`}>{statusLabels[a.status]}</span>
+                    <span className="appt-name" title={p ? patientName(p) : undefined}>{patientNameOrUnknown(p)}</span>
+                    <StatusPill status={a.status} />
                   </span>
                   {height >= 40 ? (
                     <span className="appt-meta">

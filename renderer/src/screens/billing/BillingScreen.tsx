@@ -7,13 +7,18 @@ import { InvoicePrint, ReceiptPrint } from '../../print/documents';
 import { printDocument, saveDocumentAsPdf } from '../../print/printing';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { useHeadingFocus } from '../../app/focus';
-import { amountText, money, parseMoney, patientName, shortDateTime, statusLabels } from '../../app/format';
+import { amountText, money, parseMoney, patientNameOrUnknown, shortDateTime, statusLabels } from '../../app/format';
 import { paymentProblem, refundProblem } from '../../../../shared/domain/plausibility';
-import { href, navigate } from '../../app/route';
-import { Dialog } from '../../forms/Dialog';
+import { navigate } from '../../app/route';
+import { FormDialog } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
 import { InvoiceForm } from './InvoiceForm';
-import { FormError } from '../../forms/FormError';
+import { ListWithDetail, recordLink } from '../../components/ListWithDetail';
+import { InvoiceLines } from '../../components/InvoiceLines';
+import { RowList } from '../../components/RowList';
+import { StatusPill } from '../../components/StatusPill';
+import { ToggleGroup } from '../../components/ToggleGroup';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 type Filter = 'outstanding' | 'draft' | 'all';
 const filters: { value: Filter; label: string }[] = [
@@ -44,87 +49,49 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
 
   return (
     <section className="screen billing-screen">
-      <div className="screen-header">
-        <h1 id="billing-title">Invoices</h1>
-        <div className="toolbar">
-          <div className="segmented" role="group" aria-label="Show">
-            {filters.map((f) => (
-              <button key={f.value} type="button" aria-pressed={filter === f.value} onClick={() => setFilter(f.value)}>
-                {f.label}
-              </button>
-            ))}
-          </div>
-          <span className="muted">Outstanding in total: {money(outstandingTotal)}</span>
-          <button
-            type="button"
-            className="push-right"
-            onClick={() =>
-              exportCsv(`invoices-${filter}.csv`, list, [
-                { header: 'Number', value: (i) => invoiceNumberLabel(i.number) ?? '' },
-                { header: 'Patient', value: (i) => (patients[i.patientId] ? patientName(patients[i.patientId]!) : 'Unknown patient') },
-                { header: 'Service date', value: (i) => i.serviceDate ?? '' },
-                { header: 'Changed', value: (i) => shortDateTime(i.updatedAt) },
-                { header: 'Status', value: (i) => statusLabels[i.status] ?? i.status },
-                { header: 'Total', value: (i) => money(i.totalCents ?? 0) },
-                { header: 'Paid', value: (i) => money(i.paidCents ?? 0) },
-                { header: 'Balance due', value: (i) => money(balanceDue(i)) },
-              ])
-            }
-          >
-            Export CSV
-          </button>
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
-            New invoice
-          </button>
-        </div>
-      </div>
-      <div className="split">
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Number</th>
-                <th scope="col">Patient</th>
-                <th scope="col">Changed</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Total
-                </th>
-                <th scope="col" className="num">
-                  Paid
-                </th>
-                <th scope="col" className="num">
-                  Balance due
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((i) => {
-                const p = patients[i.patientId];
-                return (
-                  <tr key={i.id} className={i.id === invoiceId ? 'is-selected clickable' : 'clickable'} onClick={() => navigate('billing', i.id)}>
-                    <td className="muted">{invoiceNumberLabel(i.number) ?? '—'}</td>
-                    <td>
-                      <a href={href('billing', i.id)}>{p ? patientName(p) : 'Unknown patient'}</a>
-                    </td>
-                    <td>{shortDateTime(i.updatedAt)}</td>
-                    <td>
-                      <span className={`pill pill-${i.status}`}>{statusLabels[i.status]}</span>
-                    </td>
-                    <td className="num">{money(i.totalCents ?? 0)}</td>
-                    <td className="num">{money(i.paidCents ?? 0)}</td>
-                    <td className="num strong">{money(balanceDue(i))}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          {list.length === 0 ? <p className="empty">{filter === 'outstanding' ? 'Nothing outstanding.' : 'No invoices.'}</p> : null}
-        </div>
-        <aside className="side-panel wide" aria-label="Invoice">
-          {selected ? <InvoiceDetail invoice={selected} /> : <p className="muted">Choose an invoice to see its lines and payments, issue it or take a payment.</p>}
-        </aside>
-      </div>
+      <ScreenHeader id="billing-title" title="Invoices">
+        <ToggleGroup label="Show" value={filter} onChange={setFilter} options={filters} />
+        <span className="muted">Outstanding in total: {money(outstandingTotal)}</span>
+        <button
+          type="button"
+          className="push-right"
+          onClick={() =>
+            exportCsv(`invoices-${filter}.csv`, list, [
+              { header: 'Number', value: (i) => invoiceNumberLabel(i.number) ?? '' },
+              { header: 'Patient', value: (i) => patientNameOrUnknown(patients[i.patientId]) },
+              { header: 'Service date', value: (i) => i.serviceDate ?? '' },
+              { header: 'Changed', value: (i) => shortDateTime(i.updatedAt) },
+              { header: 'Status', value: (i) => statusLabels[i.status] ?? i.status },
+              { header: 'Total', value: (i) => money(i.totalCents ?? 0) },
+              { header: 'Paid', value: (i) => money(i.paidCents ?? 0) },
+              { header: 'Balance due', value: (i) => money(balanceDue(i)) },
+            ])
+          }
+        >
+          Export CSV
+        </button>
+        <button type="button" className="primary" onClick={() => setCreating(true)}>
+          New invoice
+        </button>
+      </ScreenHeader>
+      <ListWithDetail
+        screen="billing"
+        rows={list}
+        selectedId={invoiceId}
+        empty={filter === 'outstanding' ? 'Nothing outstanding.' : 'No invoices.'}
+        columns={[
+          { header: 'Number', cellClass: 'muted', cell: (i) => invoiceNumberLabel(i.number) ?? '—' },
+          recordLink('billing', 'Patient', (i: Invoice) => patientNameOrUnknown(patients[i.patientId])),
+          { header: 'Changed', cell: (i) => shortDateTime(i.updatedAt) },
+          { header: 'Status', cell: (i) => <StatusPill status={i.status} /> },
+          { header: 'Total', numeric: true, cell: (i) => money(i.totalCents ?? 0) },
+          { header: 'Paid', numeric: true, cell: (i) => money(i.paidCents ?? 0) },
+          { header: 'Balance due', numeric: true, cellClass: 'strong', cell: (i) => money(balanceDue(i)) },
+        ]}
+        detailLabel="Invoice"
+        detail={selected ? <InvoiceDetail invoice={selected} /> : null}
+        choose="Choose an invoice to see its lines and payments, issue it or take a payment."
+      />
       {creating ? <InvoiceForm onClose={() => setCreating(false)} onSaved={(id) => navigate('billing', id)} /> : null}
     </section>
   );
@@ -148,38 +115,13 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
   return (
     <>
       <h2 ref={headingRef} tabIndex={-1}>
-        Invoice for {p ? `${p.firstName} ${p.lastName}` : 'unknown patient'} <span className={`pill pill-${invoice.status}`}>{statusLabels[invoice.status]}</span>
+        Invoice for {p ? `${p.firstName} ${p.lastName}` : 'unknown patient'} <StatusPill status={invoice.status} />
       </h2>
       <p className="muted">
         {invoiceNumberLabel(invoice.number) ?? (invoice.status === 'draft' ? 'Numbered when issued' : 'Number given by the clinic server once synced')}
         {invoice.serviceDate ? ` · Service date ${invoice.serviceDate}` : ''}
       </p>
-      <table className="table compact">
-        <thead>
-          <tr>
-            <th scope="col">Description</th>
-            <th scope="col" className="num">
-              Qty
-            </th>
-            <th scope="col" className="num">
-              Price
-            </th>
-            <th scope="col" className="num">
-              Amount
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {invoice.lines.map((l, i) => (
-            <tr key={i}>
-              <td>{l.description}</td>
-              <td className="num">{l.quantity}</td>
-              <td className="num">{money(l.unitPriceCents)}</td>
-              <td className="num">{money(l.quantity * l.unitPriceCents)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <InvoiceLines className="table compact" lines={invoice.lines} priceHeader="Price" />
       <dl className="facts totals">
         <dt>Total</dt>
         <dd>{money(invoice.totalCents ?? 0)}</dd>
@@ -189,24 +131,20 @@ export function InvoiceDetail({ invoice }: { invoice: Invoice }) {
         <dd className="strong">{money(due)}</dd>
       </dl>
       <h3>Payments</h3>
-      {payments.length === 0 ? (
-        <p className="muted">No payments yet.</p>
-      ) : (
-        <ul className="plain-list">
-          {payments.map((pay) => (
-            <li key={pay.id}>
-              {shortDateTime(pay.receivedAt)} · {pay.kind === 'refund' ? `refund${pay.reason ? ` (${pay.reason})` : ''}` : 'payment'} · {pay.method} ·{' '}
-              <strong>
-                {pay.kind === 'refund' ? '−' : ''}
-                {money(pay.amountCents)}
-              </strong>{' '}
-              <button type="button" className="link-button" onClick={() => printDocument('Receipt', <ReceiptPrint payment={pay} invoice={invoice} patient={p} />)}>
-                Print receipt
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <RowList rows={payments} rowKey={(pay) => pay.id} empty="No payments yet.">
+        {(pay) => (
+          <>
+            {shortDateTime(pay.receivedAt)} · {pay.kind === 'refund' ? `refund${pay.reason ? ` (${pay.reason})` : ''}` : 'payment'} · {pay.method} ·{' '}
+            <strong>
+              {pay.kind === 'refund' ? '−' : ''}
+              {money(pay.amountCents)}
+            </strong>{' '}
+            <button type="button" className="link-button" onClick={() => printDocument('Receipt', <ReceiptPrint payment={pay} invoice={invoice} patient={p} />)}>
+              Print receipt
+            </button>
+          </>
+        )}
+      </RowList>
       <div className="button-row">
         {invoice.status === 'draft' ? (
           <button type="button" onClick={() => setEditing(true)}>
@@ -271,46 +209,38 @@ function PaymentForm({ invoiceId, due, refund = false, onClose }: { invoiceId: s
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog title={refund ? 'Refund' : 'Take payment'} onClose={onClose} size="small" closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const cents = parseMoney(amount);
-          if (cents === null || cents < 1) return setError(`Amount: enter an amount such as ${amountText(4500)}.`);
-          const problem = refund ? refundProblem(cents, due) : paymentProblem(cents, due);
-          if (problem) return setError(`${problem} (${money(due)}).`);
+    <FormDialog
+      title={refund ? 'Refund' : 'Take payment'}
+      onClose={onClose}
+      size="small"
+      error={error}
+      note={<>{refund ? 'Paid so far' : 'Balance due'}: {money(due)}</>}
+      onSubmit={async () => {
+        const cents = parseMoney(amount);
+        if (cents === null || cents < 1) return setError(`Amount: enter an amount such as ${amountText(4500)}.`);
+        const problem = refund ? refundProblem(cents, due) : paymentProblem(cents, due);
+        if (problem) return setError(`${problem} (${money(due)}).`);
+        setError(null);
+        const entry = { invoiceId, amountCents: cents, method, receivedAt: new Date().toISOString() };
+        const answer = await create('payments', refund ? { ...entry, kind: 'refund', reason: reason.trim() } : entry, { inForm: true });
+        if (!answer.ok) return setError(answer.error);
+        onClose();
+      }}
+    >
+      <p className="field-wide">
+        {refund ? 'Paid so far' : 'Open balance'}: <strong>{money(due)}</strong>
+      </p>
+      <TextField
+        label="Amount"
+        value={amount}
+        onChange={(v) => {
+          setAmount(v);
           setError(null);
-          const entry = { invoiceId, amountCents: cents, method, receivedAt: new Date().toISOString() };
-          const answer = await create('payments', refund ? { ...entry, kind: 'refund', reason: reason.trim() } : entry, { inForm: true });
-          if (!answer.ok) return setError(answer.error);
-          onClose();
         }}
-      >
-        <FormError error={error} />
-        <p className="field-wide">
-          {refund ? 'Paid so far' : 'Open balance'}: <strong>{money(due)}</strong>
-        </p>
-        <TextField
-          label="Amount"
-          value={amount}
-          onChange={(v) => {
-            setAmount(v);
-            setError(null);
-          }}
-          autoFocus
-        />
-        <SelectField label="Method" value={method} onChange={setMethod} options={paymentMethods.map((m) => ({ value: m, label: m.charAt(0).toUpperCase() + m.slice(1) }))} />
-        {refund ? <TextField label="Reason" value={reason} onChange={setReason} maxLength={300} /> : null}
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-          <span className="muted">
-            {refund ? 'Paid so far' : 'Balance due'}: {money(due)}
-          </span>
-        </div>
-      </form>
-    </Dialog>
+        autoFocus
+      />
+      <SelectField label="Method" value={method} onChange={setMethod} options={paymentMethods.map((m) => ({ value: m, label: m.charAt(0).toUpperCase() + m.slice(1) }))} />
+      {refund ? <TextField label="Reason" value={reason} onChange={setReason} maxLength={300} /> : null}
+    </FormDialog>
   );
 }

@@ -4,11 +4,19 @@ import type { Invoice, InvoiceLine } from '../../../../shared/domain/collections
 import { invoiceTotal } from '../../../../shared/domain/rules';
 import { useActions } from '../../app/clinicContext';
 import { amountText, money, parseMoney } from '../../app/format';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { TextField } from '../../forms/Field';
+import { DataTable } from '../../components/DataTable';
 
 type LineDraft = { description: string; quantity: string; price: string };
+
+/** What a typed line comes to, once its price and quantity read as such. */
+function lineAmount(l: LineDraft): string {
+  const cents = parseMoney(l.price);
+  const qty = Number.parseInt(l.quantity, 10);
+  return cents !== null && qty > 0 ? money(cents * qty) : '—';
+}
 
 const toDraft = (l: InvoiceLine): LineDraft => ({ description: l.description, quantity: String(l.quantity), price: amountText(l.unitPriceCents) });
 
@@ -49,8 +57,8 @@ export function InvoiceForm({
     setError(null);
     if (!patient) return setError('Choose the patient from the list.');
     if (!valid) return setError('Every line needs a description, a quantity of at least 1 and a price such as 45.00.');
-    setBusy(true);
     if (service !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(service)) return setError('Service date: enter a date.');
+    setBusy(true);
     const fields = { patientId: patient, lines: parsed as InvoiceLine[], serviceDate: service || null };
     const answer = base ? await update('invoices', base.id, fields, base) : await create('invoices', { ...fields, status: 'draft', appointmentId: appointmentId ?? null });
     setBusy(false);
@@ -60,59 +68,47 @@ export function InvoiceForm({
   }
 
   return (
-    <Dialog title={invoice ? 'Edit invoice' : 'New invoice'} onClose={onClose} size="large" closeLabel="Cancel">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        {error ? (
-          <div role="alert" className="form-error">
-            {error}
-          </div>
-        ) : null}
-        <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(invoice)} />
-        <TextField label="Service date" type="date" value={service} onChange={setService} />
-        <table className="table lines-table">
-          <thead>
-            <tr>
-              <th scope="col">Description</th>
-              <th scope="col">Qty</th>
-              <th scope="col">Unit price</th>
-              <th scope="col" className="num">
-                Amount
-              </th>
-              <th scope="col">
-                <span className="sr-only">Remove</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {lines.map((l, i) => {
-              const cents = parseMoney(l.price);
-              const qty = Number.parseInt(l.quantity, 10);
-              return (
-                <tr key={i}>
-                  <td>
-                    <input aria-label={`Line ${i + 1} description`} value={l.description} onChange={(e) => setLine(i, { description: e.target.value })} />
-                  </td>
-                  <td>
-                    <input aria-label={`Line ${i + 1} quantity`} className="narrow" inputMode="numeric" value={l.quantity} onChange={(e) => setLine(i, { quantity: e.target.value })} />
-                  </td>
-                  <td>
-                    <input aria-label={`Line ${i + 1} unit price`} className="narrow" inputMode="decimal" placeholder="0.00" value={l.price} onChange={(e) => setLine(i, { price: e.target.value })} />
-                  </td>
-                  <td className="num">{cents !== null && qty > 0 ? money(cents * qty) : '—'}</td>
-                  <td>
-                    <button type="button" className="ghost small" aria-label={`Remove line ${i + 1}`} onClick={() => setLines((ls) => ls.filter((_, j) => j !== i))}>
-                      ×
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
+    <FormDialog
+      title={invoice ? 'Edit invoice' : 'New invoice'}
+      onClose={onClose}
+      size="large"
+      className=""
+      error={error}
+      busy={busy}
+      wide={false}
+      note="Saved as a draft; issue it from the invoice."
+      onSubmit={save}
+    >
+      <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(invoice)} />
+      <TextField label="Service date" type="date" value={service} onChange={setService} />
+      <DataTable
+        className="table lines-table"
+        rows={lines}
+        rowKey={(_, i) => i}
+        columns={[
+          { header: 'Description', cell: (l, i) => <input aria-label={`Line ${i + 1} description`} value={l.description} onChange={(e) => setLine(i, { description: e.target.value })} /> },
+          {
+            header: 'Qty',
+            cell: (l, i) => <input aria-label={`Line ${i + 1} quantity`} className="narrow" inputMode="numeric" value={l.quantity} onChange={(e) => setLine(i, { quantity: e.target.value })} />,
+          },
+          {
+            header: 'Unit price',
+            cell: (l, i) => (
+              <input aria-label={`Line ${i + 1} unit price`} className="narrow" inputMode="decimal" placeholder="0.00" value={l.price} onChange={(e) => setLine(i, { price: e.target.value })} />
+            ),
+          },
+          { header: 'Amount', numeric: true, cell: (l) => lineAmount(l) },
+          {
+            header: 'Remove',
+            headerHidden: true,
+            cell: (_, i) => (
+              <button type="button" className="ghost small" aria-label={`Remove line ${i + 1}`} onClick={() => setLines((ls) => ls.filter((_, j) => j !== i))}>
+                ×
+              </button>
+            ),
+          },
+        ]}
+        footer={
           <tfoot>
             <tr>
               <td colSpan={3}>
@@ -124,14 +120,8 @@ export function InvoiceForm({
               <td />
             </tr>
           </tfoot>
-        </table>
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={busy}>
-            Save
-          </button>
-          <span className="muted">Saved as a draft; issue it from the invoice.</span>
-        </div>
-      </form>
-    </Dialog>
+        }
+      />
+    </FormDialog>
   );
 }

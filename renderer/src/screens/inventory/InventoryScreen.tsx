@@ -9,11 +9,11 @@ import { exportCsv } from '../../export/csv';
 import type { InventoryItem } from '../../../../shared/domain/collections';
 import { lowStock } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { Dialog } from '../../forms/Dialog';
-import { TextField } from '../../forms/Field';
-import { FormError } from '../../forms/FormError';
-import { SelectField } from '../../forms/Field';
+import { FormDialog } from '../../forms/SubmitForm';
+import { SelectField, TextField } from '../../forms/Field';
+import { DataTable } from '../../components/DataTable';
 import { compareText, fold } from '../../app/format';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 export function InventoryScreen() {
   const items = useClinic((s) => s.data.inventory);
@@ -34,94 +34,86 @@ export function InventoryScreen() {
 
   return (
     <section className="screen inventory-screen">
-      <div className="screen-header">
-        <h1 id="inventory-title">Stock</h1>
-        <div className="toolbar">
-          <input type="search" className="search narrow-search" aria-label="Find item" placeholder="Find item by name, SKU or location" value={filter} onChange={(e) => setFilter(e.target.value)} />
-          <label className="check">
-            <input type="checkbox" checked={onlyReorder} onChange={(e) => setOnlyReorder(e.target.checked)} />
-            Show only items to reorder ({reorderCount})
-          </label>
-          <button
-            type="button"
-            className="push-right"
-            onClick={() =>
-              exportCsv(onlyReorder ? 'inventory-to-reorder.csv' : 'inventory.csv', list, [
-                { header: 'Item', value: (i) => i.name },
-                { header: 'SKU', value: (i) => i.sku },
-                { header: 'Location', value: (i) => i.location },
-                { header: 'Quantity', value: (i) => i.quantity },
-                { header: 'Unit', value: (i) => i.unit },
-                { header: 'Reorder at', value: (i) => i.reorderLevel },
-                { header: 'State', value: (i) => (lowStock(i) ? 'Low stock' : 'OK') },
-              ])
-            }
-          >
-            Export CSV
-          </button>
-          <button type="button" className="primary" onClick={() => setEditing('new')}>
-            New item
-          </button>
-        </div>
-      </div>
-      <div className="table-wrap">
-        <table className="table inventory-table">
-          <thead>
-            <tr>
-              <th scope="col">Item</th>
-              <th scope="col">SKU</th>
-              <th scope="col">Location</th>
-              <th scope="col" className="num">
-                Quantity
-              </th>
-              <th scope="col" className="num">
-                Reorder at
-              </th>
-              <th scope="col">State</th>
-              <th scope="col">Adjust</th>
-              <th scope="col">
-                <span className="sr-only">Edit</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((item) => {
-              const low = lowStock(item);
-              return (
-                <tr key={item.id} className={low ? 'is-low' : undefined}>
-                  <th scope="row" className="item-name">
-                    {item.name}
-                  </th>
-                  <td className="muted">{item.sku || '—'}</td>
-                  <td>{item.location || '—'}</td>
-                  <td className="num quantity">
-                    <strong>{item.quantity}</strong> <span className="muted">{item.unit}</span>
-                  </td>
-                  <td className="num">{item.reorderLevel}</td>
-                  <td>{low ? <span className="pill pill-low">Low stock</span> : <span className="pill pill-ok">In stock</span>}</td>
-                  <td className="adjust">
-                    <button type="button" className="step" aria-label={`Decrease ${item.name}`} disabled={item.quantity <= 0} onClick={() => void adjustStock(item.id, { delta: -1 })}>
-                      −
-                    </button>
-                    <button type="button" className="step" aria-label={`Increase ${item.name}`} onClick={() => void adjustStock(item.id, { delta: 1 })}>
-                      +
-                    </button>
-                  </td>
-                  <td>
-                    <button type="button" className="ghost small" aria-label={`Stock movement: ${item.name}`} onClick={() => setMoving(item)}>
-                      Move…
-                    </button>
-                    <button type="button" className="ghost small" aria-label={`Edit ${item.name}`} onClick={() => setEditing(item)}>
-                      Edit
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-        {list.length === 0 ? <p className="empty">{onlyReorder ? 'Nothing needs reordering.' : 'No items.'}</p> : null}
-      </div>
+      <ScreenHeader id="inventory-title" title="Stock">
+        <input type="search" className="search narrow-search" aria-label="Find item" placeholder="Find item by name, SKU or location" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <label className="check">
+          <input type="checkbox" checked={onlyReorder} onChange={(e) => setOnlyReorder(e.target.checked)} />
+          Show only items to reorder ({reorderCount})
+        </label>
+        <button
+          type="button"
+          className="push-right"
+          onClick={() =>
+            exportCsv(onlyReorder ? 'inventory-to-reorder.csv' : 'inventory.csv', list, [
+              { header: 'Item', value: (i) => i.name },
+              { header: 'SKU', value: (i) => i.sku },
+              { header: 'Location', value: (i) => i.location },
+              { header: 'Quantity', value: (i) => i.quantity },
+              { header: 'Unit', value: (i) => i.unit },
+              { header: 'Reorder at', value: (i) => i.reorderLevel },
+              { header: 'State', value: (i) => (lowStock(i) ? 'Low stock' : 'OK') },
+            ])
+          }
+        >
+          Export CSV
+        </button>
+        <button type="button" className="primary" onClick={() => setEditing('new')}>
+          New item
+        </button>
+      </ScreenHeader>
+      <DataTable
+        className="table inventory-table"
+        wrapClass="table-wrap"
+        rows={list}
+        rowKey={(item) => item.id}
+        rowClass={(item) => (lowStock(item) ? 'is-low' : undefined)}
+        empty={onlyReorder ? 'Nothing needs reordering.' : 'No items.'}
+        columns={[
+          { header: 'Item', rowHeader: true, cellClass: 'item-name', cell: (item) => item.name },
+          { header: 'SKU', cellClass: 'muted', cell: (item) => item.sku || '—' },
+          { header: 'Location', cell: (item) => item.location || '—' },
+          {
+            header: 'Quantity',
+            numeric: true,
+            cellClass: 'quantity',
+            cell: (item) => (
+              <>
+                <strong>{item.quantity}</strong> <span className="muted">{item.unit}</span>
+              </>
+            ),
+          },
+          { header: 'Reorder at', numeric: true, cell: (item) => item.reorderLevel },
+          { header: 'State', cell: (item) => (lowStock(item) ? <span className="pill pill-low">Low stock</span> : <span className="pill pill-ok">In stock</span>) },
+          {
+            header: 'Adjust',
+            cellClass: 'adjust',
+            cell: (item) => (
+              <>
+                <button type="button" className="step" aria-label={`Decrease ${item.name}`} disabled={item.quantity <= 0} onClick={() => void adjustStock(item.id, { delta: -1 })}>
+                  −
+                </button>
+                <button type="button" className="step" aria-label={`Increase ${item.name}`} onClick={() => void adjustStock(item.id, { delta: 1 })}>
+                  +
+                </button>
+              </>
+            ),
+          },
+          {
+            header: 'Edit',
+            headerHidden: true,
+            cell: (item) => (
+              <>
+                <button type="button" className="ghost small" aria-label={`Stock movement: ${item.name}`} onClick={() => setMoving(item)}>
+                  Move…
+                </button>
+                <button type="button" className="ghost small" aria-label={`Edit ${item.name}`} onClick={() => setEditing(item)}>
+                  Edit
+                </button>
+              </>
+            ),
+          },
+        ]}
+      />
       {editing ? <ItemForm item={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} /> : null}
       {moving && items[moving.id] ? <StockMovementForm item={items[moving.id]!} onClose={() => setMoving(null)} /> : null}
     </section>
@@ -163,28 +155,20 @@ function StockMovementForm({ item, onClose }: { item: InventoryItem; onClose: ()
   }
 
   return (
-    <Dialog title={`Stock movement: ${item.name}`} onClose={onClose} size="small" closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <FormError error={error} />
-        <p className="field-wide">
-          In stock: <strong>{item.quantity}</strong> {item.unit}
-        </p>
-        <SelectField label="Movement" value={movement} onChange={edited(setMovement)} options={movements} />
-        <TextField label="Quantity" value={quantity} onChange={edited(setQuantity)} autoFocus hint={movement === 'counted' ? 'How many were counted' : undefined} />
-        <TextField label="Note" value={note} onChange={setNote} wide maxLength={200} hint="Kept with the movement in the audit log (for example a delivery note number)" />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={`Stock movement: ${item.name}`}
+      onClose={onClose}
+      size="small"
+      error={error}
+      onSubmit={save}
+    >
+      <p className="field-wide">
+        In stock: <strong>{item.quantity}</strong> {item.unit}
+      </p>
+      <SelectField label="Movement" value={movement} onChange={edited(setMovement)} options={movements} />
+      <TextField label="Quantity" value={quantity} onChange={edited(setQuantity)} autoFocus hint={movement === 'counted' ? 'How many were counted' : undefined} />
+      <TextField label="Note" value={note} onChange={setNote} wide maxLength={200} hint="Kept with the movement in the audit log (for example a delivery note number)" />
+    </FormDialog>
   );
 }
 
@@ -212,27 +196,18 @@ function ItemForm({ item, onClose }: { item?: InventoryItem; onClose: () => void
   }
 
   return (
-    <Dialog title={item ? `Edit ${item.name}` : 'New item'} onClose={onClose} closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <FormError error={error} />
-        <TextField label="Name" value={name} onChange={setName} wide required maxLength={200} />
-        <TextField label="SKU" value={sku} onChange={setSku} maxLength={60} />
-        <TextField label="Unit" value={unit} onChange={setUnit} maxLength={30} />
-        {item ? null : <TextField label="Quantity" type="number" min={0} value={quantity} onChange={setQuantity} />}
-        <TextField label="Reorder level" type="number" min={0} value={reorderLevel} onChange={setReorderLevel} />
-        <TextField label="Location" value={location} onChange={setLocation} maxLength={100} />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={item ? `Edit ${item.name}` : 'New item'}
+      onClose={onClose}
+      error={error}
+      onSubmit={save}
+    >
+      <TextField label="Name" value={name} onChange={setName} wide required maxLength={200} />
+      <TextField label="SKU" value={sku} onChange={setSku} maxLength={60} />
+      <TextField label="Unit" value={unit} onChange={setUnit} maxLength={30} />
+      {item ? null : <TextField label="Quantity" type="number" min={0} value={quantity} onChange={setQuantity} />}
+      <TextField label="Reorder level" type="number" min={0} value={reorderLevel} onChange={setReorderLevel} />
+      <TextField label="Location" value={location} onChange={setLocation} maxLength={100} />
+    </FormDialog>
   );
 }

@@ -12,7 +12,7 @@ import { clinicLocale, datePattern, dayKey, formatDate, parseDate } from '../../
 import { useActions, useClinic } from '../../app/clinicContext';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
-import { FormError } from '../../forms/FormError';
+import { SubmitForm } from '../../forms/SubmitForm';
 
 type Draft = {
   firstName: string;
@@ -145,14 +145,7 @@ type Editor = ReturnType<typeof usePatientEditor>;
 function PatientFields({ editor, saveHint }: { editor: Editor; saveHint: string }) {
   const { draft, set, error, busy, clinical, duplicate, changedElsewhere } = editor;
   return (
-    <form
-      className="form-grid"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void editor.save();
-      }}
-    >
-      <FormError error={error} />
+    <SubmitForm error={error} busy={busy} note={saveHint} onSubmit={editor.save}>
       {changedElsewhere ? (
         <div className="form-warning field-wide" aria-live="polite">
           This patient was just changed on another terminal. Saving sends only the fields you changed.
@@ -176,13 +169,7 @@ function PatientFields({ editor, saveHint }: { editor: Editor; saveHint: string 
           {duplicate.phone ? `, phone ${duplicate.phone}` : ''}, is already registered. Check before saving a second record.
         </div>
       ) : null}
-      <div className="form-actions field-wide">
-        <button type="submit" className="primary" disabled={busy}>
-          Save
-        </button>
-        <span className="muted">{saveHint}</span>
-      </div>
-    </form>
+    </SubmitForm>
   );
 }
 

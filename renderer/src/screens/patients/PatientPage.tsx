@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import { canRead } from '../../../../shared/domain/access';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { useHeadingFocus } from '../../app/focus';
-import { formatDate, money, shortDateTime, statusLabels, timeOf } from '../../app/format';
+import { formatDate, money, shortDateTime, timeOf } from '../../app/format';
 import { href, navigate } from '../../app/route';
 import { AppointmentForm } from '../appointments/AppointmentForm';
 import { balanceDue } from '../billing/BillingScreen';
@@ -11,6 +11,9 @@ import { InvoiceForm } from '../billing/InvoiceForm';
 import { ReferralForm, ReferralTable } from '../referrals/ReferralsScreen';
 import { TreatmentForm } from '../treatment/TreatmentForm';
 import { PatientDetailsForm } from './PatientForm';
+import { DataTable } from '../../components/DataTable';
+import { RowList } from '../../components/RowList';
+import { StatusPill } from '../../components/StatusPill';
 
 type Form = 'appointment' | 'invoice' | 'referral' | 'treatment' | null;
 
@@ -84,36 +87,27 @@ export function PatientPage({ patientId }: { patientId: string }) {
         </div>
         <div className="card">
           <h2>Visits</h2>
-          {related.appointments.length === 0 ? (
-            <p className="muted">No appointments.</p>
-          ) : (
-            <ul className="plain-list">
-              {related.appointments.slice(0, 12).map((a) => (
-                <li key={a.id} className={Date.parse(a.start) >= now ? 'upcoming' : undefined}>
-                  <a href={href('appointments', null, { day: a.start.slice(0, 10) })}>
-                    {shortDateTime(a.start)}–{timeOf(a.end)}
-                  </a>{' '}
-                  · {data.users[a.providerId]?.displayName ?? 'Doctor'} · {a.reason || 'no reason given'}{' '}
-                  <span className={`pill pill-${a.status}`}>{statusLabels[a.status]}</span>
-                </li>
-              ))}
-            </ul>
-          )}
+          <RowList rows={related.appointments.slice(0, 12)} rowKey={(a) => a.id} rowClass={(a) => (Date.parse(a.start) >= now ? 'upcoming' : undefined)} empty="No appointments.">
+            {(a) => (
+              <>
+                <a href={href('appointments', null, { day: a.start.slice(0, 10) })}>
+                  {shortDateTime(a.start)}–{timeOf(a.end)}
+                </a>{' '}
+                · {data.users[a.providerId]?.displayName ?? 'Doctor'} · {a.reason || 'no reason given'} <StatusPill status={a.status} />
+              </>
+            )}
+          </RowList>
         </div>
         <div className="card">
           <h2>Invoices</h2>
-          {related.invoices.length === 0 ? (
-            <p className="muted">No invoices.</p>
-          ) : (
-            <ul className="plain-list">
-              {related.invoices.map((i) => (
-                <li key={i.id}>
-                  <a href={href('billing', i.id)}>{shortDateTime(i.updatedAt)}</a> · total {money(i.totalCents ?? 0)} · due{' '}
-                  <strong>{money(i.status === 'issued' ? balanceDue(i) : 0)}</strong> <span className={`pill pill-${i.status}`}>{statusLabels[i.status]}</span>
-                </li>
-              ))}
-            </ul>
-          )}
+          <RowList rows={related.invoices} rowKey={(i) => i.id} empty="No invoices.">
+            {(i) => (
+              <>
+                <a href={href('billing', i.id)}>{shortDateTime(i.updatedAt)}</a> · total {money(i.totalCents ?? 0)} · due{' '}
+                <strong>{money(i.status === 'issued' ? balanceDue(i) : 0)}</strong> <StatusPill status={i.status} />
+              </>
+            )}
+          </RowList>
         </div>
         <div className="card card-wide">
           <h2>Referrals</h2>
@@ -122,32 +116,22 @@ export function PatientPage({ patientId }: { patientId: string }) {
         {mayReadRecords ? (
           <div className="card card-wide">
             <h2>Treatment history</h2>
-            {related.records.length === 0 ? (
-              <p className="muted">No treatment records.</p>
-            ) : (
-              <table className="table compact">
-                <thead>
-                  <tr>
-                    <th scope="col">Date</th>
-                    <th scope="col">Diagnosis</th>
-                    <th scope="col">Procedures</th>
-                    <th scope="col">Prescriptions</th>
-                    <th scope="col">Doctor</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {related.records.map((r) => (
-                    <tr key={r.id} className="clickable" onClick={() => navigate('treatment', r.id)}>
-                      <td>{formatDate(r.date)}</td>
-                      <td className="prewrap">{r.diagnosis || '—'}</td>
-                      <td className="prewrap">{r.procedures || '—'}</td>
-                      <td className="prewrap">{r.prescriptions || '—'}</td>
-                      <td>{data.users[r.providerId]?.displayName ?? '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <DataTable
+              className="table compact"
+              rows={related.records}
+              rowKey={(r) => r.id}
+              onRowClick={(r) => navigate('treatment', r.id)}
+              empty="No treatment records."
+              emptyMode="instead"
+              emptyClass="muted"
+              columns={[
+                { header: 'Date', cell: (r) => formatDate(r.date) },
+                { header: 'Diagnosis', cellClass: 'prewrap', cell: (r) => r.diagnosis || '—' },
+                { header: 'Procedures', cellClass: 'prewrap', cell: (r) => r.procedures || '—' },
+                { header: 'Prescriptions', cellClass: 'prewrap', cell: (r) => r.prescriptions || '—' },
+                { header: 'Doctor', cell: (r) => data.users[r.providerId]?.displayName ?? '—' },
+              ]}
+            />
           </div>
         ) : null}
       </div>

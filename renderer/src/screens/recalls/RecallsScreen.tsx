@@ -6,20 +6,27 @@
 import { useMemo, useState } from 'react';
 import { recallStatuses, type Recall } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { addDays, dayKey, patientName, shortDateTime, statusLabels } from '../../app/format';
+import { addDays, dayKey, patientNameOrUnknown, shortDateTime } from '../../app/format';
 import { href } from '../../app/route';
-import { Dialog } from '../../forms/Dialog';
+import { DataTable } from '../../components/DataTable';
+import { StatusPill } from '../../components/StatusPill';
+import { ToggleGroup } from '../../components/ToggleGroup';
 import { TextField } from '../../forms/Field';
-import { FormError } from '../../forms/FormError';
+import { FormDialog } from '../../forms/SubmitForm';
+import type { Choice } from '../../forms/Options';
 import { PatientPicker } from '../../forms/PatientPicker';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 type Filter = 'open' | 'all';
+const recallFilters: Choice<Filter>[] = [
+  { value: 'open', label: 'To do' },
+  { value: 'all', label: 'All recalls' },
+];
 
 export function RecallsScreen() {
   const recalls = useClinic((s) => s.data.recalls);
   const patients = useClinic((s) => s.data.patients);
   const users = useClinic((s) => s.data.users);
-  const { update } = useActions();
   const [filter, setFilter] = useState<Filter>('open');
   const [contact, setContact] = useState<Recall | null>(null);
   const [creating, setCreating] = useState(false);
@@ -31,81 +38,71 @@ export function RecallsScreen() {
         .sort((a, b) => a.dueDate.localeCompare(b.dueDate)),
     [recalls, filter],
   );
+  const nameOf = (r: Recall) => patientNameOrUnknown(patients[r.patientId]);
   return (
     <section className="screen recalls-screen">
-      <div className="screen-header">
-        <h1 id="recalls-title">Recalls</h1>
-        <div className="toolbar">
-          <div className="segmented" role="group" aria-label="Show">
-            <button type="button" aria-pressed={filter === 'open'} onClick={() => setFilter('open')}>
-              To do
-            </button>
-            <button type="button" aria-pressed={filter === 'all'} onClick={() => setFilter('all')}>
-              All recalls
-            </button>
-          </div>
-          <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
-            New recall
-          </button>
-        </div>
-      </div>
-      <div className="table-wrap">
-        <table className="table" aria-labelledby="recalls-title">
-          <thead>
-            <tr>
-              <th scope="col">Patient</th>
-              <th scope="col">Due</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Doctor</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last contact</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((r) => {
-              const p = patients[r.patientId];
-              const name = p ? patientName(p) : 'Unknown patient';
-              return (
-                <tr key={r.id}>
-                  <td className="strong">
-                    <a href={href('patients', r.patientId)}>{name}</a>
-                    {p?.phone ? <div className="muted">{p.phone}</div> : null}
-                  </td>
-                  <td className={r.dueDate <= today ? 'strong' : undefined}>{r.dueDate}</td>
-                  <td>{r.reason || '—'}</td>
-                  <td>{r.providerId ? (users[r.providerId]?.displayName ?? '—') : '—'}</td>
-                  <td>
-                    <span className={`pill pill-${r.status}`}>{statusLabels[r.status] ?? r.status}</span>
-                  </td>
-                  <td>{r.lastContactAt ? `${shortDateTime(r.lastContactAt)}: ${r.lastContactNote}` : '—'}</td>
-                  <td className="button-row">
-                    <button type="button" aria-label={`Note contact with ${name}`} onClick={() => setContact(r)}>
-                      Note contact
-                    </button>
-                    {r.status !== 'booked' && r.status !== 'closed' ? (
-                      <button type="button" aria-label={`Mark ${name} booked`} onClick={() => void update('recalls', r.id, { status: 'booked' })}>
-                        Booked
-                      </button>
-                    ) : null}
-                    {r.status !== 'closed' ? (
-                      <button type="button" aria-label={`Close the recall of ${name}`} onClick={() => void update('recalls', r.id, { status: 'closed' })}>
-                        Close
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-        {list.length === 0 ? <p className="empty">No patients are due back.</p> : null}
-      </div>
+      <ScreenHeader id="recalls-title" title="Recalls">
+        <ToggleGroup
+          label="Show"
+          value={filter}
+          onChange={setFilter}
+          options={recallFilters}
+        />
+        <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
+          New recall
+        </button>
+      </ScreenHeader>
+      <DataTable
+        className="table"
+        labelledBy="recalls-title"
+        wrapClass="table-wrap"
+        rows={list}
+        rowKey={(r) => r.id}
+        empty="No patients are due back."
+        columns={[
+          {
+            header: 'Patient',
+            cellClass: 'strong',
+            cell: (r) => (
+              <>
+                <a href={href('patients', r.patientId)}>{nameOf(r)}</a>
+                {patients[r.patientId]?.phone ? <div className="muted">{patients[r.patientId]?.phone}</div> : null}
+              </>
+            ),
+          },
+          { header: 'Due', cellClass: (r) => (r.dueDate <= today ? 'strong' : undefined), cell: (r) => r.dueDate },
+          { header: 'Reason', cell: (r) => r.reason || '—' },
+          { header: 'Doctor', cell: (r) => (r.providerId ? (users[r.providerId]?.displayName ?? '—') : '—') },
+          { header: 'Status', cell: (r) => <StatusPill status={r.status} /> },
+          { header: 'Last contact', cell: (r) => (r.lastContactAt ? `${shortDateTime(r.lastContactAt)}: ${r.lastContactNote}` : '—') },
+          { header: 'Actions', headerHidden: true, cellClass: 'button-row', cell: (r) => <RecallActions recall={r} name={nameOf(r)} onContact={() => setContact(r)} /> },
+        ]}
+      />
       {contact ? <ContactForm recall={contact} onClose={() => setContact(null)} /> : null}
       {creating ? <NewRecallForm onClose={() => setCreating(false)} /> : null}
     </section>
+  );
+}
+
+/** Each button names the patient, so a screen reader's list of buttons says whose recall it acts on. */
+function RecallActions({ recall, name, onContact }: { recall: Recall; name: string; onContact: () => void }) {
+  const { update } = useActions();
+  return (
+    <>
+      <button type="button" aria-label={`Note contact with ${name}`} onClick={onContact}>
+        Note contact
+      </button>
+      {recall.status !== 'booked' && recall.status !== 'closed' ? (
+        <button type="button" aria-label={`Mark ${name} booked`} onClick={() => void update('recalls', recall.id, { status: 'booked' })}>
+          Booked
+        </button>
+      ) : null}
+      {recall.status !== 'closed' ? (
+        <button type="button" aria-label={`Close the recall of ${name}`} onClick={() => void update('recalls', recall.id, { status: 'closed' })}>
+          Close
+        </button>
+      ) : null}
+    </>
   );
 }
 
@@ -114,30 +111,24 @@ function ContactForm({ recall, onClose }: { recall: Recall; onClose: () => void 
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog title="Note contact" onClose={onClose} size="small" closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (note.trim() === '') return setError('Contact note: write what was said or tried.');
-          const answer = await update('recalls', recall.id, {
-            status: recall.status === 'due' ? 'contacted' : recall.status,
-            lastContactAt: new Date().toISOString(),
-            lastContactNote: note.trim(),
-          });
-          if (!answer.ok) return setError(answer.error);
-          onClose();
-        }}
-      >
-        <FormError error={error} />
-        <TextField label="Contact note" value={note} onChange={setNote} autoFocus wide maxLength={500} />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title="Note contact"
+      onClose={onClose}
+      size="small"
+      error={error}
+      onSubmit={async () => {
+        if (note.trim() === '') return setError('Contact note: write what was said or tried.');
+        const answer = await update('recalls', recall.id, {
+          status: recall.status === 'due' ? 'contacted' : recall.status,
+          lastContactAt: new Date().toISOString(),
+          lastContactNote: note.trim(),
+        });
+        if (!answer.ok) return setError(answer.error);
+        onClose();
+      }}
+    >
+      <TextField label="Contact note" value={note} onChange={setNote} autoFocus wide maxLength={500} />
+    </FormDialog>
   );
 }
 
@@ -148,27 +139,21 @@ function NewRecallForm({ onClose }: { onClose: () => void }) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog title="New recall" onClose={onClose} size="small" closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (!patient) return setError('Patient: choose the patient from the list.');
-          const answer = await create('recalls', { patientId: patient, dueDate: due, reason, status: recallStatuses[0] });
-          if (!answer.ok) return setError(answer.error);
-          onClose();
-        }}
-      >
-        <FormError error={error} />
-        <PatientPicker value={patient} onChange={setPatient} autoFocus />
-        <TextField label="Due date" type="date" value={due} onChange={setDue} />
-        <TextField label="Reason" value={reason} onChange={setReason} wide maxLength={300} />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title="New recall"
+      onClose={onClose}
+      size="small"
+      error={error}
+      onSubmit={async () => {
+        if (!patient) return setError('Patient: choose the patient from the list.');
+        const answer = await create('recalls', { patientId: patient, dueDate: due, reason, status: recallStatuses[0] });
+        if (!answer.ok) return setError(answer.error);
+        onClose();
+      }}
+    >
+      <PatientPicker value={patient} onChange={setPatient} autoFocus />
+      <TextField label="Due date" type="date" value={due} onChange={setDue} />
+      <TextField label="Reason" value={reason} onChange={setReason} wide maxLength={300} />
+    </FormDialog>
   );
 }

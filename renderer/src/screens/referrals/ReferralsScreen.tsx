@@ -6,10 +6,13 @@ import { dayKey, formatDate, patientName, statusLabels } from '../../app/format'
 import { ReferralLetterPrint } from '../../print/documents';
 import { printDocument } from '../../print/printing';
 import { href } from '../../app/route';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
+import type { Choice } from '../../forms/Options';
+import { DataTable } from '../../components/DataTable';
+import { StatusPill } from '../../components/StatusPill';
 import { SelectField, TextArea, DateField, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
-import { FormError } from '../../forms/FormError';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 /** The next steps a referral can take, in the order staff usually take them. */
 export const referralNextSteps: Record<Referral['status'], Referral['status'][]> = {
@@ -27,12 +30,19 @@ const stepLabels: Record<Referral['status'], string> = {
   cancelled: 'Cancel referral',
 };
 
+type ReferralFilter = 'open' | Referral['status'] | 'all';
+const referralFilters: Choice<ReferralFilter>[] = [
+  { value: 'open', label: 'Open' },
+  ...referralStatuses.map((s) => ({ value: s, label: statusLabels[s] ?? s })),
+  { value: 'all', label: 'All' },
+];
+
 export function ReferralsScreen() {
   const referrals = useClinic((s) => s.data.referrals);
   const patients = useClinic((s) => s.data.patients);
   const user = useClinic((s) => s.user);
   const { update } = useActions();
-  const [status, setStatus] = useState<'open' | Referral['status'] | 'all'>('open');
+  const [status, setStatus] = useState<ReferralFilter>('open');
   const [creating, setCreating] = useState(false);
   const list = useMemo(
     () =>
@@ -43,24 +53,17 @@ export function ReferralsScreen() {
   );
   return (
     <section className="screen referrals-screen">
-      <div className="screen-header">
-        <h1 id="referrals-title">Referral tracking</h1>
-        <div className="toolbar">
-          <SelectField
-            label="Show"
-            value={status}
-            onChange={setStatus}
-            options={[
-              { value: 'open', label: 'Open' },
-              ...referralStatuses.map((s) => ({ value: s, label: statusLabels[s] ?? s })),
-              { value: 'all', label: 'All' },
-            ]}
-          />
-          <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
-            New referral
-          </button>
-        </div>
-      </div>
+      <ScreenHeader id="referrals-title" title="Referral tracking">
+        <SelectField
+          label="Show"
+          value={status}
+          onChange={setStatus}
+          options={referralFilters}
+        />
+        <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
+          New referral
+        </button>
+      </ScreenHeader>
       <ReferralTable
         referrals={list}
         patients={patients}
@@ -86,54 +89,45 @@ export function ReferralTable({
   onPrint?: (r: Referral) => void;
   showPatient?: boolean;
 }) {
-  if (referrals.length === 0) return <p className="empty">No referrals.</p>;
   return (
-    <div className="table-wrap">
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Date</th>
-            {showPatient ? <th scope="col">Patient</th> : null}
-            <th scope="col">Direction</th>
-            <th scope="col">Specialist or clinic</th>
-            <th scope="col">Specialty</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Status</th>
-            <th scope="col">Next step</th>
-          </tr>
-        </thead>
-        <tbody>
-          {referrals.map((r) => {
-            const p = patients[r.patientId];
-            return (
-              <tr key={r.id}>
-                <td>{formatDate(r.date)}</td>
-                {showPatient ? <td>{p ? <a href={href('patients', r.patientId)}>{patientName(p)}</a> : 'Unknown patient'}</td> : null}
-                <td>{r.direction === 'outgoing' ? 'Out' : 'In'}</td>
-                <td>{r.provider}</td>
-                <td>{r.specialty || '—'}</td>
-                <td className="clip">{r.reason || '—'}</td>
-                <td>
-                  <span className={`pill pill-${r.status}`}>{statusLabels[r.status] ?? r.status}</span>
-                </td>
-                <td className="button-row tight">
-                  {referralNextSteps[r.status].map((next) => (
-                    <button key={next} type="button" className={next === 'cancelled' ? 'small danger-outline' : 'small'} onClick={() => onStep(r, next)}>
-                      {stepLabels[next]}
-                    </button>
-                  ))}
-                  {onPrint && r.direction === 'outgoing' ? (
-                    <button type="button" className="small" onClick={() => onPrint(r)}>
-                      Print letter
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      className="table"
+      wrapClass="table-wrap"
+      rows={referrals}
+      rowKey={(r) => r.id}
+      empty="No referrals."
+      emptyMode="instead"
+      columns={[
+        { header: 'Date', cell: (r) => formatDate(r.date) },
+        showPatient && {
+          header: 'Patient',
+          cell: (r) => (patients[r.patientId] ? <a href={href('patients', r.patientId)}>{patientName(patients[r.patientId]!)}</a> : 'Unknown patient'),
+        },
+        { header: 'Direction', cell: (r) => (r.direction === 'outgoing' ? 'Out' : 'In') },
+        { header: 'Specialist or clinic', cell: (r) => r.provider },
+        { header: 'Specialty', cell: (r) => r.specialty || '—' },
+        { header: 'Reason', cellClass: 'clip', cell: (r) => r.reason || '—' },
+        { header: 'Status', cell: (r) => <StatusPill status={r.status} /> },
+        {
+          header: 'Next step',
+          cellClass: 'button-row tight',
+          cell: (r) => (
+            <>
+              {referralNextSteps[r.status].map((next) => (
+                <button key={next} type="button" className={next === 'cancelled' ? 'small danger-outline' : 'small'} onClick={() => onStep(r, next)}>
+                  {stepLabels[next]}
+                </button>
+              ))}
+              {onPrint && r.direction === 'outgoing' ? (
+                <button type="button" className="small" onClick={() => onPrint(r)}>
+                  Print letter
+                </button>
+              ) : null}
+            </>
+          ),
+        },
+      ]}
+    />
   );
 }
 
@@ -147,38 +141,29 @@ export function ReferralForm({ patientId, onClose }: { patientId?: string; onClo
   const [date, setDate] = useState(dayKey(new Date()));
   const [error, setError] = useState<string | null>(null);
   return (
-    <Dialog title="New referral" onClose={onClose} closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (!patient) return setError('Choose the patient from the list.');
-          if (!provider.trim()) return setError('Name the specialist or clinic.');
-          const answer = await create('referrals', { patientId: patient, direction, provider: provider.trim(), specialty, reason, date, status: 'draft' });
-          if (!answer.ok) return setError(answer.error);
-          onClose();
-        }}
-      >
-        <FormError error={error} />
-        <div className="field-wide">
-          <PatientPicker value={patient} onChange={setPatient} />
-        </div>
-        <SelectField
-          label="Direction"
-          value={direction}
-          onChange={setDirection}
-          options={referralDirections.map((d) => ({ value: d, label: d === 'outgoing' ? 'Outgoing (we refer)' : 'Incoming (referred to us)' }))}
-        />
-        <DateField label="Date" value={date} onChange={setDate} required />
-        <TextField label="Specialist or clinic" value={provider} onChange={setProvider} required maxLength={200} />
-        <TextField label="Specialty" value={specialty} onChange={setSpecialty} maxLength={100} />
-        <TextArea label="Reason" value={reason} onChange={setReason} rows={3} />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title="New referral"
+      onClose={onClose}
+      error={error}
+      onSubmit={async () => {
+        if (!patient) return setError('Choose the patient from the list.');
+        if (!provider.trim()) return setError('Name the specialist or clinic.');
+        const answer = await create('referrals', { patientId: patient, direction, provider: provider.trim(), specialty, reason, date, status: 'draft' });
+        if (!answer.ok) return setError(answer.error);
+        onClose();
+      }}
+    >
+      <PatientPicker value={patient} onChange={setPatient} wide />
+      <SelectField
+        label="Direction"
+        value={direction}
+        onChange={setDirection}
+        options={referralDirections.map((d) => ({ value: d, label: d === 'outgoing' ? 'Outgoing (we refer)' : 'Incoming (referred to us)' }))}
+      />
+      <DateField label="Date" value={date} onChange={setDate} required />
+      <TextField label="Specialist or clinic" value={provider} onChange={setProvider} required maxLength={200} />
+      <TextField label="Specialty" value={specialty} onChange={setSpecialty} maxLength={100} />
+      <TextArea label="Reason" value={reason} onChange={setReason} rows={3} />
+    </FormDialog>
   );
 }

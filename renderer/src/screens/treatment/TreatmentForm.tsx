@@ -3,11 +3,10 @@ import { useState } from 'react';
 import type { TreatmentRecord } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { dayKey } from '../../app/format';
-import { Dialog } from '../../forms/Dialog';
+import { FormDialog } from '../../forms/SubmitForm';
 import { DateField, SelectField, TextArea } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { useDoctors } from '../appointments/useDoctors';
-import { FormError } from '../../forms/FormError';
 import { addMonths } from '../recalls/dueDate';
 
 export function TreatmentForm({
@@ -59,37 +58,27 @@ export function TreatmentForm({
   }
 
   return (
-    <Dialog title={record ? 'Edit treatment record' : 'New treatment record'} onClose={onClose} size="large" closeLabel="Cancel">
-      <form
-        className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <FormError error={error} />
-        <div className="field-wide">
-          <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(record)} />
-        </div>
-        <SelectField label="Treating doctor" value={provider} onChange={setProvider} options={providerOptions.length ? providerOptions : [{ value: '', label: 'No doctor on file' }]} />
-        <DateField label="Date" value={date} onChange={setDate} required />
-        <TextArea label="Diagnosis" value={diagnosis} onChange={setDiagnosis} rows={2} />
-        <TextArea label="Procedures" value={procedures} onChange={setProcedures} rows={2} />
-        <TextArea label="Prescriptions" value={prescriptions} onChange={setPrescriptions} rows={2} />
-        <TextArea label="Clinical notes" value={notes} onChange={setNotes} rows={4} />
-        <SelectField
-          label="Recall in"
-          value={recallMonths}
-          onChange={setRecallMonths}
-          options={[{ value: '', label: 'No recall' }, ...['1', '3', '6', '12', '24'].map((m) => ({ value: m, label: m === '1' ? '1 month' : `${m} months` }))]}
-        />
-        <div className="form-actions field-wide">
-          <button type="submit" className="primary">
-            Save
-          </button>
-          <span className="muted">Ctrl+Enter saves from a text box</span>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={record ? 'Edit treatment record' : 'New treatment record'}
+      onClose={onClose}
+      size="large"
+      error={error}
+      note="Ctrl+Enter saves from a text box"
+      onSubmit={save}
+    >
+      <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(record)} wide />
+      <SelectField label="Treating doctor" value={provider} onChange={setProvider} options={providerOptions.length ? providerOptions : [{ value: '', label: 'No doctor on file' }]} />
+      <DateField label="Date" value={date} onChange={setDate} required />
+      <TextArea label="Diagnosis" value={diagnosis} onChange={setDiagnosis} rows={2} />
+      <TextArea label="Procedures" value={procedures} onChange={setProcedures} rows={2} />
+      <TextArea label="Prescriptions" value={prescriptions} onChange={setPrescriptions} rows={2} />
+      <TextArea label="Clinical notes" value={notes} onChange={setNotes} rows={4} />
+      <SelectField
+        label="Recall in"
+        value={recallMonths}
+        onChange={setRecallMonths}
+        options={[{ value: '', label: 'No recall' }, ...['1', '3', '6', '12', '24'].map((m) => ({ value: m, label: m === '1' ? '1 month' : `${m} months` }))]}
+      />
+    </FormDialog>
   );
 }

@@ -6,10 +6,14 @@
 import { useMemo } from 'react';
 import type { Appointment } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { addDays, dayKey, dayStart, patientName, statusLabels, timeOf } from '../../app/format';
+import { addDays, dayKey, dayStart, patientNameOrUnknown, timeOf } from '../../app/format';
 import { href } from '../../app/route';
 import { statusChange } from '../appointments/statusChange';
 import { useNow } from './useNow';
+import { DataTable } from '../../components/DataTable';
+import { RowList } from '../../components/RowList';
+import { StatusPill } from '../../components/StatusPill';
+import { ScreenHeader } from '../../components/ScreenHeader';
 
 /** "12 min", "1 h 05 min". */
 export function waitedFor(fromIso: string, now: number): string {
@@ -41,10 +45,7 @@ export function WaitingRoomScreen() {
     };
   }, [appointments, today]);
 
-  const name = (a: Appointment) => {
-    const p = patients[a.patientId];
-    return p ? patientName(p) : 'Unknown patient';
-  };
+  const name = (a: Appointment) => patientNameOrUnknown(patients[a.patientId]);
   const doctorName = (a: Appointment) => users[a.providerId]?.displayName ?? 'a doctor';
   const isDoctor = user?.role === 'doctor';
   const clinical = user?.role === 'doctor' || user?.role === 'assistant';
@@ -53,86 +54,66 @@ export function WaitingRoomScreen() {
 
   return (
     <section className="screen waiting-screen">
-      <div className="screen-header">
-        <h1 id="waiting-title">Waiting room</h1>
-        <div className="toolbar">
-          <span className="muted">
-            {waiting.length === 1 ? '1 patient waiting' : `${waiting.length} patients waiting`}
-          </span>
-          {isDoctor ? (
-            <button type="button" className="primary push-right" disabled={mine.length === 0} onClick={() => mine[0] && callIn(mine[0])}>
-              Call next patient
-            </button>
-          ) : null}
-        </div>
-      </div>
-      <div className="table-wrap">
-        <table className="table" aria-labelledby="waiting-title">
-          <thead>
-            <tr>
-              <th scope="col">Patient</th>
-              <th scope="col">Arrived</th>
-              <th scope="col">Waiting for</th>
-              <th scope="col">Waited</th>
-              <th scope="col">Booked</th>
-              <th scope="col">Room</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {waiting.map((a) => (
-              <tr key={a.id} className={isDoctor && a.providerId === user.id ? 'is-mine' : undefined}>
-                <td className="strong">
-                  <a href={href('patients', a.patientId)}>{name(a)}</a>
-                </td>
-                <td>{timeOf(arrivedAt(a))}</td>
-                <td>{doctorName(a)}</td>
-                <td className="strong">{waitedFor(arrivedAt(a), now)}</td>
-                <td>
-                  {timeOf(a.start)}
-                  {a.reason ? ` · ${a.reason}` : ''}
-                </td>
-                <td>{a.room || '—'}</td>
-                <td>
-                  {clinical ? (
-                    <button type="button" onClick={() => callIn(a)} aria-label={`Call in ${name(a)}`}>
-                      Call in
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {waiting.length === 0 ? <p className="empty">Nobody is waiting.</p> : null}
-      </div>
+      <ScreenHeader id="waiting-title" title="Waiting room">
+        <span className="muted">
+          {waiting.length === 1 ? '1 patient waiting' : `${waiting.length} patients waiting`}
+        </span>
+        {isDoctor ? (
+          <button type="button" className="primary push-right" disabled={mine.length === 0} onClick={() => mine[0] && callIn(mine[0])}>
+            Call next patient
+          </button>
+        ) : null}
+      </ScreenHeader>
+      <DataTable
+        className="table"
+        labelledBy="waiting-title"
+        wrapClass="table-wrap"
+        rows={waiting}
+        rowKey={(a) => a.id}
+        rowClass={(a) => (isDoctor && a.providerId === user.id ? 'is-mine' : undefined)}
+        empty="Nobody is waiting."
+        columns={[
+          { header: 'Patient', cellClass: 'strong', cell: (a) => <a href={href('patients', a.patientId)}>{name(a)}</a> },
+          { header: 'Arrived', cell: (a) => timeOf(arrivedAt(a)) },
+          { header: 'Waiting for', cell: (a) => doctorName(a) },
+          { header: 'Waited', cellClass: 'strong', cell: (a) => waitedFor(arrivedAt(a), now) },
+          { header: 'Booked', cell: (a) => `${timeOf(a.start)}${a.reason ? ` · ${a.reason}` : ''}` },
+          { header: 'Room', cell: (a) => a.room || '—' },
+          {
+            header: 'Actions',
+            headerHidden: true,
+            cell: (a) =>
+              clinical ? (
+                <button type="button" onClick={() => callIn(a)} aria-label={`Call in ${name(a)}`}>
+                  Call in
+                </button>
+              ) : null,
+          },
+        ]}
+      />
       <div className="waiting-lower">
         <section aria-labelledby="in-treatment-title">
           <h2 id="in-treatment-title">In treatment</h2>
-          {inTreatment.length === 0 ? <p className="muted">Nobody is in treatment.</p> : null}
-          <ul className="plain-list">
-            {inTreatment.map((a) => (
-              <li key={a.id}>
+          <RowList rows={inTreatment} rowKey={(a) => a.id} empty="Nobody is in treatment.">
+            {(a) => (
+              <>
                 <strong>{name(a)}</strong> with {doctorName(a)} {a.room ? `· ${a.room}` : ''}
-              </li>
-            ))}
-          </ul>
+              </>
+            )}
+          </RowList>
         </section>
         <section aria-labelledby="expected-title">
           <h2 id="expected-title">Expected today</h2>
-          {expected.length === 0 ? <p className="muted">Nobody else is expected today.</p> : null}
-          <ul className="plain-list">
-            {expected.map((a) => (
-              <li key={a.id}>
-                {timeOf(a.start)} <strong>{name(a)}</strong> for {doctorName(a)} <span className={`pill pill-${a.status}`}>{statusLabels[a.status]}</span>{' '}
+          <RowList rows={expected} rowKey={(a) => a.id} empty="Nobody else is expected today.">
+            {(a) => (
+              <>
+                {timeOf(a.start)} <strong>{name(a)}</strong> for {doctorName(a)} <StatusPill status={a.status} />{' '}
                 <button type="button" onClick={() => void update('appointments', a.id, statusChange(a, 'arrived'))} aria-label={`Check in ${name(a)}`}>
                   Check in
                 </button>
-              </li>
-            ))}
-          </ul>
+              </>
+            )}
+          </RowList>
         </section>
       </div>
     </section>
