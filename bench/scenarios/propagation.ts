@@ -53,9 +53,10 @@ export async function measurePropagation(
   count: number,
   mutations: number,
   pokedChanges = true,
+  /** Names the terminals' data directories; another scenario in the same run passes its own. */
+  prefix = `prop${count}${pokedChanges ? '' : '-plain'}`,
 ): Promise<PropagationResult> {
   const setupStarted = performance.now();
-  const prefix = `prop${count}${pokedChanges ? '' : '-plain'}`;
   const terminals = await openTerminals(clinic, workDir, prefix, count, undefined, pokedChanges);
   const setupMs = performance.now() - setupStarted;
   const patientIds = clinic.seed.patientIds;
