@@ -427,6 +427,8 @@ function printLiveClinic(c: LiveClinicResult, out: string[]): void {
       row('data.mutate on the sender -> last receipt', l.lastFromRequest),
     ]),
   );
+  const cpu = (v: number | null) => (v === null ? '?' : ms(v));
+  out.push(`   server CPU per edit (all its threads, from /proc; idle time included): ${cpu(c.spread.serverCpuMsPerEdit)} with the ${c.spread.terminals} spread cores, ${cpu(l.serverCpuMsPerEdit)} with all ${l.terminals} live terminals`);
   out.push(`   missed receipts: ${l.missed}; light sockets heard ${count(l.counts.pokesWithChanges)} pokes with the changes and ${count(l.counts.plainPokes)} plain pokes, made ${count(l.counts.pulls)} pulls; ${l.counts.closed} sockets closed`);
 }
 

@@ -19,6 +19,7 @@ import type { CoreGroupChildMessage, CoreGroupConfig, CoreGroupParentMessage, Re
 import type { LiveSocketsChildMessage, LiveSocketsConfig, LiveSocketsParentMessage, SocketCounts } from '../live-sockets';
 import { ClinicHttp } from '../support/clinic-http';
 import { startBenchChild, type BenchChild } from '../support/bench-child';
+import { processCpuMs } from '../support/machine';
 import { distribution, sleep, type Distribution } from '../support/stats';
 
 export interface LiveClinicPlan {
@@ -53,6 +54,8 @@ export interface SpreadCoresResult {
   latency: Distribution;
   missed: number;
   setupMs: number;
+  /** The server process's CPU time per edit (all threads): what the machine's load hardly moves. */
+  serverCpuMsPerEdit: number | null;
 }
 
 export interface LiveTerminalsResult {
@@ -73,6 +76,7 @@ export interface LiveTerminalsResult {
   /** (edit, terminal) pairs that never received it. */
   missed: number;
   counts: SocketCounts;
+  serverCpuMsPerEdit: number | null;
 }
 
 export interface LiveClinicResult {
@@ -91,6 +95,8 @@ export async function measureLoopbackFloor(clinic: BenchClinic, workDir: string,
     await run();
     return performance.now() - started;
   };
+  // The server process is fresh: its first requests would time V8's compiler, not the loopback.
+  for (let i = 0; i < 20; i++) await fetch(`${clinic.server.url}/api/health`).then((r) => r.text());
   const rtt: number[] = [];
   for (let i = 0; i < samples; i++) rtt.push(await timed(() => fetch(`${clinic.server.url}/api/health`).then((r) => r.text())));
   const db = new Database(join(workDir, 'floor.db'));
@@ -123,6 +129,15 @@ export async function measureLoopbackFloor(clinic: BenchClinic, workDir: string,
 
 type CoreGroup = BenchChild<CoreGroupParentMessage, CoreGroupChildMessage>;
 type SocketCrowd = BenchChild<LiveSocketsParentMessage, LiveSocketsChildMessage>;
+
+/** Starts counting the server's CPU time; the returned function gives it per edit. */
+function serverCpu(clinic: BenchClinic): (edits: number) => number | null {
+  const before = processCpuMs(clinic.server.pid);
+  return (edits) => {
+    const after = processCpuMs(clinic.server.pid);
+    return before === null || after === null ? null : (after - before) / edits;
+  };
+}
 
 /** Edits patient `ids[i]` from `sender` (a group and its core) for each i, one after another. */
 async function driveEdits(groups: CoreGroup[], ids: string[], sender: (i: number) => { group: number; core: number }, tag: string, spacingMs: number): Promise<Map<string, number>> {
@@ -186,8 +201,10 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
     // Patients the in-process run did not touch (it edits ids[(m * 7919) % n]), from the end of the list.
     const spreadIds = Array.from({ length: plan.coreEdits }, (_, i) => ids[ids.length - 1 - i]!);
     const spreadSender = (i: number) => ({ group: i % plan.coreProcesses, core: 0 });
+    const spreadCpu = serverCpu(clinic);
     const spreadSent = await driveEdits(groups, spreadIds, spreadSender, 'spread', plan.spacingMs);
     await sleep(1000);
+    const spreadCpuMs = spreadCpu(plan.coreEdits);
     const spreadFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
     const samples: number[] = [];
     let spreadMissed = 0;
@@ -197,7 +214,7 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
       for (const r of got) samples.push(r.at - sentAt);
       spreadMissed += terminals - 1 - got.length;
     });
-    const spread: SpreadCoresResult = { processes: plan.coreProcesses, terminals, mutations: plan.coreEdits, latency: distribution(samples), missed: spreadMissed, setupMs };
+    const spread: SpreadCoresResult = { processes: plan.coreProcesses, terminals, mutations: plan.coreEdits, latency: distribution(samples), missed: spreadMissed, setupMs, serverCpuMsPerEdit: spreadCpuMs };
 
     const lightSockets = plan.socketProcesses * plan.socketsPerProcess;
     progress(`live clinic: ${lightSockets} light live sockets in ${plan.socketProcesses} processes join the ${terminals} cores`);
@@ -215,8 +232,10 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
     }
     progress(`live clinic: ${plan.liveEdits} patient edits from one core to ${terminals + lightSockets} live terminals`);
     const liveIds = Array.from({ length: plan.liveEdits }, (_, i) => ids[ids.length - 1 - plan.coreEdits - i]!);
+    const liveCpu = serverCpu(clinic);
     const liveSent = await driveEdits(groups, liveIds, () => ({ group: 0, core: 0 }), 'live', plan.spacingMs);
     await sleep(1000);
+    const liveCpuMs = liveCpu(plan.liveEdits);
     const coreFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
     const counts: SocketCounts = { pokesWithChanges: 0, plainPokes: 0, pulls: 0, closed: 0 };
     const socketReceipts: Receipt[] = [];
@@ -259,6 +278,7 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
       everySocket: distribution(everySocket),
       missed,
       counts,
+      serverCpuMsPerEdit: liveCpuMs,
     };
     return { plan, floor, inProcess, spread, live };
   } finally {

@@ -91,7 +91,15 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
 /** Log in (unless the cache already holds a session) and wait for the first full download. */
 export async function signIn(terminal: BenchTerminal, username: string, password: string, timeoutMs = 180_000): Promise<void> {
   const current = await terminal.invoke('session.current', {});
-  if (current.user === null) await terminal.invoke('session.login', { username, password });
+  // A loaded machine can take a sign-in (scrypt) past the core's 15 s request timeout: try again.
+  for (let attempt = 1; current.user === null; attempt++) {
+    try {
+      await terminal.invoke('session.login', { username, password });
+      break;
+    } catch (error) {
+      if (!(error instanceof IpcFailure && error.code === 'offline') || attempt === 3) throw error;
+    }
+  }
   const done = await waitFor(async () => (await terminal.status()).initialSync.done, timeoutMs, 20);
   if (!done) throw new Error(`${terminal.name}: initial sync not done within ${timeoutMs} ms`);
 }
