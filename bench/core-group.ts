@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { epochNow, serveParent } from './support/bench-child';
-import { openTerminal, signIn, type BenchTerminal } from './support/terminal';
+import { openTerminal, signIn, signInsAtOnce, type BenchTerminal } from './support/terminal';
 import { waitFor } from './support/stats';
 
 export interface CoreGroupConfig {
@@ -61,10 +61,9 @@ async function open(): Promise<void> {
   for (let i = 0; i < cfg.count; i++) {
     terminals.push(await openTerminal({ dataDir: join(cfg.workDir, `${cfg.prefix}-${i}`), serverUrl: cfg.serverUrl, terminalName: `${cfg.prefix}-${i}` }));
   }
-  // A few at a time: many first downloads at once would measure the machine, not the sync.
-  for (let from = 0; from < cfg.count; from += 5) {
+  for (let from = 0; from < cfg.count; from += signInsAtOnce) {
     await Promise.all(
-      terminals.slice(from, from + 5).map((t, j) => {
+      terminals.slice(from, from + signInsAtOnce).map((t, j) => {
         const staff = cfg.staff[(cfg.first + from + j) % cfg.staff.length]!;
         return signIn(t, staff.username, staff.password);
       }),
