@@ -100,9 +100,9 @@ export async function signIn(terminal: BenchTerminal, username: string, password
       await terminal.invoke('session.login', { username, password });
       break;
     } catch (error) {
-      if (!(error instanceof IpcFailure && error.code === 'offline') || attempt === 3) throw error;
+      if (!(error instanceof IpcFailure && error.code === 'offline') || attempt === 5) throw error;
       // Let the server work off the sign-ins it is still hashing before asking again.
-      await sleep(5000 * attempt);
+      await sleep(10_000 * attempt);
     }
   }
   const done = await waitFor(async () => (await terminal.status()).initialSync.done, timeoutMs, 20);
