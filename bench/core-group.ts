@@ -5,7 +5,7 @@
  * edit (data.changed) is stamped with the machine-wide clock (epochNow) and reported at the end.
  */
 import { join } from 'node:path';
-import { epochNow, serveParent } from './support/bench-child';
+import { configFromEnv, epochNow, serveParent } from './support/bench-child';
 import { openTerminal, signIn, signInsAtOnce, type BenchTerminal } from './support/terminal';
 import { waitFor } from './support/stats';
 
@@ -43,12 +43,7 @@ export type CoreGroupChildMessage =
   | { type: 'receipts'; receipts: Receipt[] }
   | { type: 'failed'; error: string };
 
-const parsed = JSON.parse(process.env.BENCH_CORE_GROUP ?? 'null') as CoreGroupConfig | null;
-if (parsed === null) {
-  console.error('core-group is started by bench/scenarios/live-clinic.ts (BENCH_CORE_GROUP is unset)');
-  process.exit(2);
-}
-const cfg: CoreGroupConfig = parsed;
+const cfg = configFromEnv<CoreGroupConfig>('BENCH_CORE_GROUP', 'bench/scenarios/live-clinic.ts');
 const send = (m: CoreGroupChildMessage) => process.send?.(m);
 
 const terminals: BenchTerminal[] = [];

@@ -6,7 +6,7 @@
  * engine.ts). Each arrival of a marked patient edit is stamped with the machine-wide clock.
  */
 import WebSocket from 'ws';
-import { epochNow, serveParent } from './support/bench-child';
+import { configFromEnv, epochNow, serveParent } from './support/bench-child';
 import type { Receipt } from './core-group';
 
 export interface LiveSocketsConfig {
@@ -35,12 +35,7 @@ export type LiveSocketsChildMessage =
   | { type: 'receipts'; receipts: Receipt[]; counts: SocketCounts }
   | { type: 'failed'; error: string };
 
-const parsed = JSON.parse(process.env.BENCH_LIVE_SOCKETS ?? 'null') as LiveSocketsConfig | null;
-if (parsed === null) {
-  console.error('live-sockets is started by bench/scenarios/live-clinic.ts (BENCH_LIVE_SOCKETS is unset)');
-  process.exit(2);
-}
-const cfg: LiveSocketsConfig = parsed;
+const cfg = configFromEnv<LiveSocketsConfig>('BENCH_LIVE_SOCKETS', 'bench/scenarios/live-clinic.ts');
 const send = (m: LiveSocketsChildMessage) => process.send?.(m);
 
 interface ChangeText {

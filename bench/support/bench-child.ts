@@ -73,6 +73,16 @@ export async function startBenchChild<In, Out extends { type: string }>(script: 
   return handle;
 }
 
+/** In the child: its config, which the parent put into `env` as JSON; exits when it is not there. */
+export function configFromEnv<Config>(env: string, startedBy: string): Config {
+  const config = JSON.parse(process.env[env] ?? 'null') as Config | null;
+  if (config === null) {
+    console.error(`this process is started by ${startedBy} (${env} is unset)`);
+    process.exit(2);
+  }
+  return config;
+}
+
 /** Answers the parent's messages one at a time; an error becomes a `failed` message. */
 export function serveParent<In>(handle: (message: In) => Promise<void>): void {
   let chain = Promise.resolve();
