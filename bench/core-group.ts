@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { configFromEnv, epochNow, serveParent } from './support/bench-child';
-import { openTerminal, signIn, signInsAtOnce, type BenchTerminal } from './support/terminal';
+import { openTerminal, signIn, signInsAtOnce, waitQuiet, type BenchTerminal } from './support/terminal';
 import { waitFor } from './support/stats';
 
 export interface CoreGroupConfig {
@@ -25,6 +25,7 @@ export interface CoreGroupConfig {
 export type CoreGroupParentMessage =
   | { type: 'open' }
   | { type: 'mutate'; core: number; patientId: string; marker: string }
+  | { type: 'settle' }
   | { type: 'report' }
   | { type: 'exit' };
 
@@ -40,6 +41,7 @@ export type CoreGroupChildMessage =
   | { type: 'ready' }
   | { type: 'opened'; ms: number }
   | { type: 'mutated'; sentAt: number }
+  | { type: 'settled'; pending: number }
   | { type: 'receipts'; receipts: Receipt[] }
   | { type: 'failed'; error: string };
 
@@ -93,6 +95,11 @@ serveParent<CoreGroupParentMessage>(async (message) => {
     const sentAt = epochNow();
     await terminals[message.core]!.invoke('data.mutate', { op: 'update', collection: 'patients', id: message.patientId, baseVersion, data: { notes: message.marker } });
     return void send({ type: 'mutated', sentAt });
+  }
+  if (message.type === 'settle') {
+    // Edits are pushed after data.mutate answers: wait until every core's outbox is empty.
+    const statuses = await Promise.all(terminals.map((t) => waitQuiet(t, 60_000)));
+    return void send({ type: 'settled', pending: statuses.reduce((n, s) => n + s.pending, 0) });
   }
   if (message.type === 'report') return void send({ type: 'receipts', receipts: receipts.splice(0) });
   await Promise.all(terminals.map((t) => t.close()));

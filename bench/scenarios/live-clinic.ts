@@ -149,6 +149,13 @@ async function driveEdits(groups: CoreGroup[], ids: string[], sender: (i: number
     sentAt.set(marker, (await groups[group]!.next('mutated')).sentAt);
     await sleep(spacingMs);
   }
+  // Every edit pushed, then time for the last pokes to land: what has not arrived by then is missed.
+  for (const group of groups) {
+    group.tell({ type: 'settle' });
+    const { pending } = await group.next('settled');
+    if (pending > 0) throw new Error(`${tag}: ${pending} edits still not pushed after 60 s`);
+  }
+  await sleep(2000);
   return sentAt;
 }
 
@@ -203,7 +210,6 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
     const spreadSender = (i: number) => ({ group: i % plan.coreProcesses, core: 0 });
     const spreadCpu = serverCpu(clinic);
     const spreadSent = await driveEdits(groups, spreadIds, spreadSender, 'spread', plan.spacingMs);
-    await sleep(1000);
     const spreadCpuMs = spreadCpu(plan.coreEdits);
     const spreadFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
     const samples: number[] = [];
@@ -234,7 +240,6 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
     const liveIds = Array.from({ length: plan.liveEdits }, (_, i) => ids[ids.length - 1 - plan.coreEdits - i]!);
     const liveCpu = serverCpu(clinic);
     const liveSent = await driveEdits(groups, liveIds, () => ({ group: 0, core: 0 }), 'live', plan.spacingMs);
-    await sleep(1000);
     const liveCpuMs = liveCpu(plan.liveEdits);
     const coreFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
     const counts: SocketCounts = { pokesWithChanges: 0, plainPokes: 0, pulls: 0, closed: 0 };
