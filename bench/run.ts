@@ -4,7 +4,7 @@
  * writes everything measured, with the machine it ran on, to bench/results/ (git-ignored).
  *
  *   --full            the whole set (50 terminals, 100k patients + 500k appointments, longer windows)
- *   --only a,b        run some scenarios: propagation, bytes, sync, throughput
+ *   --only a,b        run some scenarios: propagation, bytes, sync, throughput, live500
  *   --postgres        also measure throughput on PostgreSQL in quick mode (--full always tries)
  *   --database-url    the PostgreSQL to use (default: $DATABASE_URL, else a fresh database on 127.0.0.1:5432)
  */
@@ -13,12 +13,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './support/machine';
-import { bytes, count, ms, table } from './support/stats';
+import { bytes, count, ms, table, type Distribution } from './support/stats';
 import { prepareClinic, type BenchClinic, type ClinicPlan } from './scenarios/clinic';
 import { measurePropagation, type PropagationResult } from './scenarios/propagation';
 import { measureBytes, type BytesResult } from './scenarios/bytes';
 import { measureInitialSync, type InitialSyncResult } from './scenarios/initial-sync';
 import { measureRawThroughput, measureTerminalThroughput, type ThroughputResult } from './scenarios/throughput';
+import { measureLiveClinic, type LiveClinicPlan, type LiveClinicResult } from './scenarios/live-clinic';
 import { dropPostgresDatabase, freshPostgresDatabase } from './support/postgres';
 
 const { values: args } = parseArgs({
@@ -31,7 +32,7 @@ const { values: args } = parseArgs({
   },
 });
 const full = args.full;
-const only = new Set((args.only ?? 'propagation,bytes,sync,throughput').split(','));
+const only = new Set((args.only ?? `propagation,bytes,sync,throughput${full ? ',live500' : ''}`).split(','));
 const root = join(import.meta.dirname, '..');
 const workDir = mkdtempSync(join(tmpdir(), 'clinic-bench-'));
 const started = Date.now();
@@ -71,6 +72,7 @@ const baseSettings = full
         { patients: 100_000, appointments: 500_000 },
       ],
       throughput: { terminals: 50, terminalSeconds: 15, rawClients: 50, rawSeconds: 10 },
+      live500: { coreEdits: 100, liveEdits: 50 },
     }
   : {
       propagation: [
@@ -81,8 +83,24 @@ const baseSettings = full
       idleSeconds: 15,
       syncSets: [{ patients: 10_000, appointments: 50_000 }],
       throughput: { terminals: 10, terminalSeconds: 3, rawClients: 50, rawSeconds: 3 },
+      live500: { coreEdits: 30, liveEdits: 30 },
     };
 const settings = syncSetsOverride ? { ...baseSettings, syncSets: syncSetsOverride } : baseSettings;
+
+/**
+ * 500 live terminals (issue 20): 50 full cores in 5 processes of 10, and 450 light live clients
+ * in 3 processes of 150, against one server; quick and full differ only in the number of edits.
+ */
+const liveClinicPlan: LiveClinicPlan = {
+  coreProcesses: 5,
+  coresPerProcess: 10,
+  socketProcesses: 3,
+  socketsPerProcess: 150,
+  ...settings.live500,
+  spacingMs: 250,
+  // BENCH_LIVE_PLAN='{"socketsPerProcess":50}': a smaller or larger clinic group for an experiment.
+  ...(JSON.parse(process.env.BENCH_LIVE_PLAN ?? '{}') as Partial<LiveClinicPlan>),
+};
 
 /** The working clinic of the propagation, bytes and throughput runs: 5,000 patients. */
 const workingClinic: ClinicPlan = {
@@ -106,6 +124,7 @@ interface Report {
   bytes: BytesResult | null;
   initialSync: InitialSyncResult[];
   throughput: ThroughputResult[];
+  liveClinic: LiveClinicResult | null;
   notMeasured: string[];
   loadLog: typeof loadLog;
   seconds: number;
@@ -122,6 +141,7 @@ const report: Report = {
   bytes: null,
   initialSync: [],
   throughput: [],
+  liveClinic: null,
   notMeasured: [],
   loadLog,
   seconds: 0,
@@ -233,6 +253,12 @@ async function main(): Promise<void> {
     }
   }
   if (!syncDone) await runSyncSets();
+  if (only.has('live500')) {
+    // A clinic of its own: its 500 terminals must not be disturbed by, or disturb, the other rows.
+    await withClinic('live-clinic', workingClinic, async (clinic) => {
+      report.liveClinic = await measureLiveClinic(clinic, workDir, liveClinicPlan, progress);
+    });
+  }
   if (!full) report.notMeasured.push('quick mode: 50-terminal propagation and the 100k patients (+ 500k appointments) syncs run only with --full');
 }
 
@@ -358,10 +384,52 @@ function print(r: Report): void {
       ]),
     );
   }
+  if (r.liveClinic) printLiveClinic(r.liveClinic, out);
   for (const n of r.notMeasured) out.push(`not measured: ${n}`);
   const loads = r.loadLog.map((l) => l.load1m);
   out.push('', `took ${r.seconds.toFixed(0)} s; 1-minute load average during the run ${Math.min(...loads)}..${Math.max(...loads)} on ${m.nproc} CPUs (other work on the machine disturbs the loop-delay and latency tails)`);
   console.log(out.join('\n'));
+}
+
+function printLiveClinic(c: LiveClinicResult, out: string[]): void {
+  const f = c.floor;
+  const x = (a: number) => `${(a / f.floorMs).toFixed(1)}x`;
+  out.push('', `6. A clinic group's live terminals on one server; the floor of this run: loopback HTTP round trip p50 ${ms(f.httpRoundTrip.p50, 2)} + SQLite commit p50 ${ms(f.sqliteCommit.p50, 2)} = ${ms(f.floorMs, 2)} (one pushed mutation: p50 ${ms(f.rawPush.p50)}, p99 ${ms(f.rawPush.p99)})`);
+  const core = (where: string, p: { latency: Distribution; missed: number }) => [
+    where,
+    String(p.latency.count),
+    ms(p.latency.p50),
+    ms(p.latency.p95),
+    ms(p.latency.p99),
+    ms(p.latency.max),
+    `${x(p.latency.p50)} / ${x(p.latency.p99)}`,
+    String(p.missed),
+    where.startsWith('spread') ? mark(p.latency.p99 < 20 && p.missed === 0) : '',
+  ];
+  out.push(`   ${c.inProcess.terminals} terminal cores: data.mutate on one -> data.changed on each other (target with the cores spread: p99 < 20 ms)`);
+  out.push(
+    table([
+      ['cores', 'samples', 'p50', 'p95', 'p99', 'max', 'p50 / p99 x floor', 'missed', 'p99 < 20 ms'],
+      core('in one process (the bench)', c.inProcess),
+      core(`spread over ${c.spread.processes} processes`, c.spread),
+    ]),
+  );
+  const l = c.live;
+  out.push(`   ${l.terminals} live terminals (${l.fullCores} full cores in ${c.plan.coreProcesses} processes + ${l.lightSockets} light live sockets in ${c.plan.socketProcesses} processes), ${l.edits} patient edits from one core, ${c.plan.spacingMs} ms apart; per edit, from the server's commit stamp (target: last receipt p99 < 50 ms, none missed)`);
+  const row = (what: string, d: Distribution, verdict = '') => [what, String(d.count), ms(d.p50), ms(d.p95), ms(d.p99), ms(d.max), `${x(d.p50)} / ${x(d.p99)}`, verdict];
+  out.push(
+    table([
+      ['figure', 'samples', 'p50', 'p95', 'p99', 'max', 'p50 / p99 x floor', 'p99 < 50 ms, none missed'],
+      row(`commit -> last of all ${l.terminals - 1} receivers`, l.lastReceipt, mark(l.lastReceipt.p99 < 50 && l.missed === 0)),
+      row(`commit -> last of ${l.lightSockets} light sockets (the fan-out)`, l.lastSocket),
+      row(`commit -> last of ${l.fullCores - 1} cores' data.changed`, l.lastCore),
+      row('commit -> each light socket', l.everySocket),
+      row('data.mutate on the sender -> last receipt', l.lastFromRequest),
+    ]),
+  );
+  const cpu = (v: number | null) => (v === null ? '?' : ms(v));
+  out.push(`   server CPU per edit (all its threads, from /proc; idle time included): ${cpu(c.spread.serverCpuMsPerEdit)} with the ${c.spread.terminals} spread cores, ${cpu(l.serverCpuMsPerEdit)} with all ${l.terminals} live terminals`);
+  out.push(`   missed receipts: ${l.missed}; light sockets heard ${count(l.counts.pokesWithChanges)} pokes with the changes and ${count(l.counts.plainPokes)} plain pokes, made ${count(l.counts.pulls)} pulls; ${l.counts.closed} sockets closed`);
 }
 
 main()

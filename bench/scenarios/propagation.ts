@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { BenchClinic } from './clinic';
-import { openTerminal, signIn, type BenchTerminal } from '../support/terminal';
+import { openTerminal, signIn, signInsAtOnce, type BenchTerminal } from '../support/terminal';
 import { distribution, sleep, waitFor, type Distribution } from '../support/stats';
 
 export interface PropagationResult {
@@ -33,10 +33,9 @@ export async function openTerminals(
     const terminal = await openTerminal({ dataDir: join(workDir, `${prefix}-${i}`), serverUrl: serverUrl(i), terminalName: `${prefix}-${i}`, pokedChanges });
     terminals.push(terminal);
   }
-  // Sign in a few at a time: 50 initial syncs at once would measure the machine, not the sync.
-  for (let from = 0; from < count; from += 5) {
+  for (let from = 0; from < count; from += signInsAtOnce) {
     await Promise.all(
-      terminals.slice(from, from + 5).map((t, j) => {
+      terminals.slice(from, from + signInsAtOnce).map((t, j) => {
         const staff = clinic.staff[(from + j) % clinic.staff.length]!;
         return signIn(t, staff.username, staff.password);
       }),
@@ -53,9 +52,10 @@ export async function measurePropagation(
   count: number,
   mutations: number,
   pokedChanges = true,
+  /** Names the terminals' data directories; another scenario in the same run passes its own. */
+  prefix = `prop${count}${pokedChanges ? '' : '-plain'}`,
 ): Promise<PropagationResult> {
   const setupStarted = performance.now();
-  const prefix = `prop${count}${pokedChanges ? '' : '-plain'}`;
   const terminals = await openTerminals(clinic, workDir, prefix, count, undefined, pokedChanges);
   const setupMs = performance.now() - setupStarted;
   const patientIds = clinic.seed.patientIds;

@@ -1,6 +1,6 @@
 /**
  * The live channel: terminals hold a WebSocket open and hear `{"type":"poke","cursor"}` after
- * commits, so they pull at once instead of polling. Pokes are coalesced per socket (at most one
+ * commits, so they pull at once instead of polling. Pokes are coalesced (a socket gets at most one
  * per POKE_INTERVAL_MS, the last one always carrying the newest cursor); a heartbeat goes out
  * every HEARTBEAT_MS so terminals notice a dead link. At each heartbeat the server checks every
  * socket's session again: a socket whose token expired or whose user was deactivated is closed
@@ -20,7 +20,9 @@ import type { ServerContext } from '../http/context';
 import { HttpError } from '../http/errors';
 import { activeActor, actorFromToken } from '../http/guard';
 import type { ChangePulls } from '../sync/changePulls';
+import type { PullAnswer } from '../sync/pullAnswer';
 import type { Actor } from '../store/types';
+import type { Role } from '../../shared/domain/collections';
 
 export const POKE_INTERVAL_MS = 20;
 export const HEARTBEAT_MS = 15_000;
@@ -38,21 +40,38 @@ interface LiveClient {
   log: FastifyBaseLogger;
   /** Nothing but `ready` may reach a socket first: pokes wait and heartbeats skip it until then. */
   ready: boolean;
-  lastPokeAt: number;
-  pending: string | null;
-  timer: NodeJS.Timeout | null;
+  /** A commit came while the socket was joining: poke it once it is ready. */
+  missed: boolean;
   /** Asked for the changes in its pokes (?changes=1). */
   wantsChanges: boolean;
   /** The cursor of the last `ready` or poke sent: the next poke's changes start there. */
   told: string | null;
-  /** A poke's changes are being read: later commits wait for it, so pokes stay in order. */
-  reading: boolean;
 }
 
+/** One poke's text, encoded once for every socket it goes to. */
+interface Outgoing {
+  bytes: Buffer;
+  cursor: string;
+  clients: LiveClient[];
+}
+
+/**
+ * The fan-out is one pass over the sockets per commit (or per POKE_INTERVAL_MS of commits), not
+ * one job per socket: a clinic group has hundreds of terminals, and they share a handful of
+ * distinct pokes (one plain poke, and one poke with changes per role and starting cursor). Each
+ * distinct poke is read, serialised and encoded once, the read audits of all sockets go into one
+ * transaction, and then every socket is written in the same tick.
+ */
 export class LiveHub {
   private readonly clients = new Set<LiveClient>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
+  /** The newest committed cursor: the end of the log every ready socket is to be told. */
+  private latest: string | null = null;
+  private lastFanOutAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** A fan-out is reading: commits meanwhile wait for the next one, so pokes stay in order. */
+  private fanning = false;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -73,7 +92,7 @@ export class LiveHub {
     let pokes = 0;
     let bytes = 0;
     for (const client of this.clients) {
-      if (client.pending !== null || client.reading) pokes += 1;
+      if (this.latest !== null && client.ready && client.told !== this.latest) pokes += 1;
       bytes += client.socket.bufferedAmount;
     }
     return { pokes, bytes };
@@ -123,25 +142,9 @@ export class LiveHub {
   }
 
   private async admit(socket: WebSocket, actor: Actor, token: string, wantsChanges: boolean, log: FastifyBaseLogger): Promise<void> {
-    const client: LiveClient = {
-      socket,
-      actor,
-      token,
-      expiresAt: 0,
-      log,
-      ready: false,
-      lastPokeAt: 0,
-      pending: null,
-      timer: null,
-      wantsChanges,
-      told: null,
-      reading: false,
-    };
+    const client: LiveClient = { socket, actor, token, expiresAt: 0, log, ready: false, missed: false, wantsChanges, told: null };
     this.clients.add(client);
-    socket.on('close', () => {
-      if (client.timer) clearTimeout(client.timer);
-      this.clients.delete(client);
-    });
+    socket.on('close', () => this.clients.delete(client));
     socket.on('error', () => socket.terminate());
     socket.on('message', (data) => {
       const msg = parseMessage(data.toString());
@@ -160,89 +163,131 @@ export class LiveHub {
     send(socket, { type: 'ready', cursor: head });
     client.told = head;
     client.ready = true;
-    if (client.pending !== null) this.flush(client);
+    if (client.missed) this.schedule();
   }
 
   private committed(cursor: string): void {
-    for (const client of this.clients) {
-      client.pending = cursor;
-      this.schedule(client);
-    }
+    this.latest = cursor;
+    for (const client of this.clients) if (!client.ready) client.missed = true;
+    this.schedule();
   }
 
-  private schedule(client: LiveClient): void {
-    if (client.timer || !client.ready || client.reading) return;
-    const wait = client.lastPokeAt + POKE_INTERVAL_MS - Date.now();
-    if (wait <= 0) this.flush(client);
-    else client.timer = setTimeout(() => this.flush(client), wait);
+  /** A fan-out now, or when the last one is POKE_INTERVAL_MS old, or when the one reading ends. */
+  private schedule(): void {
+    if (this.timer || this.fanning) return;
+    const wait = this.lastFanOutAt + POKE_INTERVAL_MS - Date.now();
+    if (wait <= 0) void this.fanOut();
+    else this.timer = setTimeout(() => void this.fanOut(), wait);
   }
 
-  private flush(client: LiveClient): void {
-    client.timer = null;
-    const cursor = client.pending;
-    if (cursor === null || client.reading) return;
-    client.pending = null;
-    client.lastPokeAt = Date.now();
-    const from = client.told;
-    if (!client.wantsChanges || from === null) return this.poke(client, cursor);
-    client.reading = true;
-    void this.pokeWithChanges(client, from, cursor).finally(() => {
-      client.reading = false;
-      if (client.pending !== null && this.clients.has(client)) this.schedule(client);
-    });
-  }
-
-  private poke(client: LiveClient, cursor: string): void {
-    send(client.socket, { type: 'poke', cursor });
-    client.told = cursor;
-  }
-
-  /** The poke with the changes since `from` in it, read as this user's pull would be; else a plain one. */
-  private async pokeWithChanges(client: LiveClient, from: string, cursor: string): Promise<void> {
+  private async fanOut(): Promise<void> {
+    this.timer = null;
+    const cursor = this.latest;
+    if (cursor === null) return;
+    const due = [...this.clients].filter((c) => c.ready && c.told !== cursor);
+    for (const c of this.clients) if (c.ready) c.missed = false;
+    if (due.length === 0) return;
+    this.fanning = true;
+    this.lastFanOutAt = Date.now();
     try {
-      // A pull checks the session on every request; so does a poke that carries data.
-      const actor = Date.now() < client.expiresAt ? await activeActor(this.ctx, client.actor.id) : null;
-      if (actor && this.clients.has(client)) {
-        const collections = syncedCollections(actor.role);
-        const answer = await this.pulls.answer(actor, { since: from, limit: liveChangesMax, collections, via: 'live update' });
-        if (!answer.hasMore && answer.cursor !== from) {
-          // The pull answer's own text after the poke's fields: {"type":"poke","from":..,"changes":[..],"cursor":..,"hasMore":false}
-          sendText(client.socket, `{"type":"poke","from":${JSON.stringify(from)},${answer.body.slice(1)}`);
-          client.told = answer.cursor;
-          return;
+      const plain = due.filter((c) => !c.wantsChanges || c.told === null);
+      const withChanges = due.filter((c) => c.wantsChanges && c.told !== null);
+      const outgoing = withChanges.length > 0 ? await this.pokesWithChanges(withChanges, plain) : [];
+      if (plain.length > 0) outgoing.push({ bytes: Buffer.from(JSON.stringify({ type: 'poke', cursor } satisfies LiveServerMessage)), cursor, clients: plain });
+      // Every socket in the same tick: the last terminal hears the commit as soon as the first.
+      for (const poke of outgoing) {
+        for (const client of poke.clients) {
+          if (!this.clients.has(client)) continue;
+          sendBytes(client.socket, poke.bytes);
+          client.told = poke.cursor;
         }
-        // Nothing after `from`: the socket was told this cursor already (ready read the head
-        // after the commit), unless the read missed the commit, which a plain poke makes it pull.
-        if (!answer.hasMore && cursor === from) return;
       }
-    } catch (err) {
-      client.log.warn({ err }, 'live channel: reading the changes for a poke failed; sending a plain poke');
+    } finally {
+      this.fanning = false;
+      if (this.latest !== cursor || [...this.clients].some((c) => c.ready && c.missed)) this.schedule();
     }
-    this.poke(client, cursor);
+  }
+
+  /**
+   * The pokes with the changes since each socket's `from`, read as a pull of its user would be
+   * (same role filter, same audit) while its session is valid. Sockets that cannot have one (a
+   * session that ended, more than liveChangesMax changes, a failed read) go into `plain`.
+   */
+  private async pokesWithChanges(clients: LiveClient[], plain: LiveClient[]): Promise<Outgoing[]> {
+    // A pull checks the session on every request; so does a poke that carries data: one read per user.
+    const now = Date.now();
+    const users = new Map<string, Promise<Actor | null>>();
+    const groups = new Map<string, { role: Role; from: string; members: { client: LiveClient; actor: Actor }[] }>();
+    for (const client of clients) {
+      if (now >= client.expiresAt) {
+        plain.push(client);
+        continue;
+      }
+      let user = users.get(client.actor.id);
+      if (!user) users.set(client.actor.id, (user = activeActor(this.ctx, client.actor.id).catch(() => null)));
+      const actor = await user;
+      if (!actor) {
+        plain.push(client);
+        continue;
+      }
+      const from = client.told!;
+      const key = `${actor.role}|${from}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { role: actor.role, from, members: [] }));
+      group.members.push({ client, actor });
+    }
+    const answered: { from: string; answer: PullAnswer; members: { client: LiveClient; actor: Actor }[] }[] = [];
+    await Promise.all(
+      [...groups.values()].map(async ({ role, from, members }) => {
+        try {
+          const answer = await this.pulls.read(role, { since: from, limit: liveChangesMax, collections: syncedCollections(role) });
+          if (!answer.hasMore && answer.cursor !== from) return void answered.push({ from, answer, members });
+        } catch (err) {
+          members[0]!.client.log.warn({ err }, 'live channel: reading the changes for a poke failed; sending plain pokes');
+        }
+        // More than a poke holds, or the read did not see the commit yet: a plain poke makes them pull.
+        for (const m of members) plain.push(m.client);
+      }),
+    );
+    try {
+      await this.pulls.audit(answered.flatMap(({ from, answer, members }) => members.map(({ actor }) => ({ actor, answer, since: from, via: 'live update' }))));
+    } catch (err) {
+      clients[0]!.log.warn({ err }, 'live channel: auditing the changes of a poke failed; sending plain pokes');
+      for (const { members } of answered) for (const m of members) plain.push(m.client);
+      return [];
+    }
+    return answered.map(({ from, answer, members }) => ({
+      // The pull answer's own text after the poke's fields: {"type":"poke","from":..,"changes":[..],"cursor":..,"hasMore":false}
+      bytes: Buffer.from(`{"type":"poke","from":${JSON.stringify(from)},${answer.body.slice(1)}`),
+      cursor: answer.cursor,
+      clients: members.map((m) => m.client),
+    }));
   }
 
   private beat(): void {
-    const at = new Date().toISOString();
+    const heartbeat = Buffer.from(JSON.stringify({ type: 'heartbeat', at: new Date().toISOString() } satisfies LiveServerMessage));
+    // Terminals of one user share a token check and a user read in a beat.
+    const checks = new Map<string, Promise<Actor | null>>();
     for (const client of this.clients) {
-      if (client.ready) send(client.socket, { type: 'heartbeat', at });
-      void this.recheck(client);
+      if (client.ready) sendBytes(client.socket, heartbeat);
+      let check = checks.get(client.token);
+      if (!check) checks.set(client.token, (check = actorFromToken(this.ctx, client.token).catch(() => client.actor)));
+      void this.recheck(client, check);
     }
   }
 
   /** Pokes carry no data, but a session that ended must not keep hearing the clinic's activity. */
-  private async recheck(client: LiveClient): Promise<void> {
-    const actor = await actorFromToken(this.ctx, client.token).catch(() => client.actor);
+  private async recheck(client: LiveClient, check: Promise<Actor | null>): Promise<void> {
+    const actor = await check;
     if (!actor && this.clients.has(client)) refuse(client.socket, 'the session has ended; refresh the token or sign in again');
   }
 
   /** Shutdown: say goodbye with 1001 (going away) so terminals reconnect later. */
   close(): void {
     clearInterval(this.heartbeat);
+    if (this.timer) clearTimeout(this.timer);
     this.unsubscribe();
-    for (const client of this.clients) {
-      if (client.timer) clearTimeout(client.timer);
-      client.socket.close(1001, 'server shutting down');
-    }
+    for (const client of this.clients) client.socket.close(1001, 'server shutting down');
     this.clients.clear();
   }
 }
@@ -262,6 +307,11 @@ function send(socket: WebSocket, message: LiveServerMessage): void {
 
 function sendText(socket: WebSocket, text: string): void {
   if (socket.readyState === socket.OPEN) socket.send(text);
+}
+
+/** Text already encoded (one Buffer for every socket a poke goes to), sent as a text frame. */
+function sendBytes(socket: WebSocket, bytes: Buffer): void {
+  if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: false });
 }
 
 function refuse(socket: WebSocket, error: string): void {

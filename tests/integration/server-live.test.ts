@@ -245,6 +245,24 @@ for (const store of storesUnderTest()) describe(store, () => {
       live.ws.close();
     });
 
+    test('one user\'s many sockets each get the same poke, and each is audited as a read of its own', async () => {
+      const { user, session } = await server.createUser('doctor');
+      const { session: front } = await server.createUser('receptionist');
+      const doctors = await Promise.all([1, 2, 3].map(() => open(changesUrl(), session.accessToken)));
+      const reception = await open(changesUrl(), front.accessToken);
+      await Promise.all([...doctors, reception].map((live) => live.next()));
+      const patient = await createPatient(server.api, { medicalHistory: 'penicillin allergy' });
+      const pokes = await Promise.all(doctors.map((live) => nextPoke(live)));
+      assert.equal(new Set(pokes.map((p) => JSON.stringify(p))).size, 1, 'one poke text for the sockets of one role and cursor');
+      assert.equal(pokes[0].changes.find((c: Json) => c.id === patient.id).row.medicalHistory, 'penicillin allergy');
+      assert.ok(!('medicalHistory' in (await nextPoke(reception)).changes.find((c: Json) => c.id === patient.id).row));
+      const audit = (await server.api.get('/api/audit?limit=100')).body as Json[];
+      const reads = audit.filter((e) => e.action === 'read' && e.username === user.username && e.rowId === patient.id && /^live update of medicalHistory in 1 patient/.test(e.detail));
+      assert.equal(reads.length, 3, 'a read audited per socket that received it');
+      assert.ok(!audit.some((e) => e.action === 'read' && e.rowId === patient.id && e.username !== user.username), 'the front desk read no clinical field');
+      for (const live of [...doctors, reception]) live.ws.close();
+    });
+
     test('more changes than a poke holds, or a session that ended, get a plain poke', async () => {
       const own = await startTestServer({ store, liveHeartbeatMs: 60_000 });
       try {

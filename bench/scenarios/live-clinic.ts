@@ -1,0 +1,292 @@
+/**
+ * A clinic group's 500 live terminals on one server (issue 20), side by side in one run:
+ * - the floor: one loopback HTTP round trip plus one SQLite commit, measured here and now;
+ * - the 50-terminal core figure (data.mutate on one core -> data.changed on each other core)
+ *   with all 50 cores in this process, as bench/scenarios/propagation.ts measures it, and with
+ *   the same 50 cores spread over several processes (bench/core-group.ts);
+ * - 500 live terminals: those 50 cores plus light clients in other processes, each holding a
+ *   real live socket with `?changes=1` (bench/live-sockets.ts). Patient edits from one core;
+ *   the figure is the server's fan-out, from the server's stamp of the edit (the row's
+ *   `updatedAt`, taken inside the write transaction just before it commits) to the last
+ *   terminal's receipt. Every process stamps with the same machine-wide clock (epochNow).
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { BenchClinic } from './clinic';
+import { measurePropagation, type PropagationResult } from './propagation';
+import type { CoreGroupChildMessage, CoreGroupConfig, CoreGroupParentMessage, Receipt } from '../core-group';
+import type { LiveSocketsChildMessage, LiveSocketsConfig, LiveSocketsParentMessage, SocketCounts } from '../live-sockets';
+import { ClinicHttp } from '../support/clinic-http';
+import { startBenchChild, type BenchChild } from '../support/bench-child';
+import { processCpuMs } from '../support/machine';
+import { distribution, sleep, type Distribution } from '../support/stats';
+
+export interface LiveClinicPlan {
+  /** Full terminal cores: `coreProcesses` processes of `coresPerProcess` each. */
+  coreProcesses: number;
+  coresPerProcess: number;
+  /** Light live clients: `socketProcesses` processes of `socketsPerProcess` each. */
+  socketProcesses: number;
+  socketsPerProcess: number;
+  /** Edits for the core figures (in one process, spread) and for the 500 live terminals. */
+  coreEdits: number;
+  liveEdits: number;
+  /** The pause after each edit: patient edits, not a burst. */
+  spacingMs: number;
+}
+
+export interface LoopbackFloor {
+  /** GET /api/health on a kept-alive connection. */
+  httpRoundTrip: Distribution;
+  /** BEGIN IMMEDIATE; INSERT; COMMIT on a WAL file with synchronous=NORMAL, as the server's store. */
+  sqliteCommit: Distribution;
+  /** One mutation pushed over HTTP: the round trip with the server's whole write in it. */
+  rawPush: Distribution;
+  /** httpRoundTrip.p50 + sqliteCommit.p50. */
+  floorMs: number;
+}
+
+export interface SpreadCoresResult {
+  processes: number;
+  terminals: number;
+  mutations: number;
+  latency: Distribution;
+  missed: number;
+  setupMs: number;
+  /** The server process's CPU time per edit (all threads): what the machine's load hardly moves. */
+  serverCpuMsPerEdit: number | null;
+}
+
+export interface LiveTerminalsResult {
+  terminals: number;
+  fullCores: number;
+  lightSockets: number;
+  edits: number;
+  /** Per edit: the server's stamp -> the last receipt among all terminals. */
+  lastReceipt: Distribution;
+  /** Per edit: the server's stamp -> the last light socket's receipt (the fan-out alone). */
+  lastSocket: Distribution;
+  /** Per edit: the server's stamp -> the last full core's data.changed (fan-out + the core applying it). */
+  lastCore: Distribution;
+  /** Per edit: data.mutate on the sending core -> the last receipt. */
+  lastFromRequest: Distribution;
+  /** Every (edit, light socket): the server's stamp -> that socket's receipt. */
+  everySocket: Distribution;
+  /** (edit, terminal) pairs that never received it. */
+  missed: number;
+  counts: SocketCounts;
+  serverCpuMsPerEdit: number | null;
+}
+
+export interface LiveClinicResult {
+  plan: LiveClinicPlan;
+  floor: LoopbackFloor;
+  inProcess: PropagationResult;
+  spread: SpreadCoresResult;
+  live: LiveTerminalsResult;
+}
+
+const markerPrefix = 'live-clinic ';
+
+export async function measureLoopbackFloor(clinic: BenchClinic, workDir: string, samples = 50): Promise<LoopbackFloor> {
+  const timed = async (run: () => unknown): Promise<number> => {
+    const started = performance.now();
+    await run();
+    return performance.now() - started;
+  };
+  // The server process is fresh: its first requests would time V8's compiler, not the loopback.
+  for (let i = 0; i < 20; i++) await fetch(`${clinic.server.url}/api/health`).then((r) => r.text());
+  const rtt: number[] = [];
+  for (let i = 0; i < samples; i++) rtt.push(await timed(() => fetch(`${clinic.server.url}/api/health`).then((r) => r.text())));
+  const db = new Database(join(workDir, 'floor.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, row_id TEXT NOT NULL, at TEXT NOT NULL)');
+  const insert = db.prepare('INSERT INTO changes (row_id, at) VALUES (?, ?)');
+  const commit: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    commit.push(
+      await timed(() => {
+        db.exec('BEGIN IMMEDIATE');
+        insert.run(randomUUID(), new Date().toISOString());
+        db.exec('COMMIT');
+      }),
+    );
+  }
+  db.close();
+  const staff = clinic.staff[0]!;
+  const http = await ClinicHttp.login(clinic.server.url, staff.username, staff.password);
+  const push: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const mutation = { mutationId: randomUUID(), collection: 'inventory' as const, op: 'adjust' as const, id: clinic.seed.inventoryIds[i % clinic.seed.inventoryIds.length]!, data: { delta: 1, reason: 'bench floor' } };
+    push.push(await timed(() => http.push('bench-floor', [mutation])));
+  }
+  const httpRoundTrip = distribution(rtt);
+  const sqliteCommit = distribution(commit);
+  return { httpRoundTrip, sqliteCommit, rawPush: distribution(push), floorMs: httpRoundTrip.p50 + sqliteCommit.p50 };
+}
+
+type CoreGroup = BenchChild<CoreGroupParentMessage, CoreGroupChildMessage>;
+type SocketCrowd = BenchChild<LiveSocketsParentMessage, LiveSocketsChildMessage>;
+
+/** Starts counting the server's CPU time; the returned function gives it per edit. */
+function serverCpu(clinic: BenchClinic): (edits: number) => number | null {
+  const before = processCpuMs(clinic.server.pid);
+  return (edits) => {
+    const after = processCpuMs(clinic.server.pid);
+    return before === null || after === null ? null : (after - before) / edits;
+  };
+}
+
+/** Edits patient `ids[i]` from `sender` (a group and its core) for each i, one after another. */
+async function driveEdits(groups: CoreGroup[], ids: string[], sender: (i: number) => { group: number; core: number }, tag: string, spacingMs: number): Promise<Map<string, number>> {
+  const sentAt = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) {
+    const { group, core } = sender(i);
+    const marker = `${markerPrefix}${tag} ${i} ${randomUUID()}`;
+    groups[group]!.tell({ type: 'mutate', core, patientId: ids[i]!, marker });
+    sentAt.set(marker, (await groups[group]!.next('mutated')).sentAt);
+    await sleep(spacingMs);
+  }
+  // Every edit pushed, then time for the last pokes to land: what has not arrived by then is missed.
+  for (const group of groups) {
+    group.tell({ type: 'settle' });
+    const { pending } = await group.next('settled');
+    if (pending > 0) throw new Error(`${tag}: ${pending} edits still not pushed after 60 s`);
+  }
+  await sleep(2000);
+  return sentAt;
+}
+
+/** Receipts of every group, their receivers numbered across groups (group g's core c is g * perGroup + c). */
+async function coreReceipts(groups: CoreGroup[], perGroup: number): Promise<Receipt[]> {
+  const all: Receipt[] = [];
+  for (const [g, group] of groups.entries()) {
+    group.tell({ type: 'report' });
+    for (const r of (await group.next('receipts')).receipts) all.push({ ...r, receiver: g * perGroup + r.receiver });
+  }
+  return all;
+}
+
+/** The first receipt per (marker, receiver): a core may hear an edit twice (poke, then its own pull). */
+function firstReceipts(receipts: Receipt[]): Map<string, Map<number, Receipt>> {
+  const byMarker = new Map<string, Map<number, Receipt>>();
+  for (const r of receipts) {
+    let m = byMarker.get(r.marker);
+    if (!m) byMarker.set(r.marker, (m = new Map()));
+    const seen = m.get(r.receiver);
+    if (!seen || r.at < seen.at) m.set(r.receiver, r);
+  }
+  return byMarker;
+}
+
+export async function measureLiveClinic(clinic: BenchClinic, workDir: string, plan: LiveClinicPlan, progress: (line: string) => void): Promise<LiveClinicResult> {
+  progress('live clinic: the loopback floor (HTTP round trip + SQLite commit)');
+  const floor = await measureLoopbackFloor(clinic, workDir);
+
+  const terminals = plan.coreProcesses * plan.coresPerProcess;
+  progress(`live clinic: ${terminals} cores in this process`);
+  const inProcess = await measurePropagation(clinic, workDir, terminals, plan.coreEdits, true, 'live-inproc');
+
+  progress(`live clinic: the same ${terminals} cores spread over ${plan.coreProcesses} processes`);
+  const setupStarted = performance.now();
+  const staff = clinic.staff.map((s) => ({ username: s.username, password: s.password }));
+  const groups: CoreGroup[] = [];
+  const crowds: SocketCrowd[] = [];
+  try {
+    for (let g = 0; g < plan.coreProcesses; g++) {
+      const config: CoreGroupConfig = { serverUrl: clinic.server.url, workDir, prefix: `live-group${g}`, count: plan.coresPerProcess, staff, first: g * plan.coresPerProcess, markerPrefix };
+      groups.push(await startBenchChild<CoreGroupParentMessage, CoreGroupChildMessage>('core-group.ts', 'BENCH_CORE_GROUP', config));
+    }
+    for (const group of groups) {
+      group.tell({ type: 'open' });
+      await group.next('opened');
+    }
+    const setupMs = performance.now() - setupStarted;
+    const ids = clinic.seed.patientIds;
+    // Patients the in-process run did not touch (it edits ids[(m * 7919) % n]), from the end of the list.
+    const spreadIds = Array.from({ length: plan.coreEdits }, (_, i) => ids[ids.length - 1 - i]!);
+    const spreadSender = (i: number) => ({ group: i % plan.coreProcesses, core: 0 });
+    const spreadCpu = serverCpu(clinic);
+    const spreadSent = await driveEdits(groups, spreadIds, spreadSender, 'spread', plan.spacingMs);
+    const spreadCpuMs = spreadCpu(plan.coreEdits);
+    const spreadFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
+    const samples: number[] = [];
+    let spreadMissed = 0;
+    [...spreadSent.entries()].forEach(([marker, sentAt], i) => {
+      const senderIndex = spreadSender(i).group * plan.coresPerProcess;
+      const got = [...(spreadFirst.get(marker)?.values() ?? [])].filter((r) => r.receiver !== senderIndex);
+      for (const r of got) samples.push(r.at - sentAt);
+      spreadMissed += terminals - 1 - got.length;
+    });
+    const spread: SpreadCoresResult = { processes: plan.coreProcesses, terminals, mutations: plan.coreEdits, latency: distribution(samples), missed: spreadMissed, setupMs, serverCpuMsPerEdit: spreadCpuMs };
+
+    const lightSockets = plan.socketProcesses * plan.socketsPerProcess;
+    progress(`live clinic: ${lightSockets} light live sockets in ${plan.socketProcesses} processes join the ${terminals} cores`);
+    // One sign-in per member of staff, the tokens shared by the light clients (the server lets one
+    // username sign in from one address only a few times at once).
+    const tokens: string[] = [];
+    for (const s of clinic.staff) tokens.push((await ClinicHttp.login(clinic.server.url, s.username, s.password)).accessToken!);
+    for (let p = 0; p < plan.socketProcesses; p++) {
+      const config: LiveSocketsConfig = { serverUrl: clinic.server.url, count: plan.socketsPerProcess, tokens, first: p, firstReceiver: terminals + p * plan.socketsPerProcess, markerPrefix };
+      crowds.push(await startBenchChild<LiveSocketsParentMessage, LiveSocketsChildMessage>('live-sockets.ts', 'BENCH_LIVE_SOCKETS', config));
+    }
+    for (const crowd of crowds) {
+      crowd.tell({ type: 'open' });
+      await crowd.next('opened');
+    }
+    progress(`live clinic: ${plan.liveEdits} patient edits from one core to ${terminals + lightSockets} live terminals`);
+    const liveIds = Array.from({ length: plan.liveEdits }, (_, i) => ids[ids.length - 1 - plan.coreEdits - i]!);
+    const liveCpu = serverCpu(clinic);
+    const liveSent = await driveEdits(groups, liveIds, () => ({ group: 0, core: 0 }), 'live', plan.spacingMs);
+    const liveCpuMs = liveCpu(plan.liveEdits);
+    const coreFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
+    const counts: SocketCounts = { pokesWithChanges: 0, plainPokes: 0, pulls: 0, closed: 0 };
+    const socketReceipts: Receipt[] = [];
+    for (const crowd of crowds) {
+      crowd.tell({ type: 'report' });
+      const answer = await crowd.next('receipts');
+      socketReceipts.push(...answer.receipts);
+      for (const k of Object.keys(counts) as (keyof SocketCounts)[]) counts[k] += answer.counts[k];
+    }
+    const socketFirst = firstReceipts(socketReceipts);
+    const last: number[] = [];
+    const lastSocket: number[] = [];
+    const lastCore: number[] = [];
+    const lastFromRequest: number[] = [];
+    const everySocket: number[] = [];
+    let missed = 0;
+    for (const [marker, sentAt] of liveSent) {
+      const cores = [...(coreFirst.get(marker)?.values() ?? [])].filter((r) => r.receiver !== 0);
+      const sockets = [...(socketFirst.get(marker)?.values() ?? [])];
+      missed += terminals - 1 - cores.length + lightSockets - sockets.length;
+      const all = [...cores, ...sockets];
+      if (all.length === 0) continue;
+      const committedAt = all[0]!.updatedAt;
+      const latest = (rs: Receipt[]) => Math.max(...rs.map((r) => r.at));
+      if (sockets.length > 0) lastSocket.push(latest(sockets) - committedAt);
+      if (cores.length > 0) lastCore.push(latest(cores) - committedAt);
+      last.push(latest(all) - committedAt);
+      lastFromRequest.push(latest(all) - sentAt);
+      for (const r of sockets) everySocket.push(r.at - committedAt);
+    }
+    const live: LiveTerminalsResult = {
+      terminals: terminals + lightSockets,
+      fullCores: terminals,
+      lightSockets,
+      edits: plan.liveEdits,
+      lastReceipt: distribution(last),
+      lastSocket: distribution(lastSocket),
+      lastCore: distribution(lastCore),
+      lastFromRequest: distribution(lastFromRequest),
+      everySocket: distribution(everySocket),
+      missed,
+      counts,
+      serverCpuMsPerEdit: liveCpuMs,
+    };
+    return { plan, floor, inProcess, spread, live };
+  } finally {
+    await Promise.all([...crowds.map((c) => c.close({ type: 'exit' })), ...groups.map((g) => g.close({ type: 'exit' }))]);
+  }
+}
