@@ -4,7 +4,9 @@
  * writes everything measured, with the machine it ran on, to bench/results/ (git-ignored).
  *
  *   --full            the whole set (50 terminals, 100k patients + 500k appointments, longer windows)
- *   --only a,b        run some scenarios: propagation, bytes, sync, throughput
+ *   --only a,b        run some scenarios: propagation, bytes, sync, throughput, ui
+ *                     (ui: the whole path in Chromium; BENCH_UI_SETS="5000x2,100000x10" = patients x terminals,
+ *                     BENCH_UI_SAVES=n registrations per set; --full runs all four sets)
  *   --postgres        also measure throughput on PostgreSQL in quick mode (--full always tries)
  *   --database-url    the PostgreSQL to use (default: $DATABASE_URL, else a fresh database on 127.0.0.1:5432)
  */
@@ -20,6 +22,7 @@ import { measureBytes, type BytesResult } from './scenarios/bytes';
 import { measureInitialSync, type InitialSyncResult } from './scenarios/initial-sync';
 import { measureRawThroughput, measureTerminalThroughput, type ThroughputResult } from './scenarios/throughput';
 import { dropPostgresDatabase, freshPostgresDatabase } from './support/postgres';
+import { measureUi, type UiResult, type UiSet } from './scenarios/ui';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +34,7 @@ const { values: args } = parseArgs({
   },
 });
 const full = args.full;
-const only = new Set((args.only ?? 'propagation,bytes,sync,throughput').split(','));
+const only = new Set((args.only ?? (full ? 'propagation,bytes,sync,throughput,ui' : 'propagation,bytes,sync,throughput')).split(','));
 const root = join(import.meta.dirname, '..');
 const workDir = mkdtempSync(join(tmpdir(), 'clinic-bench-'));
 const started = Date.now();
@@ -84,6 +87,19 @@ const baseSettings = full
     };
 const settings = syncSetsOverride ? { ...baseSettings, syncSets: syncSetsOverride } : baseSettings;
 
+/** BENCH_UI_SETS="5000x2,100000x10": the Chromium sets (patients x terminals). */
+const uiSets: UiSet[] = (process.env.BENCH_UI_SETS ?? (full ? '5000x2,5000x10,100000x2,100000x10' : '5000x2')).split(',').map((set) => {
+  const [patients, terminals] = set.split('x').map(Number);
+  if (!Number.isInteger(patients) || !Number.isInteger(terminals) || terminals! < 2) throw new Error(`BENCH_UI_SETS: "${set}" is not <patients>x<terminals>, terminals >= 2`);
+  return { patients: patients!, terminals: terminals! };
+});
+const uiSettings = {
+  saves: Number(process.env.BENCH_UI_SAVES ?? (full ? 30 : 10)),
+  searches: full ? 6 : 3,
+  switches: full ? 15 : 5,
+  scrollFrames: full ? 300 : 120,
+};
+
 /** The working clinic of the propagation, bytes and throughput runs: 5,000 patients. */
 const workingClinic: ClinicPlan = {
   patients: 5000,
@@ -106,6 +122,7 @@ interface Report {
   bytes: BytesResult | null;
   initialSync: InitialSyncResult[];
   throughput: ThroughputResult[];
+  ui: UiResult[];
   notMeasured: string[];
   loadLog: typeof loadLog;
   seconds: number;
@@ -117,11 +134,13 @@ const report: Report = {
   machine: machineInfo(),
   terminalsRun:
     'propagation, bytes and terminal throughput: terminal cores in the bench process (one SQLite file each); ' +
-    'initial sync and burst: one terminal core in a child process of its own; the server: a child process',
+    'initial sync and burst: one terminal core in a child process of its own; the server: a child process; ' +
+    'ui: each terminal a child process (main/headless) with its renderer in a page of one headless Chromium',
   propagation: [],
   bytes: null,
   initialSync: [],
   throughput: [],
+  ui: [],
   notMeasured: [],
   loadLog,
   seconds: 0,
@@ -171,6 +190,19 @@ async function runSyncSets(): Promise<void> {
     report.notMeasured.push(`initial sync on PostgreSQL: ${(error as Error).message.split('\n')[0]}`);
   } finally {
     if (!given) await dropPostgresDatabase(databaseUrl);
+  }
+}
+
+/** One clinic per size; each terminal count opens fresh terminals (their own first download) on it. */
+async function runUiSets(): Promise<void> {
+  for (const patients of [...new Set(uiSets.map((s) => s.patients))]) {
+    const plan: ClinicPlan = { ...workingClinic, patients, appointments: Math.min(5000, patients) };
+    await withClinic(`ui-${patients}`, plan, async (clinic) => {
+      for (const set of uiSets.filter((s) => s.patients === patients)) {
+        progress(`ui: ${count(set.patients)} patients, ${set.terminals} terminals in Chromium`);
+        report.ui.push(await measureUi(clinic, workDir, set, uiSettings, progress));
+      }
+    });
   }
 }
 
@@ -233,6 +265,7 @@ async function main(): Promise<void> {
     }
   }
   if (!syncDone) await runSyncSets();
+  if (only.has('ui')) await runUiSets();
   if (!full) report.notMeasured.push('quick mode: 50-terminal propagation and the 100k patients (+ 500k appointments) syncs run only with --full');
 }
 
@@ -358,10 +391,58 @@ function print(r: Report): void {
       ]),
     );
   }
+  if (r.ui.length) printUi(r.ui, out);
   for (const n of r.notMeasured) out.push(`not measured: ${n}`);
   const loads = r.loadLog.map((l) => l.load1m);
   out.push('', `took ${r.seconds.toFixed(0)} s; 1-minute load average during the run ${Math.min(...loads)}..${Math.max(...loads)} on ${m.nproc} CPUs (other work on the machine disturbs the loop-delay and latency tails)`);
   console.log(out.join('\n'));
+}
+
+/** Own screen < 50 ms at 5k and < 100 ms at 100k; other screens < 100 ms at 10 terminals; search < 50 ms and scroll frames < 20 ms at 100k (p95). */
+function uiTarget(kind: string, patients: number, terminals: number): number | null {
+  if (kind.startsWith('own screen')) return patients >= 100_000 ? 100 : 50;
+  if (kind.startsWith('other screens') && terminals >= 10) return 100;
+  if (kind.startsWith('search') && patients >= 100_000) return 50;
+  if (kind.startsWith('register scroll') && patients >= 100_000) return 20;
+  return null;
+}
+
+function printUi(results: UiResult[], out: string[]): void {
+  out.push('', '6. The whole path in Chromium: click (or key) in a page -> the change painted (the first task after the frame that shows it); one clock for every page');
+  out.push(
+    table([
+      ['patients', 'terminals', 'what', 'samples', 'p50', 'p95', 'p99', 'max', 'missed', 'target p95'],
+      ...results.flatMap((u) =>
+        u.rows.map((row) => {
+          const target = uiTarget(row.kind, u.patients, u.terminals);
+          return [
+            count(u.patients),
+            String(u.terminals),
+            row.kind,
+            String(row.latency.count),
+            ms(row.latency.p50),
+            ms(row.latency.p95),
+            ms(row.latency.p99),
+            ms(row.latency.max),
+            String(row.missed),
+            target === null ? '' : `< ${target} ms: ${mark(row.latency.p95 < target && row.missed === 0)}`,
+          ];
+        }),
+      ),
+    ]),
+  );
+  for (const u of results) {
+    const p50 = (kind: string) => u.rows.find((r) => r.kind === kind)?.latency.p50 ?? NaN;
+    const screen = p50('other screens: Save click -> row painted');
+    const core = p50('other cores: Save click -> data.changed');
+    const own = p50('own screen: Save click -> row painted');
+    const ownCore = p50('own core: Save click -> data.changed (local)');
+    out.push(
+      `   ${count(u.patients)} patients, ${u.terminals} terminals: the renderer's share of the p50 (painted minus the core's data.changed): ` +
+        `own screen ${ms(own - ownCore)} of ${ms(own)}, other screens ${ms(screen - core)} of ${ms(screen)}; ` +
+        `other screens / core only ${(screen / p50('core only: data.mutate -> data.changed on the other cores')).toFixed(2)}x`,
+    );
+  }
 }
 
 main()

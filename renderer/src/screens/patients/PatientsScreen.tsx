@@ -96,7 +96,11 @@ export function PatientsScreen() {
             {total > 0 ? 'No patient matches this search.' : downloading ? 'Patients appear here as the first download arrives…' : 'No patients registered yet.'}
           </p>
         ) : (
-          <ul className="virtual-list" style={{ height: virtualizer.getTotalSize() }}>
+          <ul
+            className="virtual-list"
+            aria-label={searching ? `Patients matching ${deferredQuery}` : 'All patients'}
+            style={{ height: virtualizer.getTotalSize() }}
+          >
             {virtualizer.getVirtualItems().map((item) => {
               const p = results[item.index];
               if (!p) return null;
