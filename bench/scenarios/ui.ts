@@ -95,7 +95,8 @@ async function openDesk(browser: Browser, clinic: BenchClinic, workDir: string, 
   terminal.events.splice(0);
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  await page.addInitScript(installPageStamps);
+  // tsx names functions with a helper the page does not have: give it one.
+  await page.addInitScript({ content: `var __name = (f) => f; (${installPageStamps.toString()})();` });
   await page.goto(terminal.url!);
   await page.getByRole('list', { name: 'All patients' }).waitFor({ timeout: 300_000 });
   return { terminal, page };

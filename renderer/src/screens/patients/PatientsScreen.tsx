@@ -5,7 +5,7 @@ import { useClinic } from '../../app/clinicContext';
 import { count, formatDate, patientName } from '../../app/format';
 import { navigate } from '../../app/route';
 import { exportCsv } from '../../export/csv';
-import { recentlyChangedPatients, searchPatients, sortedPatients } from '../../store/patientSearch';
+import { patientCount, patientsByName, recentlyChangedPatients, searchPatients } from '../../store/patientSearch';
 import { PatientForm } from './PatientForm';
 
 const rowHeight = 40;
@@ -23,11 +23,11 @@ export function PatientsScreen() {
       searching
         ? searchPatients(patients, deferredQuery)
         : order === 'name'
-          ? sortedPatients(patients).map((e) => e.row)
+          ? patientsByName(patients)
           : recentlyChangedPatients(patients),
     [patients, deferredQuery, searching, order],
   );
-  const total = Object.keys(patients).length;
+  const total = patientCount(patients);
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: results.length,
