@@ -11,6 +11,7 @@
  * propagation scenario does), and, for every click, when the cores themselves emitted the row, so
  * the renderer's share of each figure shows.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { BenchClinic } from './clinic';
@@ -217,6 +218,34 @@ async function switchScreens(desk: Desk, samples: Samples, n: number): Promise<v
   }
 }
 
+/**
+ * BENCH_UI_PROFILE=<dir>: Chromium CPU profiles (.cpuprofile, open in DevTools) of the writing
+ * page and one other page, one file per part of the run: where the renderer's time goes.
+ */
+async function profiled(writer: Page, other: Page, prefix: string): Promise<{ cut(part: string): Promise<void> }> {
+  const dir = process.env.BENCH_UI_PROFILE;
+  if (!dir) return { cut: async () => {} };
+  mkdirSync(dir, { recursive: true });
+  const sessions = await Promise.all(
+    [['writer', writer], ['other', other]].map(async ([name, page]) => {
+      const cdp = await (page as Page).context().newCDPSession(page as Page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+      return { name: name as string, cdp };
+    }),
+  );
+  return {
+    async cut(part) {
+      for (const { name, cdp } of sessions) {
+        const { profile } = await cdp.send('Profiler.stop');
+        writeFileSync(join(dir, `${prefix}-${part}-${name}.cpuprofile`), JSON.stringify(profile));
+        await cdp.send('Profiler.start');
+      }
+    },
+  };
+}
+
 export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet, settings: UiSettings, progress: (line: string) => void): Promise<UiResult> {
   const setupStarted = performance.now();
   const browser = await launchBrowser();
@@ -228,14 +257,19 @@ export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet
     progress(`${prefix}: ${set.terminals} terminals and pages ready in ${(setupMs / 1000).toFixed(1)} s`);
     const samples = new Samples();
     const writer = desks[0]!;
+    const profiles = await profiled(writer.page, desks[1]!.page, prefix);
     for (let n = 0; n < settings.saves; n++) {
       await registerThroughForm(writer, desks, samples, n);
       await registerThroughCore(writer, desks, samples, n);
     }
+    await profiles.cut('saves');
     for (let n = 0; n < settings.searches; n++) await searchAsYouType(writer, samples, (n * 7919 + 17) % clinic.seed.patientIds.length, n);
+    await profiles.cut('search');
     for (let n = 0; n < settings.switches; n++) await switchScreens(writer, samples, n);
+    await profiles.cut('switches');
     const frames = await stamps(writer.page).scrollFrames(settings.scrollFrames, 400);
     for (const f of frames) samples.add('register scroll: frame time', f);
+    await profiles.cut('scroll');
     return { patients: set.patients, terminals: set.terminals, rows: samples.rows(), setupMs };
   } finally {
     await browser.close().catch(() => {});

@@ -155,6 +155,26 @@ export function patientCount(patients: RowsById<'patients'>): number {
   return names.rows.length;
 }
 
+/**
+ * Patients whose folded last and first names are these (a binary search in the A-Z order): the
+ * namesakes a new registration is checked against, without walking every patient.
+ */
+export function patientsNamed(patients: RowsById<'patients'>, firstName: string, lastName: string): Patient[] {
+  patientIndex(patients);
+  const prefix = `${fold(lastName.trim())}\u0000${fold(firstName.trim())}\u0000`;
+  const list = names.entries;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.sortKey < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  const found: Patient[] = [];
+  for (let i = lo; i < list.length && list[i]!.sortKey.startsWith(prefix); i++) found.push(list[i]!.row);
+  return found;
+}
+
 type Matcher = { w: string; digits: string | null };
 
 function matchersOf(query: string): Matcher[] {
