@@ -91,7 +91,7 @@ function patientIndex(patients: RowsById<'patients'>): void {
   const locale = `${clinicLocale().locale}/${clinicLocale().dateFormat}`;
   if (indexFor === patients && indexLocale === locale) return;
   const changed = indexFor !== null && indexLocale === locale ? changedSince(indexFor, patients) : null;
-  if (changed !== null && indexFor !== null && changed.size <= incrementalLimit && updateIndex(indexFor, patients, changed)) {
+  if (changed !== null && changed.size <= incrementalLimit && updateIndex(patients, changed)) {
     indexFor = patients;
     return;
   }
@@ -102,11 +102,11 @@ function patientIndex(patients: RowsById<'patients'>): void {
   indexLocale = locale;
 }
 
-function updateIndex(before: RowsById<'patients'>, after: RowsById<'patients'>, ids: Set<string>): boolean {
+function updateIndex(after: RowsById<'patients'>, changed: Map<string, unknown>): boolean {
   const nextNames = { entries: names.entries.slice(), rows: names.rows.slice() };
   const nextRecent = { entries: recent.entries.slice(), rows: recent.rows.slice() };
-  for (const id of ids) {
-    const old = before[id];
+  for (const [id, was] of changed) {
+    const old = was as Patient | undefined;
     const now = after[id];
     if (old === now) continue;
     if (old) {
