@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './support/machine';
-import { bytes, count, ms, table } from './support/stats';
+import { bytes, count, latencyCells, ms, table } from './support/stats';
 import { prepareClinic, type BenchClinic, type ClinicPlan } from './scenarios/clinic';
 import { measurePropagation, type PropagationResult } from './scenarios/propagation';
 import { measureBytes, type BytesResult } from './scenarios/bytes';
@@ -284,11 +284,7 @@ function print(r: Report): void {
         ...r.propagation.map((p) => [
           String(p.terminals),
           p.pokedChanges ? 'carry the changes' : 'plain: pull',
-          String(p.latency.count),
-          ms(p.latency.p50),
-          ms(p.latency.p95),
-          ms(p.latency.p99),
-          ms(p.latency.max),
+          ...latencyCells(p.latency),
           String(p.missed),
           mark(p.latency.p99 < 100 && p.missed === 0),
         ]),
@@ -419,11 +415,7 @@ function printUi(results: UiResult[], out: string[]): void {
             count(u.patients),
             String(u.terminals),
             row.kind,
-            String(row.latency.count),
-            ms(row.latency.p50),
-            ms(row.latency.p95),
-            ms(row.latency.p99),
-            ms(row.latency.max),
+            ...latencyCells(row.latency),
             String(row.missed),
             target === null ? '' : `< ${target} ms: ${mark(row.latency.p95 < target && row.missed === 0)}`,
           ];
