@@ -200,7 +200,12 @@ async function runUiSets(): Promise<void> {
     await withClinic(`ui-${patients}`, plan, async (clinic) => {
       for (const set of uiSets.filter((s) => s.patients === patients)) {
         progress(`ui: ${count(set.patients)} patients, ${set.terminals} terminals in Chromium`);
-        report.ui.push(await measureUi(clinic, workDir, set, uiSettings, progress));
+        try {
+          report.ui.push(await measureUi(clinic, workDir, set, uiSettings, progress));
+        } catch (error) {
+          // One set that could not start (a terminal too slow to come up on a loaded machine) leaves the others' rows.
+          report.notMeasured.push(`ui ${count(set.patients)} patients x ${set.terminals} terminals: ${(error as Error).message.split('\n')[0]}`);
+        }
       }
     });
   }
