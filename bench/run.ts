@@ -4,7 +4,9 @@
  * writes everything measured, with the machine it ran on, to bench/results/ (git-ignored).
  *
  *   --full            the whole set (50 terminals, 100k patients + 500k appointments, longer windows)
- *   --only a,b        run some scenarios: propagation, bytes, sync, throughput, live500
+ *   --only a,b        run some scenarios: propagation, bytes, sync, throughput, live500, ui
+ *                     (ui: the whole path in Chromium; BENCH_UI_SETS="5000x2,100000x10" = patients x terminals,
+ *                     BENCH_UI_SAVES=n registrations per set; --full runs all four sets)
  *   --postgres        also measure throughput on PostgreSQL in quick mode (--full always tries)
  *   --database-url    the PostgreSQL to use (default: $DATABASE_URL, else a fresh database on 127.0.0.1:5432)
  */
@@ -13,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './support/machine';
-import { bytes, count, ms, table, type Distribution } from './support/stats';
+import { bytes, count, latencyCells, ms, table, type Distribution } from './support/stats';
 import { prepareClinic, type BenchClinic, type ClinicPlan } from './scenarios/clinic';
 import { measurePropagation, type PropagationResult } from './scenarios/propagation';
 import { measureBytes, type BytesResult } from './scenarios/bytes';
@@ -21,6 +23,7 @@ import { measureInitialSync, type InitialSyncResult } from './scenarios/initial-
 import { measureRawThroughput, measureTerminalThroughput, type ThroughputResult } from './scenarios/throughput';
 import { measureLiveClinic, type LiveClinicPlan, type LiveClinicResult } from './scenarios/live-clinic';
 import { dropPostgresDatabase, freshPostgresDatabase } from './support/postgres';
+import { measureUi, type UiResult, type UiSet } from './scenarios/ui';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,7 +35,7 @@ const { values: args } = parseArgs({
   },
 });
 const full = args.full;
-const only = new Set((args.only ?? `propagation,bytes,sync,throughput${full ? ',live500' : ''}`).split(','));
+const only = new Set((args.only ?? `propagation,bytes,sync,throughput${full ? ',live500,ui' : ''}`).split(','));
 const root = join(import.meta.dirname, '..');
 const workDir = mkdtempSync(join(tmpdir(), 'clinic-bench-'));
 const started = Date.now();
@@ -102,6 +105,19 @@ const liveClinicPlan: LiveClinicPlan = {
   ...(JSON.parse(process.env.BENCH_LIVE_PLAN ?? '{}') as Partial<LiveClinicPlan>),
 };
 
+/** BENCH_UI_SETS="5000x2,100000x10": the Chromium sets (patients x terminals). */
+const uiSets: UiSet[] = (process.env.BENCH_UI_SETS ?? (full ? '5000x2,5000x10,100000x2,100000x10' : '5000x2')).split(',').map((set) => {
+  const [patients, terminals] = set.split('x').map(Number);
+  if (!Number.isInteger(patients) || !Number.isInteger(terminals) || terminals! < 2) throw new Error(`BENCH_UI_SETS: "${set}" is not <patients>x<terminals>, terminals >= 2`);
+  return { patients: patients!, terminals: terminals! };
+});
+const uiSettings = {
+  saves: Number(process.env.BENCH_UI_SAVES ?? (full ? 30 : 10)),
+  searches: full ? 6 : 3,
+  switches: full ? 15 : 5,
+  scrollFrames: full ? 300 : 120,
+};
+
 /** The working clinic of the propagation, bytes and throughput runs: 5,000 patients. */
 const workingClinic: ClinicPlan = {
   patients: 5000,
@@ -125,6 +141,7 @@ interface Report {
   initialSync: InitialSyncResult[];
   throughput: ThroughputResult[];
   liveClinic: LiveClinicResult | null;
+  ui: UiResult[];
   notMeasured: string[];
   loadLog: typeof loadLog;
   seconds: number;
@@ -136,12 +153,14 @@ const report: Report = {
   machine: machineInfo(),
   terminalsRun:
     'propagation, bytes and terminal throughput: terminal cores in the bench process (one SQLite file each); ' +
-    'initial sync and burst: one terminal core in a child process of its own; the server: a child process',
+    'initial sync and burst: one terminal core in a child process of its own; the server: a child process; ' +
+    'ui: each terminal a child process (main/headless) with its renderer in a page of one headless Chromium',
   propagation: [],
   bytes: null,
   initialSync: [],
   throughput: [],
   liveClinic: null,
+  ui: [],
   notMeasured: [],
   loadLog,
   seconds: 0,
@@ -191,6 +210,24 @@ async function runSyncSets(): Promise<void> {
     report.notMeasured.push(`initial sync on PostgreSQL: ${(error as Error).message.split('\n')[0]}`);
   } finally {
     if (!given) await dropPostgresDatabase(databaseUrl);
+  }
+}
+
+/** One clinic per size; each terminal count opens fresh terminals (their own first download) on it. */
+async function runUiSets(): Promise<void> {
+  for (const patients of [...new Set(uiSets.map((s) => s.patients))]) {
+    const plan: ClinicPlan = { ...workingClinic, patients, appointments: Math.min(5000, patients) };
+    await withClinic(`ui-${patients}`, plan, async (clinic) => {
+      for (const set of uiSets.filter((s) => s.patients === patients)) {
+        progress(`ui: ${count(set.patients)} patients, ${set.terminals} terminals in Chromium`);
+        try {
+          report.ui.push(await measureUi(clinic, workDir, set, uiSettings, progress));
+        } catch (error) {
+          // One set that could not start (a terminal too slow to come up on a loaded machine) leaves the others' rows.
+          report.notMeasured.push(`ui ${count(set.patients)} patients x ${set.terminals} terminals: ${(error as Error).message.split('\n')[0]}`);
+        }
+      }
+    });
   }
 }
 
@@ -259,6 +296,7 @@ async function main(): Promise<void> {
       report.liveClinic = await measureLiveClinic(clinic, workDir, liveClinicPlan, progress);
     });
   }
+  if (only.has('ui')) await runUiSets();
   if (!full) report.notMeasured.push('quick mode: 50-terminal propagation and the 100k patients (+ 500k appointments) syncs run only with --full');
 }
 
@@ -277,11 +315,7 @@ function print(r: Report): void {
         ...r.propagation.map((p) => [
           String(p.terminals),
           p.pokedChanges ? 'carry the changes' : 'plain: pull',
-          String(p.latency.count),
-          ms(p.latency.p50),
-          ms(p.latency.p95),
-          ms(p.latency.p99),
-          ms(p.latency.max),
+          ...latencyCells(p.latency),
           String(p.missed),
           mark(p.latency.p99 < 100 && p.missed === 0),
         ]),
@@ -385,6 +419,7 @@ function print(r: Report): void {
     );
   }
   if (r.liveClinic) printLiveClinic(r.liveClinic, out);
+  if (r.ui.length) printUi(r.ui, out);
   for (const n of r.notMeasured) out.push(`not measured: ${n}`);
   const loads = r.loadLog.map((l) => l.load1m);
   out.push('', `took ${r.seconds.toFixed(0)} s; 1-minute load average during the run ${Math.min(...loads)}..${Math.max(...loads)} on ${m.nproc} CPUs (other work on the machine disturbs the loop-delay and latency tails)`);
@@ -430,6 +465,47 @@ function printLiveClinic(c: LiveClinicResult, out: string[]): void {
   const cpu = (v: number | null) => (v === null ? '?' : ms(v));
   out.push(`   server CPU per edit (all its threads, from /proc; idle time included): ${cpu(c.spread.serverCpuMsPerEdit)} with the ${c.spread.terminals} spread cores, ${cpu(l.serverCpuMsPerEdit)} with all ${l.terminals} live terminals`);
   out.push(`   missed receipts: ${l.missed}; light sockets heard ${count(l.counts.pokesWithChanges)} pokes with the changes and ${count(l.counts.plainPokes)} plain pokes, made ${count(l.counts.pulls)} pulls; ${l.counts.closed} sockets closed`);
+/** Own screen < 50 ms at 5k and < 100 ms at 100k; other screens < 100 ms at 10 terminals; search < 50 ms and scroll frames < 20 ms at 100k (p95). */
+function uiTarget(kind: string, patients: number, terminals: number): number | null {
+  if (kind.startsWith('own screen')) return patients >= 100_000 ? 100 : 50;
+  if (kind.startsWith('other screens') && terminals >= 10) return 100;
+  if (kind.startsWith('search') && patients >= 100_000) return 50;
+  if (kind.startsWith('register scroll') && patients >= 100_000) return 20;
+  return null;
+}
+
+function printUi(results: UiResult[], out: string[]): void {
+  out.push('', '7. The whole path in Chromium: click (or key) in a page -> the change painted (the first task after the frame that shows it); one clock for every page');
+  out.push(
+    table([
+      ['patients', 'terminals', 'what', 'samples', 'p50', 'p95', 'p99', 'max', 'missed', 'target p95'],
+      ...results.flatMap((u) =>
+        u.rows.map((row) => {
+          const target = uiTarget(row.kind, u.patients, u.terminals);
+          return [
+            count(u.patients),
+            String(u.terminals),
+            row.kind,
+            ...latencyCells(row.latency),
+            String(row.missed),
+            target === null ? '' : `< ${target} ms: ${mark(row.latency.p95 < target && row.missed === 0)}`,
+          ];
+        }),
+      ),
+    ]),
+  );
+  for (const u of results) {
+    const p50 = (kind: string) => u.rows.find((r) => r.kind === kind)?.latency.p50 ?? NaN;
+    const screen = p50('other screens: Save click -> row painted');
+    const core = p50('other cores: Save click -> data.changed');
+    const own = p50('own screen: Save click -> row painted');
+    const ownCore = p50('own core: Save click -> data.changed (local)');
+    out.push(
+      `   ${count(u.patients)} patients, ${u.terminals} terminals: the renderer's share of the p50 (painted minus the core's data.changed): ` +
+        `own screen ${ms(own - ownCore)} of ${ms(own)}, other screens ${ms(screen - core)} of ${ms(screen)}; ` +
+        `other screens / core only ${(screen / p50('core only: data.mutate -> data.changed on the other cores')).toFixed(2)}x`,
+    );
+  }
 }
 
 main()

@@ -28,6 +28,11 @@ export function ms(value: number, digits = 1): string {
   return Number.isFinite(value) ? `${value.toFixed(digits)} ms` : 'n/a';
 }
 
+/** A distribution's table cells: samples, p50, p95, p99, max. */
+export function latencyCells(d: Distribution): string[] {
+  return [String(d.count), ms(d.p50), ms(d.p95), ms(d.p99), ms(d.max)];
+}
+
 export function bytes(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
   if (value < 1024) return `${Math.round(value)} B`;

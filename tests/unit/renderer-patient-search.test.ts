@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Patient } from '../../shared/domain/collections';
-import { rowsById, type RowsById } from '../../renderer/src/store/rows';
-import { optionText, recentlyChangedPatients, resolvePatient, searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
+import { applyChanges, emptyData, rowsById, type DataChange, type RowsById } from '../../renderer/src/store/rows';
+import { optionText, patientCount, recentlyChangedPatients, resolvePatient, searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
 
 const firstNames = ['Ada', 'Bo', 'Carla', 'Dmitri', 'Eve', 'Farah', 'Gus', 'Hana', 'Ivan', 'Jun'];
 const lastNames = ['Grey', 'Black', 'Conflict', 'Doe', 'Evans', 'Fischer', 'Garcia', 'Hughes', 'Ito', 'Jones'];
@@ -96,4 +96,37 @@ test('the Patient field resolves an exact name, a unique match, and nothing when
   assert.equal(resolvePatient(patients, some.lastName), null, 'a family name shared by several patients is not a choice');
   assert.equal(resolvePatient(patients, ''), null);
   assert.equal(optionText(some), `${some.lastName}, ${some.firstName} · ${some.dateOfBirth}`);
+});
+
+test('a change merged by applyChanges updates both orders in place of a re-sort, exactly as a re-sort would', () => {
+  const patients = clinicOf(3000);
+  const data = { ...emptyData(), patients };
+  const before = sortedPatients(patients);
+  const [a, b, c] = Object.values(patients);
+  const changes: DataChange[] = [
+    { collection: 'patients', id: a!.id, op: 'upsert', row: { ...a!, lastName: 'Aaberg', version: 2, updatedAt: '2026-11-25T12:00:00Z' } },
+    { collection: 'patients', id: b!.id, op: 'delete' },
+    { collection: 'patients', id: 'new-patient', op: 'upsert', row: { ...c!, id: 'new-patient', firstName: 'Zed', lastName: 'Zulu', updatedAt: '2026-11-25T11:00:00Z' } },
+  ];
+  const next = applyChanges(data, changes).patients;
+  const incremental = sortedPatients(next).map((e) => e.row.id);
+  const recent = recentlyChangedPatients(next).map((p) => p.id);
+  assert.notEqual(sortedPatients(next), before, 'a new array for a new map');
+  // The same rows in a map with no history: built from scratch.
+  const fresh = { ...next };
+  assert.deepEqual(incremental, sortedPatients(fresh).map((e) => e.row.id));
+  assert.deepEqual(recent, recentlyChangedPatients(fresh).map((p) => p.id));
+  assert.equal(incremental[0], a!.id, 'the renamed patient moved to the A-Z top');
+  assert.deepEqual(recent.slice(0, 2), [a!.id, 'new-patient'], 'the latest changes first');
+  assert.equal(patientCount(next), 3000);
+});
+
+test('typing on narrows the previous search and finds exactly what a fresh search finds', () => {
+  const patients = clinicOf(5000);
+  const typed = ['D', 'Do', 'Doe', 'Doe ', 'Doe C', 'Doe Ca', 'Doe Carla7', 'Doe', '1', '10', '100', '100 4', '100 42', '30 100'];
+  // Expected: each query over a map of its own (the index is built afresh, nothing narrows).
+  const expected = typed.map((q) => searchPatients({ ...patients }, q).map((p) => p.id));
+  // Then typed on one after another over the same map: each search starts from the previous one's results.
+  typed.forEach((q, i) => assert.deepEqual(searchPatients(patients, q).map((p) => p.id), expected[i], `"${q}"`));
+  assert.ok(expected[6]!.length < expected[2]!.length && expected[7]!.length === expected[2]!.length, 'a shorter search widens again');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyAnsweredRow, applyChanges, emptyData, rowsById } from '../../renderer/src/store/rows';
+import { applyAnsweredRow, applyChanges, changedSince, emptyData, rowsById } from '../../renderer/src/store/rows';
 import { describeRemoteChanges } from '../../renderer/src/store/remoteChanges';
 
 const pid = '00000000-0000-4000-8000-000000000001';
@@ -27,8 +27,19 @@ test('an upsert replaces the row and leaves untouched collections identical', ()
   assert.equal(after.patients[pid]?.version, 2);
   assert.equal(after.patients[pid2], before.patients[pid2], 'other rows are kept as they were');
   assert.equal(after.appointments, before.appointments, 'a collection without changes keeps its identity');
-  assert.notEqual(after.patients, before.patients);
-  assert.equal(before.patients[pid]?.lastName, 'Grey', 'the previous state is not mutated');
+  assert.notEqual(after.patients, before.patients, 'a new identity for React');
+  // Patients change in place (a copy of 100,000 keys per change costs more than a frame); what
+  // the earlier map held is kept in the lineage for the register's index.
+  assert.equal((changedSince(before.patients, after.patients)?.get(pid) as { lastName: string }).lastName, 'Grey');
+  assert.deepEqual([...(changedSince(before.patients, after.patients)?.keys() ?? [])], [pid]);
+  assert.deepEqual(Object.keys(after.patients).sort(), [pid, pid2].sort(), 'the view lists its rows like a plain object');
+});
+
+test('other collections are copied: the previous state is not mutated', () => {
+  const before = { ...emptyData(), inventory: rowsById<'inventory'>([{ ...patient(pid, 1, 'x'), name: 'Gloves' } as never]) };
+  const after = applyChanges(before, [{ collection: 'inventory', id: pid, op: 'upsert', row: { ...before.inventory[pid]!, name: 'Masks', version: 2 } }]);
+  assert.equal(after.inventory[pid]?.name, 'Masks');
+  assert.equal(before.inventory[pid]?.name, 'Gloves');
 });
 
 test('a tombstone deletes the row; a delete of an unknown row is harmless', () => {

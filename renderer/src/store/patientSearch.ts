@@ -1,10 +1,11 @@
 /**
- * Instant patient search over tens of thousands of rows: each row's searchable text is built
- * once per row object (a WeakMap), so a keystroke is one pass of substring checks.
+ * Instant patient search over a hundred thousand rows: each row's searchable text is built once
+ * per row object (a WeakMap), the register's orders are kept up to date per change, and a
+ * keystroke that adds to the search looks only at what the previous one found.
  */
 import type { Patient } from '../../../shared/domain/collections';
 import { clinicLocale, compareText, fold, formatDate } from '../app/format';
-import type { RowsById } from './rows';
+import { changedSince, type RowsById } from './rows';
 
 type Indexed = { row: Patient; text: string; digits: string; sortKey: string; dateFormat: string };
 const indexCache = new WeakMap<Patient, Indexed>();
@@ -30,65 +31,190 @@ function indexed(row: Patient): Indexed {
   return entry;
 }
 
-let sortedFor: RowsById<'patients'> | null = null;
-let sortedLocale = '';
-let sorted: Indexed[] = [];
+const byName = (a: Indexed, b: Indexed): number =>
+  (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0) || compareText(a.row.lastName, b.row.lastName) || compareText(a.row.firstName, b.row.firstName);
+/** Most recently changed first, then by name: the register without a search. */
+const byRecent = (a: Indexed, b: Indexed): number => (a.row.updatedAt < b.row.updatedAt ? 1 : a.row.updatedAt > b.row.updatedAt ? -1 : 0) || byName(a, b);
+
+/** One order of the register, as entries and as the rows the screens show, kept in step. */
+type Ordered = { entries: Indexed[]; rows: Patient[] };
+
+function ordered(entries: Indexed[], compare: (a: Indexed, b: Indexed) => number): Ordered {
+  entries.sort(compare);
+  return { entries, rows: entries.map((e) => e.row) };
+}
+
+/** The first position whose entry does not sort before `entry`. */
+function lowerBound(list: Indexed[], entry: Indexed, compare: (a: Indexed, b: Indexed) => number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(list[mid]!, entry) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Takes `entry` out of a copy-on-write order; false when it is not there (the index is stale). */
+function take(order: Ordered, entry: Indexed, compare: (a: Indexed, b: Indexed) => number): boolean {
+  for (let i = lowerBound(order.entries, entry, compare); i < order.entries.length; i++) {
+    if (order.entries[i] === entry) {
+      order.entries.splice(i, 1);
+      order.rows.splice(i, 1);
+      return true;
+    }
+    if (compare(order.entries[i]!, entry) !== 0) return false;
+  }
+  return false;
+}
+
+function put(order: Ordered, entry: Indexed, compare: (a: Indexed, b: Indexed) => number): void {
+  const at = lowerBound(order.entries, entry, compare);
+  order.entries.splice(at, 0, entry);
+  order.rows.splice(at, 0, entry.row);
+}
+
+/**
+ * The register's two orders over one patients map. A new map made from the last one by a few
+ * changes (rows.ts records which) costs a binary search and a splice per changed row, not a sort
+ * of every patient: with 100,000 patients a re-sort took longer than the frame that shows a save.
+ */
+let indexFor: RowsById<'patients'> | null = null;
+let indexLocale = '';
+let names: Ordered = { entries: [], rows: [] };
+let recent: Ordered = { entries: [], rows: [] };
+/** Above this many changed rows, sorting again is cheaper than splicing. */
+const incrementalLimit = 2000;
+
+function patientIndex(patients: RowsById<'patients'>): void {
+  const locale = `${clinicLocale().locale}/${clinicLocale().dateFormat}`;
+  if (indexFor === patients && indexLocale === locale) return;
+  const changed = indexFor !== null && indexLocale === locale ? changedSince(indexFor, patients) : null;
+  if (changed !== null && changed.size <= incrementalLimit && updateIndex(patients, changed)) {
+    indexFor = patients;
+    return;
+  }
+  const entries = Object.values(patients).map(indexed);
+  names = ordered(entries, byName);
+  recent = ordered([...entries], byRecent);
+  indexFor = patients;
+  indexLocale = locale;
+}
+
+function updateIndex(after: RowsById<'patients'>, changed: Map<string, unknown>): boolean {
+  const nextNames = { entries: names.entries.slice(), rows: names.rows.slice() };
+  const nextRecent = { entries: recent.entries.slice(), rows: recent.rows.slice() };
+  for (const [id, was] of changed) {
+    const old = was as Patient | undefined;
+    const now = after[id];
+    if (old === now) continue;
+    if (old) {
+      const entry = indexed(old);
+      if (!take(nextNames, entry, byName) || !take(nextRecent, entry, byRecent)) return false;
+    }
+    if (now) {
+      const entry = indexed(now);
+      put(nextNames, entry, byName);
+      put(nextRecent, entry, byRecent);
+    }
+  }
+  names = nextNames;
+  recent = nextRecent;
+  return true;
+}
 
 /**
  * Patients by last name, first name, accents folded ("Étienne" with the Es, "Özdemir" with the
- * Os); recomputed only when the patients map changes. The folded keys order 12,000 rows in a few
- * milliseconds; names whose folded keys are equal are ordered by the clinic's Intl.Collator.
+ * Os); names whose folded keys are equal are ordered by the clinic's Intl.Collator. The same
+ * array as long as the patients map is the same.
  */
 export function sortedPatients(patients: RowsById<'patients'>): Indexed[] {
-  const locale = `${clinicLocale().locale}/${clinicLocale().dateFormat}`;
-  if (sortedFor !== patients || sortedLocale !== locale) {
-    sorted = Object.values(patients).map(indexed);
-    sorted.sort(
-      (a, b) =>
-        (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0) ||
-        compareText(a.row.lastName, b.row.lastName) ||
-        compareText(a.row.firstName, b.row.firstName),
-    );
-    sortedFor = patients;
-    sortedLocale = locale;
-  }
-  return sorted;
+  patientIndex(patients);
+  return names.entries;
 }
 
-let recentFor: RowsById<'patients'> | null = null;
-let recent: Patient[] = [];
+/** The rows of sortedPatients, for lists. */
+export function patientsByName(patients: RowsById<'patients'>): Patient[] {
+  patientIndex(patients);
+  return names.rows;
+}
 
 /**
  * The register without a search: most recently changed first (the patient just registered or
  * updated at any desk is at the top), then by name.
  */
 export function recentlyChangedPatients(patients: RowsById<'patients'>): Patient[] {
-  if (recentFor !== patients || sortedFor !== patients) {
-    recent = sortedPatients(patients).map((e) => e.row);
-    // Stable sort: equal times keep the alphabetical order.
-    recent.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
-    recentFor = patients;
-  }
-  return recent;
+  patientIndex(patients);
+  return recent.rows;
 }
+
+/** How many patients the map holds, without walking its keys. */
+export function patientCount(patients: RowsById<'patients'>): number {
+  patientIndex(patients);
+  return names.rows.length;
+}
+
+/**
+ * Patients whose folded last and first names are these (a binary search in the A-Z order): the
+ * namesakes a new registration is checked against, without walking every patient.
+ */
+export function patientsNamed(patients: RowsById<'patients'>, firstName: string, lastName: string): Patient[] {
+  patientIndex(patients);
+  const prefix = `${fold(lastName.trim())}\u0000${fold(firstName.trim())}\u0000`;
+  const list = names.entries;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.sortKey < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  const found: Patient[] = [];
+  for (let i = lo; i < list.length && list[i]!.sortKey.startsWith(prefix); i++) found.push(list[i]!.row);
+  return found;
+}
+
+type Matcher = { w: string; digits: string | null };
+
+function matchersOf(query: string): Matcher[] {
+  return fold(query)
+    .split(/[\s,]+/)
+    .filter((w) => w !== '')
+    .map((w) => {
+      const digits = w.replace(/[\s\-/.()+]/g, '');
+      return /^\d+$/.test(digits) && digits.length >= 3 ? { w, digits } : { w, digits: null };
+    });
+}
+
+/**
+ * Whatever matches `next` also matches `previous` (each earlier word is inside a later one and
+ * cannot have matched only through a looser digit rule): then typing on searches only the
+ * previous keystroke's results.
+ */
+function narrows(previous: Matcher[], next: Matcher[]): boolean {
+  return previous.every((m) => (m.digits !== null || /\p{L}/u.test(m.w)) && next.some((n) => n.w.includes(m.w)));
+}
+
+/** The last full search: a keystroke that adds to it looks only at what it found. */
+let lastSearch: { over: Indexed[]; matchers: Matcher[]; found: Indexed[] } | null = null;
 
 /** Every word of the query must match the name, date of birth or phone (digits ignore spacing). */
 export function searchPatients(patients: RowsById<'patients'>, query: string, limit = Infinity): Patient[] {
   const all = sortedPatients(patients);
-  const words = fold(query).split(/[\s,]+/).filter((w) => w !== '');
-  if (words.length === 0) return limit === Infinity ? all.map((e) => e.row) : all.slice(0, limit).map((e) => e.row);
-  const matchers = words.map((w) => {
-    const digits = w.replace(/[\s\-/.()+]/g, '');
-    return /^\d+$/.test(digits) && digits.length >= 3 ? { w, digits } : { w, digits: null };
-  });
-  const found: Patient[] = [];
-  for (const entry of all) {
+  const matchers = matchersOf(query);
+  if (matchers.length === 0) return limit === Infinity ? names.rows : names.rows.slice(0, limit);
+  const narrowing = limit === Infinity && lastSearch !== null && lastSearch.over === all && narrows(lastSearch.matchers, matchers);
+  const pool = narrowing ? lastSearch!.found : all;
+  const found: Indexed[] = [];
+  for (const entry of pool) {
     if (matchers.every((m) => entry.text.includes(m.w) || (m.digits !== null && entry.digits.includes(m.digits)))) {
-      found.push(entry.row);
+      found.push(entry);
       if (found.length >= limit) break;
     }
   }
-  return found;
+  if (limit === Infinity) lastSearch = { over: all, matchers, found };
+  return found.map((e) => e.row);
 }
 
 const nameOf = (p: Patient) => `${p.lastName}, ${p.firstName}`;

@@ -13,6 +13,7 @@ import { useActions, useClinic } from '../../app/clinicContext';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
 import { SubmitForm } from '../../forms/SubmitForm';
+import { patientsNamed } from '../../store/patientSearch';
 
 type Draft = {
   firstName: string;
@@ -83,7 +84,7 @@ function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) =>
     const dob = parseDate(draft.dateOfBirth);
     if (!draft.firstName.trim() || !draft.lastName.trim() || !dob) return undefined;
     const candidate = { firstName: draft.firstName, lastName: draft.lastName, dateOfBirth: dob };
-    return Object.values(patients).find((p) => p.id !== patient?.id && likelySamePatient(candidate, p));
+    return patientsNamed(patients, draft.firstName, draft.lastName).find((p) => p.id !== patient?.id && likelySamePatient(candidate, p));
   }, [patients, draft.firstName, draft.lastName, draft.dateOfBirth, patient?.id]);
 
   // Editing a field clears a message about what was typed: it may be fixed now, and Save checks again.

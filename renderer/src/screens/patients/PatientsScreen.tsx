@@ -1,14 +1,33 @@
 /** The patient register: instant search and a virtualized list that stays smooth with 10,000+ patients. */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useDeferredValue, useMemo, useRef, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
+import type { Patient } from '../../../../shared/domain/collections';
 import { useClinic } from '../../app/clinicContext';
 import { count, formatDate, patientName } from '../../app/format';
 import { navigate } from '../../app/route';
 import { exportCsv } from '../../export/csv';
-import { recentlyChangedPatients, searchPatients, sortedPatients } from '../../store/patientSearch';
+import { patientCount, patientsByName, recentlyChangedPatients, searchPatients } from '../../store/patientSearch';
 import { PatientForm } from './PatientForm';
 
 const rowHeight = 40;
+
+/** One register row; the same patient at the same place is not rendered again while scrolling or typing. */
+const PatientRow = memo(function PatientRow({ patient: p, start }: { patient: Patient; start: number }) {
+  return (
+    <li className="virtual-row" style={{ transform: `translateY(${start}px)`, height: rowHeight }}>
+      <a className="patient-row patient-cols" href={`#/patients/${p.id}`}>
+        {/* Long names end with an ellipsis (CSS); the title shows them whole on hover. */}
+        <span className="strong clip" title={patientName(p)}>
+          {patientName(p)}
+        </span>
+        <span>{p.dateOfBirth ? formatDate(p.dateOfBirth) : '—'}</span>
+        <span className="clip" title={p.phone || undefined}>{p.phone || '—'}</span>
+        <span className="muted clip" title={p.insuranceProvider || undefined}>{p.insuranceProvider || '—'}</span>
+        <span className={p.allergies ? 'allergy clip' : 'muted'} title={p.allergies || undefined}>{p.allergies || '—'}</span>
+      </a>
+    </li>
+  );
+});
 
 export function PatientsScreen() {
   const patients = useClinic((s) => s.data.patients);
@@ -23,18 +42,19 @@ export function PatientsScreen() {
       searching
         ? searchPatients(patients, deferredQuery)
         : order === 'name'
-          ? sortedPatients(patients).map((e) => e.row)
+          ? patientsByName(patients)
           : recentlyChangedPatients(patients),
     [patients, deferredQuery, searching, order],
   );
-  const total = Object.keys(patients).length;
+  const total = patientCount(patients);
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: results.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
     overscan: 12,
-    getItemKey: (i) => results[i]?.id ?? i,
+    // Rows are keyed by position (the default): a key function would be a new closure per render,
+    // and the virtualizer walks every one of 100,000 keys again whenever it changes.
   });
 
   return (
@@ -96,24 +116,14 @@ export function PatientsScreen() {
             {total > 0 ? 'No patient matches this search.' : downloading ? 'Patients appear here as the first download arrives…' : 'No patients registered yet.'}
           </p>
         ) : (
-          <ul className="virtual-list" style={{ height: virtualizer.getTotalSize() }}>
+          <ul
+            className="virtual-list"
+            aria-label={searching ? `Patients matching ${deferredQuery}` : 'All patients'}
+            style={{ height: virtualizer.getTotalSize() }}
+          >
             {virtualizer.getVirtualItems().map((item) => {
               const p = results[item.index];
-              if (!p) return null;
-              return (
-                <li key={item.key} className="virtual-row" style={{ transform: `translateY(${item.start}px)`, height: rowHeight }}>
-                  <a className="patient-row patient-cols" href={`#/patients/${p.id}`}>
-                    {/* Long names end with an ellipsis (CSS); the title shows them whole on hover. */}
-                    <span className="strong clip" title={patientName(p)}>
-                      {patientName(p)}
-                    </span>
-                    <span>{p.dateOfBirth ? formatDate(p.dateOfBirth) : '—'}</span>
-                    <span className="clip" title={p.phone || undefined}>{p.phone || '—'}</span>
-                    <span className="muted clip" title={p.insuranceProvider || undefined}>{p.insuranceProvider || '—'}</span>
-                    <span className={p.allergies ? 'allergy clip' : 'muted'} title={p.allergies || undefined}>{p.allergies || '—'}</span>
-                  </a>
-                </li>
-              );
+              return p ? <PatientRow key={item.key} patient={p} start={item.start} /> : null;
             })}
           </ul>
         )}
