@@ -465,6 +465,8 @@ function printLiveClinic(c: LiveClinicResult, out: string[]): void {
   const cpu = (v: number | null) => (v === null ? '?' : ms(v));
   out.push(`   server CPU per edit (all its threads, from /proc; idle time included): ${cpu(c.spread.serverCpuMsPerEdit)} with the ${c.spread.terminals} spread cores, ${cpu(l.serverCpuMsPerEdit)} with all ${l.terminals} live terminals`);
   out.push(`   missed receipts: ${l.missed}; light sockets heard ${count(l.counts.pokesWithChanges)} pokes with the changes and ${count(l.counts.plainPokes)} plain pokes, made ${count(l.counts.pulls)} pulls; ${l.counts.closed} sockets closed`);
+}
+
 /** Own screen < 50 ms at 5k and < 100 ms at 100k; other screens < 100 ms at 10 terminals; search < 50 ms and scroll frames < 20 ms at 100k (p95). */
 function uiTarget(kind: string, patients: number, terminals: number): number | null {
   if (kind.startsWith('own screen')) return patients >= 100_000 ? 100 : 50;
