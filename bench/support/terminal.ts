@@ -2,7 +2,7 @@
  * The bench's one handle on a headless terminal core (main/core.ts): the same invoke channels
  * and events a window uses, nothing internal. Only this file knows the core's factory shape.
  */
-import { createTerminalCore, type TerminalStats } from '../../main/core';
+import { createTerminal, type TerminalStats } from '../../main/terminal';
 import type { SyncSchedule } from '../../main/sync/engine';
 import type { EventChannel, EventPayload, InvokeChannel, InvokeRequest, InvokeResponse, SyncStatus } from '../../shared/ipc/contract';
 import { waitFor } from './stats';
@@ -48,7 +48,7 @@ export interface BenchTerminal {
 }
 
 export async function openTerminal(options: BenchTerminalOptions): Promise<BenchTerminal> {
-  const core = createTerminalCore({
+  const core = createTerminal({
     dataDir: options.dataDir,
     serverUrl: options.serverUrl,
     terminalName: options.terminalName,
@@ -58,7 +58,7 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
     ...(options.schedule ? { schedule: options.schedule } : {}),
     log: options.log ?? (() => undefined),
   });
-  for (const pragma of options.cachePragmas ?? []) core.db.pragma(pragma);
+  for (const pragma of options.cachePragmas ?? []) await core.benchPragma(pragma);
   const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
   core.onEvent((channel, payload) => {
     for (const listener of listeners.get(channel) ?? []) listener(payload);

@@ -6,11 +6,11 @@
  */
 import { hostname } from 'node:os';
 import type { TerminalSettings } from '../../shared/ipc/contract';
-import type { TerminalCore } from '../core';
+import type { Terminal } from '../terminal';
 import type { ShellLog } from './logging';
 import { applyPreconfigurationOnce, preconfigCandidates } from './preconfig';
 
-export async function applyInstallPreconfiguration(core: TerminalCore, stateDir: string, logger: ShellLog): Promise<void> {
+export async function applyInstallPreconfiguration(core: Terminal, stateDir: string, logger: ShellLog): Promise<void> {
   const startLog = logger.scope('preconfig');
   const current = await core.invoke('settings.get', {});
   const outcome = await applyPreconfigurationOnce({

@@ -15,16 +15,12 @@ import type { AnyRow, CollectionName, Role } from '../../shared/domain/collectio
 import { syncedCollections } from '../../shared/domain/access';
 import type { EventChannel, EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import type { MutationResult } from '../../shared/sync/protocol';
-import type { CacheDb } from '../cache/database';
-import { toMutation, type Outbox, type OutboxEntry } from '../cache/outbox';
-import type { ConflictLog } from '../cache/conflicts';
-import type { TerminalState } from '../cache/state';
-import type { RowCache } from '../cache/rows';
+import type { CacheCalls } from '../cache/cache-messages';
+import { toMutation, type OutboxEntry } from '../cache/outbox';
 import { Backoff } from './backoff';
 import { PokedChanges } from './pokedChanges';
-import { CacheWriter, type RowChange } from './apply';
 import { LiveChannel } from './live';
-import { BadServerAnswer, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage, type SnapshotPart } from './client';
+import { BadServerAnswer, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type PulledPage, type SnapshotPart } from './client';
 import { testCrashPoint } from '../crash-hooks';
 import type { FirstDownload } from './firstDownload/firstDownload';
 import { newSnapshotSeal, removeSnapshotFiles, sealingStream, snapshotFileBeside, type SnapshotSeal } from './firstDownload/snapshotImport';
@@ -51,17 +47,6 @@ export interface SyncSchedule {
   pushBatch: number;
 }
 
-/**
- * Time one transaction of pulled rows may take before the engine yields to the event loop. With
- * its commit (about 1 ms: checkpoints run on another thread, see cache/checkpointer.ts), a GC
- * pause and the parse of a page arriving in the same loop turn, a turn stays well under the
- * 20 ms a window would notice. 4 ms measured as fast as 6 ms overall (docs/performance.md).
- */
-const applySliceBudgetMs = 4;
-/** What a slice's commit may take, by the commit cost per row measured so far. */
-const commitBudgetMs = 3;
-/** A slice takes at least this many rows, so a slow disk still makes progress. */
-const minSliceRows = 25;
 /** The first pull page of a run (see pullDeltas). */
 const firstPullLimit = 250;
 /** How long a push waits for the poke of its own commit before pulling instead (catchUpFromPokes). */
@@ -76,12 +61,10 @@ const slowCollections: CollectionName[] = ['inventory', 'referrals'];
 export type Emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
 
 export interface EngineDeps {
-  db: CacheDb;
-  rows: RowCache;
-  outbox: Outbox;
-  conflicts: ConflictLog;
-  state: TerminalState;
-  writer: CacheWriter;
+  /** The cache, on its own thread: every call is one awaited message. */
+  cache: CacheCalls;
+  /** The cache file: snapshot parts are written beside it. */
+  cacheFile: string;
   client: ServerClient;
   clientId: string;
   strategy: SyncStrategy;
@@ -118,8 +101,8 @@ export class SyncEngine {
   private lastStatusJson = '';
   /** A batch the server refused as a whole is retried one mutation at a time to find the culprit. */
   private pushOneByOne = false;
-  /** Recent cost of a pull slice's commit per row (see applyPulledSlice); 0 until measured. */
-  private commitMsPerRow = 0;
+  /** The cursor the cache holds, as far as this engine knows (read at each run's start). */
+  private cursor: string | null = null;
   /** The first download in progress, kept across failed requests so it resumes where it stopped. */
   private download: FirstDownload | null = null;
   /** Set when the download thread could not start: first downloads run on the main thread. */
@@ -136,11 +119,11 @@ export class SyncEngine {
             // A poke at the cursor we already hold (our own pull raced it) needs no request.
             onPoke: (cursor, page) => {
               this.poked.heard(cursor, page);
-              if (cursor !== deps.state.getCursor()) void this.requestSync();
+              if (cursor !== this.cursor) void this.requestSync();
             },
             onUp: () => {
               this.reachable = true;
-              this.publishStatus();
+              void this.publishStatus();
               void this.requestSync();
             },
             // Probe at once: a dropped live channel often means the server is gone, and the desk
@@ -148,7 +131,7 @@ export class SyncEngine {
             onDown: () => {
               // What the closed channel said is no promise about the log now: pull.
               this.poked.clear();
-              this.publishStatus();
+              void this.publishStatus();
               void this.requestSync();
             },
             onUnauthorized: () => {
@@ -164,7 +147,7 @@ export class SyncEngine {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.initial = { done: this.deps.state.getCursor() !== null, received: 0, total: null };
+    this.initial = { done: true, received: 0, total: null };
     this.live?.start();
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(fn, ms);
@@ -233,6 +216,8 @@ export class SyncEngine {
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = null;
       try {
+        this.cursor = await this.deps.cache.cursor();
+        if (this.cursor === null && this.initial.done && this.deps.strategy === 'live') this.initial = { done: false, received: 0, total: null };
         const pushed = await this.pushOutbox();
         if (this.deps.strategy === 'live') await this.pullDeltas(pushed > 0);
         else await this.fetchDueCollections();
@@ -244,7 +229,7 @@ export class SyncEngine {
       } catch (err) {
         this.handleFailure(err);
       }
-      this.publishStatus();
+      await this.publishStatus();
     }
   }
 
@@ -253,15 +238,15 @@ export class SyncEngine {
       // The server was restored from a backup after this cache last synced: what it pulled since
       // is gone from the server, so download everything again (the outbox stays and is sent).
       this.deps.log(`the server's change log was restored from a backup; downloading everything again (${err.message})`);
-      this.forgetServerRows();
       this.wanted = true;
+      void this.forgetServerRows().catch((e: unknown) => this.deps.log(`could not empty the cache: ${(e as Error).message}`));
       return;
     }
     if (err instanceof SessionExpired) {
       this.lastError = err.message;
       this.reachable = true;
       this.deps.onSessionExpired(err.message);
-      this.publishStatus();
+      void this.publishStatus();
       return;
     }
     this.lastError = err instanceof Error ? err.message : String(err);
@@ -274,7 +259,7 @@ export class SyncEngine {
       }, this.backoff.next());
       this.retryTimer.unref();
     }
-    this.publishStatus();
+    void this.publishStatus();
   }
 
   private allowed(): CollectionName[] {
@@ -286,26 +271,12 @@ export class SyncEngine {
 
   // ---------- push ----------
 
-  /** The next batch: in order, and at most one mutation per row, because a later edit of the
-   *  same row needs the version the server gives the earlier one. */
-  private nextBatch(): OutboxEntry[] {
-    const limit = this.pushOneByOne ? 1 : this.deps.schedule.pushBatch;
-    const batch: OutboxEntry[] = [];
-    const rowsInBatch = new Set<string>();
-    for (const e of this.deps.outbox.pending(limit)) {
-      const key = `${e.collection}/${e.rowId}`;
-      if (rowsInBatch.has(key)) break;
-      rowsInBatch.add(key);
-      batch.push(e);
-    }
-    return batch;
-  }
 
   /** Pushes until the outbox is empty; how many mutations the server answered. */
   private async pushOutbox(): Promise<number> {
     let answered = 0;
     for (;;) {
-      const batch = this.nextBatch();
+      const batch = await this.deps.cache.nextBatch(this.pushOneByOne ? 1 : this.deps.schedule.pushBatch);
       if (batch.length === 0) return answered;
       let results: MutationResult[];
       try {
@@ -319,7 +290,7 @@ export class SyncEngine {
           }
           results = [{ mutationId: batch[0]!.mutationId, status: 'rejected', error: err.message, code: err.status }];
         } else {
-          this.deps.outbox.recordFailure(
+          await this.deps.cache.recordPushFailure(
             batch.map((e) => e.mutationId),
             err instanceof Error ? err.message : String(err),
           );
@@ -336,36 +307,15 @@ export class SyncEngine {
   private async applyResults(batch: OutboxEntry[], results: MutationResult[]): Promise<void> {
     const byId = new Map(results.map((r) => [r.mutationId, r]));
     // Rejected edits without the server's row: fetch it so the local row can be rolled back.
-    const fetched = new Map<string, AnyRow | null>();
+    const fetched: Record<string, AnyRow | null> = {};
     for (const e of batch) {
       const r = byId.get(e.mutationId);
       // A refusal may carry ANOTHER row (the clashing appointment, the invoice a payment exceeds).
       if (r && r.status !== 'applied' && r.row?.id !== e.rowId && e.op !== 'create') {
-        fetched.set(e.mutationId, await this.fetchRow(e.collection, e.rowId));
+        fetched[e.mutationId] = await this.fetchRow(e.collection, e.rowId);
       }
     }
-    const changes: RowChange[] = [];
-    const outcomes: EventPayload<'mutation.outcome'>[] = [];
-    const conflicts: EventPayload<'conflict.recorded'>[] = [];
-    this.deps.db.transaction(() => {
-      for (const e of batch) {
-        const r = byId.get(e.mutationId);
-        if (!r) continue; // not answered: stays in the outbox for the next run
-        const own = r.row && r.row.id === e.rowId ? r.row : null;
-        const server = own ?? (fetched.has(e.mutationId) ? fetched.get(e.mutationId)! : null);
-        const { change, conflict } = this.deps.writer.applyResult(e, r, server as AnyRow | null);
-        if (change) changes.push(change);
-        if (conflict) conflicts.push(conflict);
-        outcomes.push({
-          mutationId: e.mutationId,
-          collection: e.collection,
-          id: e.rowId,
-          op: e.op,
-          status: r.status,
-          ...(r.error ? { error: r.error } : {}),
-        });
-      }
-    })();
+    const { changes, conflicts, outcomes } = await this.deps.cache.applyPushAnswer(batch, results, fetched);
     if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
     for (const c of conflicts) this.deps.emit('conflict.recorded', c);
     for (const o of outcomes) this.deps.emit('mutation.outcome', o);
@@ -378,20 +328,15 @@ export class SyncEngine {
     } catch (err) {
       if (err instanceof ServerRefused && err.status === 404) return null;
       // Cannot tell: keep the cached row as the server's until the next pull says otherwise.
-      return this.deps.rows.get(collection, id);
+      return this.deps.cache.row(collection, id);
     }
   }
 
   /** Empties the cached rows and the cursor, telling windows the rows are gone; the next pull is a first download. */
-  private forgetServerRows(): void {
-    const gone: RowChange[] = [];
-    for (const collection of this.allowed()) {
-      for (const row of this.deps.rows.list(collection)) gone.push({ collection, id: String(row.id), op: 'delete' });
-    }
-    this.deps.db.transaction(() => {
-      this.deps.rows.clearAll();
-      this.deps.state.clearCursor();
-    })();
+  private async forgetServerRows(): Promise<void> {
+    this.poked.clear();
+    this.cursor = null;
+    const gone = await this.deps.cache.forgetServerRows(this.allowed());
     this.poked.clear();
     this.download = null;
     this.initial = { done: false, received: 0, total: null };
@@ -408,7 +353,7 @@ export class SyncEngine {
    * re-applies its first slices, which applyPulled tolerates (same versions).
    */
   private async pullDeltas(afterPush = false): Promise<void> {
-    const cursor = this.deps.state.getCursor();
+    const cursor = this.cursor;
     const initial = cursor === null;
     if (initial) {
       const started = await this.firstDownload();
@@ -422,7 +367,7 @@ export class SyncEngine {
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
     // compiled yet, and parsing a whole cold 2,000-row page alone stalled the loop for 15-20 ms.
     let limit = Math.min(firstPullLimit, this.deps.schedule.pullLimit);
-    let next: Promise<PulledPage> = this.deps.client.pull(this.deps.state.getCursor(), limit);
+    let next: Promise<PulledPage> = this.deps.client.pull(this.cursor, limit);
     for (;;) {
       const page = await next;
       // A page that just arrived was parsed in this loop turn: let timers and windows run before
@@ -449,20 +394,16 @@ export class SyncEngine {
   }
 
   /**
-   * A page in time-boxed slices, the cursor moving with its last one; false when the engine
-   * stopped half-way.
+   * A page, applied on the cache thread in time-boxed slices (CacheService.applyPulledPage), the
+   * cursor moving with its last one; false when the engine stopped meanwhile.
    */
   private async applyPage(raw: unknown[], cursor: string, initial: boolean): Promise<boolean> {
-    let from = 0;
-    for (;;) {
-      const { changes, to } = this.applyPulledSlice(raw, from, cursor);
-      if (initial) this.initial.received += to - from;
-      if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
-      from = to;
-      if (from >= raw.length) return true;
-      await yieldToEventLoop();
-      if (this.stopped) return false;
-    }
+    if (this.stopped) return false;
+    const changes = await this.deps.cache.applyPulledPage(raw, cursor);
+    this.cursor = cursor;
+    if (initial) this.initial.received += raw.length;
+    if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
+    return true;
   }
 
   /**
@@ -517,12 +458,12 @@ export class SyncEngine {
     if (!this.deps.startDownload || this.downloadThreadUnavailable || !role) return null;
     this.initial = { done: false, received: 0, total: null };
     // Parts a crashed download left behind (they hold this user's rows; nothing reads them).
-    removeSnapshotFiles(this.deps.db.name);
+    removeSnapshotFiles(this.deps.cacheFile);
     const first = settledLater(this.snapshotOrFirstPage());
     try {
       this.download = await this.deps.startDownload(role, syncedCollections(role), (changes) => {
         this.initial.received += changes;
-        this.publishStatus();
+        void this.publishStatus();
       });
     } catch (err) {
       this.downloadThreadUnavailable = true;
@@ -563,7 +504,7 @@ export class SyncEngine {
    */
   private async snapshotPart(after: string | null): Promise<FirstAnswer | null> {
     const started = performance.now();
-    const file = snapshotFileBeside(this.deps.db.name, this.snapshotParts++);
+    const file = snapshotFileBeside(this.deps.cacheFile, this.snapshotParts++);
     // The part is written to disk sealed with a key of its own that only this process holds.
     const seal = newSnapshotSeal();
     let part;
@@ -601,6 +542,7 @@ export class SyncEngine {
     if (this.stopped) return;
     const summary = await download.finish(cursor);
     this.download = null;
+    this.cursor = cursor;
     const rows = Object.values(summary.rows).reduce((a, b) => a + (b ?? 0), 0);
     this.deps.log(
       `first download: ${rows} rows cached in ${Math.round(performance.now() - started)} ms` +
@@ -609,7 +551,7 @@ export class SyncEngine {
     );
     await this.announceCachedRows(Object.keys(summary.rows) as CollectionName[]);
     this.initial.done = true;
-    this.publishStatus();
+    await this.publishStatus();
   }
 
   /**
@@ -656,44 +598,13 @@ export class SyncEngine {
       let after = 0;
       for (;;) {
         if (this.stopped) return;
-        const batch = this.deps.rows.jsonAfter(collection, after, announceBatchRows);
+        const batch = await this.deps.cache.rowsJsonAfter(collection, after, announceBatchRows);
         if (batch.count > 0) this.deps.emit('data.downloaded', { collection, rowsJson: batch.json });
         if (batch.count < announceBatchRows) break;
         after = batch.last;
         await yieldToEventLoop();
       }
     }
-  }
-
-  /**
-   * Check and apply pulled changes from `from` on, in one transaction, until they are all applied
-   * or the slice's budget is spent; the page's cursor is stored with its last change. The budget
-   * covers the commit too: a commit writes every page the slice touched, and in a big cache each
-   * new row touches an index page of its own (random ids), so the commit's cost per row, learnt
-   * from the slices before, caps how many rows a slice takes.
-   */
-  private applyPulledSlice(raw: unknown[], from: number, pageCursor: string): { changes: RowChange[]; to: number } {
-    const changes: RowChange[] = [];
-    let to = from;
-    const started = performance.now();
-    const maxRows = this.commitMsPerRow > 0 ? Math.max(minSliceRows, Math.floor(commitBudgetMs / this.commitMsPerRow)) : Infinity;
-    let bodyDone = started;
-    this.deps.db.transaction(() => {
-      while (to < raw.length && to - from < maxRows) {
-        const c = this.deps.writer.applyPulled(parsePulledChange(raw[to]));
-        to++;
-        if (c) changes.push(c);
-        if (performance.now() - started > applySliceBudgetMs) break;
-      }
-      if (to >= raw.length) this.deps.state.setCursor(pageCursor);
-      bodyDone = performance.now();
-    })();
-    const rows = to - from;
-    if (rows >= minSliceRows) {
-      const perRow = (performance.now() - bodyDone) / rows;
-      this.commitMsPerRow = this.commitMsPerRow === 0 ? perRow : 0.7 * this.commitMsPerRow + 0.3 * perRow;
-    }
-    return { changes, to };
   }
 
   private async fetchDueCollections(): Promise<void> {
@@ -703,10 +614,7 @@ export class SyncEngine {
       // As with pull pages: an answer means the server is reachable, even mid-run.
       this.reachable = true;
       this.due.delete(collection);
-      let changes: RowChange[] = [];
-      this.deps.db.transaction(() => {
-        changes = this.deps.writer.replaceCollection(collection, rows);
-      })();
+      const changes = await this.deps.cache.replaceCollection(collection, rows);
       if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
       await yieldToEventLoop();
     }
@@ -715,22 +623,23 @@ export class SyncEngine {
 
   // ---------- status ----------
 
-  status(): SyncStatus {
+  async status(): Promise<SyncStatus> {
+    const [pending, conflicts] = await Promise.all([this.deps.cache.outboxSize(), this.deps.cache.conflictCount()]);
     const connection: SyncStatus['connection'] = this.live?.isUp ? 'live' : this.reachable ? 'polling' : 'offline';
     return {
       connection,
       online: connection !== 'offline',
-      pending: this.deps.outbox.size(),
+      pending,
       lastSyncedAt: this.lastSyncedAt,
       lastError: this.lastError,
       initialSync: { ...this.initial },
-      conflicts: this.deps.conflicts.count(),
+      conflicts,
     };
   }
 
   /** Emit 'sync.status' when something a person would see has changed. */
-  publishStatus(): void {
-    const s = this.status();
+  async publishStatus(): Promise<void> {
+    const s = await this.status();
     const json = JSON.stringify({ ...s, lastSyncedAt: null });
     if (json === this.lastStatusJson) return;
     this.lastStatusJson = json;
