@@ -44,6 +44,7 @@ async function run(logger: ShellLog): Promise<void> {
     policy,
     dataDir: userData,
     log: (line) => logger.scope('core').info(line),
+    cacheWorker: join(app.getAppPath(), 'dist-electron', 'cache-worker.cjs'),
     checkpointWorker: join(app.getAppPath(), 'dist-electron', 'checkpoint-worker.cjs'),
     downloadWorker: join(app.getAppPath(), 'dist-electron', 'download-worker.cjs'),
     // The cache key and the refresh token live with the OS keystore (safeStorage).

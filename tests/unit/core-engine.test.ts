@@ -87,7 +87,8 @@ test('an unreachable server means offline with a retry scheduled; pull pages are
     'live',
   );
   engine.start(); // its first run meets the unreachable server
-  await new Promise((r) => setTimeout(r, 30)); // well before the first backoff retry (>= 250 ms)
+  // Its failure schedules a retry (the first backoff is >= 250 ms: the retry has not run yet).
+  for (let waited = 0; !engine['retryTimer'] && waited < 240; waited += 5) await new Promise((r) => setTimeout(r, 5));
   assert.equal((await engine.status()).connection, 'offline');
   assert.ok(engine['retryTimer'], 'a retry is scheduled');
   assert.match((await engine.status()).lastError ?? '', /down/);

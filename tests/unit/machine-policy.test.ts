@@ -139,11 +139,11 @@ test('precedence: the policy wins over the user\'s settings, and the settings sc
       assert.deepEqual(settings, { ok: true, value: { serverUrl: 'https://clinic-server:4780', terminalName: 'Desk 2', offlineSignInDays: 7 } });
       // settings.set is a signed-in admin's (checked before any handler, tests/unit/ipc-access.test.ts);
       // what it runs refuses a policed server address even to an admin.
-      assert.throws(
+      await assert.rejects(
         () => core.setSettings({ serverUrl: 'http://elsewhere:4780', terminalName: 'Desk 2' }),
         (error: unknown) => error instanceof IpcFailure && error.code === 'forbidden' && /set by this computer's policy/.test(error.message),
       );
-      const renamed = core.setSettings({ serverUrl: 'https://clinic-server:4780', terminalName: 'Front desk 2' });
+      const renamed = await core.setSettings({ serverUrl: 'https://clinic-server:4780', terminalName: 'Front desk 2' });
       assert.deepEqual(renamed, { serverUrl: 'https://clinic-server:4780', terminalName: 'Front desk 2', offlineSignInDays: 7 });
       assert.deepEqual(core.machinePolicy(), { serverUrl: 'https://clinic-server:4780', autoUpdate: false });
     } finally {
