@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AnyRow, CollectionName, PublicUser } from '../shared/domain/collections';
 import { canRead, syncedCollections } from '../shared/domain/access';
@@ -140,7 +141,7 @@ export class TerminalCore {
       mode: options.cacheThread ?? 'worker',
       dataDir: options.dataDir,
       cacheKey: this.cacheKey,
-      checkpointWorker: checkpointWorker instanceof URL ? checkpointWorker.href : checkpointWorker,
+      checkpointWorker: checkpointWorker instanceof URL ? fileURLToPath(checkpointWorker) : checkpointWorker,
       ...(nativeBinding() ? { nativeBinding: nativeBinding() } : {}),
       onNotice: (notice) => this.heard(notice),
     });

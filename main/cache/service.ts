@@ -28,7 +28,7 @@ import { OfflineVerifiers, type OfflineCheck } from '../session/offlineVerifiers
 export interface CacheOpenOptions {
   dataDir: string;
   cacheKey: CacheKey | null;
-  /** The WAL checkpoint thread's script (a path or file URL's href). */
+  /** The WAL checkpoint thread's script (a file path: it crosses to the cache thread as a string). */
   checkpointWorker: string;
   nativeBinding?: string;
 }

@@ -1,4 +1,5 @@
 /** The cache thread on a test's cache folder, as the core opens it (for tests that drive the sync engine alone). */
+import { fileURLToPath } from 'node:url';
 import { openCacheConnection, defaultCacheWorkerScript, type CacheConnection } from '../../main/cache/cacheThread';
 import { defaultCheckpointWorkerScript } from '../../main/cache/checkpointer';
 import { testCacheKey } from './cacheKey';
@@ -8,7 +9,7 @@ export function testCacheThread(dataDir: string): CacheConnection {
     script: defaultCacheWorkerScript(),
     dataDir,
     cacheKey: testCacheKey,
-    checkpointWorker: defaultCheckpointWorkerScript().href,
+    checkpointWorker: fileURLToPath(defaultCheckpointWorkerScript()),
     onNotice: () => {},
   });
 }
