@@ -24,6 +24,8 @@ export interface BenchTerminalOptions {
   encryptCache?: boolean;
   /** The core's support log (default: dropped; a bench prints tables, not logs). */
   log?: (line: string) => void;
+  /** 'inline': the cache served on the main thread, as before the cache thread (today's figure, side by side). */
+  cacheThread?: 'worker' | 'inline';
 }
 
 export class IpcFailure extends Error {
@@ -44,6 +46,8 @@ export interface BenchTerminal {
   /** The core's own counters: event-loop delay and the bytes of its HTTP bodies. */
   stats(): TerminalStats;
   resetStats(): void;
+  /** The cache thread's own event-loop delay since the last reset (inline: the main thread's). */
+  cacheLoopDelay(reset?: boolean): Promise<{ p50: number; p99: number; max: number }>;
   close(): Promise<void>;
 }
 
@@ -53,6 +57,7 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
     serverUrl: options.serverUrl,
     terminalName: options.terminalName,
     ...(options.encryptCache === false ? { encryptCache: false } : {}),
+    ...(options.cacheThread ? { cacheThread: options.cacheThread } : {}),
     strategy: options.strategy ?? 'live',
     ...(options.pokedChanges !== undefined ? { pokedChanges: options.pokedChanges } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
@@ -81,6 +86,7 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
     status: () => terminal.invoke('sync.status', {}),
     stats: () => core.stats(),
     resetStats: () => core.resetStats(),
+    cacheLoopDelay: (reset = false) => core.cacheLoopDelay(reset),
     close: async () => {
       await core.close();
     },
