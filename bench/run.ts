@@ -146,7 +146,7 @@ async function runSyncSets(): Promise<void> {
       report.initialSync.push(await measureInitialSync(clinic, workDir, name, 1000));
       // Side by side, same server, same run: the cache inline on the main thread, as before the cache thread.
       progress(`the same with the cache inline on the main thread (before the cache thread)`);
-      report.initialSync.push(await measureInitialSync(clinic, workDir, `${name}-inline`, 1000, true, 'inline'));
+      report.initialSync.push(await measureInitialSync(clinic, workDir, `${name}-inline`, 1000, true, 'inline', 1000));
       for (let round = 1; round <= encryptionRounds; round++) {
         for (const encrypted of [false, true]) {
           progress(`initial sync ${encrypted ? 'encrypted' : 'UNencrypted'} cache, round ${round} of ${encryptionRounds}`);

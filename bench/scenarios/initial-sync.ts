@@ -44,6 +44,8 @@ export async function measureInitialSync(
   burstChanges: number,
   encrypted = true,
   cacheThread: 'worker' | 'inline' = 'worker',
+  /** The burst edits the patients from this one on (a second run on the same clinic takes others: each edit's base is version 1). */
+  burstFrom = 0,
 ): Promise<InitialSyncResult> {
   const staff = clinic.staff[0]!;
   const config: SyncTerminalConfig = {
@@ -98,7 +100,7 @@ export async function measureInitialSync(
       tell({ type: 'burst', marker, count: burstChanges });
       await next('armed');
       // Another terminal's big push: 1,000 edits of different patients, in pushes of 500.
-      const mutations: Mutation[] = clinic.seed.patientIds.slice(0, burstChanges).map((id, i) => ({
+      const mutations: Mutation[] = clinic.seed.patientIds.slice(burstFrom, burstFrom + burstChanges).map((id, i) => ({
         mutationId: randomUUID(),
         collection: 'patients',
         op: 'update',
