@@ -22,7 +22,7 @@ export async function applyInstallPreconfiguration(core: Terminal, stateDir: str
       // A server address the machine policy sets wins over the file's.
       const pinned = core.machinePolicy().serverUrl;
       try {
-        return core.applyMachineSettings(pinned ? { ...settings, serverUrl: pinned } : settings);
+        return await core.applyMachineSettings(pinned ? { ...settings, serverUrl: pinned } : settings);
       } catch (error) {
         throw new Error(`the terminal refused the preconfigured settings: ${(error as Error).message}`);
       }
