@@ -33,6 +33,8 @@ async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: unknown 
 function parts(core: Terminal) {
   const dir = dirname(core.cacheFile);
   const db = openCache(dir, cacheKeyFrom(keyFileKeystore(dir)).key);
+  // A second connection: wait for the cache thread's and the checkpointer's locks instead of failing.
+  db.pragma('busy_timeout = 5000');
   const state = new TerminalState(db);
   const rows = new RowCache(db, () => state.getSession()?.user.role ?? null);
   const outbox = new Outbox(db);
@@ -110,6 +112,8 @@ test('business rules refuse double bookings, impossible status moves and negativ
 test('a pulled row keeps my unsent edits on top; a conflict answer records both values and adopts the server row', async () => {
   const { core, dir } = offlineCore();
   try {
+    // The session reaches the cache thread in order with any later call: wait for one before reading the file.
+    await core.syncStatus();
     const { db, rows, outbox, conflicts, writer } = parts(core);
     const id = randomUUID();
     const server: AnyRow = { id, version: 3, updatedAt: '2026-11-25T08:00:00Z', updatedBy: 'x', firstName: 'Ann', lastName: 'Lee', phone: '+49 30 1088411', notes: '' } as AnyRow;
