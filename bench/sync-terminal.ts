@@ -16,6 +16,8 @@ export interface SyncTerminalConfig {
   password: string;
   /** False: the cache unencrypted (the side-by-side baseline of docs/performance.md). */
   encryptCache?: boolean;
+  /** 'inline': the cache on the main thread, as before the cache thread (the side-by-side "today"). */
+  cacheThread?: 'worker' | 'inline';
 }
 
 export type SyncParentMessage = { type: 'sync' } | { type: 'burst'; marker: string; count: number } | { type: 'exit' };
@@ -28,9 +30,21 @@ export interface LoopDelay {
 
 export type SyncChildMessage =
   | { type: 'ready' }
-  | { type: 'synced'; ms: number; cpuMs: number; rows: number; peakRssBytes: number; peakHeapBytes: number; rssBeforeBytes: number; loopDelay: LoopDelay }
+  | {
+      type: 'synced';
+      ms: number;
+      cpuMs: number;
+      rows: number;
+      peakRssBytes: number;
+      peakHeapBytes: number;
+      rssBeforeBytes: number;
+      /** The main thread's (the windows' and IPC's). */
+      loopDelay: LoopDelay;
+      /** The cache thread's own, measured there (10 ms resolution); inline: the main thread's again. */
+      cacheLoopDelay: LoopDelay;
+    }
   | { type: 'armed' }
-  | { type: 'burst-done'; ms: number; received: number; loopDelay: LoopDelay }
+  | { type: 'burst-done'; ms: number; received: number; loopDelay: LoopDelay; cacheLoopDelay: LoopDelay }
   | { type: 'failed'; error: string };
 
 const config = JSON.parse(process.env.BENCH_SYNC ?? 'null') as SyncTerminalConfig | null;
@@ -75,6 +89,7 @@ async function main(): Promise<void> {
     serverUrl: cfg.serverUrl,
     terminalName: 'bench-sync',
     ...(cfg.encryptCache === false ? { encryptCache: false } : {}),
+    ...(cfg.cacheThread ? { cacheThread: cfg.cacheThread } : {}),
     ...(pullLimit > 0 ? { schedule: { pullLimit } } : {}),
     // BENCH_CACHE_PRAGMAS="cache_size=-65536;...": an experiment on the cache file's settings.
     cachePragmas: (process.env.BENCH_CACHE_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== ''),
@@ -91,6 +106,7 @@ async function main(): Promise<void> {
           peakHeap = 0;
           histogram.reset();
           histogram.enable();
+          await terminal.cacheLoopDelay(true);
           const started = performance.now();
           const cpuBefore = process.cpuUsage();
           await signIn(terminal, cfg.username, cfg.password, 600_000);
@@ -98,6 +114,7 @@ async function main(): Promise<void> {
           // Every thread of this process (the download and checkpoint threads too).
           const cpu = process.cpuUsage(cpuBefore);
           histogram.disable();
+          const cacheLoopDelay = await terminal.cacheLoopDelay();
           const status = await terminal.status();
           // The kernel's own peak of this process's memory (VmHWM); the sampler may miss a spike between
           // samples. Not resourceUsage().maxRSS: Linux carries the parent's peak across fork+exec into it.
@@ -111,6 +128,7 @@ async function main(): Promise<void> {
             peakHeapBytes: peakHeap,
             rssBeforeBytes: rssBefore,
             loopDelay: loopDelay(),
+            cacheLoopDelay,
           });
         } else if (message.type === 'burst') {
           const seen = new Set<string>();
@@ -122,12 +140,14 @@ async function main(): Promise<void> {
           });
           histogram.reset();
           histogram.enable();
+          await terminal.cacheLoopDelay(true);
           const started = performance.now();
           send({ type: 'armed' });
           await waitFor(() => seen.size >= message.count, 120_000, 5);
           histogram.disable();
           off();
-          send({ type: 'burst-done', ms: last - started, received: seen.size, loopDelay: loopDelay() });
+          const cacheLoopDelay = await terminal.cacheLoopDelay();
+          send({ type: 'burst-done', ms: last - started, received: seen.size, loopDelay: loopDelay(), cacheLoopDelay });
         } else if (message.type === 'exit') {
           await terminal.close();
           process.exit(0);

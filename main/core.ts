@@ -1,50 +1,43 @@
 /**
- * The terminal core: the local cache, the outbox, the sync engine and the IPC handlers, in plain
- * Node. Electron (main/electron) and the headless WebSocket transport (main/headless) only
- * forward window messages to `invoke` and `onEvent`.
+ * The terminal core: the session, the settings, the sync engine and what each IPC channel does,
+ * in plain Node. The cache (rows, outbox, conflicts) lives on the cache worker thread
+ * (cache/cacheThread.ts): every read and write here is an awaited message to it, so no SQLite
+ * work runs on this thread. The IPC dispatcher and the handlers sit on top (terminal.ts); Electron
+ * (main/electron) and the headless WebSocket transport (main/headless) forward window messages
+ * to the terminal and its events back.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AnyRow, CollectionName, PublicUser } from '../shared/domain/collections';
-import { canRead } from '../shared/domain/access';
+import { canRead, syncedCollections } from '../shared/domain/access';
 import type {
   Conflict,
   EventChannel,
   EventPayload,
-  IpcEnvelope,
   MutateRequest,
   SyncStatus,
   TerminalSettings,
 } from '../shared/ipc/contract';
 import { defaultOfflineSignInDays, terminalSettings, type UpdateStatus } from '../shared/ipc/contract';
-import { openCache, type CacheDb, type CacheKey } from './cache/database';
+import type { CacheKey } from './cache/database';
 import { cacheKeyFrom } from './cache/encryption';
 import type { Keystore } from './keystore/keystore';
 import { keyFileKeystore } from './keystore/keyFile';
-import { OfflineVerifiers } from './session/offlineVerifiers';
-import { WalCheckpointer, defaultCheckpointWorkerScript } from './cache/checkpointer';
-import { RowCache } from './cache/rows';
-import { Outbox } from './cache/outbox';
-import { ConflictLog } from './cache/conflicts';
-import { AttentionLog } from './cache/attention';
+import { defaultCheckpointWorkerScript } from './cache/checkpointer';
+import { defaultCacheWorkerScript, openCacheConnection, type CacheConnection } from './cache/cacheThread';
+import type { CacheCalls } from './cache/cache-messages';
+import type { CacheNotice, LoopDelay } from './cache/service';
 import type { AttentionEntry } from '../shared/ipc/attention';
-import { TerminalState } from './cache/state';
-import { CacheWriter } from './sync/apply';
+import { SessionState } from './session/sessionState';
 import { ServerCertificateRefused, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type WireStats } from './sync/client';
 import { normalizeFingerprint } from './sync/pinnedTls';
 import { SyncEngine, seedSchedule, type SyncSchedule, type SyncStrategy } from './sync/engine';
 import { FirstDownload, defaultDownloadWorkerScript } from './sync/firstDownload/firstDownload';
-import { dropLoadTables } from './sync/firstDownload/bulkLoad';
-import { removeSnapshotFiles } from './sync/firstDownload/snapshotImport';
-import { writeLocalMutation } from './mutations/local';
 import { IpcFailure } from './ipc/failure';
-import { IpcDispatcher, type IpcSender } from './ipc/dispatch';
-import { createHandlers } from './ipc/handlers';
 import { testCrashPoint } from './crash-hooks';
 import { withPolicy, type MachinePolicy } from './policy/machinePolicy';
-
-export type { IpcSender } from './ipc/dispatch';
 
 export interface TerminalCoreOptions {
   dataDir: string;
@@ -64,6 +57,13 @@ export interface TerminalCoreOptions {
   checkpointWorker?: string | URL;
   /** The first download thread's script (see sync/firstDownload); default: its TypeScript source, for tsx. */
   downloadWorker?: string | URL;
+  /** The cache thread's script (see cache/cacheThread.ts); default: its TypeScript source, for tsx. */
+  cacheWorker?: string | URL;
+  /**
+   * Default 'worker'. 'inline' serves the cache on the main thread, as the terminal did before the
+   * cache thread: only for a benchmark measuring what the thread saves, side by side.
+   */
+  cacheThread?: 'worker' | 'inline';
   /** Machine-wide settings IT enforces (policy/machinePolicy.ts): they win over the user's settings. */
   policy?: MachinePolicy;
   /**
@@ -81,8 +81,10 @@ export interface TerminalCoreOptions {
 export type EventListener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
 
 export interface TerminalStats {
-  eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number };
+  /** The main thread's. */
+  eventLoopDelayMs: LoopDelay;
   wire: WireStats;
+  /** The outbox's size at the last status. */
   outbox: number;
 }
 
@@ -92,15 +94,13 @@ const defaultServerUrl = 'http://127.0.0.1:4780';
 const nativeBinding = (): string | undefined => process.env.CLINIC_SQLITE_NATIVE_BINDING || undefined;
 
 export class TerminalCore {
-  readonly db: CacheDb;
-  private readonly checkpointer: WalCheckpointer;
-  private readonly state: TerminalState;
-  private readonly rows: RowCache;
-  private readonly outbox: Outbox;
-  private readonly conflictLog: ConflictLog;
-  private readonly attention: AttentionLog;
-  private readonly writer: CacheWriter;
-  private readonly dispatcher: IpcDispatcher;
+  /** The cache file (on the cache thread; snapshot parts and the first download's connection sit beside it). */
+  readonly cacheFile: string;
+  private readonly connection: CacheConnection;
+  private readonly cache: CacheCalls;
+  private readonly state: SessionState;
+  /** The outbox's size at the last status, for stats(). */
+  private lastPending = 0;
   private readonly listeners = new Set<EventListener>();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private readonly strategy: SyncStrategy;
@@ -110,12 +110,11 @@ export class TerminalCore {
   private engine: SyncEngine | null = null;
   private started = false;
   private closed = false;
-  private readonly log: (line: string) => void;
+  protected readonly log: (line: string) => void;
   private updateState: UpdateStatus | null = null;
   private readonly policy: MachinePolicy;
   private readonly downloadWorker: string | URL;
   private readonly cacheKey: CacheKey | null;
-  private readonly verifiers: OfflineVerifiers;
   /**
    * Signed in offline: the password, in this process's memory only, until the server is reachable
    * and confirms it (confirmOnline); the server's "no" then ends the session.
@@ -136,29 +135,26 @@ export class TerminalCore {
     }
     this.cacheKey = options.encryptCache === false ? null : cacheKeyFrom(keystore, this.log).key;
     if (this.cacheKey === null) this.log('the cache is NOT encrypted (a benchmark asked for it)');
-    this.db = openCache(options.dataDir, this.cacheKey, this.log);
-    this.checkpointer = new WalCheckpointer(this.db, {
-      script: options.checkpointWorker ?? defaultCheckpointWorkerScript(),
-      log: this.log,
+    const checkpointWorker = options.checkpointWorker ?? defaultCheckpointWorkerScript();
+    this.connection = openCacheConnection({
+      script: options.cacheWorker ?? defaultCacheWorkerScript(),
+      mode: options.cacheThread ?? 'worker',
+      dataDir: options.dataDir,
       cacheKey: this.cacheKey,
+      checkpointWorker: checkpointWorker instanceof URL ? fileURLToPath(checkpointWorker) : checkpointWorker,
       ...(nativeBinding() ? { nativeBinding: nativeBinding() } : {}),
+      onNotice: (notice) => this.heard(notice),
     });
+    this.cache = this.connection.calls;
+    this.cacheFile = this.connection.opening.file;
     this.downloadWorker = options.downloadWorker ?? defaultDownloadWorkerScript();
-    this.state = new TerminalState(this.db, keystore);
-    this.verifiers = new OfflineVerifiers(this.db);
+    this.state = new SessionState(this.cache, this.connection.opening, keystore, this.log);
     // A session that cannot resume (signed in offline, or no refresh token kept at rest) is over.
     const kept = this.state.getSession();
     if (kept?.signedIn && !kept.refreshToken) {
       this.state.setSession({ ...kept, signedIn: false, accessToken: null, refreshToken: null });
       this.log(`${kept.user.username} was signed in when the terminal stopped; no refresh token was kept, so they sign in again`);
     }
-    this.rows = new RowCache(this.db, () => this.state.getSession()?.user.role ?? null);
-    this.outbox = new Outbox(this.db);
-    this.conflictLog = new ConflictLog(this.db);
-    this.attention = new AttentionLog(this.db, (userId) => {
-      if (!this.closed && this.state.getSession()?.user.id === userId) this.emit('attention.changed', this.attention.list(userId));
-    });
-    this.writer = new CacheWriter(this.rows, this.outbox, this.conflictLog, this.attention);
     this.strategy = options.strategy ?? 'live';
     this.pokedChanges = options.pokedChanges ?? true;
     this.schedule = { ...seedSchedule, ...options.schedule };
@@ -167,19 +163,19 @@ export class TerminalCore {
     if (options.terminalName) this.state.setSetting('terminalName', options.terminalName);
     if (options.serverFingerprint) this.pinCertificate(options.serverFingerprint);
     this.client = this.makeClient();
-    this.dispatcher = new IpcDispatcher(createHandlers(this), this.log, () => this.currentUser());
     this.loopDelay.enable();
   }
 
   // ---------- wiring for transports ----------
 
-  invoke(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown>> {
-    if (this.closed) return Promise.resolve({ ok: false, error: { code: 'failed', message: 'The terminal is shutting down' } });
-    return this.dispatcher.invoke(channel, request, sender);
+  /** Shutting down: the terminal answers no more messages. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
-  registerWindow(windowId: string): () => void {
-    return this.dispatcher.registerWindow(windowId);
+  private heard(notice: CacheNotice): void {
+    if (notice.type === 'log') this.log(notice.line);
+    else if (!this.closed && this.state.getSession()?.user.id === notice.userId) this.emit('attention.changed', notice.entries);
   }
 
   onEvent(listener: EventListener): () => void {
@@ -187,7 +183,7 @@ export class TerminalCore {
     return () => this.listeners.delete(listener);
   }
 
-  private emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>): void => {
+  protected emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>): void => {
     for (const l of this.listeners) {
       try {
         l(channel, payload);
@@ -212,8 +208,7 @@ export class TerminalCore {
     // Let the run in flight finish (its transactions are synchronous), but do not hang on a dead server.
     if (engine) await Promise.race([engine.stop(), new Promise((r) => setTimeout(r, 5000).unref())]);
     this.loopDelay.disable();
-    await this.checkpointer.stop();
-    this.db.close();
+    await this.connection.close();
   }
 
   stats(): TerminalStats {
@@ -222,8 +217,18 @@ export class TerminalCore {
     return {
       eventLoopDelayMs: { mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) },
       wire: { ...this.client.wire },
-      outbox: this.outbox.size(),
+      outbox: this.lastPending,
     };
+  }
+
+  /** A benchmark's cache pragma, run on the cache thread. */
+  benchPragma(statement: string): Promise<unknown> {
+    return this.cache.benchPragma(statement);
+  }
+
+  /** The cache thread's own event-loop delay (`reset`: start measuring anew). */
+  cacheLoopDelay(reset = false): Promise<LoopDelay> {
+    return this.cache.loopDelay(reset);
   }
 
   resetStats(): void {
@@ -267,12 +272,8 @@ export class TerminalCore {
     // Signed in offline: no tokens yet; confirmOnline starts the engine once the server answers.
     if (!session?.signedIn || (!session.accessToken && !session.refreshToken)) return;
     this.engine = new SyncEngine({
-      db: this.db,
-      rows: this.rows,
-      outbox: this.outbox,
-      conflicts: this.conflictLog,
-      state: this.state,
-      writer: this.writer,
+      cache: this.cache,
+      cacheFile: this.cacheFile,
       client: this.client,
       clientId: this.state.getSetting('clientId')!,
       strategy: this.strategy,
@@ -284,7 +285,7 @@ export class TerminalCore {
       startDownload: (role, collections, onAppended) =>
         FirstDownload.start({
           script: this.downloadWorker,
-          file: this.db.name,
+          file: this.cacheFile,
           cacheKey: this.cacheKey,
           role,
           collections,
@@ -304,7 +305,7 @@ export class TerminalCore {
     if (s) {
       this.state.setSession({ user: s.user, signedIn: false, accessToken: null, refreshToken: null });
       // Deactivated, or the password changed: no offline sign-in with the old one either.
-      this.verifiers.forgetUserId(s.user.id);
+      this.inBackground(this.cache.forgetVerifiersOf(s.user.id), 'forget the offline sign-in');
     }
     const engine = this.engine;
     this.engine = null;
@@ -313,17 +314,15 @@ export class TerminalCore {
     this.emit('session.changed', { user: null, reason });
   }
 
+  /** A cache write nobody waits for (its order with later calls holds): a failure is logged. */
+  private inBackground(write: Promise<unknown>, what: string): void {
+    write.catch((err: unknown) => this.log(`could not ${what}: ${(err as Error).message}`));
+  }
+
   /** Drop everything cached for the previous user (and its deleted pages, see secure_delete). */
-  private clearCache(): void {
-    this.db.transaction(() => {
-      this.rows.clearAll();
-      dropLoadTables(this.db);
-      removeSnapshotFiles(this.db.name);
-      this.conflictLog.clear();
-      this.state.clearCursor();
-      this.state.clearSession();
-    })();
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  private async clearCache(): Promise<void> {
+    this.state.forgetSession();
+    await this.cache.clearCache();
   }
 
   // ---------- what the handlers do ----------
@@ -370,10 +369,10 @@ export class TerminalCore {
       // A certificate that is not the pinned one is no outage: the person is told why, not signed in offline.
       if (err instanceof ServerUnreachable && !(err instanceof ServerCertificateRefused)) return this.loginOffline(username, password, err);
       // Refused online (a wrong or changed password, a deactivated user): not offline either.
-      if (err instanceof ServerRefused && err.status === 401) this.verifiers.forget(username);
+      if (err instanceof ServerRefused && err.status === 401) await this.cache.forgetVerifier(username);
       return this.serverFailure(err);
     }
-    this.takeOverCache(answer.user);
+    await this.takeOverCache(answer.user);
     this.forgetOfflineSignIn();
     this.state.setSession({ user: answer.user, signedIn: true, accessToken: answer.accessToken, refreshToken: answer.refreshToken });
     await this.rememberForOffline(username, password, answer.user);
@@ -383,13 +382,13 @@ export class TerminalCore {
   }
 
   private async rememberForOffline(username: string, password: string, user: PublicUser): Promise<void> {
-    if (this.settings().offlineSignInDays > 0) await this.verifiers.remember(username, password, user);
+    if (this.settings().offlineSignInDays > 0) await this.cache.rememberVerifier(username, password, user);
   }
 
   /** The server cannot be reached: sign in against the local verifier of a recent online sign-in. */
   private async loginOffline(username: string, password: string, unreachable: ServerUnreachable): Promise<PublicUser> {
     const days = this.settings().offlineSignInDays;
-    const check = days > 0 ? await this.verifiers.check(username, password, days) : ({ ok: false, reason: 'unknown' } as const);
+    const check = days > 0 ? await this.cache.checkVerifier(username, password, days) : ({ ok: false, reason: 'unknown' } as const);
     if (!check.ok) {
       this.log(`offline sign-in refused for ${username} (${check.reason}): ${unreachable.message}`);
       throw new IpcFailure(
@@ -399,14 +398,14 @@ export class TerminalCore {
           : 'The clinic server cannot be reached, and this terminal allows no sign-in without it.',
       );
     }
-    this.takeOverCache(check.user);
+    await this.takeOverCache(check.user);
     this.state.setSession({ user: check.user, signedIn: true, accessToken: null, refreshToken: null });
     this.offlineSignIn = { username, password, user: check.user };
     this.confirmDelayMs = 1000;
     this.scheduleOnlineConfirmation();
     this.log(`signed in offline as ${check.user.username} (last online sign-in here ${check.verifiedAt}); the server confirms it when it is back`);
     this.emit('session.changed', { user: check.user, reason: 'Signed in offline: your changes are kept here and sent when the server is back' });
-    this.publishStatus();
+    void this.publishStatus();
     return check.user;
   }
 
@@ -430,7 +429,7 @@ export class TerminalCore {
     } catch (err) {
       if (this.offlineSignIn !== pending) return;
       if (err instanceof ServerRefused && (err.status === 401 || err.status === 403)) {
-        this.verifiers.forget(pending.username);
+        await this.cache.forgetVerifier(pending.username);
         this.endSession('The clinic server no longer accepts this account; your changes stay on this terminal');
         return;
       }
@@ -444,7 +443,7 @@ export class TerminalCore {
       this.endSession('The clinic server knows this username as someone else now; please sign in again');
       return;
     }
-    if (answer.user.role !== pending.user.role) this.takeOverCache(answer.user);
+    if (answer.user.role !== pending.user.role) await this.takeOverCache(answer.user);
     this.state.setSession({ user: answer.user, signedIn: true, accessToken: answer.accessToken, refreshToken: answer.refreshToken });
     await this.rememberForOffline(pending.username, pending.password, answer.user);
     this.log(`the clinic server confirmed the offline sign-in of ${answer.user.username}; syncing`);
@@ -459,22 +458,22 @@ export class TerminalCore {
   }
 
   /** Before `user` signs in: the cache must not pass another user's (or role's) rows on, nor lose their unsent work. */
-  private takeOverCache(user: PublicUser): void {
+  private async takeOverCache(user: PublicUser): Promise<void> {
     const answer = { user };
     const previous = this.state.getSession();
     if (previous && previous.user.id !== answer.user.id) {
-      const owners = this.outbox.owners();
+      const owners = await this.cache.outboxOwners();
       if (owners.length > 0) {
         throw new IpcFailure(
           'failed',
-          `${this.outbox.size()} change(s) made by ${previous.user.displayName} have not reached the server yet; ` +
+          `${await this.cache.outboxSize()} change(s) made by ${previous.user.displayName} have not reached the server yet; ` +
             `sign in as ${previous.user.username} while the server is reachable to send them first`,
         );
       }
     }
     // A different user, or the same user with another role, must not inherit what the cache holds.
     if (previous?.user.id !== answer.user.id || previous.user.role !== answer.user.role) {
-      this.clearCache();
+      await this.clearCache();
       this.log(`signing in as ${answer.user.username} (${answer.user.role}); cache cleared for the new user`);
     } else {
       this.log(`signing in as ${answer.user.username} (${answer.user.role})`);
@@ -485,10 +484,10 @@ export class TerminalCore {
     const s = this.state.getSession();
     if (!s) return;
     // Best effort: send what is queued while the tokens still work.
-    if (this.engine && this.outbox.size() > 0) {
+    if (this.engine && (await this.cache.outboxSize()) > 0) {
       await Promise.race([this.engine.requestSync(), new Promise((r) => setTimeout(r, 3000).unref())]);
     }
-    const unsent = this.outbox.size();
+    const unsent = await this.cache.outboxSize();
     this.forgetOfflineSignIn();
     this.state.setSession({ user: s.user, signedIn: false, accessToken: null, refreshToken: null });
     const engine = this.engine;
@@ -498,20 +497,24 @@ export class TerminalCore {
     this.emit('session.changed', { user: null, reason: 'signed out' });
   }
 
-  list(collection: CollectionName): AnyRow[] {
+  async list(collection: CollectionName): Promise<AnyRow[]> {
     const user = this.workingUser();
-    if (!this.rows.holds(collection) || (collection !== 'users' && !canRead(user.role, collection))) {
+    if (!syncedCollections(user.role).includes(collection) || (collection !== 'users' && !canRead(user.role, collection))) {
       throw new IpcFailure('forbidden', `A ${user.role} may not see ${collection}`);
     }
-    return this.rows.list(collection);
+    return JSON.parse(await this.cache.listJson(collection)) as AnyRow[];
   }
 
-  mutate(request: MutateRequest): { mutationId: string; row: AnyRow | null } {
+  /**
+   * A change made here: written with its outbox entry on the cache thread, then told to every
+   * window of this terminal as one 'data.changed', then pushed.
+   */
+  async mutate(request: MutateRequest): Promise<{ mutationId: string; row: AnyRow | null }> {
     const user = this.workingUser();
-    const result = writeLocalMutation(this.db, this.rows, this.outbox, user, request);
+    const result = await this.cache.mutate(user, request);
     testCrashPoint('after-outbox-commit');
     this.emit('data.changed', { source: 'local', changes: [result.change] });
-    this.publishStatus();
+    void this.publishStatus();
     void this.engine?.afterLocalMutation();
     return { mutationId: result.mutationId, row: result.row };
   }
@@ -535,22 +538,29 @@ export class TerminalCore {
     );
   }
 
-  syncStatus(): SyncStatus {
-    if (this.engine) return this.engine.status();
-    return {
-      connection: 'offline',
-      online: false,
-      pending: this.outbox.size(),
-      lastSyncedAt: null,
-      lastError: this.offlineSignIn ? 'Signed in offline: the clinic server cannot be reached' : this.currentUser() ? null : 'Not signed in',
-      initialSync: { done: this.state.getCursor() !== null, received: 0, total: null },
-      conflicts: this.conflictLog.count(),
-    };
+  async syncStatus(): Promise<SyncStatus> {
+    const status: SyncStatus = this.engine
+      ? await this.engine.status()
+      : {
+          connection: 'offline',
+          online: false,
+          pending: await this.cache.outboxSize(),
+          lastSyncedAt: null,
+          lastError: this.offlineSignIn ? 'Signed in offline: the clinic server cannot be reached' : this.currentUser() ? null : 'Not signed in',
+          initialSync: { done: (await this.cache.cursor()) !== null, received: 0, total: null },
+          conflicts: await this.cache.conflictCount(),
+        };
+    this.lastPending = status.pending;
+    return status;
   }
 
-  private publishStatus(): void {
-    if (this.engine) this.engine.publishStatus();
-    else this.emit('sync.status', this.syncStatus());
+  private async publishStatus(): Promise<void> {
+    try {
+      if (this.engine) await this.engine.publishStatus();
+      else this.emit('sync.status', await this.syncStatus());
+    } catch (err) {
+      if (!this.closed) this.log(`could not tell the windows the sync status: ${(err as Error).message}`);
+    }
   }
 
   async syncNow(): Promise<SyncStatus> {
@@ -559,29 +569,29 @@ export class TerminalCore {
     return this.syncStatus();
   }
 
-  conflicts(): Conflict[] {
-    return this.conflictLog.list();
+  conflicts(): Promise<Conflict[]> {
+    return this.cache.conflicts();
   }
 
-  resolveConflict(conflictId: string, choice: 'mine' | 'theirs'): void {
-    const c = this.conflictLog.get(conflictId);
+  async resolveConflict(conflictId: string, choice: 'mine' | 'theirs'): Promise<void> {
+    const c = await this.cache.conflict(conflictId);
     if (!c) throw new IpcFailure('bad_request', `No such conflict: ${conflictId}`);
     if (choice === 'mine' && Object.keys(c.mine).length > 0) {
-      const current = this.rows.get(c.collection, c.rowId);
+      const current = await this.cache.row(c.collection, c.rowId);
       if (!current) throw new IpcFailure('bad_request', 'The row of this conflict no longer exists');
-      this.mutate({ op: 'update', collection: c.collection, id: c.rowId, baseVersion: current.version, data: c.mine });
+      await this.mutate({ op: 'update', collection: c.collection, id: c.rowId, baseVersion: current.version, data: c.mine });
     }
-    this.conflictLog.remove(conflictId);
-    this.publishStatus();
+    await this.cache.removeConflict(conflictId);
+    await this.publishStatus();
   }
 
   /** The signed-in user's refused changes ("Needs attention"). */
-  attentionList(): AttentionEntry[] {
-    return this.attention.list(this.workingUser().id);
+  attentionList(): Promise<AttentionEntry[]> {
+    return this.cache.attentionList(this.workingUser().id);
   }
 
-  dismissAttention(id: string): void {
-    if (!this.attention.dismiss(this.workingUser().id, id)) throw new IpcFailure('bad_request', 'This entry is no longer listed');
+  async dismissAttention(id: string): Promise<void> {
+    if (!(await this.cache.dismissAttention(this.workingUser().id, id))) throw new IpcFailure('bad_request', 'This entry is no longer listed');
   }
 
   /**
@@ -590,23 +600,24 @@ export class TerminalCore {
    * A new server address signs everyone out (its users, tokens and verifiers are another
    * server's) and says so.
    */
-  setSettings(next: Partial<TerminalSettings> & Pick<TerminalSettings, 'serverUrl' | 'terminalName'>, by = 'an admin'): TerminalSettings {
+  async setSettings(next: Partial<TerminalSettings> & Pick<TerminalSettings, 'serverUrl' | 'terminalName'>, by = 'an admin'): Promise<TerminalSettings> {
     const before = this.settings();
     if (this.policy.serverUrl !== undefined && next.serverUrl !== this.policy.serverUrl) {
       throw new IpcFailure('forbidden', `The server address is set by this computer's policy (${this.policy.serverUrl}); ask your IT department to change it`);
     }
     if (next.serverUrl !== before.serverUrl) {
-      if (this.outbox.size() > 0) {
-        throw new IpcFailure('failed', `${this.outbox.size()} change(s) have not reached ${before.serverUrl} yet; wait until they are sent`);
+      const unsent = await this.cache.outboxSize();
+      if (unsent > 0) {
+        throw new IpcFailure('failed', `${unsent} change(s) have not reached ${before.serverUrl} yet; wait until they are sent`);
       }
       this.state.setSetting('serverUrl', next.serverUrl);
       // Another server has another certificate: trust it only as given, or on an admin's first sign-in.
       this.pinCertificate(next.serverFingerprint ?? null);
       const hadSession = this.state.getSession() !== null;
       this.forgetOfflineSignIn();
-      this.clearCache();
-      this.attention.clear();
-      this.verifiers.forgetAll();
+      await this.clearCache();
+      await this.cache.clearAttention();
+      await this.cache.forgetAllVerifiers();
       this.client = this.makeClient();
       this.restartSync();
       const reason = `The clinic server address was changed to ${next.serverUrl} by ${by}; everyone was signed out. Please sign in again.`;
@@ -620,13 +631,13 @@ export class TerminalCore {
     this.state.setSetting('terminalName', next.terminalName);
     if (next.offlineSignInDays !== undefined) {
       this.state.setSetting('offlineSignInDays', String(next.offlineSignInDays));
-      if (next.offlineSignInDays === 0) this.verifiers.forgetAll();
+      if (next.offlineSignInDays === 0) await this.cache.forgetAllVerifiers();
     }
     return this.settings();
   }
 
   /** The machine-wide preconfiguration (main/electron/startupSettings.ts): no signed-in admin needed. */
-  applyMachineSettings(next: TerminalSettings | (Partial<TerminalSettings> & Pick<TerminalSettings, 'serverUrl' | 'terminalName'>)): TerminalSettings {
+  applyMachineSettings(next: TerminalSettings | (Partial<TerminalSettings> & Pick<TerminalSettings, 'serverUrl' | 'terminalName'>)): Promise<TerminalSettings> {
     const checked = terminalSettings.partial({ offlineSignInDays: true }).parse(next);
     return this.setSettings(checked, "this computer's preconfiguration");
   }
@@ -665,6 +676,4 @@ export class TerminalCore {
   }
 }
 
-export function createTerminalCore(options: TerminalCoreOptions): TerminalCore {
-  return new TerminalCore(options);
-}
+

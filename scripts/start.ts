@@ -9,7 +9,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync } from 'node:
 import { join } from 'node:path';
 import { startClinicServer, type ClinicServer } from '../server/app';
 import { DEMO_PASSWORD, demoStaff } from '../server/demo/clinic';
-import { createTerminalCore, type TerminalCore } from '../main/core';
+import { createTerminal, type Terminal } from '../main/terminal';
 import { startHeadlessTransport, type HeadlessTerminal } from '../main/headless/transport';
 
 const root = join(import.meta.dirname, '..');
@@ -75,7 +75,7 @@ say(`demo users (password ${DEMO_PASSWORD}): ${demoStaff.map((s) => s.username).
 if (!existsSync(join(rendererDist, 'index.html'))) run('building the renderer (renderer/dist is missing)', 'npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']);
 
 let electron: ChildProcess | null = null;
-let core: TerminalCore | null = null;
+let core: Terminal | null = null;
 let transport: HeadlessTerminal | null = null;
 let stopping = false;
 
@@ -104,7 +104,7 @@ if (binary) {
   electron.once('exit', (code) => void stop(code ?? 0));
 } else {
   say("Electron's binary is missing on this machine, so the same UI is served to your browser by a headless terminal instead.");
-  core = createTerminalCore({ dataDir: join(root, 'data', 'terminal'), serverUrl: server.url, terminalName: 'Demo terminal' });
+  core = createTerminal({ dataDir: join(root, 'data', 'terminal'), serverUrl: server.url, terminalName: 'Demo terminal' });
   core.start();
   try {
     transport = await startHeadlessTransport({ core, rendererDir: rendererDist, port: 4781 });

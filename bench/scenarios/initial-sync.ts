@@ -17,6 +17,8 @@ export interface InitialSyncResult {
   store: string;
   /** Whether the terminal's cache was encrypted (as shipped) or not (the baseline of a side-by-side run). */
   encrypted: boolean;
+  /** Where the cache ran: on its worker thread (as shipped) or inline on the main thread (as before; side by side). */
+  cacheThread: 'worker' | 'inline';
   patients: number;
   appointments: number;
   rows: number;
@@ -28,8 +30,11 @@ export interface InitialSyncResult {
   peakRssBytes: number;
   rssBeforeBytes: number;
   peakHeapBytes: number;
+  /** The main thread's. */
   loopDelay: LoopDelay;
-  burst: { changes: number; ms: number; received: number; loopDelay: LoopDelay } | null;
+  /** The cache thread's own (inline: the main thread's). */
+  cacheLoopDelay: LoopDelay;
+  burst: { changes: number; ms: number; received: number; loopDelay: LoopDelay; cacheLoopDelay: LoopDelay } | null;
 }
 
 export async function measureInitialSync(
@@ -38,6 +43,9 @@ export async function measureInitialSync(
   name: string,
   burstChanges: number,
   encrypted = true,
+  cacheThread: 'worker' | 'inline' = 'worker',
+  /** The burst edits the patients from this one on (a second run on the same clinic takes others: each edit's base is version 1). */
+  burstFrom = 0,
 ): Promise<InitialSyncResult> {
   const staff = clinic.staff[0]!;
   const config: SyncTerminalConfig = {
@@ -46,6 +54,7 @@ export async function measureInitialSync(
     username: staff.username,
     password: staff.password,
     ...(encrypted ? {} : { encryptCache: false }),
+    ...(cacheThread === 'inline' ? { cacheThread } : {}),
   };
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the terminal process there (see docs/performance.md).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
@@ -91,7 +100,7 @@ export async function measureInitialSync(
       tell({ type: 'burst', marker, count: burstChanges });
       await next('armed');
       // Another terminal's big push: 1,000 edits of different patients, in pushes of 500.
-      const mutations: Mutation[] = clinic.seed.patientIds.slice(0, burstChanges).map((id, i) => ({
+      const mutations: Mutation[] = clinic.seed.patientIds.slice(burstFrom, burstFrom + burstChanges).map((id, i) => ({
         mutationId: randomUUID(),
         collection: 'patients',
         op: 'update',
@@ -105,12 +114,13 @@ export async function measureInitialSync(
         if (refused.length > 0) throw new Error(`burst: ${refused.length} edits refused: ${refused[0]!.error}`);
       }
       const done = await next('burst-done');
-      burst = { changes: burstChanges, ms: done.ms, received: done.received, loopDelay: done.loopDelay };
+      burst = { changes: burstChanges, ms: done.ms, received: done.received, loopDelay: done.loopDelay, cacheLoopDelay: done.cacheLoopDelay };
     }
     tell({ type: 'exit' });
     return {
       store: clinic.plan.databaseUrl ? 'postgres' : 'sqlite',
       encrypted,
+      cacheThread,
       patients: clinic.seed.patientIds.length,
       appointments: clinic.plan.appointments,
       rows: synced.rows,
@@ -122,6 +132,7 @@ export async function measureInitialSync(
       rssBeforeBytes: synced.rssBeforeBytes,
       peakHeapBytes: synced.peakHeapBytes,
       loopDelay: synced.loopDelay,
+      cacheLoopDelay: synced.cacheLoopDelay,
       burst,
     };
   } finally {

@@ -2,7 +2,7 @@
  * The bench's one handle on a headless terminal core (main/core.ts): the same invoke channels
  * and events a window uses, nothing internal. Only this file knows the core's factory shape.
  */
-import { createTerminalCore, type TerminalStats } from '../../main/core';
+import { createTerminal, type TerminalStats } from '../../main/terminal';
 import type { SyncSchedule } from '../../main/sync/engine';
 import type { EventChannel, EventPayload, InvokeChannel, InvokeRequest, InvokeResponse, SyncStatus } from '../../shared/ipc/contract';
 import { sleep, waitFor } from './stats';
@@ -27,6 +27,8 @@ export interface BenchTerminalOptions {
   encryptCache?: boolean;
   /** The core's support log (default: dropped; a bench prints tables, not logs). */
   log?: (line: string) => void;
+  /** 'inline': the cache served on the main thread, as before the cache thread (today's figure, side by side). */
+  cacheThread?: 'worker' | 'inline';
 }
 
 export class IpcFailure extends Error {
@@ -47,21 +49,24 @@ export interface BenchTerminal {
   /** The core's own counters: event-loop delay and the bytes of its HTTP bodies. */
   stats(): TerminalStats;
   resetStats(): void;
+  /** The cache thread's own event-loop delay since the last reset (inline: the main thread's). */
+  cacheLoopDelay(reset?: boolean): Promise<{ p50: number; p99: number; max: number }>;
   close(): Promise<void>;
 }
 
 export async function openTerminal(options: BenchTerminalOptions): Promise<BenchTerminal> {
-  const core = createTerminalCore({
+  const core = createTerminal({
     dataDir: options.dataDir,
     serverUrl: options.serverUrl,
     terminalName: options.terminalName,
     ...(options.encryptCache === false ? { encryptCache: false } : {}),
+    ...(options.cacheThread ? { cacheThread: options.cacheThread } : {}),
     strategy: options.strategy ?? 'live',
     ...(options.pokedChanges !== undefined ? { pokedChanges: options.pokedChanges } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
     log: options.log ?? (() => undefined),
   });
-  for (const pragma of options.cachePragmas ?? []) core.db.pragma(pragma);
+  for (const pragma of options.cachePragmas ?? []) await core.benchPragma(pragma);
   const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
   core.onEvent((channel, payload) => {
     for (const listener of listeners.get(channel) ?? []) listener(payload);
@@ -84,6 +89,7 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
     status: () => terminal.invoke('sync.status', {}),
     stats: () => core.stats(),
     resetStats: () => core.resetStats(),
+    cacheLoopDelay: (reset = false) => core.cacheLoopDelay(reset),
     close: async () => {
       await core.close();
     },

@@ -6,7 +6,8 @@
  * Every connection to the cache (main thread, checkpoint thread, first-download thread) opens it
  * through here, with the same key.
  */
-import Database from 'better-sqlite3-multiple-ciphers';
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { newConnection } from './connections';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, openSync, readSync } from 'node:fs';
 import type { Keystore } from '../keystore/keystore';
@@ -88,7 +89,7 @@ export function openEncrypted(file: string, key: CacheKey | null, options: OpenO
   if (key !== null && !isCacheKey(key)) throw new Error('not a cache key');
   // SQLite gives the WAL and shared-memory files the main file's mode: make it 0600 first.
   if (!options.fileMustExist && !existsSync(file)) closeSync(openSync(file, 'a', 0o600));
-  const db = new Database(file, {
+  const db = newConnection(file, {
     ...(options.fileMustExist ? { fileMustExist: true } : {}),
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   });
@@ -122,7 +123,7 @@ export function isPlainSqliteFile(file: string): boolean {
  * cipher rewrites every page; WAL mode is left for the rewrite and taken again at the next open.
  */
 export function encryptPlainCache(file: string, key: CacheKey, options: OpenOptions = {}): void {
-  const db = new Database(file, { fileMustExist: true, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+  const db = newConnection(file, { fileMustExist: true, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma('journal_mode = DELETE');

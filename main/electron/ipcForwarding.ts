@@ -4,7 +4,7 @@
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { invokeChannelNames, type IpcEnvelope } from '../../shared/ipc/contract';
-import type { TerminalCore } from '../core';
+import type { Terminal } from '../terminal';
 import type { ShellLog } from './logging';
 import { savePageAsPdf, savePdfChannel } from './printing';
 import { isTrustedFrame } from './trustedSender';
@@ -23,7 +23,7 @@ function senderIsTrusted(event: IpcMainInvokeEvent, ourWindows: ReadonlySet<numb
   });
 }
 
-export function forwardIpc(core: TerminalCore, ourWindows: ReadonlySet<number>, logger: ShellLog): () => void {
+export function forwardIpc(core: Terminal, ourWindows: ReadonlySet<number>, logger: ShellLog): () => void {
   const ipcLog = logger.scope('ipc');
   for (const channel of invokeChannelNames) {
     ipcMain.handle(channel, async (event, request: unknown): Promise<IpcEnvelope<unknown>> => {

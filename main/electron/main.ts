@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import type { TerminalSettings } from '../../shared/ipc/contract';
-import { createTerminalCore, type TerminalCore } from '../core';
+import { createTerminal, type Terminal } from '../terminal';
 import { readMachinePolicy, type MachinePolicy } from '../policy/machinePolicy';
 import { forwardIpc, windowIdOf } from './ipcForwarding';
 import { captureRendererConsole, setUpLogging, type ShellLog } from './logging';
@@ -40,10 +40,11 @@ async function run(logger: ShellLog): Promise<void> {
   const userData = app.getPath('userData');
   logger.info(`Clinic Desk ${app.getVersion()} starting; data in ${userData}`);
   const policy = await readPolicy(logger);
-  const core = createTerminalCore({
+  const core = createTerminal({
     policy,
     dataDir: userData,
     log: (line) => logger.scope('core').info(line),
+    cacheWorker: join(app.getAppPath(), 'dist-electron', 'cache-worker.cjs'),
     checkpointWorker: join(app.getAppPath(), 'dist-electron', 'checkpoint-worker.cjs'),
     downloadWorker: join(app.getAppPath(), 'dist-electron', 'download-worker.cjs'),
     // The cache key and the refresh token live with the OS keystore (safeStorage).
@@ -124,13 +125,13 @@ async function readPolicy(logger: ShellLog): Promise<MachinePolicy> {
   }
 }
 
-async function currentServerUrl(core: TerminalCore): Promise<string> {
+async function currentServerUrl(core: Terminal): Promise<string> {
   const answer = await core.invoke('settings.get', {});
   if (!answer.ok) throw new Error(`cannot read the terminal settings: ${answer.error.message}`);
   return (answer.value as TerminalSettings).serverUrl;
 }
 
-function handleShutdown(core: TerminalCore, stopShell: () => void, logger: ShellLog): void {
+function handleShutdown(core: Terminal, stopShell: () => void, logger: ShellLog): void {
   let closed = false;
   let closing = false;
   app.on('before-quit', (event) => {

@@ -6,11 +6,11 @@
  */
 import { hostname } from 'node:os';
 import type { TerminalSettings } from '../../shared/ipc/contract';
-import type { TerminalCore } from '../core';
+import type { Terminal } from '../terminal';
 import type { ShellLog } from './logging';
 import { applyPreconfigurationOnce, preconfigCandidates } from './preconfig';
 
-export async function applyInstallPreconfiguration(core: TerminalCore, stateDir: string, logger: ShellLog): Promise<void> {
+export async function applyInstallPreconfiguration(core: Terminal, stateDir: string, logger: ShellLog): Promise<void> {
   const startLog = logger.scope('preconfig');
   const current = await core.invoke('settings.get', {});
   const outcome = await applyPreconfigurationOnce({
@@ -22,7 +22,7 @@ export async function applyInstallPreconfiguration(core: TerminalCore, stateDir:
       // A server address the machine policy sets wins over the file's.
       const pinned = core.machinePolicy().serverUrl;
       try {
-        return core.applyMachineSettings(pinned ? { ...settings, serverUrl: pinned } : settings);
+        return await core.applyMachineSettings(pinned ? { ...settings, serverUrl: pinned } : settings);
       } catch (error) {
         throw new Error(`the terminal refused the preconfigured settings: ${(error as Error).message}`);
       }

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { createTerminalCore, type TerminalCore } from '../core';
+import { createTerminal, type Terminal } from '../terminal';
 import { startHeadlessTransport } from './transport';
 
 const usage = 'usage: npm run terminal -- --server <url> --data-dir <dir> --port <port> [--name <terminal name>] [--strategy live|baseline] [--server-fingerprint <SHA-256>]';
@@ -40,9 +40,9 @@ const strategy = args.strategy ?? 'live';
 if (strategy !== 'live' && strategy !== 'baseline') fail('--strategy must be live or baseline');
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} terminal: ${line}\n`);
-let core: TerminalCore;
+let core: Terminal;
 try {
-  core = createTerminalCore({
+  core = createTerminal({
     dataDir: resolve(args['data-dir'] ?? './data/terminal'),
     ...(args.server ? { serverUrl: args.server } : {}),
     ...(args['server-fingerprint'] ? { serverFingerprint: args['server-fingerprint'] } : {}),

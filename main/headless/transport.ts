@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { maxIpcPayloadBytes, type WireFrame } from '../../shared/ipc/contract';
-import type { TerminalCore } from '../core';
+import type { Terminal } from '../terminal';
 import { serveRenderer } from './static-files';
 
 export interface HeadlessTerminal {
@@ -71,7 +71,7 @@ function refuse(socket: { end(data: string): void }, status: 401 | 403, reason: 
 }
 
 export async function startHeadlessTransport(options: {
-  core: TerminalCore;
+  core: Terminal;
   rendererDir: string;
   port?: number;
   log?: (line: string) => void;

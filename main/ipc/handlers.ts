@@ -1,4 +1,8 @@
-/** One handler per invoke channel of shared/ipc/contract.ts; each only calls into the core. */
+/**
+ * One handler per invoke channel of shared/ipc/contract.ts; each only calls into the core. The
+ * dependency runs one way: terminal.ts builds the dispatcher from these, and the core knows
+ * nothing of IPC channels.
+ */
 import type { TerminalCore } from '../core';
 import type { Handlers } from './dispatch';
 import { IpcFailure } from './failure';
@@ -17,7 +21,7 @@ export function createHandlers(core: TerminalCore): Handlers {
     'sync.now': async () => core.syncNow(),
     'conflicts.list': async () => core.conflicts(),
     'conflicts.resolve': async ({ conflictId, choice }) => {
-      core.resolveConflict(conflictId, choice);
+      await core.resolveConflict(conflictId, choice);
       return { ok: true };
     },
     'settings.get': async () => core.settings(),
@@ -28,7 +32,7 @@ export function createHandlers(core: TerminalCore): Handlers {
     'app.updateStatus': async () => core.updateStatus(),
     'attention.list': async () => core.attentionList(),
     'attention.dismiss': async ({ id }) => {
-      core.dismissAttention(id);
+      await core.dismissAttention(id);
       return { ok: true };
     },
     'admin.updateUser': async ({ id, baseVersion, ...changes }) => core.admin((c) => c.updateUser(id, baseVersion, changes)),

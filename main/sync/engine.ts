@@ -9,36 +9,20 @@
  * - 'baseline': the seed's behaviour kept for benchmarks: no live channel; every 30/60 s and
  *   after every mutation GET each collection in full through the REST routes.
  */
-import { rmSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
+import type { CollectionName, Role } from '../../shared/domain/collections';
 import { syncedCollections } from '../../shared/domain/access';
 import type { EventChannel, EventPayload, SyncStatus } from '../../shared/ipc/contract';
-import type { MutationResult } from '../../shared/sync/protocol';
-import type { CacheDb } from '../cache/database';
-import { toMutation, type Outbox, type OutboxEntry } from '../cache/outbox';
-import type { ConflictLog } from '../cache/conflicts';
-import type { TerminalState } from '../cache/state';
-import type { RowCache } from '../cache/rows';
+import type { CacheCalls } from '../cache/cache-messages';
 import { Backoff } from './backoff';
+import { Pusher } from './pusher';
 import { PokedChanges } from './pokedChanges';
-import { CacheWriter, type RowChange } from './apply';
 import { LiveChannel } from './live';
-import { BadServerAnswer, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, parsePulledChange, type PulledPage, type SnapshotPart } from './client';
-import { testCrashPoint } from '../crash-hooks';
+import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type PulledPage } from './client';
 import type { FirstDownload } from './firstDownload/firstDownload';
-import { newSnapshotSeal, removeSnapshotFiles, sealingStream, snapshotFileBeside, type SnapshotSeal } from './firstDownload/snapshotImport';
-import { snapshotPartRows } from '../../shared/sync/snapshot';
+import { FirstDownloads, type InitialSync } from './firstDownload/orchestrator';
 
 export type SyncStrategy = 'live' | 'baseline';
-
-/** A snapshot part already on its way when its download failed or stopped is nobody's: it holds a user's rows. */
-function discardPrefetched(next: Promise<FirstAnswer>): void {
-  next.then((a) => a.kind === 'snapshot' && rmSync(a.file, { force: true }), () => undefined);
-}
-
-/** What a first download starts from: a snapshot of every row, or the change log's first page. */
-type FirstAnswer = { kind: 'snapshot'; file: string; part: SnapshotPart; seal: SnapshotSeal } | { kind: 'page'; bytes: Buffer };
 
 export interface SyncSchedule {
   /** Patients and appointments (and, for the live strategy, the whole cursor pull). */
@@ -51,23 +35,10 @@ export interface SyncSchedule {
   pushBatch: number;
 }
 
-/**
- * Time one transaction of pulled rows may take before the engine yields to the event loop. With
- * its commit (about 1 ms: checkpoints run on another thread, see cache/checkpointer.ts), a GC
- * pause and the parse of a page arriving in the same loop turn, a turn stays well under the
- * 20 ms a window would notice. 4 ms measured as fast as 6 ms overall (docs/performance.md).
- */
-const applySliceBudgetMs = 4;
-/** What a slice's commit may take, by the commit cost per row measured so far. */
-const commitBudgetMs = 3;
-/** A slice takes at least this many rows, so a slow disk still makes progress. */
-const minSliceRows = 25;
 /** The first pull page of a run (see pullDeltas). */
 const firstPullLimit = 250;
 /** How long a push waits for the poke of its own commit before pulling instead (catchUpFromPokes). */
 const pokeGraceMs = 2000;
-/** Rows per 'data.downloaded' event when windows hear of a first download's rows (about 1 ms each). */
-const announceBatchRows = 2000;
 
 export const seedSchedule: SyncSchedule = { fastMs: 30_000, slowMs: 60_000, pullLimit: 2000, pushBatch: 200 };
 const fastCollections: CollectionName[] = ['patients', 'appointments'];
@@ -76,12 +47,10 @@ const slowCollections: CollectionName[] = ['inventory', 'referrals'];
 export type Emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
 
 export interface EngineDeps {
-  db: CacheDb;
-  rows: RowCache;
-  outbox: Outbox;
-  conflicts: ConflictLog;
-  state: TerminalState;
-  writer: CacheWriter;
+  /** The cache, on its own thread: every call is one awaited message. */
+  cache: CacheCalls;
+  /** The cache file: snapshot parts are written beside it. */
+  cacheFile: string;
   client: ServerClient;
   clientId: string;
   strategy: SyncStrategy;
@@ -114,33 +83,35 @@ export class SyncEngine {
   private reachable = false;
   private lastSyncedAt: string | null = null;
   private lastError: string | null = null;
-  private initial = { done: true, received: 0, total: null as number | null };
+  /** Shared with the first-download orchestrator, which reports its progress here. */
+  private readonly initial: InitialSync = { done: true, received: 0, total: null };
   private lastStatusJson = '';
-  /** A batch the server refused as a whole is retried one mutation at a time to find the culprit. */
-  private pushOneByOne = false;
-  /** Recent cost of a pull slice's commit per row (see applyPulledSlice); 0 until measured. */
-  private commitMsPerRow = 0;
-  /** The first download in progress, kept across failed requests so it resumes where it stopped. */
-  private download: FirstDownload | null = null;
-  /** Set when the download thread could not start: first downloads run on the main thread. */
-  private downloadThreadUnavailable = false;
-  /** Set when the server offers no snapshot, or sent one this terminal refused: walk the log. */
-  private snapshotsUnusable = false;
-  /** Snapshot parts fetched so far: each gets a file name of its own. */
-  private snapshotParts = 0;
+  private readonly pusher: Pusher;
+  /** The cursor the cache holds, as far as this engine knows (read at each run's start). */
+  private cursor: string | null = null;
+  private readonly firstDownloads: FirstDownloads;
 
   constructor(private readonly deps: EngineDeps) {
+    this.firstDownloads = new FirstDownloads(deps, {
+      initial: this.initial,
+      stopped: () => this.stopped,
+      answered: () => {
+        this.reachable = true;
+      },
+      publishStatus: () => this.publishStatus(),
+    });
+    this.pusher = new Pusher({ cache: deps.cache, client: deps.client, clientId: deps.clientId, pushBatch: deps.schedule.pushBatch, emit: deps.emit });
     this.live =
       deps.strategy === 'live'
         ? new LiveChannel(() => deps.client.liveTarget(deps.pokedChanges ?? true), {
             // A poke at the cursor we already hold (our own pull raced it) needs no request.
             onPoke: (cursor, page) => {
               this.poked.heard(cursor, page);
-              if (cursor !== deps.state.getCursor()) void this.requestSync();
+              if (cursor !== this.cursor) void this.requestSync();
             },
             onUp: () => {
               this.reachable = true;
-              this.publishStatus();
+              void this.publishStatus();
               void this.requestSync();
             },
             // Probe at once: a dropped live channel often means the server is gone, and the desk
@@ -148,7 +119,7 @@ export class SyncEngine {
             onDown: () => {
               // What the closed channel said is no promise about the log now: pull.
               this.poked.clear();
-              this.publishStatus();
+              void this.publishStatus();
               void this.requestSync();
             },
             onUnauthorized: () => {
@@ -164,7 +135,7 @@ export class SyncEngine {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.initial = { done: this.deps.state.getCursor() !== null, received: 0, total: null };
+    Object.assign(this.initial, { done: true, received: 0, total: null });
     this.live?.start();
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(fn, ms);
@@ -189,9 +160,7 @@ export class SyncEngine {
     this.stopped = true;
     this.live?.stop();
     this.poked.clear();
-    const download = this.download;
-    this.download = null;
-    void download?.abort();
+    this.firstDownloads.abort();
     for (const t of this.timers.splice(0)) clearInterval(t);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -233,7 +202,9 @@ export class SyncEngine {
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = null;
       try {
-        const pushed = await this.pushOutbox();
+        this.cursor = await this.deps.cache.cursor();
+        if (this.cursor === null && this.initial.done && this.deps.strategy === 'live') Object.assign(this.initial, { done: false, received: 0, total: null });
+        const pushed = await this.pusher.pushOutbox();
         if (this.deps.strategy === 'live') await this.pullDeltas(pushed > 0);
         else await this.fetchDueCollections();
         this.reachable = true;
@@ -244,7 +215,7 @@ export class SyncEngine {
       } catch (err) {
         this.handleFailure(err);
       }
-      this.publishStatus();
+      await this.publishStatus();
     }
   }
 
@@ -253,15 +224,15 @@ export class SyncEngine {
       // The server was restored from a backup after this cache last synced: what it pulled since
       // is gone from the server, so download everything again (the outbox stays and is sent).
       this.deps.log(`the server's change log was restored from a backup; downloading everything again (${err.message})`);
-      this.forgetServerRows();
       this.wanted = true;
+      void this.forgetServerRows().catch((e: unknown) => this.deps.log(`could not empty the cache: ${(e as Error).message}`));
       return;
     }
     if (err instanceof SessionExpired) {
       this.lastError = err.message;
       this.reachable = true;
       this.deps.onSessionExpired(err.message);
-      this.publishStatus();
+      void this.publishStatus();
       return;
     }
     this.lastError = err instanceof Error ? err.message : String(err);
@@ -274,7 +245,7 @@ export class SyncEngine {
       }, this.backoff.next());
       this.retryTimer.unref();
     }
-    this.publishStatus();
+    void this.publishStatus();
   }
 
   private allowed(): CollectionName[] {
@@ -284,117 +255,14 @@ export class SyncEngine {
     return syncedCollections(role).filter((c) => this.deps.strategy === 'live' || c !== 'users' || role === 'admin');
   }
 
-  // ---------- push ----------
-
-  /** The next batch: in order, and at most one mutation per row, because a later edit of the
-   *  same row needs the version the server gives the earlier one. */
-  private nextBatch(): OutboxEntry[] {
-    const limit = this.pushOneByOne ? 1 : this.deps.schedule.pushBatch;
-    const batch: OutboxEntry[] = [];
-    const rowsInBatch = new Set<string>();
-    for (const e of this.deps.outbox.pending(limit)) {
-      const key = `${e.collection}/${e.rowId}`;
-      if (rowsInBatch.has(key)) break;
-      rowsInBatch.add(key);
-      batch.push(e);
-    }
-    return batch;
-  }
-
-  /** Pushes until the outbox is empty; how many mutations the server answered. */
-  private async pushOutbox(): Promise<number> {
-    let answered = 0;
-    for (;;) {
-      const batch = this.nextBatch();
-      if (batch.length === 0) return answered;
-      let results: MutationResult[];
-      try {
-        const answer = await this.deps.client.push({ clientId: this.deps.clientId, mutations: batch.map(toMutation) });
-        results = answer.results;
-      } catch (err) {
-        if (err instanceof ServerRefused && err.status !== 401) {
-          if (batch.length > 1) {
-            this.pushOneByOne = true;
-            continue;
-          }
-          results = [{ mutationId: batch[0]!.mutationId, status: 'rejected', error: err.message, code: err.status }];
-        } else {
-          this.deps.outbox.recordFailure(
-            batch.map((e) => e.mutationId),
-            err instanceof Error ? err.message : String(err),
-          );
-          throw err;
-        }
-      }
-      testCrashPoint('before-push-answer');
-      this.pushOneByOne = false;
-      await this.applyResults(batch, results);
-      answered += results.length;
-    }
-  }
-
-  private async applyResults(batch: OutboxEntry[], results: MutationResult[]): Promise<void> {
-    const byId = new Map(results.map((r) => [r.mutationId, r]));
-    // Rejected edits without the server's row: fetch it so the local row can be rolled back.
-    const fetched = new Map<string, AnyRow | null>();
-    for (const e of batch) {
-      const r = byId.get(e.mutationId);
-      // A refusal may carry ANOTHER row (the clashing appointment, the invoice a payment exceeds).
-      if (r && r.status !== 'applied' && r.row?.id !== e.rowId && e.op !== 'create') {
-        fetched.set(e.mutationId, await this.fetchRow(e.collection, e.rowId));
-      }
-    }
-    const changes: RowChange[] = [];
-    const outcomes: EventPayload<'mutation.outcome'>[] = [];
-    const conflicts: EventPayload<'conflict.recorded'>[] = [];
-    this.deps.db.transaction(() => {
-      for (const e of batch) {
-        const r = byId.get(e.mutationId);
-        if (!r) continue; // not answered: stays in the outbox for the next run
-        const own = r.row && r.row.id === e.rowId ? r.row : null;
-        const server = own ?? (fetched.has(e.mutationId) ? fetched.get(e.mutationId)! : null);
-        const { change, conflict } = this.deps.writer.applyResult(e, r, server as AnyRow | null);
-        if (change) changes.push(change);
-        if (conflict) conflicts.push(conflict);
-        outcomes.push({
-          mutationId: e.mutationId,
-          collection: e.collection,
-          id: e.rowId,
-          op: e.op,
-          status: r.status,
-          ...(r.error ? { error: r.error } : {}),
-        });
-      }
-    })();
-    if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
-    for (const c of conflicts) this.deps.emit('conflict.recorded', c);
-    for (const o of outcomes) this.deps.emit('mutation.outcome', o);
-  }
-
-  private async fetchRow(collection: CollectionName, id: string): Promise<AnyRow | null> {
-    try {
-      const rows = await this.deps.client.getRow(collection, id);
-      return rows;
-    } catch (err) {
-      if (err instanceof ServerRefused && err.status === 404) return null;
-      // Cannot tell: keep the cached row as the server's until the next pull says otherwise.
-      return this.deps.rows.get(collection, id);
-    }
-  }
-
   /** Empties the cached rows and the cursor, telling windows the rows are gone; the next pull is a first download. */
-  private forgetServerRows(): void {
-    const gone: RowChange[] = [];
-    for (const collection of this.allowed()) {
-      for (const row of this.deps.rows.list(collection)) gone.push({ collection, id: String(row.id), op: 'delete' });
-    }
-    this.deps.db.transaction(() => {
-      this.deps.rows.clearAll();
-      this.deps.state.clearCursor();
-    })();
+  private async forgetServerRows(): Promise<void> {
     this.poked.clear();
-    this.download = null;
-    this.initial = { done: false, received: 0, total: null };
+    this.cursor = null;
+    const gone = await this.deps.cache.forgetServerRows(this.allowed());
+    this.poked.clear();
+    this.firstDownloads.forget();
+    Object.assign(this.initial, { done: false, received: 0, total: null });
     if (gone.length > 0) this.deps.emit('data.changed', { source: 'remote', changes: gone });
   }
 
@@ -408,21 +276,25 @@ export class SyncEngine {
    * re-applies its first slices, which applyPulled tolerates (same versions).
    */
   private async pullDeltas(afterPush = false): Promise<void> {
-    const cursor = this.deps.state.getCursor();
+    const cursor = this.cursor;
     const initial = cursor === null;
     if (initial) {
-      const started = await this.firstDownload();
+      const started = await this.firstDownloads.begin();
       // Stopped meanwhile (a sign-out clears the cache): write nothing more.
       if (this.stopped) return;
-      if (started) return this.downloadOnThread(started.download, started.first);
-      this.initial = { done: false, received: 0, total: null };
+      if (started) {
+        const cursor = await this.firstDownloads.run(started);
+        if (cursor !== null) this.cursor = cursor;
+        return;
+      }
+      Object.assign(this.initial, { done: false, received: 0, total: null });
     }
     if (cursor !== null && (await this.catchUpFromPokes(cursor, afterPush))) return;
     this.pullWanted = false;
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
     // compiled yet, and parsing a whole cold 2,000-row page alone stalled the loop for 15-20 ms.
     let limit = Math.min(firstPullLimit, this.deps.schedule.pullLimit);
-    let next: Promise<PulledPage> = this.deps.client.pull(this.deps.state.getCursor(), limit);
+    let next: Promise<PulledPage> = this.deps.client.pull(this.cursor, limit);
     for (;;) {
       const page = await next;
       // A page that just arrived was parsed in this loop turn: let timers and windows run before
@@ -449,20 +321,16 @@ export class SyncEngine {
   }
 
   /**
-   * A page in time-boxed slices, the cursor moving with its last one; false when the engine
-   * stopped half-way.
+   * A page, applied on the cache thread in time-boxed slices (CacheService.applyPulledPage), the
+   * cursor moving with its last one; false when the engine stopped meanwhile.
    */
   private async applyPage(raw: unknown[], cursor: string, initial: boolean): Promise<boolean> {
-    let from = 0;
-    for (;;) {
-      const { changes, to } = this.applyPulledSlice(raw, from, cursor);
-      if (initial) this.initial.received += to - from;
-      if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
-      from = to;
-      if (from >= raw.length) return true;
-      await yieldToEventLoop();
-      if (this.stopped) return false;
-    }
+    if (this.stopped) return false;
+    const changes = await this.deps.cache.applyPulledPage(raw, cursor);
+    this.cursor = cursor;
+    if (initial) this.initial.received += raw.length;
+    if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
+    return true;
   }
 
   /**
@@ -488,214 +356,6 @@ export class SyncEngine {
     return caughtUp;
   }
 
-  /**
-   * The first download under way, or a new one on its thread; null: the main thread does it. A
-   * new download asks for its first answer (a snapshot, or else the first page) while the thread
-   * starts (loading its code takes a while).
-   */
-  private async firstDownload(): Promise<{ download: FirstDownload; first: Promise<FirstAnswer> } | null> {
-    // Awaited by downloadOnThread; unused when the thread cannot start.
-    const settledLater = (answer: Promise<FirstAnswer>) => {
-      answer.catch(() => undefined);
-      return answer;
-    };
-    if (this.download?.usable && !(this.snapshotsUnusable && this.download.snapshotNext !== null)) {
-      const d = this.download;
-      const first = d.snapshotNext !== null ? this.laterSnapshotPart(d.snapshotNext) : d.cursor === null ? this.snapshotOrFirstPage() : this.pageAt(d.cursor);
-      return { download: d, first: settledLater(first) };
-    }
-    // A snapshot the server stopped offering half-way: start over, walking the log.
-    if (this.download?.usable) void this.download.abort();
-    if (this.download?.fromSnapshot && this.download.refusedAnswer && !this.snapshotsUnusable) {
-      // Its bad row may have surfaced as any error (the copy runs while the next page is fetched):
-      // asking for the same snapshot again would fail the same way.
-      this.snapshotsUnusable = true;
-      this.deps.log(`the server's snapshot was refused (${this.download.failureMessage}); this first download walks the change log instead`);
-    }
-    this.download = null;
-    const role = this.deps.role();
-    if (!this.deps.startDownload || this.downloadThreadUnavailable || !role) return null;
-    this.initial = { done: false, received: 0, total: null };
-    // Parts a crashed download left behind (they hold this user's rows; nothing reads them).
-    removeSnapshotFiles(this.deps.db.name);
-    const first = settledLater(this.snapshotOrFirstPage());
-    try {
-      this.download = await this.deps.startDownload(role, syncedCollections(role), (changes) => {
-        this.initial.received += changes;
-        this.publishStatus();
-      });
-    } catch (err) {
-      this.downloadThreadUnavailable = true;
-      this.deps.log(`the first download thread cannot run (${(err as Error).message}); the main thread writes it instead`);
-      return null;
-    }
-    if (this.stopped) {
-      void this.download.abort();
-      this.download = null;
-      return null;
-    }
-    return { download: this.download, first };
-  }
-
-  private async pageAt(cursor: string | null): Promise<FirstAnswer> {
-    return { kind: 'page', bytes: await this.deps.client.pullBytes(cursor, this.deps.schedule.pullLimit) };
-  }
-
-  /** The first part of a snapshot (shared/sync/snapshot.ts) where the server offers one, or else the first page. */
-  private async snapshotOrFirstPage(): Promise<FirstAnswer> {
-    if (!this.snapshotsUnusable) {
-      const first = await this.snapshotPart(null);
-      if (first) return first;
-    }
-    return this.pageAt(null);
-  }
-
-  /** A part after the first: the server offered the snapshot, so it must go on offering it. */
-  private async laterSnapshotPart(after: string): Promise<FirstAnswer> {
-    const part = await this.snapshotPart(after);
-    if (!part) throw new BadServerAnswer('The server stopped offering the snapshot half-way; the first download starts over');
-    return part;
-  }
-
-  /**
-   * A snapshot part, in a file of its own beside the cache (the thread copies the one before while
-   * it comes). Null when the server offers no snapshots.
-   */
-  private async snapshotPart(after: string | null): Promise<FirstAnswer | null> {
-    const started = performance.now();
-    const file = snapshotFileBeside(this.deps.db.name, this.snapshotParts++);
-    // The part is written to disk sealed with a key of its own that only this process holds.
-    const seal = newSnapshotSeal();
-    let part;
-    try {
-      part = await this.deps.client.snapshotTo(file, after, snapshotPartRows.default, () => sealingStream(seal));
-    } catch (err) {
-      rmSync(file, { force: true });
-      throw err;
-    }
-    if (part === null) {
-      rmSync(file, { force: true });
-      this.snapshotsUnusable = true;
-      this.deps.log('the server offers no snapshot: the first download walks the change log');
-      return null;
-    }
-    // Stopped meanwhile (a sign-out): the file holds the previous user's rows.
-    if (this.stopped) rmSync(file, { force: true });
-    this.deps.log(
-      `first download: snapshot part of ${(part.bytes / 1e6).toFixed(1)} MB came in ${Math.round(performance.now() - started)} ms` +
-        (part.serverMs !== null ? ` (the server wrote it in ${part.serverMs} ms)` : '') +
-        (part.next === null ? ', the last' : ''),
-    );
-    return { kind: 'snapshot', file, part, seal };
-  }
-
-  /**
-   * A first download: this thread fetches the snapshot or the pages (the next one as soon as the
-   * download thread has read the last one's cursor) and passes their bytes on, undecoded; the
-   * download thread checks and writes them and finally swaps them into the cache. A failed
-   * request leaves the download where it was, and the next run resumes it.
-   */
-  private async downloadOnThread(download: FirstDownload, first: Promise<FirstAnswer>): Promise<void> {
-    const started = performance.now();
-    const cursor = await this.handOverPages(download, first);
-    if (this.stopped) return;
-    const summary = await download.finish(cursor);
-    this.download = null;
-    const rows = Object.values(summary.rows).reduce((a, b) => a + (b ?? 0), 0);
-    this.deps.log(
-      `first download: ${rows} rows cached in ${Math.round(performance.now() - started)} ms` +
-        (summary.duplicates > 0 ? `, ${summary.duplicates} rows that changed meanwhile came twice` : '') +
-        (summary.pendingRows > 0 ? `, ${summary.pendingRows} rows with unsent edits laid back on top` : ''),
-    );
-    await this.announceCachedRows(Object.keys(summary.rows) as CollectionName[]);
-    this.initial.done = true;
-    this.publishStatus();
-  }
-
-  /**
-   * Hand the first answer and everything after it to the thread: a snapshot's parts, each asked for
-   * while the thread copies the one before, then the pages after the snapshot. Returns the last
-   * page's cursor.
-   */
-  private async handOverPages(download: FirstDownload, first: Promise<FirstAnswer>): Promise<string> {
-    let next = first;
-    try {
-      for (;;) {
-        const answer = await next;
-        this.reachable = true;
-        if (answer.kind === 'snapshot') {
-          const copied = download.snapshot(answer.file, answer.part, answer.seal);
-          if (answer.part.total !== null) this.initial.total = answer.part.total;
-          next = answer.part.next !== null ? this.laterSnapshotPart(answer.part.next) : this.pageAt(download.cursor);
-          // Settled later by the await above; a failure we never await must not crash the process.
-          next.catch(() => undefined);
-          await copied;
-          if (this.stopped) {
-            discardPrefetched(next);
-            return download.cursor ?? '';
-          }
-          continue;
-        }
-        const envelope = await download.page(answer.bytes);
-        // The changes after a snapshot come on top of its rows.
-        if (download.fromSnapshot) this.initial.total = (this.initial.total ?? 0) + envelope.changes;
-        else if (envelope.total !== null) this.initial.total = envelope.total;
-        if (!envelope.hasMore || this.stopped) return envelope.cursor;
-        next = this.pageAt(envelope.cursor);
-        next.catch(() => undefined);
-      }
-    } catch (err) {
-      discardPrefetched(next);
-      throw err;
-    }
-  }
-
-  /** Tell the windows of every row a first download cached, a batch at a time between yields. */
-  private async announceCachedRows(collections: CollectionName[]): Promise<void> {
-    for (const collection of collections) {
-      let after = 0;
-      for (;;) {
-        if (this.stopped) return;
-        const batch = this.deps.rows.jsonAfter(collection, after, announceBatchRows);
-        if (batch.count > 0) this.deps.emit('data.downloaded', { collection, rowsJson: batch.json });
-        if (batch.count < announceBatchRows) break;
-        after = batch.last;
-        await yieldToEventLoop();
-      }
-    }
-  }
-
-  /**
-   * Check and apply pulled changes from `from` on, in one transaction, until they are all applied
-   * or the slice's budget is spent; the page's cursor is stored with its last change. The budget
-   * covers the commit too: a commit writes every page the slice touched, and in a big cache each
-   * new row touches an index page of its own (random ids), so the commit's cost per row, learnt
-   * from the slices before, caps how many rows a slice takes.
-   */
-  private applyPulledSlice(raw: unknown[], from: number, pageCursor: string): { changes: RowChange[]; to: number } {
-    const changes: RowChange[] = [];
-    let to = from;
-    const started = performance.now();
-    const maxRows = this.commitMsPerRow > 0 ? Math.max(minSliceRows, Math.floor(commitBudgetMs / this.commitMsPerRow)) : Infinity;
-    let bodyDone = started;
-    this.deps.db.transaction(() => {
-      while (to < raw.length && to - from < maxRows) {
-        const c = this.deps.writer.applyPulled(parsePulledChange(raw[to]));
-        to++;
-        if (c) changes.push(c);
-        if (performance.now() - started > applySliceBudgetMs) break;
-      }
-      if (to >= raw.length) this.deps.state.setCursor(pageCursor);
-      bodyDone = performance.now();
-    })();
-    const rows = to - from;
-    if (rows >= minSliceRows) {
-      const perRow = (performance.now() - bodyDone) / rows;
-      this.commitMsPerRow = this.commitMsPerRow === 0 ? perRow : 0.7 * this.commitMsPerRow + 0.3 * perRow;
-    }
-    return { changes, to };
-  }
-
   private async fetchDueCollections(): Promise<void> {
     const due = [...this.due].filter((c) => this.allowed().includes(c));
     for (const collection of due) {
@@ -703,10 +363,7 @@ export class SyncEngine {
       // As with pull pages: an answer means the server is reachable, even mid-run.
       this.reachable = true;
       this.due.delete(collection);
-      let changes: RowChange[] = [];
-      this.deps.db.transaction(() => {
-        changes = this.deps.writer.replaceCollection(collection, rows);
-      })();
+      const changes = await this.deps.cache.replaceCollection(collection, rows);
       if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
       await yieldToEventLoop();
     }
@@ -715,22 +372,23 @@ export class SyncEngine {
 
   // ---------- status ----------
 
-  status(): SyncStatus {
+  async status(): Promise<SyncStatus> {
+    const [pending, conflicts] = await Promise.all([this.deps.cache.outboxSize(), this.deps.cache.conflictCount()]);
     const connection: SyncStatus['connection'] = this.live?.isUp ? 'live' : this.reachable ? 'polling' : 'offline';
     return {
       connection,
       online: connection !== 'offline',
-      pending: this.deps.outbox.size(),
+      pending,
       lastSyncedAt: this.lastSyncedAt,
       lastError: this.lastError,
       initialSync: { ...this.initial },
-      conflicts: this.deps.conflicts.count(),
+      conflicts,
     };
   }
 
   /** Emit 'sync.status' when something a person would see has changed. */
-  publishStatus(): void {
-    const s = this.status();
+  async publishStatus(): Promise<void> {
+    const s = await this.status();
     const json = JSON.stringify({ ...s, lastSyncedAt: null });
     if (json === this.lastStatusJson) return;
     this.lastStatusJson = json;

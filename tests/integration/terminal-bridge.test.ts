@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { createTerminalCore } from '../../main/core';
+import { createTerminal } from '../../main/terminal';
 import { startHeadlessTransport, type HeadlessTerminal } from '../../main/headless/transport';
 import { startTestServer } from '../support/server';
 
@@ -27,7 +27,7 @@ test('the browser bridge: window.clinic invokes over /ipc, receives events, and 
   await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', outfile: join(dist, 'assets', 'bridge.js'), logLevel: 'warning' });
   writeFileSync(join(dist, 'index.html'), '<!doctype html><title>bridge</title><script type="module" src="/assets/bridge.js"></script>');
 
-  let core = createTerminalCore({ dataDir, serverUrl: server.url, log: () => {} });
+  let core = createTerminal({ dataDir, serverUrl: server.url, log: () => {} });
   core.start();
   let transport: HeadlessTerminal = await startHeadlessTransport({ core, rendererDir: dist });
   let browser: Browser | null = null;
@@ -54,7 +54,7 @@ test('the browser bridge: window.clinic invokes over /ipc, receives events, and 
     const port = transport.port;
     await transport.close();
     await core.close();
-    core = createTerminalCore({ dataDir, serverUrl: server.url, log: () => {} });
+    core = createTerminal({ dataDir, serverUrl: server.url, log: () => {} });
     core.start();
     // A supervisor restarting it in place hands the same launch token back (the page keeps it).
     transport = await startHeadlessTransport({ core, rendererDir: dist, port, token: transport.token });

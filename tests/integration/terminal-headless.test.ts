@@ -7,7 +7,7 @@ import { get as httpGet } from 'node:http';
 import WebSocket from 'ws';
 import { startTestServer } from '../support/server';
 import { startTerminal } from '../support/terminal';
-import { createTerminalCore } from '../../main/core';
+import { createTerminal } from '../../main/terminal';
 import { startHeadlessTransport } from '../../main/headless/transport';
 
 test('bad IPC messages over the headless transport get clear errors and change nothing', async () => {
@@ -50,7 +50,7 @@ test('bad IPC messages over the headless transport get clear errors and change n
 test('the headless transport accepts only loopback WebSockets with its Host, its Origin and its launch token, and serves the renderer with content types', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'headless-'));
   const dist = mkdtempSync(join(tmpdir(), 'headless-dist-'));
-  const core = createTerminalCore({ dataDir, log: () => {} });
+  const core = createTerminal({ dataDir, log: () => {} });
   const transport = await startHeadlessTransport({ core, rendererDir: join(dist, 'missing') });
   try {
     assert.match(transport.openUrl, new RegExp(`^http://127\\.0\\.0\\.1:${transport.port}/#token=[A-Za-z0-9_-]{40,}$`), 'the printed address carries the token in its fragment');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import WebSocket from 'ws';
 import type { EventChannel, InvokeChannel, InvokeRequest, InvokeResponse, IpcEnvelope, WireFrame } from '../../shared/ipc/contract';
-import { createTerminalCore, type TerminalCore } from '../../main/core';
+import { createTerminal, type Terminal } from '../../main/terminal';
 import type { SyncSchedule, SyncStrategy } from '../../main/sync/engine';
 
 export interface TerminalEvent {
@@ -22,7 +22,7 @@ export interface TestTerminal {
   dataDir: string;
   mode: 'inprocess' | 'child';
   /** The in-process core (undefined in child mode). */
-  core?: TerminalCore;
+  core?: Terminal;
   /** Child mode: the address the terminal printed, with its launch token (`#token=...`): what a browser opens. */
   url?: string;
   /** Child mode: the launch token alone. */
@@ -123,7 +123,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
   const events: TerminalEvent[] = [];
 
   if (options.mode === 'inprocess') {
-    const core = createTerminalCore({
+    const core = createTerminal({
       dataDir,
       serverUrl: options.serverUrl,
       ...(options.name ? { terminalName: options.name } : {}),

@@ -7,10 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { openCache } from '../../main/cache/database';
 import { testCacheKey } from '../support/cacheKey';
 import { TerminalState } from '../../main/cache/state';
-import { RowCache } from '../../main/cache/rows';
-import { Outbox } from '../../main/cache/outbox';
-import { ConflictLog } from '../../main/cache/conflicts';
-import { CacheWriter } from '../../main/sync/apply';
+import { testCacheThread } from '../support/cacheThread';
 import { SyncEngine, seedSchedule } from '../../main/sync/engine';
 import { ServerUnreachable, type ServerClient } from '../../main/sync/client';
 import type { PullResponse } from '../../shared/sync/protocol';
@@ -21,13 +18,12 @@ function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline'
   const db = openCache(dir, testCacheKey);
   const state = new TerminalState(db);
   state.setSession({ user: { id: randomUUID(), username: 'a', displayName: 'A', role: 'doctor' }, signedIn: true, accessToken: 't', refreshToken: 'r' });
-  const rows = new RowCache(db, () => 'doctor');
-  const outbox = new Outbox(db);
-  const conflicts = new ConflictLog(db);
+  // The engine reaches the cache through its thread, as in the terminal; the test reads it through its own connection.
+  const cache = testCacheThread(dir);
   const events: string[] = [];
   const engine = new SyncEngine({
-    db, rows, outbox, conflicts, state,
-    writer: new CacheWriter(rows, outbox, conflicts),
+    cache: cache.calls,
+    cacheFile: db.name,
     client: { liveTarget: () => ({ url: 'ws://127.0.0.1:9/', token: null }), wire: { requests: 0, bytesSent: 0, bytesReceived: 0 }, ...server } as unknown as ServerClient,
     clientId: 'test',
     strategy,
@@ -37,7 +33,7 @@ function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline'
     onSessionExpired: () => events.push('expired'),
     log: () => {},
   });
-  return { engine, db, events, state, done: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return { engine, db, events, state, done: async () => { await cache.close(); db.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 test('never two syncs at once: requests during a run coalesce into one more run', async () => {
@@ -63,7 +59,7 @@ test('never two syncs at once: requests during a run coalesce into one more run'
   await engine.stop();
   assert.equal(maxRunning, 1, 'one request at a time');
   assert.ok(runs <= 2, `20 requests while running coalesced into ${runs} loop(s)`);
-  done();
+  await done();
 });
 
 test('an unreachable server means offline with a retry scheduled; pull pages are applied with the cursor in one transaction', async () => {
@@ -91,15 +87,16 @@ test('an unreachable server means offline with a retry scheduled; pull pages are
     'live',
   );
   engine.start(); // its first run meets the unreachable server
-  await new Promise((r) => setTimeout(r, 30)); // well before the first backoff retry (>= 250 ms)
-  assert.equal(engine.status().connection, 'offline');
+  // Its failure schedules a retry (the first backoff is >= 250 ms: the retry has not run yet).
+  for (let waited = 0; !engine['retryTimer'] && waited < 240; waited += 5) await new Promise((r) => setTimeout(r, 5));
+  assert.equal((await engine.status()).connection, 'offline');
   assert.ok(engine['retryTimer'], 'a retry is scheduled');
-  assert.match(engine.status().lastError ?? '', /down/);
+  assert.match((await engine.status()).lastError ?? '', /down/);
   await engine.requestSync();
   await engine.stop();
   assert.equal(state.getCursor(), '9');
-  const status = engine.status();
+  const status = await engine.status();
   assert.deepEqual(status.initialSync, { done: true, received: 9, total: 9 });
   assert.equal((db.prepare('SELECT count(*) AS n FROM rows_inventory').get() as { n: number }).n, 9);
-  done();
+  await done();
 });

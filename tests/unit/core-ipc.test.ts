@@ -4,20 +4,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createTerminalCore, type TerminalCore } from '../../main/core';
+import { createTerminal, type Terminal } from '../../main/terminal';
 import type { PublicUser } from '../../shared/domain/collections';
 
 const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 'Dr Ada', role: 'doctor' };
 
 /** A core with a signed-in user but no server (offline): everything below is local. */
-function offlineCore(user: PublicUser = doctor): { core: TerminalCore; dir: string } {
+function offlineCore(user: PublicUser = doctor): { core: Terminal; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'core-ipc-'));
-  const core = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
+  const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
   core['state'].setSession({ user, signedIn: true, accessToken: null, refreshToken: null });
   return { core, dir };
 }
 
-async function snapshot(core: TerminalCore) {
+async function snapshot(core: Terminal) {
   const patients = await core.invoke('data.list', { collection: 'patients' });
   const status = await core.invoke('sync.status', {});
   assert.ok(patients.ok && status.ok);
@@ -89,7 +89,7 @@ test('settings persist across restarts and are validated', async () => {
   const set = await core.invoke('settings.set', { serverUrl: 'http://127.0.0.1:9', terminalName: 'Front desk 2' });
   assert.ok(set.ok);
   await core.close();
-  const again = createTerminalCore({ dataDir: dir, log: () => {} });
+  const again = createTerminal({ dataDir: dir, log: () => {} });
   try {
     const got = await again.invoke('settings.get', {});
     assert.deepEqual(got, { ok: true, value: { serverUrl: 'http://127.0.0.1:9', terminalName: 'Front desk 2', offlineSignInDays: 7 } });
@@ -122,7 +122,7 @@ test('a receptionist cannot list clinical collections nor write clinical fields'
 
 test('not signed in: data channels answer forbidden', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'core-ipc-'));
-  const core = createTerminalCore({ dataDir: dir, log: () => {} });
+  const core = createTerminal({ dataDir: dir, log: () => {} });
   try {
     const r = await core.invoke('data.list', { collection: 'patients' });
     assert.equal(r.ok ? null : r.error.code, 'forbidden');

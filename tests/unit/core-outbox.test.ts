@@ -2,10 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createTerminalCore, type TerminalCore } from '../../main/core';
+import { createTerminal, type Terminal } from '../../main/terminal';
 import { TerminalState } from '../../main/cache/state';
+import { openCache } from '../../main/cache/database';
+import { cacheKeyFrom } from '../../main/cache/encryption';
+import { keyFileKeystore } from '../../main/keystore/keyFile';
 import { Outbox } from '../../main/cache/outbox';
 import { RowCache } from '../../main/cache/rows';
 import { ConflictLog } from '../../main/cache/conflicts';
@@ -15,7 +18,7 @@ import type { AnyRow, PublicUser } from '../../shared/domain/collections';
 const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 'Dr Ada', role: 'doctor' };
 
 function offlineCore(dir = mkdtempSync(join(tmpdir(), 'core-outbox-'))) {
-  const core = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
+  const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
   if (!core['state'].getSession()?.signedIn) core['state'].setSession({ user: doctor, signedIn: true, accessToken: null, refreshToken: null });
   return { core, dir };
 }
@@ -26,12 +29,17 @@ async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: unknown 
   return r.value as T;
 }
 
-function parts(core: TerminalCore) {
-  const state = new TerminalState(core.db);
-  const rows = new RowCache(core.db, () => state.getSession()?.user.role ?? null);
-  const outbox = new Outbox(core.db);
-  const conflicts = new ConflictLog(core.db);
-  return { rows, outbox, conflicts, writer: new CacheWriter(rows, outbox, conflicts) };
+/** The cache through a connection of the test's own (the terminal's is on its cache thread). */
+function parts(core: Terminal) {
+  const dir = dirname(core.cacheFile);
+  const db = openCache(dir, cacheKeyFrom(keyFileKeystore(dir)).key);
+  // A second connection: wait for the cache thread's and the checkpointer's locks instead of failing.
+  db.pragma('busy_timeout = 5000');
+  const state = new TerminalState(db);
+  const rows = new RowCache(db, () => state.getSession()?.user.role ?? null);
+  const outbox = new Outbox(db);
+  const conflicts = new ConflictLog(db);
+  return { db, rows, outbox, conflicts, writer: new CacheWriter(rows, outbox, conflicts) };
 }
 
 test('local mutations write the optimistic row and the outbox together, emit local changes, and survive a restart', async () => {
@@ -104,14 +112,16 @@ test('business rules refuse double bookings, impossible status moves and negativ
 test('a pulled row keeps my unsent edits on top; a conflict answer records both values and adopts the server row', async () => {
   const { core, dir } = offlineCore();
   try {
-    const { rows, outbox, conflicts, writer } = parts(core);
+    // The session reaches the cache thread in order with any later call: wait for one before reading the file.
+    await core.syncStatus();
+    const { db, rows, outbox, conflicts, writer } = parts(core);
     const id = randomUUID();
     const server: AnyRow = { id, version: 3, updatedAt: '2026-11-25T08:00:00Z', updatedBy: 'x', firstName: 'Ann', lastName: 'Lee', phone: '+49 30 1088411', notes: '' } as AnyRow;
-    core.db.transaction(() => writer.settle('patients', id, server))();
+    db.transaction(() => writer.settle('patients', id, server))();
     await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id, baseVersion: 3, data: { phone: '+49 30 6479212' } }));
 
     // Another terminal changed the notes (version 4): the pull adopts it, my phone edit stays on top.
-    core.db.transaction(() => writer.applyPulled({ collection: 'patients', id, op: 'upsert', version: 4, row: { ...server, version: 4, notes: 'theirs' } }))();
+    db.transaction(() => writer.applyPulled({ collection: 'patients', id, op: 'upsert', version: 4, row: { ...server, version: 4, notes: 'theirs' } }))();
     const merged = rows.get('patients', id)!;
     assert.equal(merged.notes, 'theirs');
     assert.equal(merged.phone, '+49 30 6479212');
@@ -120,7 +130,7 @@ test('a pulled row keeps my unsent edits on top; a conflict answer records both 
     // The server says my phone edit clashed with a phone change made since version 3.
     const entry = outbox.pending()[0]!;
     const theirs = { ...server, version: 5, notes: 'theirs', phone: '+49 30 4678374' } as AnyRow;
-    const { conflict } = core.db.transaction(() => writer.applyResult(entry, { mutationId: entry.mutationId, status: 'conflict', fields: ['phone'] }, theirs))();
+    const { conflict } = db.transaction(() => writer.applyResult(entry, { mutationId: entry.mutationId, status: 'conflict', fields: ['phone'] }, theirs))();
     assert.ok(conflict);
     assert.deepEqual(conflict.mine, { phone: '+49 30 6479212' });
     assert.equal(conflict.theirs.phone, '+49 30 4678374');
@@ -145,19 +155,19 @@ test('a pulled row keeps my unsent edits on top; a conflict answer records both 
 test('a rejected create disappears from the cache; later edits of an answered row rest on the server version', async () => {
   const { core, dir } = offlineCore();
   try {
-    const { rows, outbox, writer } = parts(core);
+    const { db, rows, outbox, writer } = parts(core);
     const created = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'referrals', data: { patientId: randomUUID(), direction: 'outgoing', provider: 'Dr Who', date: '2026-11-25' } }));
     const [entry] = outbox.pending();
-    core.db.transaction(() => writer.applyResult(entry!, { mutationId: entry!.mutationId, status: 'rejected', error: 'no such patient' }, null))();
+    db.transaction(() => writer.applyResult(entry!, { mutationId: entry!.mutationId, status: 'rejected', error: 'no such patient' }, null))();
     assert.equal(rows.get('referrals', created.row.id), null);
 
     const p = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'A', lastName: 'B' } }));
     await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '+49 30 1088411' } }));
     await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '+49 30 6479212' } }));
     const [create] = outbox.pending();
-    core.db.transaction(() => writer.applyResult(create!, { mutationId: create!.mutationId, status: 'applied' }, { ...p.row, version: 1 }))();
+    db.transaction(() => writer.applyResult(create!, { mutationId: create!.mutationId, status: 'applied' }, { ...p.row, version: 1 }))();
     const [first] = outbox.pending();
-    core.db.transaction(() => writer.applyResult(first!, { mutationId: first!.mutationId, status: 'applied' }, { ...p.row, phone: '+49 30 1088411', version: 2 }))();
+    db.transaction(() => writer.applyResult(first!, { mutationId: first!.mutationId, status: 'applied' }, { ...p.row, phone: '+49 30 1088411', version: 2 }))();
     const [second] = outbox.pending();
     assert.equal(second!.baseVersion, 2, 'the second edit now rests on the version the server gave the first');
     assert.equal(rows.get('patients', p.row.id)!.phone, '+49 30 6479212');

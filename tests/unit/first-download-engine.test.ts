@@ -12,11 +12,9 @@ import type { AnyRow } from '../../shared/domain/collections';
 import type { SyncStatus } from '../../shared/ipc/contract';
 import { openCache } from '../../main/cache/database';
 import { testCacheKey } from '../support/cacheKey';
-import { ConflictLog } from '../../main/cache/conflicts';
-import { Outbox } from '../../main/cache/outbox';
 import { RowCache } from '../../main/cache/rows';
 import { TerminalState } from '../../main/cache/state';
-import { CacheWriter } from '../../main/sync/apply';
+import { testCacheThread } from '../support/cacheThread';
 import { ServerUnreachable, type ServerClient } from '../../main/sync/client';
 import { SyncEngine, seedSchedule } from '../../main/sync/engine';
 import { FirstDownload, defaultDownloadWorkerScript } from '../../main/sync/firstDownload/firstDownload';
@@ -50,14 +48,14 @@ function engineOn(client: Partial<ServerClient>) {
   const state = new TerminalState(db);
   state.setSession({ user: { id: staff, username: 'dr', displayName: 'Dr', role: 'doctor' }, signedIn: true, accessToken: 't', refreshToken: 'r' });
   const rows = new RowCache(db, () => 'doctor');
-  const outbox = new Outbox(db);
-  const conflicts = new ConflictLog(db);
+  // The engine reaches the cache through its thread, as in the terminal; the test reads it through its own connection.
+  const cache = testCacheThread(dir);
   const log: string[] = [];
   const statuses: SyncStatus[] = [];
   let announced = 0;
   const engine = new SyncEngine({
-    db, rows, outbox, conflicts, state,
-    writer: new CacheWriter(rows, outbox, conflicts),
+    cache: cache.calls,
+    cacheFile: db.name,
     client: {
       liveTarget: () => ({ url: 'ws://127.0.0.1:9/', token: null }),
       wire: { requests: 0, bytesSent: 0, bytesReceived: 0 },
@@ -93,6 +91,7 @@ function engineOn(client: Partial<ServerClient>) {
     },
     async close() {
       await engine.stop();
+      await cache.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },

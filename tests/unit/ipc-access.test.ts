@@ -11,16 +11,16 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { roles, type Role } from '../../shared/domain/collections';
 import { channelAccess, invokeChannelNames, mayCall, type InvokeChannel } from '../../shared/ipc/contract';
-import { createTerminalCore, type TerminalCore } from '../../main/core';
+import { createTerminal, type Terminal } from '../../main/terminal';
 
 /** What a locked terminal still answers: the sign-in screen's needs, nothing with a row in it. */
 const publicChannels: InvokeChannel[] = ['session.login', 'session.current', 'settings.get', 'sync.status'];
 
-function signIn(core: TerminalCore, role: Role): void {
+function signIn(core: Terminal, role: Role): void {
   core['state'].setSession({ user: { id: randomUUID(), username: `u-${role}`, displayName: `A ${role}`, role }, signedIn: true, accessToken: null, refreshToken: null });
 }
 
-function signOut(core: TerminalCore): void {
+function signOut(core: Terminal): void {
   const s = core['state'].getSession();
   if (s) core['state'].setSession({ ...s, signedIn: false });
 }
@@ -40,7 +40,7 @@ test('only the sign-in screen’s channels are open to anyone; every other chann
 test('every channel, signed out and as each role, is refused or let through exactly as the contract declares', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipc-access-'));
   // No server: a channel let through answers from the cache or says the server is unreachable.
-  const core = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
+  const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
   const callers: (Role | null)[] = [null, ...roles];
   let walked = 0;
   try {
@@ -77,7 +77,7 @@ test('every channel, signed out and as each role, is refused or let through exac
 
 test('signed out, a data channel answers a clear "sign in first", also with a well-formed request', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipc-access-'));
-  const core = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
+  const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
   try {
     signIn(core, 'doctor');
     const made = await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Ann', lastName: 'Lee' } });
@@ -100,7 +100,7 @@ test('signed out, a data channel answers a clear "sign in first", also with a we
 
 test('a receptionist cannot redirect the terminal; an admin can, and that signs everyone out and says so', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipc-access-'));
-  const core = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
+  const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
   const events: { channel: string; payload: unknown }[] = [];
   core.onEvent((channel, payload) => events.push({ channel, payload }));
   try {

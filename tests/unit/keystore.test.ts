@@ -8,7 +8,7 @@ import { keyFileKeystore } from '../../main/keystore/keyFile';
 import type { Keystore, SecretName } from '../../main/keystore/keystore';
 import { openCache, rowTable } from '../../main/cache/database';
 import { TerminalState } from '../../main/cache/state';
-import { createTerminalCore } from '../../main/core';
+import { createTerminal } from '../../main/terminal';
 import { testCacheKey } from '../support/cacheKey';
 
 const mode = (file: string) => statSync(file).mode & 0o777;
@@ -54,7 +54,7 @@ test('with the plain-text fallback no refresh token is kept at rest, the log say
   const log: string[] = [];
   const user = { id: randomUUID(), username: 'desk', displayName: 'Desk', role: 'receptionist' as const };
   try {
-    const core = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', keystore, log: (l) => log.push(l) });
+    const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', keystore, log: (l) => log.push(l) });
     assert.ok(log.some((l) => /plain text \(Linux without a keyring\): no refresh token is kept at rest/.test(l)), log.join('\n'));
     core['state'].setSession({ user, signedIn: true, accessToken: 'access', refreshToken: 'refresh-token-value' });
     assert.equal(core['state'].getSession()?.refreshToken, 'refresh-token-value', 'kept in memory while running');
@@ -62,7 +62,7 @@ test('with the plain-text fallback no refresh token is kept at rest, the log say
     assert.ok(keystore.read('cache-key'), 'the cache key is kept (the cache must reopen)');
     await core.close();
 
-    const again = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', keystore, log: (l) => log.push(l) });
+    const again = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', keystore, log: (l) => log.push(l) });
     assert.equal(again.currentUser(), null, 'signed out after a restart');
     assert.ok(log.some((l) => /no refresh token was kept, so they sign in again/.test(l)));
     await again.close();

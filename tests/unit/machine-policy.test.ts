@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { build as buildPlist, buildBinary as buildBinaryPlist } from 'plist';
-import { createTerminalCore } from '../../main/core';
+import { createTerminal } from '../../main/terminal';
 import { IpcFailure } from '../../main/ipc/failure';
 import { parseRegQuery, readMachinePolicy, windowsPolicyKey, type RegistryReader } from '../../main/policy/machinePolicy';
 
@@ -131,26 +131,26 @@ test('precedence: the policy wins over the user\'s settings, and the settings sc
   const dir = mkdtempSync(join(tmpdir(), 'clinic-policy-core-'));
   try {
     // The user had chosen another server before IT set the policy.
-    const before = createTerminalCore({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', terminalName: 'Desk 2', log: () => {} });
+    const before = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', terminalName: 'Desk 2', log: () => {} });
     await before.close();
-    const core = createTerminalCore({ dataDir: dir, log: () => {}, policy: { serverUrl: 'https://clinic-server:4780', autoUpdate: false } });
+    const core = createTerminal({ dataDir: dir, log: () => {}, policy: { serverUrl: 'https://clinic-server:4780', autoUpdate: false } });
     try {
       const settings = await core.invoke('settings.get', {});
       assert.deepEqual(settings, { ok: true, value: { serverUrl: 'https://clinic-server:4780', terminalName: 'Desk 2', offlineSignInDays: 7 } });
       // settings.set is a signed-in admin's (checked before any handler, tests/unit/ipc-access.test.ts);
       // what it runs refuses a policed server address even to an admin.
-      assert.throws(
+      await assert.rejects(
         () => core.setSettings({ serverUrl: 'http://elsewhere:4780', terminalName: 'Desk 2' }),
         (error: unknown) => error instanceof IpcFailure && error.code === 'forbidden' && /set by this computer's policy/.test(error.message),
       );
-      const renamed = core.setSettings({ serverUrl: 'https://clinic-server:4780', terminalName: 'Front desk 2' });
+      const renamed = await core.setSettings({ serverUrl: 'https://clinic-server:4780', terminalName: 'Front desk 2' });
       assert.deepEqual(renamed, { serverUrl: 'https://clinic-server:4780', terminalName: 'Front desk 2', offlineSignInDays: 7 });
       assert.deepEqual(core.machinePolicy(), { serverUrl: 'https://clinic-server:4780', autoUpdate: false });
     } finally {
       await core.close();
     }
     // Without the policy the user's own choice is back: the policy never overwrote it.
-    const after = createTerminalCore({ dataDir: dir, log: () => {} });
+    const after = createTerminal({ dataDir: dir, log: () => {} });
     try {
       assert.equal(after.settings().serverUrl, 'http://127.0.0.1:9');
     } finally {

@@ -5,7 +5,7 @@
  * is refused. SQLite does the checks and the copy, so no row passes through JavaScript: that is
  * the point of a snapshot (a 600k-row walk spent most of its time parsing and re-serialising rows).
  */
-import Database from 'better-sqlite3-multiple-ciphers';
+import { newConnection } from '../../cache/connections';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -58,7 +58,7 @@ export interface SnapshotLink {
 export function linkSnapshotBytes(bytes: Buffer, cacheFile: string, cacheKey: CacheKey | null, nativeBinding?: string): SnapshotLink {
   let db: CacheDb;
   try {
-    db = new Database(bytes, nativeBinding ? { nativeBinding } : {});
+    db = newConnection(bytes, nativeBinding ? { nativeBinding } : {});
   } catch (err) {
     throw new BadServerAnswer(`The snapshot is not a database this terminal can read: ${(err as Error).message}`);
   }

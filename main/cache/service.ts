@@ -1,0 +1,371 @@
+/**
+ * Everything the terminal asks of its cache, in one place: it runs where the cache connection
+ * lives, on the cache worker thread (cache-worker.ts), and the main thread reaches it only through
+ * cacheThread.ts, one awaited message per call. Each method is one step the core or the sync
+ * engine takes (a local write with its outbox entry, a push answer, a pulled page), so a step is
+ * one message and one transaction, never a conversation.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { AnyRow, CollectionName, PublicUser, Role } from '../../shared/domain/collections';
+import type { Conflict, EventPayload, MutateRequest } from '../../shared/ipc/contract';
+import type { AttentionEntry } from '../../shared/ipc/attention';
+import type { MutationResult } from '../../shared/sync/protocol';
+import { openCache, type CacheDb, type CacheKey } from './database';
+import { WalCheckpointer } from './checkpointer';
+import { RowCache } from './rows';
+import { Outbox, type OutboxEntry } from './outbox';
+import { ConflictLog } from './conflicts';
+import { AttentionLog } from './attention';
+import { TerminalState } from './state';
+import { CacheWriter, type RowChange } from '../sync/apply';
+import { parsePulledChange } from '../sync/client';
+import { dropLoadTables } from '../sync/firstDownload/bulkLoad';
+import { removeSnapshotFiles } from '../sync/firstDownload/snapshotImport';
+import { writeLocalMutation, type LocalMutationResult } from '../mutations/local';
+import { OfflineVerifiers, type OfflineCheck } from '../session/offlineVerifiers';
+
+export interface CacheOpenOptions {
+  dataDir: string;
+  cacheKey: CacheKey | null;
+  /** The WAL checkpoint thread's script (a file path: it crosses to the cache thread as a string). */
+  checkpointWorker: string;
+  nativeBinding?: string;
+}
+
+/** What the cache tells the main thread without being asked. */
+export type CacheNotice = { type: 'log'; line: string } | { type: 'attention.changed'; userId: string; entries: AttentionEntry[] };
+
+/** The session as the cache keeps it: whose work it holds, and whether they are signed in. Tokens stay on the main thread. */
+export interface CachedSession {
+  user: PublicUser;
+  signedIn: boolean;
+}
+
+/** What the main thread reads once at start: the session and the settings, which it then keeps in memory and writes through. */
+export interface CacheOpening {
+  file: string;
+  session: CachedSession | null;
+  settings: Record<string, string>;
+  cursor: string | null;
+}
+
+/** Milliseconds. */
+export interface LoopDelay {
+  mean: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface PushAnswerApplied {
+  changes: RowChange[];
+  conflicts: EventPayload<'conflict.recorded'>[];
+  outcomes: EventPayload<'mutation.outcome'>[];
+}
+
+/**
+ * Time one transaction of pulled rows may take before the cache thread turns to the next message
+ * (a window's list or a local write waiting behind a page). With its commit (about 1 ms:
+ * checkpoints run on another thread, see checkpointer.ts) a slice stays a few milliseconds.
+ */
+const applySliceBudgetMs = 4;
+/** What a slice's commit may take, by the commit cost per row measured so far. */
+const commitBudgetMs = 3;
+/** A slice takes at least this many rows, so a slow disk still makes progress. */
+const minSliceRows = 25;
+
+export class CacheService {
+  private readonly db: CacheDb;
+  private readonly checkpointer: WalCheckpointer;
+  private readonly state: TerminalState;
+  private readonly rows: RowCache;
+  private readonly outbox: Outbox;
+  private readonly conflictLog: ConflictLog;
+  private readonly attention: AttentionLog;
+  private readonly writer: CacheWriter;
+  private readonly verifiers: OfflineVerifiers;
+  private readonly loopDelayHistogram = monitorEventLoopDelay({ resolution: 10 });
+  /** Recent cost of a pull slice's commit per row (see applyPulledSlice); 0 until measured. */
+  private commitMsPerRow = 0;
+
+  constructor(
+    options: CacheOpenOptions,
+    notify: (notice: CacheNotice) => void,
+  ) {
+    const log = (line: string) => notify({ type: 'log', line });
+    this.db = openCache(options.dataDir, options.cacheKey, log);
+    this.checkpointer = new WalCheckpointer(this.db, {
+      script: options.checkpointWorker,
+      log,
+      cacheKey: options.cacheKey,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    });
+    // No keystore here: the main thread keeps the tokens (the OS keystore answers only there).
+    this.state = new TerminalState(this.db, null);
+    this.rows = new RowCache(this.db, () => this.state.getSession()?.user.role ?? null);
+    this.outbox = new Outbox(this.db);
+    this.conflictLog = new ConflictLog(this.db);
+    this.attention = new AttentionLog(this.db, (userId) => notify({ type: 'attention.changed', userId, entries: this.attention.list(userId) }));
+    this.writer = new CacheWriter(this.rows, this.outbox, this.conflictLog, this.attention);
+    this.verifiers = new OfflineVerifiers(this.db);
+    this.loopDelayHistogram.enable();
+  }
+
+  opening(): CacheOpening {
+    const all = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
+    const s = this.state.getSession();
+    return {
+      file: this.db.name,
+      session: s ? { user: s.user, signedIn: s.signedIn } : null,
+      settings: Object.fromEntries(all.map((r) => [r.key, r.value])),
+      cursor: this.state.getCursor(),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.loopDelayHistogram.disable();
+    await this.checkpointer.stop();
+    this.db.close();
+  }
+
+  // ---------- session and settings (the main thread keeps a copy) ----------
+
+  saveSession(session: CachedSession | null): void {
+    if (session === null) this.state.clearSession();
+    else this.state.setSession({ ...session, accessToken: null, refreshToken: null });
+  }
+
+  setSetting(key: string, value: string | null): void {
+    if (value === null) this.state.deleteSetting(key);
+    else this.state.setSetting(key, value);
+  }
+
+  /** Drop everything cached for the previous user (and its deleted pages, see secure_delete). */
+  clearCache(): void {
+    this.db.transaction(() => {
+      this.rows.clearAll();
+      dropLoadTables(this.db);
+      removeSnapshotFiles(this.db.name);
+      this.conflictLog.clear();
+      this.state.clearCursor();
+      this.state.clearSession();
+    })();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  cursor(): string | null {
+    return this.state.getCursor();
+  }
+
+  // ---------- what windows read and write ----------
+
+  /** The collection's rows as the JSON text of an array (SQLite joins it; the main thread parses it once). */
+  listJson(collection: CollectionName): string {
+    return this.rows.jsonAfter(collection, 0, Number.MAX_SAFE_INTEGER).json;
+  }
+
+  holds(collection: CollectionName): boolean {
+    return this.rows.holds(collection);
+  }
+
+  row(collection: CollectionName, id: string): AnyRow | null {
+    return this.rows.get(collection, id);
+  }
+
+  rowsJsonAfter(collection: CollectionName, after: number, limit: number): { json: string; count: number; last: number } {
+    return this.rows.jsonAfter(collection, after, limit);
+  }
+
+  mutate(user: PublicUser, request: MutateRequest): LocalMutationResult {
+    return writeLocalMutation(this.db, this.rows, this.outbox, user, request);
+  }
+
+  // ---------- the outbox and the server's answers ----------
+
+  outboxSize(): number {
+    return this.outbox.size();
+  }
+
+  outboxOwners(): string[] {
+    return this.outbox.owners();
+  }
+
+  /** The next push batch: in order, and at most one mutation per row (a later edit needs the version the server gives the earlier one). */
+  nextBatch(limit: number): OutboxEntry[] {
+    const batch: OutboxEntry[] = [];
+    const rowsInBatch = new Set<string>();
+    for (const e of this.outbox.pending(limit)) {
+      const key = `${e.collection}/${e.rowId}`;
+      if (rowsInBatch.has(key)) break;
+      rowsInBatch.add(key);
+      batch.push(e);
+    }
+    return batch;
+  }
+
+  recordPushFailure(mutationIds: string[], error: string): void {
+    this.outbox.recordFailure(mutationIds, error);
+  }
+
+  /** The server's answers to a batch, in one transaction; `fetched`: rows fetched for refusals that carried none. */
+  applyPushAnswer(batch: OutboxEntry[], results: MutationResult[], fetched: Record<string, AnyRow | null>): PushAnswerApplied {
+    const byId = new Map(results.map((r) => [r.mutationId, r]));
+    const applied: PushAnswerApplied = { changes: [], conflicts: [], outcomes: [] };
+    this.db.transaction(() => {
+      for (const e of batch) {
+        const r = byId.get(e.mutationId);
+        if (!r) continue; // not answered: stays in the outbox for the next run
+        const own = r.row && r.row.id === e.rowId ? r.row : null;
+        const server = own ?? (e.mutationId in fetched ? fetched[e.mutationId]! : null);
+        const { change, conflict } = this.writer.applyResult(e, r, server as AnyRow | null);
+        if (change) applied.changes.push(change);
+        if (conflict) applied.conflicts.push(conflict);
+        applied.outcomes.push({
+          mutationId: e.mutationId,
+          collection: e.collection,
+          id: e.rowId,
+          op: e.op,
+          status: r.status,
+          ...(r.error ? { error: r.error } : {}),
+        });
+      }
+    })();
+    return applied;
+  }
+
+  // ---------- pulled changes ----------
+
+  /**
+   * A pulled page in time-boxed slices, one transaction each, the cursor stored with the last one;
+   * between slices the thread turns to the next message. A crash mid-page re-applies its first
+   * slices, which applyPulled tolerates (same versions).
+   */
+  async applyPulledPage(raw: unknown[], cursor: string): Promise<RowChange[]> {
+    const changes: RowChange[] = [];
+    let from = 0;
+    for (;;) {
+      from = this.applyPulledSlice(raw, from, cursor, changes);
+      if (from >= raw.length) return changes;
+      await yieldToEventLoop();
+    }
+  }
+
+  /**
+   * Check and apply pulled changes from `from` on, until they are all applied or the slice's budget
+   * is spent. The budget covers the commit too: in a big cache each new row touches an index page
+   * of its own (random ids), so the commit's cost per row, learnt from the slices before, caps how
+   * many rows a slice takes.
+   */
+  private applyPulledSlice(raw: unknown[], from: number, pageCursor: string, changes: RowChange[]): number {
+    let to = from;
+    const started = performance.now();
+    const maxRows = this.commitMsPerRow > 0 ? Math.max(minSliceRows, Math.floor(commitBudgetMs / this.commitMsPerRow)) : Infinity;
+    let bodyDone = started;
+    this.db.transaction(() => {
+      while (to < raw.length && to - from < maxRows) {
+        const c = this.writer.applyPulled(parsePulledChange(raw[to]));
+        to++;
+        if (c) changes.push(c);
+        if (performance.now() - started > applySliceBudgetMs) break;
+      }
+      if (to >= raw.length) this.state.setCursor(pageCursor);
+      bodyDone = performance.now();
+    })();
+    const rows = to - from;
+    if (rows >= minSliceRows) {
+      const perRow = (performance.now() - bodyDone) / rows;
+      this.commitMsPerRow = this.commitMsPerRow === 0 ? perRow : 0.7 * this.commitMsPerRow + 0.3 * perRow;
+    }
+    return to;
+  }
+
+  /** Every cached row goes and the cursor with it (the server was restored from a backup); the deletions windows hear of. */
+  forgetServerRows(collections: CollectionName[]): RowChange[] {
+    const gone: RowChange[] = [];
+    for (const collection of collections) {
+      for (const row of this.rows.list(collection)) gone.push({ collection, id: String(row.id), op: 'delete' });
+    }
+    this.db.transaction(() => {
+      this.rows.clearAll();
+      this.state.clearCursor();
+    })();
+    return gone;
+  }
+
+  /** A collection fetched in full (the benchmark's seed strategy): what changed against the cache. */
+  replaceCollection(collection: CollectionName, rows: AnyRow[]): RowChange[] {
+    return this.db.transaction(() => this.writer.replaceCollection(collection, rows))();
+  }
+
+  // ---------- conflicts and "Needs attention" ----------
+
+  conflicts(): Conflict[] {
+    return this.conflictLog.list();
+  }
+
+  conflict(id: string): Conflict | null {
+    return this.conflictLog.get(id);
+  }
+
+  removeConflict(id: string): void {
+    this.conflictLog.remove(id);
+  }
+
+  conflictCount(): number {
+    return this.conflictLog.count();
+  }
+
+  attentionList(userId: string): AttentionEntry[] {
+    return this.attention.list(userId);
+  }
+
+  dismissAttention(userId: string, id: string): boolean {
+    return this.attention.dismiss(userId, id);
+  }
+
+  clearAttention(): void {
+    this.attention.clear();
+  }
+
+  // ---------- offline sign-in verifiers ----------
+
+  rememberVerifier(username: string, password: string, user: PublicUser): Promise<void> {
+    return this.verifiers.remember(username, password, user);
+  }
+
+  checkVerifier(username: string, password: string, maxAgeDays: number): Promise<OfflineCheck> {
+    return this.verifiers.check(username, password, maxAgeDays);
+  }
+
+  forgetVerifier(username: string): void {
+    this.verifiers.forget(username);
+  }
+
+  forgetVerifiersOf(userId: string): void {
+    this.verifiers.forgetUserId(userId);
+  }
+
+  forgetAllVerifiers(): void {
+    this.verifiers.forgetAll();
+  }
+
+  /** This thread's event-loop delay (the main thread measures its own): what a window's request may wait here. */
+  loopDelay(reset = false): LoopDelay {
+    const h = this.loopDelayHistogram;
+    const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
+    const delay = { mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
+    if (reset) h.reset();
+    return delay;
+  }
+
+  /** A benchmark's cache setting (bench/sync-terminal.ts BENCH_CACHE_PRAGMAS); nothing in the terminal calls it. */
+  benchPragma(statement: string): unknown {
+    return this.db.pragma(statement);
+  }
+
+  /** The role whose view the cache holds (for tests and logs). */
+  role(): Role | null {
+    return this.state.getSession()?.user.role ?? null;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * A terminal as its windows reach it: the core (core.ts) with the IPC dispatcher in front of it.
+ * A window's message goes transport -> here -> ipc/dispatch.ts -> ipc/handlers.ts -> core, one
+ * way; the core's events go back to the transports through onEvent.
+ */
+import type { IpcEnvelope } from '../shared/ipc/contract';
+import { TerminalCore, type TerminalCoreOptions } from './core';
+import { IpcDispatcher, type IpcSender } from './ipc/dispatch';
+import { createHandlers } from './ipc/handlers';
+
+export type { IpcSender } from './ipc/dispatch';
+export type { EventListener, TerminalCoreOptions, TerminalStats } from './core';
+
+export class Terminal extends TerminalCore {
+  private readonly dispatcher: IpcDispatcher;
+
+  constructor(options: TerminalCoreOptions) {
+    super(options);
+    this.dispatcher = new IpcDispatcher(createHandlers(this), this.log, () => this.currentUser());
+  }
+
+  invoke(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown>> {
+    if (this.isClosed) return Promise.resolve({ ok: false, error: { code: 'failed', message: 'The terminal is shutting down' } });
+    return this.dispatcher.invoke(channel, request, sender);
+  }
+
+  /** A transport registers each window it opens; messages from anything else are refused. */
+  registerWindow(windowId: string): () => void {
+    return this.dispatcher.registerWindow(windowId);
+  }
+}
+
+export function createTerminal(options: TerminalCoreOptions): Terminal {
+  return new Terminal(options);
+}
