@@ -10,30 +10,19 @@
  *   after every mutation GET each collection in full through the REST routes.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { CollectionName, Role } from '../../shared/domain/collections';
+import type { CollectionName } from '../../shared/domain/collections';
 import { syncedCollections } from '../../shared/domain/access';
-import type { EventChannel, EventPayload, SyncStatus } from '../../shared/ipc/contract';
-import type { CacheCalls } from '../cache/cache-messages';
+import type { SyncStatus } from '../../shared/ipc/contract';
 import { Backoff } from './backoff';
 import { Pusher } from './pusher';
 import { PokedChanges } from './pokedChanges';
 import { LiveChannel } from './live';
-import { ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type PulledPage } from './client';
-import type { FirstDownload } from './firstDownload/firstDownload';
+import { ServerRefused, ServerUnreachable, SessionExpired, type PulledPage } from './client';
 import { FirstDownloads, type InitialSync } from './firstDownload/orchestrator';
+import type { EngineDeps, SyncSchedule } from './engineDeps';
 
-export type SyncStrategy = 'live' | 'baseline';
+export type { Emit, EngineDeps, SyncSchedule, SyncStrategy } from './engineDeps';
 
-export interface SyncSchedule {
-  /** Patients and appointments (and, for the live strategy, the whole cursor pull). */
-  fastMs: number;
-  /** Inventory and referrals. */
-  slowMs: number;
-  /** Page size of pulls. */
-  pullLimit: number;
-  /** Mutations per push request. */
-  pushBatch: number;
-}
 
 /** The first pull page of a run (see pullDeltas). */
 const firstPullLimit = 250;
@@ -43,30 +32,6 @@ const pokeGraceMs = 2000;
 export const seedSchedule: SyncSchedule = { fastMs: 30_000, slowMs: 60_000, pullLimit: 2000, pushBatch: 200 };
 const fastCollections: CollectionName[] = ['patients', 'appointments'];
 const slowCollections: CollectionName[] = ['inventory', 'referrals'];
-
-export type Emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
-
-export interface EngineDeps {
-  /** The cache, on its own thread: every call is one awaited message. */
-  cache: CacheCalls;
-  /** The cache file: snapshot parts are written beside it. */
-  cacheFile: string;
-  client: ServerClient;
-  clientId: string;
-  strategy: SyncStrategy;
-  /** Live strategy: ask for pokes that carry the changes, saving a pull per change (default true). */
-  pokedChanges?: boolean;
-  schedule: SyncSchedule;
-  emit: Emit;
-  role: () => Role | null;
-  onSessionExpired: (reason: string) => void;
-  /**
-   * Starts a first download on a thread of its own (sync/firstDownload); without it, or when the
-   * thread cannot run, the engine writes the first download's pages itself, slice by slice.
-   */
-  startDownload?: (role: Role, collections: CollectionName[], onAppended: (changes: number) => void) => Promise<FirstDownload>;
-  log: (line: string) => void;
-}
 
 export class SyncEngine {
   private running: Promise<void> | null = null;

@@ -9,7 +9,7 @@ import type { CacheCalls } from '../cache/cache-messages';
 import { toMutation, type OutboxEntry } from '../cache/outbox';
 import { testCrashPoint } from '../crash-hooks';
 import { ServerRefused, type ServerClient } from './client';
-import type { Emit } from './engine';
+import type { Emit } from './engineDeps';
 
 export interface PusherDeps {
   cache: CacheCalls;

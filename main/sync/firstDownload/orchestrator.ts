@@ -11,7 +11,7 @@ import type { CollectionName } from '../../../shared/domain/collections';
 import { syncedCollections } from '../../../shared/domain/access';
 import { snapshotPartRows } from '../../../shared/sync/snapshot';
 import { BadServerAnswer, type SnapshotPart } from '../client';
-import type { EngineDeps } from '../engine';
+import type { EngineDeps } from '../engineDeps';
 import type { FirstDownload } from './firstDownload';
 import { newSnapshotSeal, removeSnapshotFiles, sealingStream, snapshotFileBeside, type SnapshotSeal } from './snapshotImport';
 

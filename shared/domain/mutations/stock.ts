@@ -1,7 +1,7 @@
 /** Stock: adjustments commute (a delta, not a new quantity), and stock never goes below zero. */
 import { adjustInput } from '../collections';
 import { canWrite } from '../access';
-import type { Decision, MutationInput } from './decide';
+import type { Decision, MutationInput } from './decision';
 import { withDerived } from './derived';
 import { fieldVersionsAfter } from './merge';
 import type { Rule, RuleContext } from './reads';
