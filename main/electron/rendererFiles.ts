@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { rendererContentType } from '../rendererContentTypes';
 import { appHost } from './trustedSender';
 
 /** Nothing from the network: the renderer only talks to main through the preload bridge. */
@@ -24,19 +25,6 @@ export const contentSecurityPolicy = [
   "object-src 'none'",
 ].join('; ');
 
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.map': 'application/json; charset=utf-8',
-};
 
 /** The file under `root` an app:// URL names, or null for anything outside it or another host. */
 export function rendererFileFor(root: string, requestUrl: string): string | null {
@@ -72,7 +60,7 @@ export async function rendererResponse(root: string, requestUrl: string): Promis
   for (const path of candidates) {
     try {
       const body = await readFile(path);
-      const type = contentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
+      const type = rendererContentType(path);
       return { status: 200, headers: { ...headers, 'content-type': type }, body };
     } catch {
       // next candidate

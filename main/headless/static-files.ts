@@ -2,23 +2,8 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { rendererContentType } from '../rendererContentTypes';
 
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.webmanifest': 'application/manifest+json',
-};
 
 const missingBuildPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Clinic Desk</title></head>
 <body><h1>Clinic Desk</h1><p>The user interface has not been built yet. Run <code>npm run build:renderer</code>, then reload this page.</p></body></html>`;
@@ -55,7 +40,7 @@ export function serveRenderer(rendererDir: string) {
       }
       file = index;
     }
-    const type = contentTypes[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = rendererContentType(file);
     const immutable = file.includes(`${sep}assets${sep}`);
     res.writeHead(200, {
       'content-type': type,

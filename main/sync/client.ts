@@ -4,28 +4,13 @@
  * when the refresh fails too, the session is over and the user must sign in again.
  * Counts bytes over the wire, so the live and baseline strategies can be compared.
  */
-import axios, { type AxiosInstance, type Method } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { createWriteStream } from 'node:fs';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { z } from 'zod';
-import { publicUser, type AnyRow, type CollectionName } from '../../shared/domain/collections';
-import {
-  auditEntry,
-  change,
-  errorBody,
-  liveChangesParam,
-  loginResponse,
-  pullEnvelope,
-  pushResponse,
-  refreshResponse,
-  serverInfo,
-  type Change,
-  type LoginResponse,
-  type PushRequest,
-  type PushResponse,
-} from '../../shared/sync/protocol';
-import { invokeChannels } from '../../shared/ipc/contract';
+import { publicUser, type AnyRow, type CollectionName, type PublicUser } from '../../shared/domain/collections';
+import { apiRoutes, collectionRoutes, pathOf, type AnswerOf, type HttpMethod, type RouteSpec } from '../../shared/http/routes';
+import { change, errorBody, liveChangesParam, type Change, type LoginResponse, type PushRequest, type PushResponse } from '../../shared/sync/protocol';
 import { snapshotHeaders } from '../../shared/sync/snapshot';
 import type { ClientOptions } from 'ws';
 import { CertificateMismatch, CertificateNotYetTrusted, fingerprintOf, notYetTrustedMessage, PinnedAgent, pinnedConnect, type CertificatePin } from './pinnedTls';
@@ -56,7 +41,7 @@ export class BadServerAnswer extends Error {}
 export function parsePulledChange(raw: unknown): Change {
   const parsed = change.safeParse(raw);
   if (!parsed.success) throw new BadServerAnswer(`Unexpected change in a pull page: ${parsed.error.message.slice(0, 300)}`);
-  return parsed.data as Change;
+  return parsed.data;
 }
 
 /** One part of a first-download snapshot, written to a file (shared/sync/snapshot.ts). */
@@ -87,6 +72,14 @@ export interface LiveTarget {
   url: string;
   token: string | null;
   options?: ClientOptions;
+}
+
+/** Over https with no certificate pinned yet, only these go out (see requireTrust). */
+const sentBeforeTrust: readonly RouteSpec[] = [apiRoutes.login, apiRoutes.health];
+
+/** A pull page's path: `since` left out at the start of the log. */
+function pullPath(since: string | null, limit: number): string {
+  return pathOf(apiRoutes.pull, {}, { limit, since: since || undefined });
 }
 
 /** The reason a request failed, as this terminal tells it. */
@@ -134,19 +127,20 @@ export class ServerClient {
   }
 
   /** One request; the answer's text unparsed. */
-  private async send(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
-    const { status, bytes } = await this.sendForBytes(method, path, body, headers, auth);
+  private async send(route: RouteSpec, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
+    const { status, bytes } = await this.sendForBytes(route, path, body, headers, auth);
     return { status, text: bytes.toString('utf8') };
   }
 
-  /** One request; the answer's bytes as they came. */
-  private async sendForBytes(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
+  /** One request of a route of the table (`path`: its path with parameters and query filled in). */
+  private async sendForBytes(route: RouteSpec, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
+    const method = route.method;
     const data = body === undefined ? undefined : JSON.stringify(body);
     const h: Record<string, string> = { ...headers };
     if (data !== undefined) h['content-type'] = 'application/json';
     const token = this.tokens.accessToken();
     if (auth && token) h.authorization = `Bearer ${token}`;
-    this.requireTrust(path);
+    this.requireTrust(route);
     let res;
     try {
       res = await this.http.request<Buffer>({ method, url: path, data, headers: h });
@@ -165,18 +159,18 @@ export class ServerClient {
    * Over https with no certificate pinned yet, only a sign-in may go out (an admin's pins the
    * certificate it was made over); nothing else is sent to a server this terminal cannot verify.
    */
-  private requireTrust(path: string): void {
-    if (this.tls && this.pin.expected() === null && path !== '/api/auth/login' && path !== '/api/health') {
+  private requireTrust(route: RouteSpec): void {
+    if (this.tls && this.pin.expected() === null && !sentBeforeTrust.includes(route)) {
       throw new ServerCertificateRefused(notYetTrustedMessage);
     }
   }
 
-  private async raw(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
-    const { status, text } = await this.send(method, path, body, headers, auth);
-    return { status, json: this.parseBody(method, path, status, text) };
+  private async raw(route: RouteSpec, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
+    const { status, text } = await this.send(route, path, body, headers, auth);
+    return { status, json: this.parseBody(route.method, path, status, text) };
   }
 
-  private parseBody(method: Method, path: string, status: number, text: string): unknown {
+  private parseBody(method: HttpMethod, path: string, status: number, text: string): unknown {
     let json: unknown = null;
     if (text.length > 0) {
       try {
@@ -189,22 +183,25 @@ export class ServerClient {
   }
 
   /** An authenticated request: refresh once on 401, then give up with SessionExpired. */
-  private async authorized(method: Method, path: string, body?: unknown, headers?: Record<string, string>) {
-    let res = await this.sendForBytes(method, path, body, headers);
+  private async authorized(route: RouteSpec, path: string, body?: unknown, headers?: Record<string, string>) {
+    let res = await this.sendForBytes(route, path, body, headers);
     if (res.status === 401) {
       await this.refresh();
-      res = await this.sendForBytes(method, path, body, headers);
+      res = await this.sendForBytes(route, path, body, headers);
       if (res.status === 401) throw new SessionExpired('The server no longer accepts this session; please sign in again');
     }
     return res;
   }
 
-  private async call<T extends z.ZodType>(method: Method, path: string, schema: T | null, body?: unknown, headers?: Record<string, string>): Promise<z.output<T>> {
-    const { status, bytes } = await this.authorized(method, path, body, headers);
-    return this.checked(method, path, { status, json: this.parseBody(method, path, status, bytes.toString('utf8')) }, schema);
+  /** An authenticated request whose answer is checked with the route's response schema. */
+  private async call<S extends RouteSpec>(route: S, path: string, body?: unknown, headers?: Record<string, string>): Promise<AnswerOf<S>> {
+    const { status, bytes } = await this.authorized(route, path, body, headers);
+    return this.checked(route, path, { status, json: this.parseBody(route.method, path, status, bytes.toString('utf8')) });
   }
 
-  private checked<T extends z.ZodType>(method: Method, path: string, res: { status: number; json: unknown }, schema: T | null): z.output<T> {
+  /** The answer of a route as the table says it is, or the error it is; `expect: null` checks errors only. */
+  private checked<S extends RouteSpec>(route: S, path: string, res: { status: number; json: unknown }, expect: 'answer' | null = 'answer'): AnswerOf<S> {
+    const method = route.method;
     if (res.status >= 500 || res.status === 502 || res.status === 503) {
       throw new ServerUnreachable(`The clinic server failed (${res.status}) on ${method} ${path}`);
     }
@@ -212,10 +209,10 @@ export class ServerClient {
       const parsed = errorBody.safeParse(res.json);
       throw new ServerRefused(res.status, parsed.success ? parsed.data.error : `HTTP ${res.status}`, res.json);
     }
-    if (schema === null) return undefined as z.output<T>;
-    const parsed = schema.safeParse(res.json);
+    if (expect === null || route.response === null) return undefined as AnswerOf<S>;
+    const parsed = route.response.safeParse(res.json);
     if (!parsed.success) throw new BadServerAnswer(`Unexpected answer to ${method} ${path}: ${parsed.error.message.slice(0, 300)}`);
-    return parsed.data;
+    return parsed.data as AnswerOf<S>;
   }
 
   /** Single-flight: concurrent 401s share one refresh (refresh tokens rotate and work once). */
@@ -224,9 +221,10 @@ export class ServerClient {
       this.refreshing = (async () => {
         const refreshToken = this.tokens.refreshToken();
         if (!refreshToken) throw new SessionExpired('Not signed in');
-        const res = await this.raw('POST', '/api/auth/refresh', { refreshToken }, {}, false);
+        const route = apiRoutes.refresh;
+        const res = await this.raw(route, route.path, { refreshToken }, {}, false);
         if (res.status === 401 || res.status === 400 || res.status === 403) throw new SessionExpired('The session has expired; please sign in again');
-        const tokens = this.checked('POST', '/api/auth/refresh', res, refreshResponse);
+        const tokens = this.checked(route, route.path, res);
         this.tokens.saveTokens(tokens.accessToken, tokens.refreshToken);
       })().finally(() => {
         this.refreshing = null;
@@ -236,11 +234,12 @@ export class ServerClient {
   }
 
   async login(username: string, password: string): Promise<LoginResponse> {
-    const res = await this.raw('POST', '/api/auth/login', { username, password }, {}, false);
+    const route = apiRoutes.login;
+    const res = await this.raw(route, route.path, { username, password }, {}, false);
     if (res.status === 401) throw new ServerRefused(401, 'Wrong username or password', res.json);
     if (res.status === 429) throw new ServerRefused(429, 'Too many failed sign-ins; wait a minute and try again', res.json);
     const seen = this.lastFingerprint;
-    const answer = this.checked('POST', '/api/auth/login', res, loginResponse);
+    const answer = this.checked(route, route.path, res);
     if (this.tls && this.pin.expected() === null) {
       // Trust on first use, by an admin only: their sign-in pins the certificate it went over.
       if (answer.user.role !== 'admin' || seen === null) throw new ServerCertificateRefused(notYetTrustedMessage);
@@ -255,9 +254,7 @@ export class ServerClient {
    * never blocks the event loop in one piece.
    */
   async pull(since: string | null, limit: number): Promise<PulledPage> {
-    const q = new URLSearchParams({ limit: String(limit) });
-    if (since) q.set('since', since);
-    const page = await this.call('GET', `/api/sync/pull?${q.toString()}`, pullEnvelope);
+    const page = await this.call(apiRoutes.pull, pullPath(since, limit));
     return { changes: page.changes, cursor: page.cursor, hasMore: page.hasMore, total: page.total ?? null };
   }
 
@@ -266,12 +263,10 @@ export class ServerClient {
    * to its own thread (sync/firstDownload), which decodes and checks them there.
    */
   async pullBytes(since: string | null, limit: number): Promise<Buffer> {
-    const q = new URLSearchParams({ limit: String(limit) });
-    if (since) q.set('since', since);
-    const path = `/api/sync/pull?${q.toString()}`;
-    const res = await this.authorized('GET', path);
+    const path = pullPath(since, limit);
+    const res = await this.authorized(apiRoutes.pull, path);
     // Errors are told apart as for every other call; a good answer stays bytes.
-    if (res.status >= 400) this.checked('GET', path, { status: res.status, json: this.parseBody('GET', path, res.status, res.bytes.toString('utf8')) }, null);
+    if (res.status >= 400) this.checked(apiRoutes.pull, path, { status: res.status, json: this.parseBody('GET', path, res.status, res.bytes.toString('utf8')) }, null);
     return res.bytes;
   }
 
@@ -282,9 +277,7 @@ export class ServerClient {
    * 501): the first download then walks the change log.
    */
   async snapshotTo(file: string, after: string | null, limit: number, seal?: () => Transform): Promise<SnapshotPart | null> {
-    const q = new URLSearchParams({ limit: String(limit) });
-    if (after !== null) q.set('after', after);
-    const path = `/api/sync/snapshot?${q.toString()}`;
+    const path = pathOf(apiRoutes.snapshot, {}, { limit, after });
     let res = await this.snapshotRequest(path);
     if (res.status === 401) {
       res.data.resume();
@@ -301,7 +294,7 @@ export class ServerClient {
       });
       this.wire.bytesReceived += Buffer.byteLength(text);
       if (res.status === 404 || res.status === 501) return null;
-      this.checked('GET', path, { status: res.status, json: this.parseBody('GET', path, res.status, text) }, null);
+      this.checked(apiRoutes.snapshot, path, { status: res.status, json: this.parseBody('GET', path, res.status, text) }, null);
       throw new BadServerAnswer(`Unexpected answer ${res.status} to GET ${path}`);
     }
     const header = (name: string) => (typeof res.headers[name] === 'string' ? (res.headers[name] as string) : null);
@@ -329,10 +322,10 @@ export class ServerClient {
 
   private async snapshotRequest(path: string) {
     const token = this.tokens.accessToken();
-    this.requireTrust(path);
+    this.requireTrust(apiRoutes.snapshot);
     try {
       const res = await this.http.request<Readable>({
-        method: 'GET',
+        method: apiRoutes.snapshot.method,
         url: path,
         responseType: 'stream',
         headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -345,36 +338,41 @@ export class ServerClient {
   }
 
   async push(request: PushRequest): Promise<PushResponse> {
-    return (await this.call('POST', '/api/sync/push', pushResponse, request)) as PushResponse;
+    return this.call(apiRoutes.push, apiRoutes.push.path, request);
   }
 
   async listCollection(collection: CollectionName): Promise<AnyRow[]> {
-    return (await this.call('GET', `/api/${collection}`, invokeChannels['data.list'].response)) as AnyRow[];
+    const route = collectionRoutes[collection].list;
+    return this.call(route, pathOf(route));
   }
 
   async getRow(collection: CollectionName, id: string): Promise<AnyRow> {
-    return (await this.call('GET', `/api/${collection}/${id}`, invokeChannels['admin.updateUser'].response)) as AnyRow;
+    const route = collectionRoutes[collection].get;
+    return this.call(route, pathOf(route, { id }));
   }
 
   async health(): Promise<boolean> {
-    const res = await this.raw('GET', '/api/health', undefined, {}, false);
+    const res = await this.raw(apiRoutes.health, apiRoutes.health.path, undefined, {}, false);
     return res.status === 200;
   }
 
   async audit(limit?: number) {
-    return this.call('GET', `/api/audit${limit ? `?limit=${limit}` : ''}`, auditEntry.array());
+    // No limit (or 0): the server's default.
+    return this.call(apiRoutes.audit, pathOf(apiRoutes.audit, {}, { limit: limit || undefined }));
   }
 
   async serverInfo() {
-    return this.call('GET', '/api/server', serverInfo);
+    return this.call(apiRoutes.serverInfo, apiRoutes.serverInfo.path);
   }
 
-  async createUser(input: Record<string, unknown>) {
-    return this.call('POST', '/api/users', publicUser, input);
+  /** The created user as the admin screen shows it (its public fields). */
+  async createUser(input: Record<string, unknown>): Promise<PublicUser> {
+    return publicUser.parse(await this.call(apiRoutes.createUser, apiRoutes.createUser.path, input));
   }
 
-  async updateUser(id: string, baseVersion: number, changes: Record<string, unknown>) {
-    return this.call('PATCH', `/api/users/${id}`, invokeChannels['admin.updateUser'].response, changes, { 'if-match': String(baseVersion) });
+  async updateUser(id: string, baseVersion: number, changes: Record<string, unknown>): Promise<AnyRow> {
+    const route = collectionRoutes.users.update;
+    return this.call(route, pathOf(route, { id }), changes, { 'if-match': String(baseVersion) });
   }
 
   /**
@@ -382,7 +380,7 @@ export class ServerClient {
    * token for its first message, and over wss the same pinned certificate as every request.
    */
   liveTarget(withChanges: boolean): LiveTarget {
-    const u = new URL(this.baseUrl.replace(/\/+$/, '') + '/api/sync/live');
+    const u = new URL(this.baseUrl.replace(/\/+$/, '') + apiRoutes.live.path);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     if (withChanges) u.searchParams.set(liveChangesParam, '1');
     const options: ClientOptions | undefined = this.tls

@@ -13,8 +13,8 @@
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
-import { z } from 'zod';
 import { syncedCollections } from '../../shared/domain/access';
+import { apiRoutes, liveQuery } from '../../shared/http/routes';
 import { liveChangesMax, liveChangesParam, liveClientMessage, liveCloseUnauthorized, type LiveServerMessage } from '../../shared/sync/protocol';
 import type { ServerContext } from '../http/context';
 import { HttpError } from '../http/errors';
@@ -28,7 +28,6 @@ export const POKE_INTERVAL_MS = 20;
 export const HEARTBEAT_MS = 15_000;
 const AUTH_TIMEOUT_MS = 10_000;
 
-const liveQuery = z.strictObject({ [liveChangesParam]: z.literal('1').optional() });
 
 interface LiveClient {
   socket: WebSocket;
@@ -100,7 +99,7 @@ export class LiveHub {
 
   routes(app: FastifyInstance): void {
     app.get(
-      '/api/sync/live',
+      apiRoutes.live.path,
       {
         websocket: true,
         // A token never travels in a URL (it would end up in proxy and access logs): the only

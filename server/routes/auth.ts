@@ -1,12 +1,11 @@
 /** Sign-in, token refresh (rotation) and who-am-I. */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { loginInput, refreshInput, type PublicUser, type Role } from '../../shared/domain/collections';
-import type { LoginResponse } from '../../shared/sync/protocol';
+import type { PublicUser, Role } from '../../shared/domain/collections';
+import { apiRoutes } from '../../shared/http/routes';
 import { issueRefreshToken, hashRefreshToken } from '../auth/tokens';
 import type { ServerContext } from '../http/context';
 import { badRequest, HttpError } from '../http/errors';
-import { actorOf } from '../http/guard';
+import { serveRoute } from '../http/serveRoute';
 import type { StoredRow } from '../store/types';
 
 export function publicUserOf(user: StoredRow): PublicUser {
@@ -14,13 +13,6 @@ export function publicUserOf(user: StoredRow): PublicUser {
 }
 
 const WRONG_LOGIN = 'wrong username or password';
-
-const liftBlockInput = z
-  .strictObject({
-    username: z.string().min(1).max(100).optional(),
-    address: z.string().min(1).max(100).optional(),
-  })
-  .refine((v) => v.username !== undefined || v.address !== undefined, 'give "username", "address" or both');
 
 /** Where a username was blocked in the last day, from the audit log (shared by every instance). */
 async function blockedAddresses(ctx: ServerContext, username: string): Promise<string[]> {
@@ -36,8 +28,8 @@ async function blockedAddresses(ctx: ServerContext, username: string): Promise<s
 }
 
 export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.post('/api/auth/login', async (request, reply) => {
-    const parsed = loginInput.safeParse(request.body);
+  serveRoute(app, apiRoutes.login, async ({ request, reply }) => {
+    const parsed = apiRoutes.login.body.safeParse(request.body);
     if (!parsed.success) throw badRequest(parsed.error, 'body');
     const { username, password } = parsed.data;
     const address = request.ip;
@@ -76,15 +68,12 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
       return issueRefreshToken(tx, user.id);
     });
     const accessToken = await ctx.tokens.accessToken({ userId: user.id, role: String(user.row.role) });
-    const body: LoginResponse = { accessToken, refreshToken, user: publicUserOf(user) };
-    return body;
+    return { accessToken, refreshToken, user: publicUserOf(user) };
   });
 
   // Extension: an admin lifts a sign-in block (docs/api.md). Audited.
-  app.post('/api/auth/lift-block', async (request) => {
-    const actor = actorOf(request);
-    if (actor.role !== 'admin') throw new HttpError(403, 'only an admin lifts sign-in blocks');
-    const parsed = liftBlockInput.safeParse(request.body ?? {});
+  serveRoute(app, apiRoutes.liftBlock, async ({ request, actor }) => {
+    const parsed = apiRoutes.liftBlock.body.safeParse(request.body ?? {});
     if (!parsed.success) throw badRequest(parsed.error, 'body');
     const { username, address } = parsed.data;
     const lifted: { username: string | null; address: string }[] = [];
@@ -110,8 +99,8 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { lifted };
   });
 
-  app.post('/api/auth/refresh', async (request) => {
-    const parsed = refreshInput.safeParse(request.body);
+  serveRoute(app, apiRoutes.refresh, async ({ request }) => {
+    const parsed = apiRoutes.refresh.body.safeParse(request.body);
     if (!parsed.success) throw badRequest(parsed.error, 'body');
     const result = await ctx.store.write(async (tx) => {
       const record = await tx.takeRefreshToken(hashRefreshToken(parsed.data.refreshToken));
@@ -125,8 +114,7 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { accessToken, refreshToken: result.refreshToken, user: publicUserOf(result.user) };
   });
 
-  app.get('/api/me', async (request) => {
-    const actor = actorOf(request);
+  serveRoute(app, apiRoutes.me, async ({ actor }) => {
     const user = await ctx.store.getRow('users', actor.id);
     if (!user) throw new HttpError(401, 'sign in first');
     return publicUserOf(user);

@@ -3,21 +3,19 @@ import type { FastifyInstance } from 'fastify';
 import { open, unlink } from 'node:fs/promises';
 import { hiddenFields, syncedCollections } from '../../shared/domain/access';
 import { collectionName, type CollectionName } from '../../shared/domain/collections';
-import { pullQuery, pushRequest, type MutationResult, type PushResponse } from '../../shared/sync/protocol';
-import { snapshotContentType, snapshotHeaders, snapshotPartRows, snapshotQuery } from '../../shared/sync/snapshot';
+import { apiRoutes } from '../../shared/http/routes';
+import type { MutationResult } from '../../shared/sync/protocol';
+import { snapshotContentType, snapshotHeaders, snapshotPartRows } from '../../shared/sync/snapshot';
 import type { ServerContext } from '../http/context';
 import { HttpError } from '../http/errors';
-import { actorOf } from '../http/guard';
+import { parseWith, serveRoute } from '../http/serveRoute';
 import { pushMutation } from '../mutations/run';
 import { auditClinicalRead, type ChangePulls } from '../sync/changePulls';
-import { parseWith } from './rows';
 
 export const DEFAULT_PULL_LIMIT = 500;
 
 export function syncRoutes(app: FastifyInstance, ctx: ServerContext, pulls: ChangePulls): void {
-  app.get('/api/sync/pull', async (request, reply) => {
-    const actor = actorOf(request);
-    const query = parseWith(pullQuery, request.query, 'query');
+  serveRoute(app, apiRoutes.pull, async ({ reply, actor, query }) => {
     let wanted = syncedCollections(actor.role);
     if (query.collections !== undefined && query.collections !== '') {
       const asked: CollectionName[] = [];
@@ -33,12 +31,10 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext, pulls: Chan
   });
 
   // Extension: a first download as one SQLite file (shared/sync/snapshot.ts).
-  app.get('/api/sync/snapshot', async (request, reply) => {
-    const actor = actorOf(request);
+  serveRoute(app, apiRoutes.snapshot, async ({ request, reply, actor, query }) => {
     if (!ctx.store.writeSnapshot) {
       throw new HttpError(501, `this server's store (${ctx.store.description.split(':')[0]}) does not offer snapshots: pull the change log from the start`);
     }
-    const query = parseWith(snapshotQuery, request.query, 'query');
     const started = performance.now();
     const snapshot = await ctx.store.writeSnapshot({
       role: actor.role,
@@ -75,13 +71,11 @@ export function syncRoutes(app: FastifyInstance, ctx: ServerContext, pulls: Chan
       .send(file.createReadStream({ highWaterMark: 1024 * 1024 }));
   });
 
-  app.post('/api/sync/push', async (request) => {
-    const actor = actorOf(request);
-    const push = parseWith(pushRequest, request.body, 'body');
+  serveRoute(app, apiRoutes.push, async ({ request, actor }) => {
+    const push = parseWith(apiRoutes.push.body, request.body, 'body');
     const results: MutationResult[] = [];
     // In order, one transaction each: a refused mutation leaves the earlier ones applied.
     for (const m of push.mutations) results.push(await pushMutation(ctx.store, actor, m));
-    const body: PushResponse = { results, cursor: await ctx.store.headCursor() };
-    return body;
+    return { results, cursor: await ctx.store.headCursor() };
   });
 }

@@ -297,8 +297,12 @@ export type AppointmentType = RowOf<'appointment-types'>;
 export type BlockedTime = RowOf<'blocked-times'>;
 export type Recall = RowOf<'recalls'>;
 
-/** Any stored row, when the collection is not known statically. */
-export type AnyRow = { id: string; version: number; updatedAt: string; updatedBy: string } & Record<string, unknown>;
+/**
+ * Any stored row, when the collection is not known statically: its meta fields and whatever else
+ * it holds (checked per collection by the mutations, not on every read).
+ */
+export const anyRow = z.object({ id: z.string(), version: z.number(), updatedAt: z.string(), updatedBy: z.string() }).catchall(z.unknown());
+export type AnyRow = z.infer<typeof anyRow>;
 
 /** The user as the API returns it: never a password or its hash. */
 export const publicUser = z.object({

@@ -3,7 +3,7 @@
  * Mutations are intentions with a client-made id; the server applies them in order, once.
  */
 import { z } from 'zod';
-import { collectionName, publicUser, type AnyRow } from '../domain/collections';
+import { anyRow, collectionName, publicUser } from '../domain/collections';
 import { rowId, version } from '../domain/primitives';
 
 /** A position in the server's change log. Opaque to clients: send back what you were given. */
@@ -13,7 +13,10 @@ export type Cursor = z.infer<typeof cursor>;
 export const mutationOps = ['create', 'update', 'delete', 'adjust'] as const;
 export type MutationOp = (typeof mutationOps)[number];
 
+/** What a mutation carries: fields, checked per collection by the rules that apply it. */
 const rowData = z.record(z.string(), z.unknown());
+/** A row as the server stores and sends it (meta fields and the rest). */
+export const storedRow = anyRow;
 
 export const mutation = z.strictObject({
   mutationId: z.uuid(),
@@ -40,36 +43,33 @@ export const mutationResult = z.object({
   mutationId: z.string(),
   status: z.enum(mutationStatuses),
   /** applied: the stored row; conflict/rejected: the server's current row when there is one. */
-  row: rowData.nullable().optional(),
+  row: storedRow.nullable().optional(),
   error: z.string().optional(),
   /** conflict: the fields that another write changed since baseVersion. */
   fields: z.array(z.string()).optional(),
   /** An HTTP-like code for why a mutation was refused (403, 404, 409, 400). */
   code: z.int().optional(),
   /** A double booking: the appointment this one would overlap. */
-  conflictsWith: rowData.optional(),
+  conflictsWith: storedRow.optional(),
   /** rejected with 400: the offending fields, as the REST answer's `details`. */
   details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
-export type MutationResult = Omit<z.infer<typeof mutationResult>, 'row' | 'conflictsWith'> & {
-  row?: AnyRow | null;
-  conflictsWith?: AnyRow;
-};
+export type MutationResult = z.infer<typeof mutationResult>;
 
 export const pushResponse = z.object({ results: z.array(mutationResult), cursor });
-export type PushResponse = { results: MutationResult[]; cursor: Cursor };
+export type PushResponse = z.infer<typeof pushResponse>;
 
 export const change = z.object({
   collection: collectionName,
   id: rowId,
   op: z.enum(['upsert', 'delete']),
   version,
-  row: rowData.optional(),
+  row: storedRow.optional(),
 });
-export type Change = Omit<z.infer<typeof change>, 'row'> & { row?: AnyRow };
+export type Change = z.infer<typeof change>;
 
 export const pullResponse = z.object({ changes: z.array(change), cursor, hasMore: z.boolean() });
-export type PullResponse = { changes: Change[]; cursor: Cursor; hasMore: boolean };
+export type PullResponse = z.infer<typeof pullResponse>;
 
 /**
  * The same answer with each change left unchecked, for a client that checks changes in slices as
@@ -128,7 +128,8 @@ export const loginResponse = z.object({
 });
 export type LoginResponse = z.infer<typeof loginResponse>;
 
-export const refreshResponse = z.object({ accessToken: z.string(), refreshToken: z.string() });
+/** Extension: the answer names the user too, as a sign-in's does. */
+export const refreshResponse = z.object({ accessToken: z.string(), refreshToken: z.string(), user: publicUser.optional() });
 
 /** A 400 body: what was wrong and where. */
 export const errorBody = z.object({

@@ -14,7 +14,7 @@ import type { CollectionName } from '../../shared/domain/collections';
 import type { Mutation, MutationResult } from '../../shared/sync/protocol';
 import { pushMutation, runMutation } from '../../server/mutations/run';
 import { parsePostgresUrl, PostgresStore } from '../../server/store/postgres';
-import { migrations } from '../../server/store/postgres/migrations';
+import { migrationsFor } from '../../server/store/migrations';
 import type { Actor, ClinicStore, StoredRow } from '../../server/store/types';
 import { createTestSchema, postgresUrlForTests, type TestSchema } from '../support/stores';
 
@@ -97,7 +97,7 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => r.version), migrations.map((m) => m.version));
+      assert.deepEqual(rows.map((r) => r.version), migrationsFor('postgres').map((m) => m.version));
     } finally {
       await client.end();
     }

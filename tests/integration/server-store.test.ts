@@ -6,8 +6,10 @@ import Database from 'better-sqlite3';
 import { clientFor, login, startTestServer } from '../support/server';
 import { createItem, createPatient } from '../support/clinic-fixtures';
 import { queryStoreDatabase, storesUnderTest, testStorage } from '../support/stores';
-import { migrations as postgresMigrations } from '../../server/store/postgres/migrations';
-import { migrations as sqliteMigrations } from '../../server/store/sqlite/migrations';
+import { migrationsFor } from '../../server/store/migrations';
+
+const postgresMigrations = migrationsFor('postgres');
+const sqliteMigrations = migrationsFor('sqlite');
 
 for (const store of storesUnderTest()) describe(store, () => {
   test('a restart keeps rows, the change log, sessions and the admin; migrations are recorded once', async () => {

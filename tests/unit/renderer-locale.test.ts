@@ -5,6 +5,7 @@ import { searchPatients, sortedPatients } from '../../renderer/src/store/patient
 import { rowsById } from '../../renderer/src/store/rows';
 import { formatWeek, parseWeek } from '../../shared/domain/weekText';
 import { dateOfBirthProblem, hoursProblem, phoneProblem, paymentProblem } from '../../shared/domain/plausibility';
+import { collections } from '../../shared/domain/collections';
 
 afterEach(() => setClinicLocale(null));
 
@@ -13,18 +14,10 @@ const patient = (n: number, lastName: string, firstName = 'Ida', dateOfBirth = '
   version: 1,
   updatedAt: '2026-11-25T10:00:00Z',
   updatedBy: 'u1',
+  ...collections.patients.defaults,
   firstName,
   lastName,
   dateOfBirth,
-  sex: 'unknown' as const,
-  phone: '',
-  email: '',
-  address: '',
-  insuranceProvider: '',
-  insuranceNumber: '',
-  allergies: '',
-  notes: '',
-  medicalHistory: '',
 });
 
 test('with de-DE, DD.MM.YYYY and EUR: 11.04.1969 and 1.234,50 €; input in the clinic format or ISO', () => {

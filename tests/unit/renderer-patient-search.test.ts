@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Patient } from '../../shared/domain/collections';
+import { collections, type Patient } from '../../shared/domain/collections';
 import { applyChanges, emptyData, rowsById, type DataChange, type RowsById } from '../../renderer/src/store/rows';
 import { optionText, patientCount, recentlyChangedPatients, resolvePatient, searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
 
@@ -15,18 +15,11 @@ function clinicOf(n: number): RowsById<'patients'> {
       version: 1,
       updatedAt: '2026-11-25T10:00:00Z',
       updatedBy: 'u',
+      ...collections.patients.defaults,
       firstName: `${firstNames[i % 10]}${Math.floor(i / 100)}`,
       lastName: `${lastNames[Math.floor(i / 10) % 10]}`,
       dateOfBirth: `19${String(50 + (i % 50)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}`,
-      sex: 'unknown',
       phone: `+49 30 ${String(1_000_000 + i)}`,
-      email: '',
-      address: '',
-      insuranceProvider: '',
-      insuranceNumber: '',
-      allergies: '',
-      notes: '',
-      medicalHistory: '',
     });
   }
   return rowsById<'patients'>(rows);

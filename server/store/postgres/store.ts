@@ -22,9 +22,11 @@ import {
 } from '../types';
 import { ChangeFeed } from './changeFeed';
 import { createPool, parsePostgresUrl, quoteIdent, type PostgresTarget } from './connection';
-import { migrations } from './migrations';
+import { migrationsFor } from '../migrations';
 import { cursorOf, rowColumns, toAuditEntry, toStoredRow, type AuditRecord, type RowRecord } from './rowCodec';
 import { PostgresWriteTx, WriteRaceError } from './writeTx';
+
+const migrations = migrationsFor('postgres');
 
 /** Where the store reports what a support person should see (the server passes its logger). */
 export interface StoreLog {

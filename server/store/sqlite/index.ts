@@ -29,8 +29,10 @@ import {
   type WriteTx,
   StoredMutationResult,
 } from '../types';
-import { migrations } from './migrations';
+import { migrationsFor } from '../migrations';
 import { WriteQueue } from './write-queue';
+
+const migrations = migrationsFor('sqlite');
 
 interface RowRecord {
   collection: string;
