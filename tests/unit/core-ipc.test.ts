@@ -1,21 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createTerminal, type Terminal } from '../../main/terminal';
 import type { PublicUser } from '../../shared/domain/collections';
+import { offlineCore, withOfflineCore } from '../support/offlineCore';
 
 const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 'Dr Ada', role: 'doctor' };
 
-/** A core with a signed-in user but no server (offline): everything below is local. */
-function offlineCore(user: PublicUser = doctor): { core: Terminal; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'core-ipc-'));
-  const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
-  core['state'].setSession({ user, signedIn: true, accessToken: null, refreshToken: null });
-  return { core, dir };
-}
 
 async function snapshot(core: Terminal) {
   const patients = await core.invoke('data.list', { collection: 'patients' });
@@ -24,9 +16,8 @@ async function snapshot(core: Terminal) {
   return { patients: patients.value, pending: (status.value as { pending: number }).pending };
 }
 
-test('unknown channels, wrong shapes and oversized payloads get clear errors and change nothing', async () => {
-  const { core, dir } = offlineCore();
-  try {
+test('unknown channels, wrong shapes and oversized payloads get clear errors and change nothing', () =>
+  withOfflineCore({ prefix: 'core-ipc', user: doctor }, async (core) => {
     const created = await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Ann', lastName: 'Lee' } });
     assert.ok(created.ok);
     const before = await snapshot(core);
@@ -59,15 +50,11 @@ test('unknown channels, wrong shapes and oversized payloads get clear errors and
     assert.equal(unknownField.ok ? null : unknownField.error.code, 'bad_request');
 
     assert.deepEqual(await snapshot(core), before);
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test('messages from senders that are not registered windows are refused', async () => {
-  const { core, dir } = offlineCore();
-  try {
+test('messages from senders that are not registered windows are refused', () =>
+  withOfflineCore({ prefix: 'core-ipc', user: doctor }, async (core) => {
     const stranger = await core.invoke('settings.get', {}, { windowId: 'w-unknown' });
     assert.equal(stranger.ok ? null : stranger.error.code, 'forbidden');
     const unregister = core.registerWindow('w-1');
@@ -76,14 +63,11 @@ test('messages from senders that are not registered windows are refused', async 
     unregister();
     const gone = await core.invoke('settings.get', {}, { windowId: 'w-1' });
     assert.equal(gone.ok ? null : gone.error.code, 'forbidden');
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
 test('settings persist across restarts and are validated', async () => {
-  const { core, dir } = offlineCore({ id: randomUUID(), username: 'root', displayName: 'Admin', role: 'admin' });
+  const { core, dir } = offlineCore({ prefix: 'core-ipc', user: { id: randomUUID(), username: 'root', displayName: 'Admin', role: 'admin' } });
   const bad = await core.invoke('settings.set', { serverUrl: 'ftp://x', terminalName: 'Front desk' });
   assert.equal(bad.ok ? null : bad.error.code, 'bad_request');
   const set = await core.invoke('settings.set', { serverUrl: 'http://127.0.0.1:9', terminalName: 'Front desk 2' });
@@ -99,9 +83,8 @@ test('settings persist across restarts and are validated', async () => {
   }
 });
 
-test('a receptionist cannot list clinical collections nor write clinical fields', async () => {
-  const { core, dir } = offlineCore({ id: randomUUID(), username: 'rita', displayName: 'Rita', role: 'receptionist' });
-  try {
+test('a receptionist cannot list clinical collections nor write clinical fields', () =>
+  withOfflineCore({ prefix: 'core-ipc', user: { id: randomUUID(), username: 'rita', displayName: 'Rita', role: 'receptionist' } }, async (core) => {
     const records = await core.invoke('data.list', { collection: 'treatment-records' });
     assert.equal(records.ok ? null : records.error.code, 'forbidden');
     const write = await core.invoke('data.mutate', {
@@ -114,29 +97,20 @@ test('a receptionist cannot list clinical collections nor write clinical fields'
     assert.ok(ok.ok);
     const row = (ok.value as { row: Record<string, unknown> }).row;
     assert.equal('medicalHistory' in row, false, 'the optimistic row of a receptionist carries no medicalHistory');
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
 test('not signed in: data channels answer forbidden', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'core-ipc-'));
-  const core = createTerminal({ dataDir: dir, log: () => {} });
-  try {
+  await withOfflineCore({ prefix: 'core-ipc' }, async (core) => {
     const r = await core.invoke('data.list', { collection: 'patients' });
     assert.equal(r.ok ? null : r.error.code, 'forbidden');
     const cur = await core.invoke('session.current', {});
     assert.ok(cur.ok && (cur.value as { user: unknown }).user === null);
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
-test('a headless terminal reports that it does not update itself; the shell reports the updater state', async () => {
-  const { core, dir } = offlineCore();
-  try {
+test('a headless terminal reports that it does not update itself; the shell reports the updater state', () =>
+  withOfflineCore({ prefix: 'core-ipc', user: doctor }, async (core) => {
     const answer = await core.invoke('app.updateStatus', {});
     assert.ok(answer.ok);
     assert.equal((answer.value as { phase: string }).phase, 'unavailable');
@@ -148,8 +122,5 @@ test('a headless terminal reports that it does not update itself; the shell repo
     const plugged = await core.invoke('app.updateStatus', {});
     assert.ok(plugged.ok);
     assert.equal((plugged.value as { percent: number }).percent, 40);
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);

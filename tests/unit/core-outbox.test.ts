@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createTerminal, type Terminal } from '../../main/terminal';
+import type { Terminal } from '../../main/terminal';
 import { TerminalState } from '../../main/cache/state';
 import { openCache } from '../../main/cache/database';
 import { cacheKeyFrom } from '../../main/cache/encryption';
@@ -14,14 +13,10 @@ import { RowCache } from '../../main/cache/rows';
 import { ConflictLog } from '../../main/cache/conflicts';
 import { CacheWriter } from '../../main/sync/apply';
 import type { AnyRow, PublicUser } from '../../shared/domain/collections';
+import { offlineCore, withOfflineCore } from '../support/offlineCore';
 
 const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 'Dr Ada', role: 'doctor' };
 
-function offlineCore(dir = mkdtempSync(join(tmpdir(), 'core-outbox-'))) {
-  const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
-  if (!core['state'].getSession()?.signedIn) core['state'].setSession({ user: doctor, signedIn: true, accessToken: null, refreshToken: null });
-  return { core, dir };
-}
 
 async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: unknown }>): Promise<T> {
   const r = await p;
@@ -43,7 +38,7 @@ function parts(core: Terminal) {
 }
 
 test('local mutations write the optimistic row and the outbox together, emit local changes, and survive a restart', async () => {
-  const { core, dir } = offlineCore();
+  const { core, dir } = offlineCore({ prefix: 'core-outbox', user: doctor });
   const events: { channel: string; payload: unknown }[] = [];
   core.onEvent((channel, payload) => events.push({ channel, payload }));
   const p = await ok<{ mutationId: string; row: AnyRow }>(
@@ -66,7 +61,7 @@ test('local mutations write the optimistic row and the outbox together, emit loc
   assert.equal(outbox[1]!.baseIsLocal, true, 'the update was made on the optimistic (unsent) create');
   await core.close();
 
-  const { core: again } = offlineCore(dir);
+  const { core: again } = offlineCore({ dataDir: dir, user: doctor });
   try {
     const patients = await ok<AnyRow[]>(again.invoke('data.list', { collection: 'patients' }));
     assert.equal(patients[0]!.phone, '+49 30 8929225');
@@ -81,9 +76,8 @@ test('local mutations write the optimistic row and the outbox together, emit loc
   }
 });
 
-test('business rules refuse double bookings, impossible status moves and negative stock, writing nothing', async () => {
-  const { core, dir } = offlineCore();
-  try {
+test('business rules refuse double bookings, impossible status moves and negative stock, writing nothing', () =>
+  withOfflineCore({ prefix: 'core-outbox', user: doctor }, async (core) => {
     const patient = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'A', lastName: 'B' } }));
     const slot = { patientId: patient.row.id, providerId: doctor.id, start: '2026-11-25T09:00:00Z', end: '2026-11-25T09:30:00Z', room: '1' };
     const appt = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'appointments', data: slot }));
@@ -103,15 +97,11 @@ test('business rules refuse double bookings, impossible status moves and negativ
     const appts = await ok<AnyRow[]>(core.invoke('data.list', { collection: 'appointments' }));
     assert.equal(appts.length, 1);
     assert.equal(appts[0]!.status, 'scheduled');
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test('a pulled row keeps my unsent edits on top; a conflict answer records both values and adopts the server row', async () => {
-  const { core, dir } = offlineCore();
-  try {
+test('a pulled row keeps my unsent edits on top; a conflict answer records both values and adopts the server row', () =>
+  withOfflineCore({ prefix: 'core-outbox', user: doctor }, async (core) => {
     // The session reaches the cache thread in order with any later call: wait for one before reading the file.
     await core.syncStatus();
     const { db, rows, outbox, conflicts, writer } = parts(core);
@@ -146,15 +136,11 @@ test('a pulled row keeps my unsent edits on top; a conflict answer records both 
     assert.equal(again[0]!.baseVersion, 5);
     assert.deepEqual(again[0]!.data, { phone: '+49 30 6479212' });
     assert.equal(conflicts.count(), 0);
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test('a rejected create disappears from the cache; later edits of an answered row rest on the server version', async () => {
-  const { core, dir } = offlineCore();
-  try {
+test('a rejected create disappears from the cache; later edits of an answered row rest on the server version', () =>
+  withOfflineCore({ prefix: 'core-outbox', user: doctor }, async (core) => {
     const { db, rows, outbox, writer } = parts(core);
     const created = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'referrals', data: { patientId: randomUUID(), direction: 'outgoing', provider: 'Dr Who', date: '2026-11-25' } }));
     const [entry] = outbox.pending();
@@ -171,8 +157,5 @@ test('a rejected create disappears from the cache; later edits of an answered ro
     const [second] = outbox.pending();
     assert.equal(second!.baseVersion, 2, 'the second edit now rests on the version the server gave the first');
     assert.equal(rows.get('patients', p.row.id)!.phone, '+49 30 6479212');
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);

@@ -5,13 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { roles, type Role } from '../../shared/domain/collections';
 import { channelAccess, invokeChannelNames, mayCall, type InvokeChannel } from '../../shared/ipc/contract';
-import { createTerminal, type Terminal } from '../../main/terminal';
+import type { Terminal } from '../../main/terminal';
+import { withOfflineCore } from '../support/offlineCore';
 
 /** What a locked terminal still answers: the sign-in screen's needs, nothing with a row in it. */
 const publicChannels: InvokeChannel[] = ['session.login', 'session.current', 'settings.get', 'sync.status'];
@@ -37,13 +35,11 @@ test('only the sign-in screen’s channels are open to anyone; every other chann
   }
 });
 
-test('every channel, signed out and as each role, is refused or let through exactly as the contract declares', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ipc-access-'));
-  // No server: a channel let through answers from the cache or says the server is unreachable.
-  const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
-  const callers: (Role | null)[] = [null, ...roles];
-  let walked = 0;
-  try {
+test('every channel, signed out and as each role, is refused or let through exactly as the contract declares', () =>
+  withOfflineCore({ prefix: 'ipc-access' }, async (core) => {
+    // No server: a channel let through answers from the cache or says the server is unreachable.
+    const callers: (Role | null)[] = [null, ...roles];
+    let walked = 0;
     for (const caller of callers) {
       for (const channel of invokeChannelNames) {
         if (caller === null) signOut(core);
@@ -69,16 +65,11 @@ test('every channel, signed out and as each role, is refused or let through exac
       }
     }
     assert.equal(walked, callers.length * invokeChannelNames.length);
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test('signed out, a data channel answers a clear "sign in first", also with a well-formed request', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ipc-access-'));
-  const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
-  try {
+test('signed out, a data channel answers a clear "sign in first", also with a well-formed request', () =>
+  withOfflineCore({ prefix: 'ipc-access' }, async (core) => {
     signIn(core, 'doctor');
     const made = await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Ann', lastName: 'Lee' } });
     assert.ok(made.ok);
@@ -92,18 +83,13 @@ test('signed out, a data channel answers a clear "sign in first", also with a we
     assert.equal((await core.invoke('settings.get', {})).ok && core.settings().serverUrl, 'http://127.0.0.1:9', 'nothing redirected');
     const current = await core.invoke('session.current', {});
     assert.ok(current.ok && (current.value as { user: unknown }).user === null);
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test('a receptionist cannot redirect the terminal; an admin can, and that signs everyone out and says so', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ipc-access-'));
-  const core = createTerminal({ dataDir: dir, serverUrl: 'http://127.0.0.1:9', log: () => {} });
-  const events: { channel: string; payload: unknown }[] = [];
-  core.onEvent((channel, payload) => events.push({ channel, payload }));
-  try {
+test('a receptionist cannot redirect the terminal; an admin can, and that signs everyone out and says so', () =>
+  withOfflineCore({ prefix: 'ipc-access' }, async (core) => {
+    const events: { channel: string; payload: unknown }[] = [];
+    core.onEvent((channel, payload) => events.push({ channel, payload }));
     signIn(core, 'receptionist');
     const refused = await core.invoke('settings.set', { serverUrl: 'http://elsewhere.example:4780', terminalName: 'Desk' });
     assert.equal(refused.ok ? null : refused.error.code, 'forbidden');
@@ -118,8 +104,5 @@ test('a receptionist cannot redirect the terminal; an admin can, and that signs 
     assert.match(String((said?.payload as { reason?: string }).reason), /server address was changed to http:\/\/127\.0\.0\.1:10.*signed out/);
     const after = await core.invoke('data.list', { collection: 'patients' });
     assert.equal(after.ok ? null : after.error.code, 'forbidden');
-  } finally {
-    await core.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
