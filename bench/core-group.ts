@@ -8,42 +8,7 @@ import { join } from 'node:path';
 import { configFromEnv, epochNow, serveParent } from './support/bench-child';
 import { openTerminal, signIn, signInsAtOnce, waitQuiet, type BenchTerminal } from './support/terminal';
 import { waitFor } from './support/stats';
-
-export interface CoreGroupConfig {
-  serverUrl: string;
-  workDir: string;
-  /** Names the cores' data directories: `<prefix>-<i>`. */
-  prefix: string;
-  count: number;
-  /** Who signs in on core i: staff[(first + i) % staff.length]. */
-  staff: { username: string; password: string }[];
-  first: number;
-  /** Marked edits have notes starting with this. */
-  markerPrefix: string;
-}
-
-export type CoreGroupParentMessage =
-  | { type: 'open' }
-  | { type: 'mutate'; core: number; patientId: string; marker: string }
-  | { type: 'settle' }
-  | { type: 'report' }
-  | { type: 'exit' };
-
-/** One marked edit arriving on one core: `at` on the machine-wide clock, `updatedAt` the server's stamp. */
-export interface Receipt {
-  marker: string;
-  receiver: number;
-  at: number;
-  updatedAt: number;
-}
-
-export type CoreGroupChildMessage =
-  | { type: 'ready' }
-  | { type: 'opened'; ms: number }
-  | { type: 'mutated'; sentAt: number }
-  | { type: 'settled'; pending: number }
-  | { type: 'receipts'; receipts: Receipt[] }
-  | { type: 'failed'; error: string };
+import type { CoreGroupChildMessage, CoreGroupConfig, CoreGroupParentMessage, Receipt } from './support/live-clinic-messages';
 
 const cfg = configFromEnv<CoreGroupConfig>('BENCH_CORE_GROUP', 'bench/scenarios/live-clinic.ts');
 const send = (m: CoreGroupChildMessage) => process.send?.(m);

@@ -7,33 +7,7 @@
  */
 import WebSocket from 'ws';
 import { configFromEnv, epochNow, serveParent } from './support/bench-child';
-import type { Receipt } from './core-group';
-
-export interface LiveSocketsConfig {
-  serverUrl: string;
-  count: number;
-  /** Access tokens, used round-robin: socket i signs in with tokens[(first + i) % tokens.length]. */
-  tokens: string[];
-  first: number;
-  /** Receivers are numbered from here in the receipts. */
-  firstReceiver: number;
-  markerPrefix: string;
-}
-
-export type LiveSocketsParentMessage = { type: 'open' } | { type: 'report' } | { type: 'exit' };
-
-export interface SocketCounts {
-  pokesWithChanges: number;
-  plainPokes: number;
-  pulls: number;
-  closed: number;
-}
-
-export type LiveSocketsChildMessage =
-  | { type: 'ready' }
-  | { type: 'opened'; ms: number }
-  | { type: 'receipts'; receipts: Receipt[]; counts: SocketCounts }
-  | { type: 'failed'; error: string };
+import type { LiveSocketsChildMessage, LiveSocketsConfig, LiveSocketsParentMessage, Receipt, SocketCounts } from './support/live-clinic-messages';
 
 const cfg = configFromEnv<LiveSocketsConfig>('BENCH_LIVE_SOCKETS', 'bench/scenarios/live-clinic.ts');
 const send = (m: LiveSocketsChildMessage) => process.send?.(m);
