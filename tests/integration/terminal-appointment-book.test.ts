@@ -5,14 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTestServer } from '../support/server';
-import { signedInTerminals, type TestTerminal } from '../support/terminal';
+import { signedInTerminals } from '../support/terminal';
 import { waitForLive, waitForSyncIdle } from './terminal-helpers';
+import { withServerAndTerminals } from '../support/serverWithTerminals';
 
-test('types and blocked time reach a receptionist terminal; bookings in blocked time are refused on the terminal', async () => {
-  const server = await startTestServer();
-  const terminals: TestTerminal[] = [];
-  try {
+test('types and blocked time reach a receptionist terminal; bookings in blocked time are refused on the terminal', () =>
+  withServerAndTerminals(async (server, terminals) => {
     const { user: desk, password } = await server.createUser('receptionist');
     const { user: doctor } = await server.createUser('doctor');
     const patient = (await server.api.post('/api/patients', { firstName: 'Tess', lastName: 'Terminal' })).body as { id: string };
@@ -54,8 +52,5 @@ test('types and blocked time reach a receptionist terminal; bookings in blocked 
     assert.equal(badName.ok ? '' : badName.error.code, 'bad_request');
     const blocks = (await server.api.get('/api/blocked-times')).body as { reason: string; updatedBy: string }[];
     assert.deepEqual(blocks.map((b) => [b.reason, b.updatedBy]), [['Team meeting', desk.id]]);
-  } finally {
-    for (const t of terminals) await t.close();
-    await server.close();
-  }
-});
+  }),
+);

@@ -5,15 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get as httpGet } from 'node:http';
 import WebSocket from 'ws';
-import { startTestServer } from '../support/server';
-import { startTerminal } from '../support/terminal';
 import { createTerminal } from '../../main/terminal';
 import { startHeadlessTransport } from '../../main/headless/transport';
+import { withServerAndTerminal } from '../support/serverWithTerminals';
 
-test('bad IPC messages over the headless transport get clear errors and change nothing', async () => {
-  const server = await startTestServer();
-  const t = await startTerminal({ serverUrl: server.url, mode: 'child' });
-  try {
+test('bad IPC messages over the headless transport get clear errors and change nothing', () =>
+  withServerAndTerminal({ mode: 'child' }, async ({ server, t }) => {
     const { user, password } = await server.createUser('doctor');
     await t.login(user.username, password);
     await t.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Keep', lastName: 'Me' } });
@@ -41,11 +38,8 @@ test('bad IPC messages over the headless transport get clear errors and change n
     }
     assert.equal(JSON.stringify(await t.call('data.list', { collection: 'patients' })), before, 'nothing changed');
     assert.equal((await t.call('sync.status', {})).pending, 0);
-  } finally {
-    await t.close();
-    await server.close();
-  }
-});
+  }),
+);
 
 test('the headless transport accepts only loopback WebSockets with its Host, its Origin and its launch token, and serves the renderer with content types', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'headless-'));

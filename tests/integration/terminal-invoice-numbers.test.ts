@@ -5,15 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clientFor, login, restartableTestServer } from '../support/server';
-import { signedInTerminals, type TestTerminal } from '../support/terminal';
+import { clientFor, login } from '../support/server';
+import { signedInTerminals } from '../support/terminal';
 import { waitForLive, waitForSyncIdle } from './terminal-helpers';
+import { withRestartableServerAndTerminals } from '../support/serverWithTerminals';
 
-test('invoices issued offline on two terminals get gap-free numbers once synced', async () => {
-  const clinic = await restartableTestServer();
-  const first = clinic.first;
-  const terminals: TestTerminal[] = [];
-  try {
+test('invoices issued offline on two terminals get gap-free numbers once synced', () =>
+  withRestartableServerAndTerminals(async (clinic, terminals) => {
+    const first = clinic.first;
     const { user: desk, password } = await first.createUser('receptionist');
     const patient = (await first.api.post('/api/patients', { firstName: 'Nina', lastName: 'Number' })).body as { id: string };
     const [a, b] = await signedInTerminals(first.url, { user: desk, password }, ['A', 'B'], terminals);
@@ -55,8 +54,5 @@ test('invoices issued offline on two terminals get gap-free numbers once synced'
         'both terminals show the numbers',
       );
     }
-  } finally {
-    for (const t of terminals) await t.close();
-    await clinic.close();
-  }
-});
+  }),
+);

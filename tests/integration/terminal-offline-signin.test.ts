@@ -1,15 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startTestServer } from '../support/server';
-import { startTerminal } from '../support/terminal';
-import { startSwitchableProxy } from '../support/switchableProxy';
+import { withServerAndCuttableTerminal } from '../support/serverWithTerminals';
 
-test('offline sign-in: a user who signed in here recently works while the server is down, and the work lands when it is back; an unknown user is told why not', async () => {
-  const server = await startTestServer();
-  const net = await startSwitchableProxy(server.url);
-  const t = await startTerminal({ serverUrl: net.url, mode: 'inprocess' });
-  try {
+test('offline sign-in: a user who signed in here recently works while the server is down, and the work lands when it is back; an unknown user is told why not', () =>
+  withServerAndCuttableTerminal(async ({ server, t, net }) => {
     const { user, password } = await server.createUser('receptionist');
     const stranger = await server.createUser('receptionist');
     const doctor = await server.createUser('doctor');
@@ -52,18 +47,11 @@ test('offline sign-in: a user who signed in here recently works while the server
     assert.equal(onServer.status, 200);
     assert.equal(onServer.body.reason, 'Booked offline');
     assert.equal(onServer.body.updatedBy, user.id, 'sent as the user who booked it');
-  } finally {
-    await t.close();
-    await net.close();
-    await server.close();
-  }
-});
+  }),
+);
 
-test('a user deactivated on the server loses an offline session at the next contact, and cannot sign in offline again', async () => {
-  const server = await startTestServer();
-  const net = await startSwitchableProxy(server.url);
-  const t = await startTerminal({ serverUrl: net.url, mode: 'inprocess' });
-  try {
+test('a user deactivated on the server loses an offline session at the next contact, and cannot sign in offline again', () =>
+  withServerAndCuttableTerminal(async ({ server, t, net }) => {
     const { user, password } = await server.createUser('assistant');
     await t.login(user.username, password);
     await t.call('session.logout', {});
@@ -86,9 +74,5 @@ test('a user deactivated on the server loses an offline session at the next cont
     net.down();
     const again = await t.invoke('session.login', { username: user.username, password });
     assert.equal(again.ok ? 'ok' : again.error.code, 'offline', 'no offline sign-in for a refused account');
-  } finally {
-    await t.close();
-    await net.close();
-    await server.close();
-  }
-});
+  }),
+);

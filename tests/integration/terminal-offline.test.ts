@@ -1,14 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientFor, login, restartableTestServer } from '../support/server';
-import { signedInTerminals, type TestTerminal } from '../support/terminal';
+import { clientFor, login } from '../support/server';
+import { signedInTerminals } from '../support/terminal';
 import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
+import { withRestartableServerAndTerminals } from '../support/serverWithTerminals';
 
-test('50 mutations made while the server is down go out in order, exactly once, and B converges', async () => {
-  const clinic = await restartableTestServer();
-  const first = clinic.first;
-  const terminals: TestTerminal[] = [];
-  try {
+test('50 mutations made while the server is down go out in order, exactly once, and B converges', () =>
+  withRestartableServerAndTerminals(async (clinic, terminals) => {
+    const first = clinic.first;
     const { user: doctor, password } = await first.createUser('doctor');
     const [a] = await signedInTerminals(first.url, { user: doctor, password }, ['A', 'B'], terminals);
     await a.waitUntil(async () => (await a.call('sync.status', {})).connection === 'live', 10_000, 'A live');
@@ -76,8 +75,5 @@ test('50 mutations made while the server is down go out in order, exactly once, 
 
     await waitForSyncIdle(terminals);
     await assertCachesEqualServer({ url: restarted.url, admin }, terminals);
-  } finally {
-    for (const t of terminals) await t.close();
-    await clinic.close();
-  }
-});
+  }),
+);

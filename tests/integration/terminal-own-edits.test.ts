@@ -6,14 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTestServer } from '../support/server';
-import { signedInTerminals, type TestTerminal } from '../support/terminal';
+import { signedInTerminals } from '../support/terminal';
 import { waitForLive } from './terminal-helpers';
+import { withServerAndTerminals } from '../support/serverWithTerminals';
 
-test("an edit on the version before this terminal's own answered edit applies; a colleague's change in between still conflicts", async () => {
-  const server = await startTestServer();
-  const terminals: TestTerminal[] = [];
-  try {
+test("an edit on the version before this terminal's own answered edit applies; a colleague's change in between still conflicts", () =>
+  withServerAndTerminals(async (server, terminals) => {
     const { user: desk, password } = await server.createUser('receptionist');
     const { user: doctor } = await server.createUser('doctor');
     const patient = (await server.api.post('/api/patients', { firstName: 'Quinn', lastName: 'Quick' })).body as { id: string };
@@ -46,8 +44,5 @@ test("an edit on the version before this terminal's own answered edit applies; a
     assert.equal(outcomes.at(-1), 'conflict');
     row = (await server.api.get(`/api/appointments/${appt.id}`)).body;
     assert.equal(row.room, 'Room 9', 'the colleague\'s room is not overwritten');
-  } finally {
-    for (const t of terminals) await t.close();
-    await server.close();
-  }
-});
+  }),
+);

@@ -1,12 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer } from '../support/server';
-import { startTerminal } from '../support/terminal';
+import { withServerAndTerminal } from '../support/serverWithTerminals';
 
-test('an expired access token is refreshed silently; a dead refresh token asks for a new sign-in and keeps the outbox', async () => {
-  const server = await startTestServer();
-  const t = await startTerminal({ serverUrl: server.url, mode: 'inprocess' });
-  try {
+test('an expired access token is refreshed silently; a dead refresh token asks for a new sign-in and keeps the outbox', () =>
+  withServerAndTerminal({ mode: 'inprocess' }, async ({ server, t }) => {
     const { user, password } = await server.createUser('assistant');
     await t.login(user.username, password);
     const before = t.core!['state'].getSession()!;
@@ -38,16 +35,11 @@ test('an expired access token is refreshed silently; a dead refresh token asks f
     await t.waitUntil(async () => (await t.call('sync.now', {})).pending === 0, 10_000, 'sent after sign-in');
     const names = ((await server.api.get('/api/patients')).body as { firstName: string }[]).map((p) => p.firstName).sort();
     assert.deepEqual(names, ['Refresh', 'Waits']);
-  } finally {
-    await t.close();
-    await server.close();
-  }
-});
+  }),
+);
 
-test('admin channels go to the server, and are refused once a receptionist signs in on the same terminal', async () => {
-  const server = await startTestServer();
-  const t = await startTerminal({ serverUrl: server.url, mode: 'inprocess' });
-  try {
+test('admin channels go to the server, and are refused once a receptionist signs in on the same terminal', () =>
+  withServerAndTerminal({ mode: 'inprocess' }, async ({ server, t }) => {
     await t.login('admin', server.adminPassword);
     const created = await t.call('admin.createUser', { username: 'desk.new', displayName: 'New Desk', role: 'receptionist', password: 'long-enough-pw' });
     assert.equal(created.role, 'receptionist');
@@ -64,17 +56,12 @@ test('admin channels go to the server, and are refused once a receptionist signs
     assert.equal(denied.ok ? 'ok' : denied.error.code, 'forbidden');
     await t.waitUntil(async () => (await t.call('data.list', { collection: 'patients' })).length === 1, 10_000, 'receptionist synced');
     assert.equal((await t.call('data.list', { collection: 'users' })).every((u) => !('passwordHash' in u)), true);
-  } finally {
-    await t.close();
-    await server.close();
-  }
-});
+  }),
+);
 
-test('a user deactivated by the admin is signed out of an idle terminal within seconds', async () => {
-  // Heartbeats every 100 ms: the server checks each live socket's session that often.
-  const server = await startTestServer({ liveHeartbeatMs: 100 });
-  const t = await startTerminal({ serverUrl: server.url, mode: 'inprocess' });
-  try {
+test('a user deactivated by the admin is signed out of an idle terminal within seconds', () =>
+  withServerAndTerminal({ mode: 'inprocess', server: { liveHeartbeatMs: 100 } }, async ({ server, t }) => {
+      // Heartbeats every 100 ms: the server checks each live socket's session that often.
     const { user, password } = await server.createUser('receptionist');
     await t.login(user.username, password);
     await t.waitUntil(async () => (await t.call('sync.status', {})).connection === 'live', 10_000, 'the live channel');
@@ -87,8 +74,5 @@ test('a user deactivated by the admin is signed out of an idle terminal within s
     const ended = await t.waitForEvent((e) => e.channel === 'session.changed', 5_000, since);
     assert.equal((ended.payload as { user: unknown }).user, null);
     assert.equal((await t.call('session.current', {})).user, null);
-  } finally {
-    await t.close();
-    await server.close();
-  }
-});
+  }),
+);
