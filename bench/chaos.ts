@@ -143,6 +143,19 @@ interface Tally {
   terminalKills: number;
 }
 
+/** One fault: begun and said, counted, held for a random while (ms, from [min, max)), then ended. */
+async function holdFault(
+  tally: Tally,
+  fault: { counts: keyof Tally; ms: [number, number]; begun: string; begin(): unknown; end(): unknown; ended?: string },
+): Promise<void> {
+  say(fault.begun);
+  await fault.begin();
+  tally[fault.counts]++;
+  await sleep(randomInt(fault.ms[0], fault.ms[1]));
+  await fault.end();
+  if (fault.ended) say(fault.ended);
+}
+
 async function runChaos(terminals: ChaosTerminal[], until: number, tally: Tally): Promise<void> {
   const actions = ['server-kill', 'terminal-kill', 'network-cut', 'server-freeze'] as const;
   // The first round does each kind once, so even a short run covers them all; later rounds shuffle.
@@ -152,33 +165,15 @@ async function runChaos(terminals: ChaosTerminal[], until: number, tally: Tally)
     if (cycle.length === 0) cycle = [...actions].sort(() => Math.random() - 0.5);
     const action = cycle.shift()!;
     if (action === 'server-kill') {
-      say('SIGKILL server');
-      await server.kill('SIGKILL');
-      tally.serverKills++;
-      await sleep(randomInt(200, 1200));
-      await startServer();
+      await holdFault(tally, { counts: 'serverKills', ms: [200, 1200], begun: 'SIGKILL server', begin: () => server.kill('SIGKILL'), end: startServer });
     } else if (action === 'server-freeze') {
-      say('SIGSTOP server');
-      server.pause();
-      tally.serverFreezes++;
-      await sleep(randomInt(800, 2500));
-      server.resume();
-      say('SIGCONT server');
+      await holdFault(tally, { counts: 'serverFreezes', ms: [800, 2500], begun: 'SIGSTOP server', begin: () => server.pause(), end: () => server.resume(), ended: 'SIGCONT server' });
     } else if (action === 'network-cut') {
-      say('network cut');
-      proxy.cut();
-      tally.networkCuts++;
-      await sleep(randomInt(800, 3000));
-      proxy.heal();
-      say('network healed');
+      await holdFault(tally, { counts: 'networkCuts', ms: [800, 3000], begun: 'network cut', begin: () => proxy.cut(), end: () => proxy.heal(), ended: 'network healed' });
     } else {
       const victim = terminals[randomInt(terminals.length)]!;
-      say(`SIGKILL ${victim.config.name}`);
-      victim.kill();
-      tally.terminalKills++;
-      await sleep(randomInt(100, 1500));
-      await victim.start();
-      say(`${victim.config.name} restarted`);
+      const name = victim.config.name;
+      await holdFault(tally, { counts: 'terminalKills', ms: [100, 1500], begun: `SIGKILL ${name}`, begin: () => victim.kill(), end: () => victim.start(), ended: `${name} restarted` });
     }
     await sleep(randomInt(700, 2000));
   }

@@ -25,6 +25,17 @@ export interface ThroughputResult {
   latency: Distribution;
 }
 
+/** A run's figures from its start time, the latencies of its acknowledged writes and its refusals. */
+function throughputRow(
+  run: Pick<ThroughputResult, 'mode' | 'store' | 'instances' | 'clients'>,
+  started: number,
+  latencies: number[],
+  refused: number,
+): ThroughputResult {
+  const seconds = (performance.now() - started) / 1000;
+  return { ...run, seconds, acknowledged: latencies.length, refused, perSecond: latencies.length / seconds, latency: distribution(latencies) };
+}
+
 function randomMutation(clinic: BenchClinic, who: string): Mutation {
   if (Math.random() < 0.5) {
     const id = clinic.seed.inventoryIds[randomInt(clinic.seed.inventoryIds.length)]!;
@@ -77,18 +88,7 @@ export async function measureTerminalThroughput(
         off();
       }),
     );
-    const elapsed = (performance.now() - started) / 1000;
-    return {
-      mode: 'terminals',
-      store: storeName,
-      instances: 1,
-      clients,
-      seconds: elapsed,
-      acknowledged: latencies.length,
-      refused,
-      perSecond: latencies.length / elapsed,
-      latency: distribution(latencies),
-    };
+    return throughputRow({ mode: 'terminals', store: storeName, instances: 1, clients }, started, latencies, refused);
   } finally {
     await Promise.all(terminals.map((t) => t.close()));
   }
@@ -121,16 +121,5 @@ export async function measureRawThroughput(
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  return {
-    mode: 'raw',
-    store: storeName,
-    instances: urls.length,
-    clients,
-    seconds: elapsed,
-    acknowledged: latencies.length,
-    refused,
-    perSecond: latencies.length / elapsed,
-    latency: distribution(latencies),
-  };
+  return throughputRow({ mode: 'raw', store: storeName, instances: urls.length, clients }, started, latencies, refused);
 }
