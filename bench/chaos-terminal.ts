@@ -96,6 +96,12 @@ async function randomMutation(terminal: BenchTerminal): Promise<MutateRequest | 
   const weight = (n: number, make: () => Promise<MutateRequest | null>) => {
     for (let i = 0; i < n; i++) kinds.push(make);
   };
+  /** Once in the mix: a create of `collection` that refers to a random row of `from` (none while `from` has none). */
+  const createFor = (from: CollectionName, collection: CollectionName, data: (row: Row) => Record<string, unknown>, keep: (row: Row) => boolean = () => true) =>
+    weight(1, async () => {
+      const row = pickOne((await list(terminal, from)).filter(keep));
+      return row ? { op: 'create', collection, data: data(row) } : null;
+    });
 
   // Same-field edits of the hot patients: the conflict path.
   weight(4, async () => {
@@ -150,33 +156,9 @@ async function randomMutation(terminal: BenchTerminal): Promise<MutateRequest | 
     const next = pickOne(statusNext[String(a.status)]!)!;
     return { op: 'update', collection: 'appointments', id: a.id, baseVersion: a.version, data: { status: next } };
   });
-  weight(1, async () => {
-    const patient = pickOne(await list(terminal, 'patients'));
-    if (!patient) return null;
-    return {
-      op: 'create',
-      collection: 'invoices',
-      data: { patientId: patient.id, status: 'issued', lines: [{ description: 'Consultation', quantity: 1, unitPriceCents: 100 * randomInt(20, 90) }] },
-    };
-  });
-  weight(1, async () => {
-    const invoice = pickOne((await list(terminal, 'invoices')).filter((i) => i.status === 'issued'));
-    if (!invoice) return null;
-    return {
-      op: 'create',
-      collection: 'payments',
-      data: { invoiceId: invoice.id, amountCents: 100 * randomInt(5, 40), method: 'card', receivedAt: new Date().toISOString() },
-    };
-  });
-  weight(1, async () => {
-    const patient = pickOne(await list(terminal, 'patients'));
-    if (!patient) return null;
-    return {
-      op: 'create',
-      collection: 'referrals',
-      data: { patientId: patient.id, direction: 'outgoing', provider: 'Dr. Chaos', reason: 'second opinion', date: '2026-12-01' },
-    };
-  });
+  createFor('patients', 'invoices', (patient) => ({ patientId: patient.id, status: 'issued', lines: [{ description: 'Consultation', quantity: 1, unitPriceCents: 100 * randomInt(20, 90) }] }));
+  createFor('invoices', 'payments', (invoice) => ({ invoiceId: invoice.id, amountCents: 100 * randomInt(5, 40), method: 'card', receivedAt: new Date().toISOString() }), (i) => i.status === 'issued');
+  createFor('patients', 'referrals', (patient) => ({ patientId: patient.id, direction: 'outgoing', provider: 'Dr. Chaos', reason: 'second opinion', date: '2026-12-01' }));
   weight(1, async () => {
     const r = pickOne(await list(terminal, 'referrals'));
     if (!r) return null;
