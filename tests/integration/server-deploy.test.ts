@@ -68,6 +68,35 @@ async function runUntilListening(command: string[], env: NodeJS.ProcessEnv): Pro
   };
 }
 
+/**
+ * The compiled server started as a deployment starts it, with the deployment's environment but the
+ * address and the data folder moved to what this machine offers; after `run`, SIGTERM must stop it
+ * cleanly, and the folder is removed.
+ */
+async function runAsDeployed(
+  folderPrefix: string,
+  command: string[],
+  env: Record<string, string>,
+  adminPassword: string,
+  run: (server: Awaited<ReturnType<typeof runUntilListening>>, dataDir: string) => Promise<void>,
+): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), folderPrefix));
+  const server = await runUntilListening(command, {
+    PATH: process.env.PATH,
+    ...env,
+    CLINIC_HOST: '127.0.0.1',
+    CLINIC_PORT: '0',
+    CLINIC_DATA_DIR: dataDir,
+    CLINIC_ADMIN_PASSWORD: adminPassword,
+  });
+  try {
+    await run(server, dataDir);
+  } finally {
+    assert.equal(await server.stop(), 0, 'SIGTERM stops it cleanly');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 test('the container image start command runs the compiled server, JSON logs, healthy (outside a container)', { timeout: 90_000 }, async (t) => {
   if (!containerRuntimeWorks()) {
     t.diagnostic('no container runtime runs on this machine: running the image\'s own CMD and ENV outside a container');
@@ -77,17 +106,7 @@ test('the container image start command runs the compiled server, JSON logs, hea
   assert.equal(cmd[0], 'node');
   assert.equal(env.CLINIC_LOG_FORMAT, 'json');
   const cli = await compiledServerCli();
-  const dataDir = await mkdtemp(join(tmpdir(), 'clinic-image-test-'));
-  // The image's environment, with the address and the volume moved to what this machine offers.
-  const server = await runUntilListening([process.execPath, ...cmd.slice(1, -1), cli], {
-    PATH: process.env.PATH,
-    ...env,
-    CLINIC_HOST: '127.0.0.1',
-    CLINIC_PORT: '0',
-    CLINIC_DATA_DIR: dataDir,
-    CLINIC_ADMIN_PASSWORD: 'image-admin-pass',
-  });
-  try {
+  await runAsDeployed('clinic-image-test-', [process.execPath, ...cmd.slice(1, -1), cli], env, 'image-admin-pass', async (server) => {
     assert.equal((await request(server.url, 'GET', '/health/ready')).status, 200);
     // The log is pino's own JSON: every log line parses, with level, time and msg.
     const logged = server.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; time: number; msg: string });
@@ -99,10 +118,7 @@ test('the container image start command runs the compiled server, JSON logs, hea
     assert.equal(health.status, 0, `the image HEALTHCHECK passes: ${health.stderr}`);
     const wrongPort = spawnSync(process.execPath, healthcheck, { cwd: root, env: { ...process.env, CLINIC_PORT: '9' }, timeout: 10_000 });
     assert.equal(wrongPort.status, 1, 'and fails where no ready server answers');
-  } finally {
-    assert.equal(await server.stop(), 0, 'SIGTERM stops it cleanly');
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the systemd unit runs the compiled server with its Environment= settings, hardened', { timeout: 90_000 }, async () => {
@@ -125,22 +141,10 @@ test('the systemd unit runs the compiled server with its Environment= settings, 
     const at = pair.indexOf('=');
     env[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'clinic-unit-test-'));
-  const server = await runUntilListening([process.execPath, ...argv.slice(1, -1), await compiledServerCli()], {
-    PATH: process.env.PATH,
-    ...env,
-    CLINIC_HOST: '127.0.0.1',
-    CLINIC_PORT: '0',
-    CLINIC_DATA_DIR: dataDir,
-    CLINIC_ADMIN_PASSWORD: 'unit-admin-pass',
-  });
-  try {
+  await runAsDeployed('clinic-unit-test-', [process.execPath, ...argv.slice(1, -1), await compiledServerCli()], env, 'unit-admin-pass', async (server, dataDir) => {
     assert.equal((await request(server.url, 'GET', '/health/live')).status, 200);
     assert.ok(server.lines.some((l) => l.includes(`sqlite:${dataDir}`)), 'CLINIC_DATA_DIR chose the data folder');
-  } finally {
-    assert.equal(await server.stop(), 0);
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the compiled server loads faker only for --demo', async () => {

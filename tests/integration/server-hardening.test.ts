@@ -12,16 +12,15 @@ import { describe, test } from 'node:test';
 import { LOGIN_ALLOWANCE } from '../../server/auth/throttle';
 import { OWASP_SCRYPT_LOG2_N, PasswordHasher } from '../../server/auth/passwords';
 import { rotateSigningKey, signingKeyFile } from '../../server/auth/signingKey';
-import { clientFor, login, request, startTestServer, type Json } from '../support/server';
+import { clientFor, login, request, startTestServer, withTestServer, type Json } from '../support/server';
 import { createPatient, mustCreate } from '../support/clinic-fixtures';
-import { storesUnderTest, testStorage } from '../support/stores';
+import { storesUnderTest, withTestStorage } from '../support/stores';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const store of storesUnderTest()) describe(store, () => {
   test('150 parallel guesses for one account check at most the allowance; the block is audited and an admin lifts it', async () => {
-    const server = await startTestServer({ store });
-    try {
+    await withTestServer({ store }, async (server) => {
       const { user, password } = await server.createUser('doctor');
       const guesses = Array.from({ length: 150 }, (_, i) => (i === 149 ? password : `wrong-guess-${i}`));
       const started = performance.now();
@@ -53,28 +52,22 @@ for (const store of storesUnderTest()) describe(store, () => {
       const after = (await server.api.get('/api/audit?limit=50')).body as Json[];
       assert.ok(after.some((e) => e.action === 'lift-block' && e.username === 'admin' && e.detail.includes(user.username)));
       assert.ok(after.some((e) => e.action === 'forbidden' && e.username === doctor.user.username), 'the refused lift is audited too');
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   test('text that PostgreSQL cannot store (a lone surrogate, a NUL) is a 400 naming the field on either store', async () => {
-    const server = await startTestServer({ store });
-    try {
+    await withTestServer({ store }, async (server) => {
       for (const sku of ['\ud800', 'a\udc00b', 'x\u0000y']) {
         const res = await server.api.post('/api/inventory', { name: 'Gauze', sku });
         assert.equal(res.status, 400, res.text);
         assert.equal(res.body.details[0].path, 'sku');
       }
       assert.equal((await server.api.post('/api/inventory', { name: 'Gauze', sku: 'emoji \ud83d\ude00 ok' })).status, 201, 'a proper pair is a character');
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   test("another user's replay of a mutation id gets 409 and nothing of the stored result", async () => {
-    const server = await startTestServer({ store });
-    try {
+    await withTestServer({ store }, async (server) => {
       const doctor = await server.createUser('doctor');
       const desk = await server.createUser('receptionist');
       const patient = await createPatient(server.api);
@@ -107,14 +100,11 @@ for (const store of storesUnderTest()) describe(store, () => {
         mutations: [{ mutationId, collection: 'treatment-records', op: 'update', id: record.id, baseVersion: 1, data: { diagnosis: secret, notes: 'clinical note' } }],
       });
       assert.deepEqual(again.body.results, first.body.results);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   test('audit: 403s, reads of medicalHistory, and failed sign-ins as one row per username, address and minute', async () => {
-    const storage = await testStorage(store);
-    try {
+    await withTestStorage(store, async (storage) => {
       const server = await startTestServer(storage.options);
       const doctor = await server.createUser('doctor');
       const desk = await server.createUser('receptionist');
@@ -138,26 +128,20 @@ for (const store of storesUnderTest()) describe(store, () => {
       await server.close();
 
       // Failed sign-ins are written as a summary per minute (at the latest when the server stops).
-      const again = await startTestServer(storage.options);
-      try {
+      await withTestServer(storage.options, async (again) => {
         const failed = ((await again.api.get('/api/audit?limit=200')).body as Json[]).filter((e) => e.action === 'login-failed' && e.username === desk.user.username);
         const total = failed.reduce((n, e) => n + Number(/^(\d+) failed sign-in/.exec(e.detail)?.[1] ?? 0), 0);
         assert.equal(total, 4);
         assert.ok(failed.length <= 2, `${failed.length} rows for 4 failures (one per minute they fell in)`);
         assert.match(failed[0].detail, /failed sign-ins? from \S+ in the minute from/);
-      } finally {
-        await again.close();
-      }
-    } finally {
-      await storage.cleanup();
-    }
+      });
+    });
   });
 });
 
 describe('secrets', () => {
   test('the signing key is a 0600 file in the data dir, not in the database; an old key in the database is moved out', async () => {
-    const storage = await testStorage('sqlite');
-    try {
+    await withTestStorage('sqlite', async (storage) => {
       const first = await startTestServer(storage.options);
       const file = signingKeyFile(first.dataDir);
       assert.equal((await stat(file)).mode & 0o777, 0o600);
@@ -168,22 +152,16 @@ describe('secrets', () => {
       await first.close();
       const { rm } = await import('node:fs/promises');
       await rm(file);
-      const second = await startTestServer(storage.options);
-      try {
+      await withTestServer(storage.options, async (second) => {
         assert.equal(await second.server.store.getSetting('jwt_secret'), null, 'moved out of the database');
         assert.equal((await readFile(file, 'utf8')).trim(), legacy, 'into the key file');
         assert.equal((await clientFor(second.url, { accessToken: token }).get('/api/me')).status, 200, 'tokens already issued stay valid');
-      } finally {
-        await second.close();
-      }
-    } finally {
-      await storage.cleanup();
-    }
+      });
+    });
   });
 
   test('npm run rotate-key: the running server refuses tokens signed with the old key within seconds', async () => {
-    const server = await startTestServer();
-    try {
+    await withTestServer({}, async (server) => {
       const old = server.admin.accessToken;
       assert.equal((await clientFor(server.url, { accessToken: old }).get('/api/me')).status, 200);
       await rotateSigningKey(server.dataDir);
@@ -195,41 +173,32 @@ describe('secrets', () => {
       assert.equal(status, 401);
       const fresh = await login(server.url, 'admin', server.adminPassword);
       assert.equal((await clientFor(server.url, fresh).get('/api/me')).status, 200);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   test("passwords: OWASP's scrypt cost by default; a weaker hash is upgraded on sign-in", async () => {
     assert.equal(OWASP_SCRYPT_LOG2_N, 17);
     assert.equal(new PasswordHasher().log2N, 17);
-    const storage = await testStorage('sqlite');
-    try {
+    await withTestStorage('sqlite', async (storage) => {
       const weak = await startTestServer({ ...storage.options, passwordHashLog2N: 14 });
       const { user, password } = await weak.createUser('assistant');
       assert.match((await weak.server.store.findUserByUsername(user.username))!.passwordHash, /^scrypt\$16384\$8\$1\$/);
       await weak.close();
       // The product's own default cost (no test override).
-      const strong = await startTestServer({ ...storage.options, passwordHashLog2N: OWASP_SCRYPT_LOG2_N });
-      try {
+      await withTestServer({ ...storage.options, passwordHashLog2N: OWASP_SCRYPT_LOG2_N }, async (strong) => {
         await login(strong.url, user.username, password);
         assert.match((await strong.server.store.findUserByUsername(user.username))!.passwordHash, /^scrypt\$131072\$8\$1\$/);
         await login(strong.url, user.username, password);
         const audit = (await strong.api.get('/api/audit?limit=20')).body as Json[];
         assert.equal(audit.filter((e) => e.action === 'login' && e.username === user.username && e.detail === 'password hash upgraded').length, 1);
-      } finally {
-        await strong.close();
-      }
-    } finally {
-      await storage.cleanup();
-    }
+      });
+    });
   });
 });
 
 describe('hostile input', () => {
   test('deep nesting, an overflowing invoice total and stock past its bounds: 400 naming the place', async () => {
-    const server = await startTestServer();
-    try {
+    await withTestServer({}, async (server) => {
       const deepArray = await request(server.url, 'POST', '/api/auth/login', { rawBody: '['.repeat(100_000) + ']'.repeat(100_000) });
       assert.equal(deepArray.status, 400);
       assert.match(deepArray.body.error, /nested deeper than/);
@@ -248,8 +217,6 @@ describe('hostile input', () => {
       const past = await server.api.post(`/api/inventory/${item.id}/adjust`, { delta: 5 });
       assert.equal(past.status, 400);
       assert.ok(past.body.details.some((d: Json) => d.path === 'delta'));
-    } finally {
-      await server.close();
-    }
+    });
   });
 });

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { clientFor, login, startTestServer } from '../support/server';
+import { clientFor, login, startTestServer, withTestServer, type Json } from '../support/server';
 import { createItem, createPatient } from '../support/clinic-fixtures';
-import { queryStoreDatabase, storesUnderTest, testStorage } from '../support/stores';
+import { queryStoreDatabase, storesUnderTest, withTestStorage } from '../support/stores';
 import { migrationsFor } from '../../server/store/migrations';
 
 const postgresMigrations = migrationsFor('postgres');
@@ -13,8 +13,7 @@ const sqliteMigrations = migrationsFor('sqlite');
 
 for (const store of storesUnderTest()) describe(store, () => {
   test('a restart keeps rows, the change log, sessions and the admin; migrations are recorded once', async () => {
-    const storage = await testStorage(store);
-    try {
+    await withTestStorage(store, async (storage) => {
       const first = await startTestServer(storage.options);
       const patient = await createPatient(first.api);
       const item = await createItem(first.api, { quantity: 7 });
@@ -23,8 +22,7 @@ for (const store of storesUnderTest()) describe(store, () => {
       const token = first.admin.accessToken;
       await first.close();
 
-      const second = await startTestServer(storage.options);
-      try {
+      await withTestServer(storage.options, async (second) => {
         assert.equal(second.server.bootstrap.created, false, 'no second admin');
         const old = clientFor(second.url, { accessToken: token });
         assert.equal((await old.get(`/api/patients/${patient.id}`)).status, 200, 'tokens survive: the signing key is kept in the data dir');
@@ -33,9 +31,7 @@ for (const store of storesUnderTest()) describe(store, () => {
         assert.deepEqual(tail.body.changes, []);
         assert.equal(tail.body.cursor, cursor, 'cursors stay valid across restarts');
         await assert.rejects(login(second.url, 'admin', 'some-other-password'), /401/);
-      } finally {
-        await second.close();
-      }
+      });
 
       if (store === 'postgres') {
         const url = storage.options.databaseUrl!;
@@ -58,17 +54,14 @@ for (const store of storesUnderTest()) describe(store, () => {
           db.close();
         }
       }
-    } finally {
-      await storage.cleanup();
-    }
+    });
   });
 
   if (store === 'sqlite') {
     test('a store from before migration 2 upgrades: pulls from the start bring the same entries, in the same order', async () => {
-      const storage = await testStorage(store);
-      try {
+      await withTestStorage(store, async (storage) => {
         const first = await startTestServer(storage.options);
-        const patients = [];
+        const patients: Json[] = [];
         for (let i = 0; i < 5; i++) patients.push(await createPatient(first.api, { lastName: `Upgrade ${i}` }));
         const edited = patients[1]!;
         const v2 = await first.api.patch(`/api/patients/${edited.id}`, { notes: 'first edit' }, edited.version);
@@ -92,24 +85,18 @@ for (const store of storesUnderTest()) describe(store, () => {
         db.exec('DROP INDEX rows_change_seq; ALTER TABLE rows DROP COLUMN change_seq; DELETE FROM schema_migrations WHERE version = 2');
         db.close();
 
-        const second = await startTestServer(storage.options);
-        try {
+        await withTestServer(storage.options, async (second) => {
           const after = await walk(second.api);
           assert.deepEqual(after, before);
           assert.ok(before.seen.includes(`patients/${edited.id}/upsert@3`) && before.seen.includes(`patients/${patients[3]!.id}/delete@2`), before.seen.join('\n'));
           assert.equal(before.seen.filter((e) => e.includes(edited.id)).length, 1, 'an edited row comes once, at its last version');
-        } finally {
-          await second.close();
-        }
-      } finally {
-        await storage.cleanup();
-      }
+        });
+      });
     });
   }
 
   test('shutdown during writes: every acknowledged write is kept, nothing half-written', async () => {
-    const storage = await testStorage(store);
-    try {
+    await withTestStorage(store, async (storage) => {
       const first = await startTestServer(storage.options);
       const writes = Array.from({ length: 40 }, (_, i) =>
         first.api.post('/api/patients', { firstName: `Shut${i}`, lastName: 'Down' }).then(
@@ -125,17 +112,12 @@ for (const store of storesUnderTest()) describe(store, () => {
       console.log(`${acknowledged} of 40 writes acknowledged around shutdown; statuses ${[...new Set(statuses)].join(',')}`);
       assert.ok(acknowledged >= 1);
 
-      const second = await startTestServer(storage.options);
-      try {
+      await withTestServer(storage.options, async (second) => {
         const rows = (await second.api.get('/api/patients')).body as { lastName: string }[];
         assert.equal(rows.filter((p) => p.lastName === 'Down').length, acknowledged);
         const pulled = (await second.api.get('/api/sync/pull?collections=patients&limit=5000')).body.changes as unknown[];
         assert.equal(pulled.length, acknowledged, 'the change log matches the rows');
-      } finally {
-        await second.close();
-      }
-    } finally {
-      await storage.cleanup();
-    }
+      });
+    });
   });
 });

@@ -223,6 +223,16 @@ function lateBound<T extends object>(current: () => T): T {
   return new Proxy({} as T, { get: (_, key) => Reflect.get(current(), key) });
 }
 
+/** A test server for the length of `run`, closed however it ends (e.g. a server reopened on kept storage). */
+export async function withTestServer(options: TestServerOptions, run: (server: TestServer) => Promise<void>): Promise<void> {
+  const server = await startTestServer(options);
+  try {
+    await run(server);
+  } finally {
+    await server.close();
+  }
+}
+
 /**
  * The head of a server suite: one test server for the enclosing describe block, started before
  * its tests (ahead of the block's own before hooks) and closed after them. `server` and `api`

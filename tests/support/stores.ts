@@ -89,6 +89,16 @@ export async function testStorage(kind: StoreKind): Promise<{
   return { options: { dataDir }, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
 }
 
+/** testStorage for the length of `run`, cleaned up however it ends. */
+export async function withTestStorage(kind: StoreKind, run: (storage: Awaited<ReturnType<typeof testStorage>>) => Promise<void>): Promise<void> {
+  const storage = await testStorage(kind);
+  try {
+    await run(storage);
+  } finally {
+    await storage.cleanup();
+  }
+}
+
 /** Run one query in a PostgreSQL store's schema (tests that look at what the store wrote). */
 export async function queryStoreDatabase<R extends pg.QueryResultRow>(databaseUrl: string, sql: string): Promise<R[]> {
   const target = parsePostgresUrl(databaseUrl);
