@@ -15,7 +15,7 @@ import type { Mutation, MutationResult } from '../../shared/sync/protocol';
 import { pushMutation, runMutation } from '../../server/mutations/run';
 import { parsePostgresUrl, PostgresStore } from '../../server/store/postgres';
 import { migrationsFor } from '../../server/store/migrations';
-import type { Actor, ClinicStore, StoredRow } from '../../server/store/types';
+import type { Actor, ClinicStore, StoredRow, WriteTx } from '../../server/store/types';
 import { createTestSchema, postgresUrlForTests, type TestSchema } from '../support/stores';
 
 const baseUrl = postgresUrlForTests();
@@ -33,6 +33,12 @@ function patientRow(id: string): StoredRow {
     row: { id, version: 1, updatedAt: new Date().toISOString(), updatedBy: admin.id, firstName: 'P', lastName: id },
     fieldVersions: { firstName: 1, lastName: 1 },
   };
+}
+
+/** A new patient row and its change-log entry, in the caller's transaction. */
+async function putNewPatient(tx: WriteTx, id: string): Promise<void> {
+  await tx.putRow(patientRow(id));
+  await tx.appendChange({ collection: 'patients', id, version: 1, op: 'upsert' });
 }
 
 /** Pull everything after `since` (all pages) and return the changes as `collection/id@version`. */
@@ -146,23 +152,13 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
     const second = randomUUID();
     let firstDone = false;
     let secondDone = false;
-    const writeFirst = a
-      .write(async (tx) => {
-        await tx.putRow(patientRow(first));
-        await tx.appendChange({ collection: 'patients', id: first, version: 1, op: 'upsert' });
-      })
-      .then(() => {
-        firstDone = true;
-      });
+    const writeFirst = a.write((tx) => putNewPatient(tx, first)).then(() => {
+      firstDone = true;
+    });
     await sleep(100); // instance A now holds its commit open, change-log entry written
-    const writeSecond = b
-      .write(async (tx) => {
-        await tx.putRow(patientRow(second));
-        await tx.appendChange({ collection: 'patients', id: second, version: 1, op: 'upsert' });
-      })
-      .then(() => {
-        secondDone = true;
-      });
+    const writeSecond = b.write((tx) => putNewPatient(tx, second)).then(() => {
+      secondDone = true;
+    });
     // While A is held: B cannot commit a later seq, and a puller sees neither.
     const collected: string[] = [];
     let cursor = start;
@@ -253,16 +249,14 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
     const shown = randomUUID();
     const edited = randomUUID();
     await a.write(async (tx) => {
-      await tx.putRow(patientRow(edited));
-      await tx.appendChange({ collection: 'patients', id: edited, version: 1, op: 'upsert' });
+      await putNewPatient(tx, edited);
       // Referrals are outside the collections pulled below (as treatment records are for a receptionist).
       for (let i = 0; i < 3; i++) {
         const id = randomUUID();
         await tx.putRow({ ...patientRow(id), collection: 'referrals' });
         await tx.appendChange({ collection: 'referrals', id, version: 1, op: 'upsert' });
       }
-      await tx.putRow(patientRow(shown));
-      await tx.appendChange({ collection: 'patients', id: shown, version: 1, op: 'upsert' });
+      await putNewPatient(tx, shown);
       const stored = patientRow(edited);
       await tx.putRow({ ...stored, version: 2, row: { ...stored.row, version: 2, lastName: 'Edited' } });
       await tx.appendChange({ collection: 'patients', id: edited, version: 2, op: 'upsert' });
@@ -441,8 +435,7 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
     const id = randomUUID();
     const startedAt = performance.now();
     await a.write(async (tx) => {
-      await tx.putRow(patientRow(id));
-      await tx.appendChange({ collection: 'patients', id, version: 1, op: 'upsert' });
+      await putNewPatient(tx, id);
     });
     const cursor = await heard;
     const ms = performance.now() - startedAt;
@@ -469,22 +462,14 @@ describe('PostgreSQL store', { skip: baseUrl === null }, () => {
       }
       // Committed while B is not listening (it reconnects after a short backoff): B hears of it
       // through the head it announces once it is back.
-      const missedId = randomUUID();
-      await a.write(async (tx) => {
-        await tx.putRow(patientRow(missedId));
-        await tx.appendChange({ collection: 'patients', id: missedId, version: 1, op: 'upsert' });
-      });
-      const head = await a.headCursor();
-      for (let i = 0; i < 100 && !heard.includes(head); i++) await sleep(50);
-      assert.ok(heard.includes(head), 'after reconnecting, the instance announced what it missed');
-      const id = randomUUID();
-      await a.write(async (tx) => {
-        await tx.putRow(patientRow(id));
-        await tx.appendChange({ collection: 'patients', id, version: 1, op: 'upsert' });
-      });
-      const after = await a.headCursor();
-      for (let i = 0; i < 100 && !heard.includes(after); i++) await sleep(50);
-      assert.ok(heard.includes(after), 'a later commit on the other instance is heard again');
+      const commitAndListen = async (): Promise<boolean> => {
+        await a.write((tx) => putNewPatient(tx, randomUUID()));
+        const head = await a.headCursor();
+        for (let i = 0; i < 100 && !heard.includes(head); i++) await sleep(50);
+        return heard.includes(head);
+      };
+      assert.ok(await commitAndListen(), 'after reconnecting, the instance announced what it missed');
+      assert.ok(await commitAndListen(), 'a later commit on the other instance is heard again');
     } finally {
       off();
     }

@@ -41,23 +41,22 @@ export async function withServerAndCuttableTerminal(run: (clinic: { server: Test
 /** A test server and a list the test fills with the terminals it opens (e.g. by signedInTerminals). */
 export async function withServerAndTerminals(run: (server: TestServer, terminals: TestTerminal[]) => Promise<void>): Promise<void> {
   const server = await startTestServer();
+  await withTerminalsOn(server, run);
+}
+
+/** As withServerAndTerminals, with a server the test can take down and bring back (outages). */
+export async function withRestartableServerAndTerminals(run: (clinic: RestartableServer, terminals: TestTerminal[]) => Promise<void>): Promise<void> {
+  const clinic = await restartableTestServer();
+  await withTerminalsOn(clinic, run);
+}
+
+/** The terminals close before the server they talk to. */
+async function withTerminalsOn<S extends { close(): Promise<unknown> }>(server: S, run: (server: S, terminals: TestTerminal[]) => Promise<void>): Promise<void> {
   const terminals: TestTerminal[] = [];
   try {
     await run(server, terminals);
   } finally {
     for (const t of terminals) await t.close();
     await server.close();
-  }
-}
-
-/** As withServerAndTerminals, with a server the test can take down and bring back (outages). */
-export async function withRestartableServerAndTerminals(run: (clinic: RestartableServer, terminals: TestTerminal[]) => Promise<void>): Promise<void> {
-  const clinic = await restartableTestServer();
-  const terminals: TestTerminal[] = [];
-  try {
-    await run(clinic, terminals);
-  } finally {
-    for (const t of terminals) await t.close();
-    await clinic.close();
   }
 }
