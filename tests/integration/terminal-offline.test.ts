@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { clientFor, login, restartableTestServer } from '../support/server';
 import { signedInTerminals, type TestTerminal } from '../support/terminal';
 import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
+import type { MutateRequest } from '../../shared/ipc/contract';
 
 test('50 mutations made while the server is down go out in order, exactly once, and B converges', async () => {
   const clinic = await restartableTestServer();
@@ -17,7 +18,7 @@ test('50 mutations made while the server is down go out in order, exactly once, 
     await a.waitUntil(async () => (await a.call('sync.now', {})).connection === 'offline', 10_000, 'A offline');
 
     const ids: string[] = [];
-    const mutate = async (request: Parameters<typeof a.call<'data.mutate'>>[1]) => {
+    const mutate = async (request: MutateRequest) => {
       const r = await a.call('data.mutate', request);
       ids.push(r.mutationId);
       return r.row!;
