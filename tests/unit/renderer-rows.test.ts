@@ -97,5 +97,5 @@ test('remote notices name the other user and the patient, and skip my own rows a
     'me',
     { ...emptyData(), users },
   );
-  assert.deepEqual(many.map((n) => n.text), ['Dr Ada Grey changed 2 records (patients, appointments)', 'Another user updated an inventory item']);
+  assert.deepEqual(many.map((n) => n.text), ['Dr Ada Grey changed 2 records (patients, appointments)', 'Another user updated stock of Gauze']);
 });

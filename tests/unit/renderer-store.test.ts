@@ -366,7 +366,7 @@ test('an edit sends only what the user changed since it began, with that version
     source: 'remote',
     changes: [{ collection: 'patients', id: p1, op: 'upsert', row: { ...collections.patients.defaults, ...meta(p1, 2, doctorId), firstName: 'Ada', lastName: 'Grey', phone: '222' } }],
   });
-  await clinic.actions.update('patients', p1, { firstName: 'Ada', lastName: 'Grey-Sloan', phone: undefined }, began);
+  await clinic.actions.update('patients', p1, { firstName: 'Ada', lastName: 'Grey-Sloan', phone: '' }, began);
   assert.deepEqual(bridge.calls.findLast((c) => c.channel === 'data.mutate')?.request, {
     op: 'update',
     collection: 'patients',
