@@ -42,7 +42,7 @@ async function open(): Promise<void> {
       if (payload.source !== 'remote') return;
       const at = epochNow();
       for (const c of payload.changes) {
-        const notes = c.row?.notes;
+        const notes = c.row && 'notes' in c.row ? c.row.notes : undefined;
         if (typeof notes === 'string' && notes.startsWith(cfg.markerPrefix)) {
           receipts.push({ marker: notes, receiver: i, at, updatedAt: Date.parse(String(c.row!.updatedAt)) });
         }

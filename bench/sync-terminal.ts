@@ -135,7 +135,7 @@ async function main(): Promise<void> {
           let last = 0;
           const off = terminal.on('data.changed', (p) => {
             if (p.source !== 'remote') return;
-            for (const c of p.changes) if (typeof c.row?.notes === 'string' && c.row.notes.startsWith(message.marker)) seen.add(c.id);
+            for (const c of p.changes) if (c.row && 'notes' in c.row && c.row.notes.startsWith(message.marker)) seen.add(c.id);
             last = performance.now();
           });
           histogram.reset();

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { AnyRow, CollectionName, PublicUser } from '../shared/domain/collections';
+import type { CollectionName, PublicUser } from '../shared/domain/collections';
 import { canRead, syncedCollections } from '../shared/domain/access';
 import type {
   Conflict,
@@ -20,7 +20,7 @@ import type {
   SyncStatus,
   TerminalSettings,
 } from '../shared/ipc/contract';
-import { defaultOfflineSignInDays, terminalSettings, type UpdateStatus } from '../shared/ipc/contract';
+import { defaultOfflineSignInDays, terminalSettings, type AnyWireRow, type UpdateStatus, type WireRow } from '../shared/ipc/contract';
 import type { CacheKey } from './cache/database';
 import { cacheKeyFrom } from './cache/encryption';
 import type { Keystore } from './keystore/keystore';
@@ -497,19 +497,21 @@ export class TerminalCore {
     this.emit('session.changed', { user: null, reason: 'signed out' });
   }
 
-  async list(collection: CollectionName): Promise<AnyRow[]> {
+  async list<C extends CollectionName>(collection: C): Promise<WireRow<C>[]> {
     const user = this.workingUser();
     if (!syncedCollections(user.role).includes(collection) || (collection !== 'users' && !canRead(user.role, collection))) {
       throw new IpcFailure('forbidden', `A ${user.role} may not see ${collection}`);
     }
-    return JSON.parse(await this.cache.listJson(collection)) as AnyRow[];
+    // The cache thread hands its rows over as text; they are what put() stored for this user.
+    const rows: WireRow<C>[] = JSON.parse(await this.cache.listJson(collection));
+    return rows;
   }
 
   /**
    * A change made here: written with its outbox entry on the cache thread, then told to every
    * window of this terminal as one 'data.changed', then pushed.
    */
-  async mutate(request: MutateRequest): Promise<{ mutationId: string; row: AnyRow | null }> {
+  async mutate(request: MutateRequest): Promise<{ mutationId: string; row: AnyWireRow | null }> {
     const user = this.workingUser();
     const result = await this.cache.mutate(user, request);
     testCrashPoint('after-outbox-commit');

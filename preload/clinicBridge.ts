@@ -25,15 +25,15 @@ const invokeAllowed: ReadonlySet<string> = new Set<string>(invokeChannelNames);
 const eventAllowed: ReadonlySet<string> = new Set<string>(eventChannelNames);
 
 export function createClinicBridge(ipc: RendererIpc): ClinicBridge {
-  async function invoke<C extends InvokeChannel>(
+  async function invoke<C extends InvokeChannel, R extends InvokeRequest<C>>(
     channel: C,
-    request: InvokeRequest<C>,
-  ): Promise<IpcEnvelope<InvokeResponse<C>>> {
+    request: R,
+  ): Promise<IpcEnvelope<InvokeResponse<C, R>>> {
     if (!invokeAllowed.has(channel)) {
       return { ok: false, error: { code: 'unknown_channel', message: `"${String(channel)}" is not a Clinic Desk channel` } };
     }
     // main answers every invoke with an envelope (see shared/ipc/contract.ts).
-    return (await ipc.invoke(channel, request)) as IpcEnvelope<InvokeResponse<C>>;
+    return (await ipc.invoke(channel, request)) as IpcEnvelope<InvokeResponse<C, R>>;
   }
   return {
     invoke,

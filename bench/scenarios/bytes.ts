@@ -183,7 +183,7 @@ async function changePhase(
   reader.proxy.resetBytes();
   const seen = new Set<string>();
   const off = reader.terminal.on('data.changed', (p) => {
-    for (const c of p.changes) if (typeof c.row?.notes === 'string' && c.row.notes.startsWith('bytes change')) seen.add(c.row.notes);
+    for (const c of p.changes) if (c.row && 'notes' in c.row && c.row.notes.startsWith('bytes change')) seen.add(c.row.notes);
   });
   for (let i = 0; i < changes; i++) {
     debug(`${writer.terminal.name}: change ${i}`);

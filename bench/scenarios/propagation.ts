@@ -78,7 +78,7 @@ export async function measurePropagation(
     const unsubscribe = terminals.map((t, i) =>
       t.on('data.changed', (payload) => {
         if (payload.source !== 'remote' || arrived.has(i) || marker === '') return;
-        if (payload.changes.some((c) => c.row?.notes === marker)) arrived.set(i, performance.now() - sentAt);
+        if (payload.changes.some((c) => c.row !== undefined && 'notes' in c.row && c.row.notes === marker)) arrived.set(i, performance.now() - sentAt);
       }),
     );
     for (let m = 0; m < mutations; m++) {

@@ -43,7 +43,7 @@ export class IpcFailure extends Error {
 
 export interface BenchTerminal {
   name: string;
-  invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<InvokeResponse<C>>;
+  invoke<C extends InvokeChannel, R extends InvokeRequest<C>>(channel: C, request: R): Promise<InvokeResponse<C, R>>;
   on<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void): () => void;
   status(): Promise<SyncStatus>;
   /** The core's own counters: event-loop delay and the bytes of its HTTP bodies. */

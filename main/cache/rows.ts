@@ -5,6 +5,7 @@
  */
 import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
 import { collectionNames } from '../../shared/domain/collections';
+import type { WireRow } from '../../shared/ipc/contract';
 import { redactRow, syncedCollections } from '../../shared/domain/access';
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { rowTable, type CacheDb } from './database';
@@ -26,6 +27,15 @@ const rowSql = Object.fromEntries(
   }),
 ) as Record<CollectionName, Record<RowStatement, string>>;
 
+/**
+ * A cached row, typed by its collection. Rows enter the cache only through put(): what the server
+ * sent or the collection's rules computed, redacted for the role. Their schemas are not run again
+ * on every read (a first download stores 600k rows).
+ */
+function storedRow<C extends CollectionName>(_collection: C, row: AnyRow): WireRow<C> {
+  return row as WireRow<C>;
+}
+
 export class RowCache {
   constructor(
     private readonly db: CacheDb,
@@ -44,11 +54,11 @@ export class RowCache {
     return role !== null && syncedCollections(role).includes(collection);
   }
 
-  get(collection: CollectionName, id: string): AnyRow | null {
+  get<C extends CollectionName>(collection: C, id: string): WireRow<C> | null {
     const found = this.stmt(collection, 'get').get(id) as
       | { data: string }
       | undefined;
-    return found ? (JSON.parse(found.data) as AnyRow) : null;
+    return found ? storedRow(collection, JSON.parse(found.data)) : null;
   }
 
   /** The cached row's version without reading its JSON (null: not cached). */
@@ -57,9 +67,9 @@ export class RowCache {
     return found ? found.version : null;
   }
 
-  list(collection: CollectionName): AnyRow[] {
+  list<C extends CollectionName>(collection: C): WireRow<C>[] {
     const rows = prepared(this.db, `SELECT data FROM ${rowTable(collection)} ORDER BY rowid`).all() as { data: string }[];
-    return rows.map((r) => JSON.parse(r.data) as AnyRow);
+    return rows.map((r) => storedRow(collection, JSON.parse(r.data)));
   }
 
   /**
@@ -80,18 +90,18 @@ export class RowCache {
   }
 
   /** Store a row as this role may see it; returns what was stored, or null if the role may not hold it. */
-  put(collection: CollectionName, row: AnyRow): AnyRow | null {
+  put<C extends CollectionName>(collection: C, row: AnyRow): WireRow<C> | null {
     const role = this.role();
     if (role === null || !this.holds(collection)) return null;
     const visible = redactRow(role, collection, row);
     this.stmt(collection, 'put').run(visible.id, visible.version, JSON.stringify(visible));
-    return visible;
+    return storedRow(collection, visible);
   }
 
   /** The row as put() would store it for this role. */
-  preview(collection: CollectionName, row: AnyRow): AnyRow | null {
+  preview<C extends CollectionName>(collection: C, row: AnyRow): WireRow<C> | null {
     const role = this.role();
-    return role === null || !this.holds(collection) ? null : redactRow(role, collection, row);
+    return role === null || !this.holds(collection) ? null : storedRow(collection, redactRow(role, collection, row));
   }
 
   remove(collection: CollectionName, id: string): boolean {

@@ -3,17 +3,16 @@
  * written in ONE transaction, so the change is durable before any window hears of it.
  */
 import { randomUUID } from 'node:crypto';
-import type { AnyRow, PublicUser } from '../../shared/domain/collections';
-import type { MutateRequest } from '../../shared/ipc/contract';
+import type { PublicUser } from '../../shared/domain/collections';
+import { rowChange, type AnyWireRow, type MutateRequest, type RowChange } from '../../shared/ipc/contract';
 import type { CacheDb } from '../cache/database';
 import type { Outbox } from '../cache/outbox';
 import type { RowCache } from '../cache/rows';
-import type { RowChange } from '../sync/apply';
 import { validateMutation } from './validate';
 
 export interface LocalMutationResult {
   mutationId: string;
-  row: AnyRow | null;
+  row: AnyWireRow | null;
   change: RowChange;
 }
 
@@ -50,7 +49,7 @@ export function writeLocalMutation(db: CacheDb, rows: RowCache, outbox: Outbox, 
       return { mutationId, row: null, change: { collection: m.collection, id: m.rowId, op: 'delete' } };
     }
     const stored = rows.put(m.collection, next);
-    return { mutationId, row: stored, change: { collection: m.collection, id: m.rowId, op: 'upsert', ...(stored ? { row: stored } : {}) } };
+    return { mutationId, row: stored, change: rowChange(m.collection, m.rowId, 'upsert', stored ?? undefined) };
   });
   return write.immediate();
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AnyRow, CollectionName } from '../../shared/domain/collections';
 import { collections } from '../../shared/domain/collections';
-import type { Conflict, EventPayload } from '../../shared/ipc/contract';
+import { rowChange, type Conflict, type RowChange } from '../../shared/ipc/contract';
 import type { Change, MutationResult } from '../../shared/sync/protocol';
 import type { ConflictLog } from '../cache/conflicts';
 import type { AttentionLog } from '../cache/attention';
@@ -14,7 +14,7 @@ import type { Outbox, OutboxEntry } from '../cache/outbox';
 import type { RowCache } from '../cache/rows';
 import { rebase } from '../mutations/optimistic';
 
-export type RowChange = EventPayload<'data.changed'>['changes'][number];
+export type { RowChange };
 
 const defaultsOf = (c: CollectionName) => ({ ...collections[c].defaults }) as Record<string, unknown>;
 
@@ -39,7 +39,7 @@ export class CacheWriter {
     const before = this.rows.get(collection, id);
     if (before && before.version === next.version && JSON.stringify(before) === JSON.stringify(this.rows.preview(collection, next))) return null;
     const stored = this.rows.put(collection, next);
-    return stored ? { collection, id, op: 'upsert', row: stored } : null;
+    return stored ? rowChange(collection, id, 'upsert', stored) : null;
   }
 
   /** One pulled change. Skips a row older than the one already cached (an answer may come first). */
@@ -52,7 +52,7 @@ export class CacheWriter {
         // A row new to this cache with nothing of ours pending (most of a first download): store it.
         if (cachedVersion === null) {
           const stored = this.rows.put(change.collection, change.row);
-          return stored ? { collection: change.collection, id: change.id, op: 'upsert', row: stored } : null;
+          return stored ? rowChange(change.collection, change.id, 'upsert', stored) : null;
         }
       }
       return this.settle(change.collection, change.id, change.row);

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { clinicalFields, hiddenFields, redactRow } from '../../shared/domain/access';
+import { clinicalFieldsOf, hiddenFields, redactRow } from '../../shared/domain/access';
 import { collectionNames, type AnyRow, type CollectionName } from '../../shared/domain/collections';
 import { apiRoutes, collectionRoutes, ifMatch } from '../../shared/http/routes';
 import { runMutation } from '../mutations/run';
@@ -23,7 +23,7 @@ async function auditClinicalRead(ctx: ServerContext, actor: Actor, c: Collection
   if (c === 'treatment-records') what = detail;
   else {
     // The clinical fields of this collection that this role receives (none for the front desk).
-    const fields = hiddenFields(actor.role, c).length === 0 ? (clinicalFields[c] ?? []) : [];
+    const fields = hiddenFields(actor.role, c).length === 0 ? clinicalFieldsOf(c) : [];
     const holding = rows.filter((r) => fields.some((f) => r[f] !== undefined && r[f] !== '' && r[f] !== null));
     if (holding.length === 0) return;
     what = `${fields.join(', ')} of ${holding.length} ${c} row(s) (${detail})`;

@@ -4,7 +4,7 @@
  * So a row travels as the text the store holds wherever the role sees it whole, and only rows
  * with fields to hide (user rows, clinical fields for the front desk) are parsed and redacted.
  */
-import { clinicalFields, hiddenFields, redactRow, seesEveryField } from '../../shared/domain/access';
+import { clinicalFieldsOf, hiddenFields, redactRow, seesEveryField } from '../../shared/domain/access';
 import type { AnyRow, CollectionName, Role } from '../../shared/domain/collections';
 import type { PullResponse } from '../../shared/sync/protocol';
 import type { PullPage, StoredChange } from '../store/types';
@@ -35,8 +35,8 @@ function changeJson(role: Role, change: StoredChange): string {
  * text without parsing it (SQLite keeps JSON.stringify's text, PostgreSQL's jsonb adds spaces).
  */
 function holdsClinicalField(role: Role, collection: CollectionName, rowJson: string): boolean {
-  const fields = clinicalFields[collection];
-  if (!fields || hiddenFields(role, collection).length > 0) return false;
+  const fields = clinicalFieldsOf(collection);
+  if (fields.length === 0 || hiddenFields(role, collection).length > 0) return false;
   return fields.some((f) => new RegExp(`"${f}"\\s*:`).test(rowJson) && !new RegExp(`"${f}"\\s*:\\s*""`).test(rowJson));
 }
 

@@ -25,9 +25,12 @@ export const access: Record<CollectionName, Ops> = {
 };
 
 /** Fields that only clinical roles may read or write, per collection. */
-export const clinicalFields: Partial<Record<CollectionName, readonly string[]>> = {
+export const clinicalFields = {
   patients: ['medicalHistory'],
-};
+} as const satisfies Partial<Record<CollectionName, readonly string[]>>;
+
+/** The clinical fields of collection `C`, as a type (never: it has none). */
+export type ClinicalFieldOf<C extends CollectionName> = C extends keyof typeof clinicalFields ? (typeof clinicalFields)[C][number] : never;
 
 /** Collections a terminal caches for a role. Users sync to everyone as a staff directory. */
 export function syncedCollections(role: Role): CollectionName[] {
@@ -49,7 +52,12 @@ export function isClinicalRole(role: Role): boolean {
 
 /** Fields of `collection` that `role` must never receive. */
 export function hiddenFields(role: Role, collection: CollectionName): readonly string[] {
-  return isClinicalRole(role) ? [] : (clinicalFields[collection] ?? []);
+  return isClinicalRole(role) ? [] : clinicalFieldsOf(collection);
+}
+
+export function clinicalFieldsOf(collection: CollectionName): readonly string[] {
+  const table: Partial<Record<CollectionName, readonly string[]>> = clinicalFields;
+  return table[collection] ?? [];
 }
 
 /** Whether `role` receives rows of `collection` whole, exactly as stored (nothing to redact). */

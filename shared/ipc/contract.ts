@@ -5,12 +5,54 @@
  * and main validates every request against them before a handler sees it.
  */
 import { z } from 'zod';
-import { adjustInput, collectionName, createUserInput, publicUser, role, type Role } from '../domain/collections';
+import type { ClinicalFieldOf } from '../domain/access';
+import {
+  adjustInput,
+  collectionName,
+  createUserInput,
+  publicUser,
+  role,
+  type CollectionName,
+  type Role,
+  type RowOf,
+} from '../domain/collections';
 import { rowId, version } from '../domain/primitives';
 import { auditEntry, mutationOps, serverInfo } from '../sync/protocol';
 import { attentionEventChannels, attentionInvokeChannels } from './attention';
 
 const row = z.record(z.string(), z.unknown());
+
+/**
+ * A row of collection `C` as it crosses IPC: the stored row, whose clinical fields are absent on a
+ * receptionist's terminal (redactRow removes them before they reach it).
+ */
+export type WireRow<C extends CollectionName> = C extends CollectionName
+  ? Omit<RowOf<C>, ClinicalFieldOf<C>> & Partial<Pick<RowOf<C>, Extract<keyof RowOf<C>, ClinicalFieldOf<C>>>>
+  : never;
+/** A row of any collection, as it crosses IPC. */
+export type AnyWireRow = WireRow<CollectionName>;
+
+/** One row's change in a terminal's cache, its row typed by its collection. */
+export type RowChangeOf<C extends CollectionName> = {
+  [K in C]: { collection: K; id: string; op: 'upsert' | 'delete'; row?: WireRow<K> };
+}[C];
+export type RowChange = RowChangeOf<CollectionName>;
+
+/** The change of one row of `collection` (`row`: what it is now; left out for a delete). */
+export function rowChange<C extends CollectionName>(collection: C, id: string, op: 'upsert' | 'delete', row?: WireRow<C>): RowChangeOf<C> {
+  return row === undefined ? { collection, id, op } : { collection, id, op, row };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * Rows main sends are read from its cache as the server (and the mutation rules) wrote them, and
+ * never parsed again on the way out: these schemas give them their collection's type and check
+ * only their shape.
+ */
+const wireRow = z.custom<AnyWireRow>(isObject);
+const rowChangeSchema = z.custom<RowChange>(
+  (v) => isObject(v) && collectionName.safeParse(v.collection).success && typeof v.id === 'string' && (v.op === 'upsert' || v.op === 'delete'),
+);
 const empty = z.strictObject({});
 const ok = z.object({ ok: z.literal(true) });
 
@@ -111,12 +153,12 @@ export const invokeChannels = {
   'data.list': {
     access: 'signed-in',
     request: z.strictObject({ collection: collectionName }),
-    response: z.array(row),
+    response: z.array(wireRow),
   },
   'data.mutate': {
     access: 'signed-in',
     request: mutateRequest,
-    response: z.object({ mutationId: z.string(), row: row.nullable() }),
+    response: z.object({ mutationId: z.string(), row: wireRow.nullable() }),
   },
   /** Connection and counts only (no rows): the sign-in screen shows whether the server is reachable. */
   'sync.status': { access: 'anyone', request: empty, response: syncStatus },
@@ -169,9 +211,7 @@ export const eventChannels = {
   /** Rows that changed in this terminal's cache, local (optimistic) or pulled from the server. */
   'data.changed': z.object({
     source: z.enum(['local', 'remote']),
-    changes: z.array(
-      z.object({ collection: collectionName, id: rowId, op: z.enum(['upsert', 'delete']), row: row.optional() }),
-    ),
+    changes: z.array(rowChangeSchema),
   }),
   /**
    * Rows a first download cached, one batch of a collection at a time, as the JSON text of an
@@ -199,7 +239,17 @@ export const eventChannels = {
 export type InvokeChannel = keyof typeof invokeChannels;
 export type EventChannel = keyof typeof eventChannels;
 export type InvokeRequest<C extends InvokeChannel> = z.input<(typeof invokeChannels)[C]['request']>;
-export type InvokeResponse<C extends InvokeChannel> = z.output<(typeof invokeChannels)[C]['response']>;
+/**
+ * What a channel answers. `R`, the request as the caller wrote it, narrows the rows of data.list
+ * and data.mutate to the collection asked for.
+ */
+export type InvokeResponse<C extends InvokeChannel, R = InvokeRequest<C>> = C extends 'data.list' | 'data.mutate'
+  ? R extends { collection: infer K extends CollectionName }
+    ? C extends 'data.list'
+      ? WireRow<K>[]
+      : { mutationId: string; row: WireRow<K> | null }
+    : never
+  : z.output<(typeof invokeChannels)[C]['response']>;
 export type EventPayload<E extends EventChannel> = z.output<(typeof eventChannels)[E]>;
 
 export const invokeChannelNames = Object.keys(invokeChannels) as InvokeChannel[];
@@ -230,7 +280,7 @@ export type IpcEnvelope<T> = { ok: true; value: T } | { ok: false; error: IpcErr
 
 /** What `window.clinic` offers a renderer, in Electron and in the browser alike. */
 export interface ClinicBridge {
-  invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<IpcEnvelope<InvokeResponse<C>>>;
+  invoke<C extends InvokeChannel, R extends InvokeRequest<C>>(channel: C, request: R): Promise<IpcEnvelope<InvokeResponse<C, R>>>;
   on<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 

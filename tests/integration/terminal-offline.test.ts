@@ -4,6 +4,7 @@ import { clientFor, login } from '../support/server';
 import { signedInTerminals } from '../support/terminal';
 import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
 import { withRestartableServerAndTerminals } from '../support/serverWithTerminals';
+import type { MutateRequest } from '../../shared/ipc/contract';
 
 test('50 mutations made while the server is down go out in order, exactly once, and B converges', () =>
   withRestartableServerAndTerminals(async (clinic, terminals) => {
@@ -16,7 +17,7 @@ test('50 mutations made while the server is down go out in order, exactly once, 
     await a.waitUntil(async () => (await a.call('sync.now', {})).connection === 'offline', 10_000, 'A offline');
 
     const ids: string[] = [];
-    const mutate = async (request: Parameters<typeof a.call<'data.mutate'>>[1]) => {
+    const mutate = async (request: MutateRequest) => {
       const r = await a.call('data.mutate', request);
       ids.push(r.mutationId);
       return r.row!;

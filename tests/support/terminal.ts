@@ -29,11 +29,11 @@ export interface TestTerminal {
   token?: string;
   /** Every event received, in order. */
   events: TerminalEvent[];
-  invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<IpcEnvelope<InvokeResponse<C>>>;
+  invoke<C extends InvokeChannel, R extends InvokeRequest<C>>(channel: C, request: R): Promise<IpcEnvelope<InvokeResponse<C, R>>>;
   /** Raw invoke, for tests that send malformed messages. */
   invokeRaw(channel: string, request: unknown): Promise<IpcEnvelope<unknown>>;
   /** invoke, and throw on an error envelope. */
-  call<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<InvokeResponse<C>>;
+  call<C extends InvokeChannel, R extends InvokeRequest<C>>(channel: C, request: R): Promise<InvokeResponse<C, R>>;
   /** Resolve with the first event (already received or future) matching the predicate. */
   waitForEvent(predicate: (e: TerminalEvent) => boolean, timeoutMs?: number, since?: number): Promise<TerminalEvent>;
   /** Poll until `check` returns true. */

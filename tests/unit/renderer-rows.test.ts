@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyAnsweredRow, applyChanges, changedSince, emptyData, rowsById } from '../../renderer/src/store/rows';
 import { describeRemoteChanges } from '../../renderer/src/store/remoteChanges';
+import { collections } from '../../shared/domain/collections';
 
 const pid = '00000000-0000-4000-8000-000000000001';
 const pid2 = '00000000-0000-4000-8000-000000000002';
+const meta = (id: string, version: number, updatedBy: string) => ({ id, version, updatedAt: '2026-11-25T10:00:00Z', updatedBy });
 const patient = (id: string, version: number, lastName: string, updatedBy = 'u1') => ({
-  id,
-  version,
-  updatedAt: '2026-11-25T10:00:00Z',
-  updatedBy,
+  ...collections.patients.defaults,
+  ...meta(id, version, updatedBy),
   firstName: 'Ada',
   lastName,
 });
@@ -91,11 +91,11 @@ test('remote notices name the other user and the patient, and skip my own rows a
   const many = describeRemoteChanges(
     [
       { collection: 'patients', id: pid, op: 'upsert', row: patient(pid, 2, 'Grey', 'u1') },
-      { collection: 'appointments', id: pid2, op: 'upsert', row: { ...patient(pid2, 1, 'x', 'u1') } },
-      { collection: 'inventory', id: pid2, op: 'upsert', row: { ...patient(pid2, 5, 'x', 'u9') } },
+      { collection: 'appointments', id: pid2, op: 'upsert', row: { ...collections.appointments.defaults, ...meta(pid2, 1, 'u1'), patientId: pid, providerId: 'u1', start: '2026-11-25T10:00:00Z', end: '2026-11-25T10:30:00Z' } },
+      { collection: 'inventory', id: pid2, op: 'upsert', row: { ...collections.inventory.defaults, ...meta(pid2, 5, 'u9'), name: 'Gauze', lowStock: false } },
     ],
     'me',
     { ...emptyData(), users },
   );
-  assert.deepEqual(many.map((n) => n.text), ['Dr Ada Grey changed 2 records (patients, appointments)', 'Another user updated an inventory item']);
+  assert.deepEqual(many.map((n) => n.text), ['Dr Ada Grey changed 2 records (patients, appointments)', 'Another user updated stock of Gauze']);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PublicUser } from '../../shared/domain/collections';
+import { collections, type PublicUser } from '../../shared/domain/collections';
 import type { EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import { createClinic } from '../../renderer/src/store/clinicStore';
 import { connectionState } from '../../renderer/src/store/connection';
@@ -33,7 +33,7 @@ function handlers(over: FakeHandlers = {}): FakeHandlers {
         : { ok: false, error: { code: 'failed', message: 'Wrong username or password' } },
     'session.logout': () => ok({ ok: true as const }),
     'data.list': (req) => {
-      if (req.collection === 'patients') return ok([{ ...meta(p1, 1, doctorId), firstName: 'Ada', lastName: 'Grey' }]);
+      if (req.collection === 'patients') return ok([{ ...collections.patients.defaults, ...meta(p1, 1, doctorId), firstName: 'Ada', lastName: 'Grey' }]);
       if (req.collection === 'users')
         return ok([{ ...meta(doctorId, 1, 'x'), username: 'drgrey', displayName: 'Dr Meredith Grey', role: 'doctor', active: true }]);
       return ok([]);
@@ -85,7 +85,7 @@ test('deltas merge rows and delete tombstones without another data.list', async 
   bridge.emit('data.changed', {
     source: 'local',
     changes: [
-      { collection: 'patients', id: p2, op: 'upsert', row: { ...meta(p2, 1, receptionist.id), firstName: 'Bo', lastName: 'Black' } },
+      { collection: 'patients', id: p2, op: 'upsert', row: { ...collections.patients.defaults, ...meta(p2, 1, receptionist.id), firstName: 'Bo', lastName: 'Black' } },
       { collection: 'patients', id: p1, op: 'delete' },
     ],
   });
@@ -99,7 +99,7 @@ test('deltas for collections the role may not read are ignored', async () => {
   const { bridge, clinic } = await signedIn();
   bridge.emit('data.changed', {
     source: 'remote',
-    changes: [{ collection: 'treatment-records', id: p2, op: 'upsert', row: { ...meta(p2, 1, doctorId), diagnosis: 'flu' } }],
+    changes: [{ collection: 'treatment-records', id: p2, op: 'upsert', row: { ...collections['treatment-records'].defaults, ...meta(p2, 1, doctorId), patientId: p1, providerId: doctorId, date: '2026-11-25', diagnosis: 'flu' } }],
   });
   assert.deepEqual(clinic.store.getState().data['treatment-records'], {});
 });
@@ -108,12 +108,12 @@ test('a remote change by another user shows a toast naming them; my own remote e
   const { bridge, clinic } = await signedIn();
   bridge.emit('data.changed', {
     source: 'remote',
-    changes: [{ collection: 'patients', id: p2, op: 'upsert', row: { ...meta(p2, 1, receptionist.id), firstName: 'Bo', lastName: 'Black' } }],
+    changes: [{ collection: 'patients', id: p2, op: 'upsert', row: { ...collections.patients.defaults, ...meta(p2, 1, receptionist.id), firstName: 'Bo', lastName: 'Black' } }],
   });
   assert.equal(clinic.store.getState().toasts.length, 0);
   bridge.emit('data.changed', {
     source: 'remote',
-    changes: [{ collection: 'patients', id: p1, op: 'upsert', row: { ...meta(p1, 2, doctorId), firstName: 'Ada', lastName: 'Grey-Sloan' } }],
+    changes: [{ collection: 'patients', id: p1, op: 'upsert', row: { ...collections.patients.defaults, ...meta(p1, 2, doctorId), firstName: 'Ada', lastName: 'Grey-Sloan' } }],
   });
   const toasts = clinic.store.getState().toasts;
   assert.equal(toasts.length, 1);
@@ -124,7 +124,7 @@ test('no toasts while the first download is still running', async () => {
   const { bridge, clinic } = await signedIn({ 'sync.status': () => ok(status({ initialSync: { done: false, received: 10, total: 100 } })) });
   bridge.emit('data.changed', {
     source: 'remote',
-    changes: [{ collection: 'patients', id: p2, op: 'upsert', row: { ...meta(p2, 1, doctorId), firstName: 'Bo', lastName: 'Black' } }],
+    changes: [{ collection: 'patients', id: p2, op: 'upsert', row: { ...collections.patients.defaults, ...meta(p2, 1, doctorId), firstName: 'Bo', lastName: 'Black' } }],
   });
   assert.equal(clinic.store.getState().data.patients[p2]?.lastName, 'Black');
   assert.equal(clinic.store.getState().toasts.length, 0);
@@ -133,12 +133,12 @@ test('no toasts while the first download is still running', async () => {
 test("a first download's rows arrive as JSON text and merge together, without notices", async () => {
   const { bridge, clinic, timers } = await signedIn({ 'sync.status': () => ok(status({ initialSync: { done: false, received: 0, total: 2 } })) });
   const rows = [
-    { ...meta(p2, 1, doctorId), firstName: 'Bo', lastName: 'Black' },
-    { ...meta(p1, 3, doctorId), firstName: 'Ada', lastName: 'Grey-Sloan' },
+    { ...collections.patients.defaults, ...meta(p2, 1, doctorId), firstName: 'Bo', lastName: 'Black' },
+    { ...collections.patients.defaults, ...meta(p1, 3, doctorId), firstName: 'Ada', lastName: 'Grey-Sloan' },
   ];
   const before = clinic.store.getState().data;
   bridge.emit('data.downloaded', { collection: 'patients', rowsJson: JSON.stringify(rows) });
-  bridge.emit('data.downloaded', { collection: 'treatment-records', rowsJson: JSON.stringify([{ ...meta(p2, 1, doctorId), diagnosis: 'flu' }]) });
+  bridge.emit('data.downloaded', { collection: 'treatment-records', rowsJson: JSON.stringify([{ ...collections['treatment-records'].defaults, ...meta(p2, 1, doctorId), patientId: p1, providerId: doctorId, date: '2026-11-25', diagnosis: 'flu' }]) });
   assert.equal(clinic.store.getState().data, before, 'batches close together wait to be merged at once');
   for (const run of timers.splice(0)) run();
   const data = clinic.store.getState().data;
@@ -150,10 +150,10 @@ test("a first download's rows arrive as JSON text and merge together, without no
 
 test('downloaded rows still waiting are merged before a later change, so they never hide it', async () => {
   const { bridge, clinic, timers } = await signedIn();
-  bridge.emit('data.downloaded', { collection: 'patients', rowsJson: JSON.stringify([{ ...meta(p2, 1, doctorId), firstName: 'Bo', lastName: 'Black' }]) });
+  bridge.emit('data.downloaded', { collection: 'patients', rowsJson: JSON.stringify([{ ...collections.patients.defaults, ...meta(p2, 1, doctorId), firstName: 'Bo', lastName: 'Black' }]) });
   bridge.emit('data.changed', {
     source: 'local',
-    changes: [{ collection: 'patients', id: p2, op: 'upsert', row: { ...meta(p2, 2, receptionist.id), firstName: 'Bo', lastName: 'Brown' } }],
+    changes: [{ collection: 'patients', id: p2, op: 'upsert', row: { ...collections.patients.defaults, ...meta(p2, 2, receptionist.id), firstName: 'Bo', lastName: 'Brown' } }],
   });
   for (const run of timers.splice(0)) run();
   assert.equal(clinic.store.getState().data.patients[p2]?.lastName, 'Brown');
@@ -166,7 +166,7 @@ test('deltas that arrive while the lists load are applied after them', async () 
     handlers({
       'data.list': async (req) => {
         await gate;
-        return req.collection === 'patients' ? ok([{ ...meta(p1, 1, doctorId), firstName: 'Ada', lastName: 'Grey' }]) : ok([]);
+        return req.collection === 'patients' ? ok([{ ...collections.patients.defaults, ...meta(p1, 1, doctorId), firstName: 'Ada', lastName: 'Grey' }]) : ok([]);
       },
     }),
   );
@@ -177,7 +177,7 @@ test('deltas that arrive while the lists load are applied after them', async () 
   assert.equal(clinic.store.getState().phase, 'loading');
   bridge.emit('data.changed', {
     source: 'remote',
-    changes: [{ collection: 'patients', id: p1, op: 'upsert', row: { ...meta(p1, 2, doctorId), firstName: 'Ada', lastName: 'Newer' } }],
+    changes: [{ collection: 'patients', id: p1, op: 'upsert', row: { ...collections.patients.defaults, ...meta(p1, 2, doctorId), firstName: 'Ada', lastName: 'Newer' } }],
   });
   release();
   await signing;
@@ -316,10 +316,10 @@ test('a broken transport becomes a readable error, not an exception', async () =
 
 test('the first download brings no notices; the first change after it is done does', async () => {
   const { bridge, clinic, timers } = await signedIn({ 'sync.status': () => ok(status({ initialSync: { done: false, received: 0, total: null } })) });
-  const row = (v: number) => ({ ...meta(p2, v, doctorId), firstName: 'Bo', lastName: 'Black' });
+  const row = (v: number) => ({ ...collections.patients.defaults, ...meta(p2, v, doctorId), firstName: 'Bo', lastName: 'Black' });
   // Main sends the download's last rows, then says it is done.
   bridge.emit('data.changed', { source: 'remote', changes: [{ collection: 'patients', id: p2, op: 'upsert', row: row(1) }] });
-  bridge.emit('data.downloaded', { collection: 'patients', rowsJson: JSON.stringify([{ ...meta(p1, 4, doctorId), firstName: 'Ada', lastName: 'Grey' }]) });
+  bridge.emit('data.downloaded', { collection: 'patients', rowsJson: JSON.stringify([{ ...collections.patients.defaults, ...meta(p1, 4, doctorId), firstName: 'Ada', lastName: 'Grey' }]) });
   bridge.emit('sync.status', status({ initialSync: { done: true, received: 2, total: 2 } }));
   assert.equal(clinic.store.getState().data.patients[p1]?.version, 4, 'the waiting download rows merged before "done"');
   for (const run of timers.splice(0)) run();
@@ -333,7 +333,7 @@ test('a colleague\'s next change replaces their notice instead of stacking up', 
   for (let v = 2; v <= 4; v++) {
     bridge.emit('data.changed', {
       source: 'remote',
-      changes: [{ collection: 'inventory', id: item, op: 'upsert', row: { ...meta(item, v, doctorId), name: 'Gauze', quantity: 10 - v, reorderLevel: 2 } }],
+      changes: [{ collection: 'inventory', id: item, op: 'upsert', row: { ...collections.inventory.defaults, ...meta(item, v, doctorId), name: 'Gauze', quantity: 10 - v, reorderLevel: 2, lowStock: false } }],
     });
   }
   assert.deepEqual(clinic.store.getState().toasts.map((t) => t.text), ['Dr Meredith Grey updated stock of Gauze']);
@@ -364,9 +364,9 @@ test('an edit sends only what the user changed since it began, with that version
   // A colleague changes the phone while this desk edits the last name.
   bridge.emit('data.changed', {
     source: 'remote',
-    changes: [{ collection: 'patients', id: p1, op: 'upsert', row: { ...meta(p1, 2, doctorId), firstName: 'Ada', lastName: 'Grey', phone: '222' } }],
+    changes: [{ collection: 'patients', id: p1, op: 'upsert', row: { ...collections.patients.defaults, ...meta(p1, 2, doctorId), firstName: 'Ada', lastName: 'Grey', phone: '222' } }],
   });
-  await clinic.actions.update('patients', p1, { firstName: 'Ada', lastName: 'Grey-Sloan', phone: undefined }, began);
+  await clinic.actions.update('patients', p1, { firstName: 'Ada', lastName: 'Grey-Sloan', phone: '' }, began);
   assert.deepEqual(bridge.calls.findLast((c) => c.channel === 'data.mutate')?.request, {
     op: 'update',
     collection: 'patients',
@@ -433,7 +433,7 @@ test('Sync now says what it did, or that it cannot reach the server', async () =
   emitRemote = () =>
     bridge.emit('data.changed', {
       source: 'remote',
-      changes: [1, 2, 3].map((v) => ({ collection: 'patients' as const, id: p2, op: 'upsert' as const, row: { ...meta(p2, v, doctorId), firstName: 'Bo', lastName: 'Black' } })),
+      changes: [1, 2, 3].map((v) => ({ collection: 'patients' as const, id: p2, op: 'upsert' as const, row: { ...collections.patients.defaults, ...meta(p2, v, doctorId), firstName: 'Bo', lastName: 'Black' } })),
     });
   await clinic.actions.syncNow();
   const said = () => clinic.store.getState().toasts.filter((t) => t.key === 'sync-now').map((t) => t.text);

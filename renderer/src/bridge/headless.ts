@@ -98,10 +98,10 @@ export function installHeadlessBridge(
   };
 
   const bridge: ClinicBridge = {
-    invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>) {
+    invoke<C extends InvokeChannel, R extends InvokeRequest<C>>(channel: C, request: R) {
       const id = nextId++;
       const frame = JSON.stringify({ kind: 'invoke', id, channel, request } satisfies WireFrame);
-      return new Promise<IpcEnvelope<InvokeResponse<C>>>((resolve) => {
+      return new Promise<IpcEnvelope<InvokeResponse<C, R>>>((resolve) => {
         const open = socket?.readyState === WebSocket.OPEN;
         pending.set(id, { resolve: resolve as (e: IpcEnvelope<unknown>) => void, frame, sent: open });
         if (open) socket!.send(frame);

@@ -6,7 +6,7 @@
  * its actions in a module of its own: session, rows, mutations, notices.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ClinicBridge } from '../../../shared/ipc/contract';
+import type { ClinicBridge, InvokeChannel, InvokeRequest } from '../../../shared/ipc/contract';
 import { initialState, sliceContext, type ClinicOptions, type ClinicState } from './clinicState';
 import { call } from './invoke';
 import { createMutationsActions } from './mutationsSlice';
@@ -41,6 +41,6 @@ export function createClinicActions(store: StoreApi<ClinicState>, bridge: Clinic
     toast: notices.toast,
     dismissToast: notices.dismissToast,
     /** Direct calls for admin screens and settings, whose answers are not synced rows. */
-    call: <C extends Parameters<typeof call>[1]>(channel: C, request: Parameters<typeof call<C>>[2]) => call(bridge, channel, request),
+    call: <C extends InvokeChannel, R extends InvokeRequest<C>>(channel: C, request: R) => call(bridge, channel, request),
   };
 }

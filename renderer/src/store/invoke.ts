@@ -27,11 +27,11 @@ export function describeIpcError(error: IpcError): string {
   return details.length > 0 ? `${error.message} (${details.join('; ')})` : error.message;
 }
 
-export async function call<C extends InvokeChannel>(
+export async function call<C extends InvokeChannel, R extends InvokeRequest<C>>(
   bridge: ClinicBridge,
   channel: C,
-  request: InvokeRequest<C>,
-): Promise<Outcome<InvokeResponse<C>>> {
+  request: R,
+): Promise<Outcome<InvokeResponse<C, R>>> {
   try {
     const envelope = await bridge.invoke(channel, request);
     if (envelope.ok) return { ok: true, value: envelope.value };

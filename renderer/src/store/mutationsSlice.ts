@@ -3,6 +3,7 @@
  * local 'data.changed' that main emits before it answers (rowsSlice.ts), not from the answer.
  */
 import type { AdjustInput, CollectionName, RowOf } from '../../../shared/domain/collections';
+import type { InvokeResponse } from '../../../shared/ipc/contract';
 import type { SliceContext } from './clinicState';
 import { call, type Outcome } from './invoke';
 import type { NoticesActions } from './noticesSlice';
@@ -21,7 +22,7 @@ function newRowId(): string {
 export function createMutationsActions({ store, bridge, set }: SliceContext, { toast }: Pick<NoticesActions, 'toast'>) {
   function afterMutation(
     collection: CollectionName,
-    answer: Outcome<{ mutationId: string; row: Record<string, unknown> | null }>,
+    answer: Outcome<InvokeResponse<'data.mutate'>>,
     id: string,
     options: MutationOptions = {},
   ): MutationAnswer {
@@ -32,7 +33,7 @@ export function createMutationsActions({ store, bridge, set }: SliceContext, { t
     }
     if (answer.value.row) {
       const data = store.getState().data;
-      const next = applyAnsweredRow(data, collection, answer.value.row as Record<string, unknown>);
+      const next = applyAnsweredRow(data, collection, answer.value.row);
       if (next !== data) set({ data: next });
     }
     const sync = store.getState().sync;

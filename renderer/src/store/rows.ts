@@ -4,7 +4,7 @@
  * (the rows themselves are never changed, only replaced).
  */
 import { collectionNames, type CollectionName, type RowOf } from '../../../shared/domain/collections';
-import type { EventPayload } from '../../../shared/ipc/contract';
+import { rowChange, type AnyWireRow, type EventPayload } from '../../../shared/ipc/contract';
 
 export type RowsById<C extends CollectionName> = Readonly<Record<string, RowOf<C>>>;
 export type ClinicData = { readonly [C in CollectionName]: RowsById<C> };
@@ -99,14 +99,11 @@ export function applyChanges(data: ClinicData, changes: readonly DataChange[]): 
  * A row answered by a mutate call: kept only when it is not older than what an event already
  * delivered, because events and answers can cross.
  */
-export function applyAnsweredRow(data: ClinicData, collection: CollectionName, row: Record<string, unknown>): ClinicData {
-  const id = row.id;
-  if (typeof id !== 'string') return data;
-  const current = data[collection][id] as { version?: number } | undefined;
-  const version = typeof row.version === 'number' ? row.version : 0;
-  if (current && typeof current.version === 'number' && current.version > version) return data;
+export function applyAnsweredRow(data: ClinicData, collection: CollectionName, row: AnyWireRow): ClinicData {
+  const current: { version: number; updatedAt: string } | undefined = data[collection][row.id];
+  if (current && current.version > row.version) return data;
   // The local 'data.changed' already delivered this very row: copying the collection again costs
   // milliseconds per save in a large clinic, for nothing.
-  if (current && current.version === version && (current as { updatedAt?: unknown }).updatedAt === row.updatedAt) return data;
-  return applyChanges(data, [{ collection, id, op: 'upsert', row }]);
+  if (current && current.version === row.version && current.updatedAt === row.updatedAt) return data;
+  return applyChanges(data, [rowChange(collection, row.id, 'upsert', row)]);
 }

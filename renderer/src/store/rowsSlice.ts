@@ -4,7 +4,7 @@
  */
 import { canRead } from '../../../shared/domain/access';
 import { clinicSettingsId } from '../../../shared/domain/clinicSettings';
-import type { EventPayload } from '../../../shared/ipc/contract';
+import { rowChange, type AnyWireRow, type EventPayload } from '../../../shared/ipc/contract';
 import { setClinicLocale } from '../app/format';
 import type { SliceContext } from './clinicState';
 import type { NoticesActions } from './noticesSlice';
@@ -45,8 +45,10 @@ export function createRowsActions({ store, set, setTimer }: SliceContext, notice
   let downloaded: DataChange[] = [];
   let downloadMergeDue = false;
   function onDownloaded(payload: EventPayload<'data.downloaded'>): void {
-    for (const row of JSON.parse(payload.rowsJson) as { id: string }[]) {
-      downloaded.push({ collection: payload.collection, id: row.id, op: 'upsert', row: row as DataChange['row'] });
+    // The rows main's cache holds, as it stored them for this user (main/cache/rows.ts).
+    const rows: AnyWireRow[] = JSON.parse(payload.rowsJson);
+    for (const row of rows) {
+      downloaded.push(rowChange(payload.collection, row.id, 'upsert', row));
     }
     if (downloadMergeDue) return;
     downloadMergeDue = true;
