@@ -11,7 +11,7 @@
  * propagation scenario does), and, for every click, when the cores themselves emitted the row, so
  * the renderer's share of each figure shows.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { BenchClinic } from './clinic';
@@ -247,6 +247,9 @@ async function profiled(writer: Page, other: Page, prefix: string): Promise<{ cu
 }
 
 export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet, settings: UiSettings, progress: (line: string) => void): Promise<UiResult> {
+  // The headless terminals serve renderer/dist: without it every page is blank and the set fails far from the cause.
+  const builtRenderer = join(import.meta.dirname, '..', '..', 'renderer', 'dist', 'index.html');
+  if (!existsSync(builtRenderer)) throw new Error('the renderer is not built: run `npm run build:renderer` first');
   const setupStarted = performance.now();
   const browser = await launchBrowser();
   const desks: Desk[] = [];
