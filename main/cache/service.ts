@@ -293,7 +293,7 @@ export class CacheService {
     return gone;
   }
 
-  /** A collection fetched in full (the benchmark's seed strategy): what changed against the cache. */
+  /** A collection fetched in full (the bench's seed refetch): what changed against the cache. */
   replaceCollection(collection: CollectionName, rows: AnyRow[]): RowChange[] {
     return this.db.transaction(() => this.writer.replaceCollection(collection, rows))();
   }

@@ -9,10 +9,11 @@ import { testCacheKey } from '../support/cacheKey';
 import { TerminalState } from '../../main/cache/state';
 import { testCacheThread } from '../support/cacheThread';
 import { SyncEngine, seedSchedule } from '../../main/sync/engine';
+import { refetchEverything } from '../../bench/support/refetchEverything';
 import { ServerUnreachable, type ServerClient } from '../../main/sync/client';
 import type { PullResponse } from '../../shared/sync/protocol';
 
-/** An engine over a real cache and a scripted server (no network), baseline strategy = no live socket. */
+/** An engine over a real cache and a scripted server (no network); 'baseline': the bench's seed refetch, no live socket. */
 function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline' = 'baseline') {
   const dir = mkdtempSync(join(tmpdir(), 'core-engine-'));
   const db = openCache(dir, testCacheKey);
@@ -26,8 +27,8 @@ function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline'
     cacheFile: db.name,
     client: { liveTarget: () => ({ url: 'ws://127.0.0.1:9/', token: null }), wire: { requests: 0, bytesSent: 0, bytesReceived: 0 }, ...server } as unknown as ServerClient,
     clientId: 'test',
-    strategy,
-    schedule: { ...seedSchedule, fastMs: 3_600_000, slowMs: 3_600_000 },
+    ...(strategy === 'baseline' ? { changeSource: refetchEverything({ fastMs: 3_600_000, slowMs: 3_600_000 }) } : {}),
+    schedule: { ...seedSchedule, fastMs: 3_600_000 },
     emit: (channel) => events.push(channel),
     role: () => 'doctor',
     onSessionExpired: () => events.push('expired'),

@@ -66,8 +66,7 @@ function engineOn(client: Partial<ServerClient>) {
       ...client,
     } as unknown as ServerClient,
     clientId: 'test',
-    strategy: 'live',
-    schedule: { ...seedSchedule, fastMs: 3_600_000, slowMs: 3_600_000 },
+    schedule: { ...seedSchedule, fastMs: 3_600_000 },
     emit: (channel, payload) => {
       if (channel === 'sync.status') statuses.push(payload as SyncStatus);
       if (channel === 'data.downloaded') announced += (JSON.parse((payload as { rowsJson: string }).rowsJson) as unknown[]).length;
