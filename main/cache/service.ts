@@ -20,6 +20,7 @@ import { AttentionLog } from './attention';
 import { TerminalState } from './state';
 import { CacheWriter, type RowChange } from '../sync/apply';
 import { parsePulledChange } from '../sync/client';
+import { readPulledPage, type ReadPulledPage } from '../sync/pulledPage';
 import { dropLoadTables } from '../sync/firstDownload/bulkLoad';
 import { removeSnapshotFiles } from '../sync/firstDownload/snapshotImport';
 import { writeLocalMutation, type LocalMutationResult } from '../mutations/local';
@@ -88,6 +89,9 @@ export class CacheService {
   private readonly loopDelayHistogram = monitorEventLoopDelay({ resolution: 10 });
   /** Recent cost of a pull slice's commit per row (see applyPulledSlice); 0 until measured. */
   private commitMsPerRow = 0;
+  /** Pull pages read (readPulledAnswer) and not yet applied, by number: the puller fetches the next meanwhile. */
+  private readonly readPages = new Map<number, ReadPulledPage>();
+  private lastReadPage = 0;
 
   constructor(
     options: CacheOpenOptions,
@@ -235,6 +239,27 @@ export class CacheService {
   }
 
   // ---------- pulled changes ----------
+
+  /**
+   * A pull answer as the server's bytes, read and checked here (sync/pulledPage.ts; a bad answer
+   * is refused as in the client); the main thread gets the facts it schedules on, and the page
+   * waits for applyReadPage. A page read before it and not applied is dropped.
+   */
+  readPulledAnswer(bytes: Uint8Array, path: string): { page: number; cursor: string; hasMore: boolean; total: number | null; changes: number } {
+    const read = readPulledPage(bytes, path);
+    const page = ++this.lastReadPage;
+    this.readPages.clear();
+    this.readPages.set(page, read);
+    return { page, cursor: read.cursor, hasMore: read.hasMore, total: read.total, changes: read.changes.length };
+  }
+
+  /** A page readPulledAnswer read, applied as applyPulledPage; null when it is no longer kept. */
+  async applyReadPage(page: number): Promise<RowChange[] | null> {
+    const read = this.readPages.get(page);
+    if (!read) return null;
+    this.readPages.delete(page);
+    return this.applyPulledPage(read.changes, read.cursor);
+  }
 
   /**
    * A pulled page in time-boxed slices, one transaction each, the cursor stored with the last one;

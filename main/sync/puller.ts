@@ -8,9 +8,10 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CollectionName, Role } from '../../shared/domain/collections';
 import { syncedCollections } from '../../shared/domain/access';
 import { LiveChannel, type PokedPage } from './live';
-import type { PulledPage } from './client';
+import { BadServerAnswer, type PulledAnswer } from './client';
 import { FirstDownloads } from './firstDownload/orchestrator';
 import type { ChangeSource, ChangeSourceHost } from './engineDeps';
+import type { RowChange } from '../../shared/ipc/contract';
 
 /** The first pull page of a run (see pullDeltas). */
 const firstPullLimit = 250;
@@ -57,6 +58,12 @@ export class PokedChanges {
     this.waiting = [];
     this.newest = null;
   }
+}
+
+/** A refusal of the server's answer on the cache thread crosses as a plain error: it is one again here. */
+function asBadAnswer(err: unknown): never {
+  if (err instanceof Error && err.name === 'BadServerAnswer' && !(err instanceof BadServerAnswer)) throw new BadServerAnswer(err.message);
+  throw err;
 }
 
 export class Puller implements ChangeSource {
@@ -175,22 +182,20 @@ export class Puller implements ChangeSource {
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
     // compiled yet, and parsing a whole cold 2,000-row page alone stalled the loop for 15-20 ms.
     let limit = Math.min(firstPullLimit, deps.schedule.pullLimit);
-    let next: Promise<PulledPage> = deps.client.pull(this.cursor, limit);
+    let next: Promise<PulledAnswer> = deps.client.pull(this.cursor, limit);
     for (;;) {
-      const page = await next;
-      // A page that just arrived was read in this loop turn: let timers and windows run before
-      // the first slice. The first immediate runs later in this same turn; the second, next turn.
-      await yieldToEventLoop();
-      await yieldToEventLoop();
+      const answer = await next;
       // The server answered: a long first download must not read as Offline until its last page.
       this.host.answered();
+      // Read and checked on the cache thread; this thread schedules on its cursor and counts.
+      const page = await deps.cache.readPulledAnswer(answer.bytes, answer.path).catch(asBadAnswer);
       if (page.hasMore && !this.host.stopped()) {
         limit = Math.min(limit * 2, deps.schedule.pullLimit);
         next = deps.client.pull(page.cursor, limit);
         // Settled later by the await above; a failure we never await must not crash the process.
         next.catch(() => undefined);
       }
-      if (!(await this.applyPage(page.changes, page.cursor, initial))) return;
+      if (!(await this.applyRead(page.page, page.changes, page.cursor, initial))) return;
       if (initial) {
         if (page.total !== null) progress.total = page.total;
         if (!page.hasMore) progress.done = true;
@@ -207,12 +212,24 @@ export class Puller implements ChangeSource {
    */
   private async applyPage(raw: unknown[], cursor: string, initial: boolean): Promise<boolean> {
     if (this.host.stopped()) return false;
-    const { deps } = this.host;
-    const changes = await deps.cache.applyPulledPage(raw, cursor);
-    this.cursor = cursor;
-    if (initial) this.host.initial.received += raw.length;
-    if (changes.length > 0) deps.emit('data.changed', { source: 'remote', changes });
+    const changes = await this.host.deps.cache.applyPulledPage(raw, cursor);
+    this.applied(changes, raw.length, cursor, initial);
     return true;
+  }
+
+  /** A pull page the cache thread read (readPulledAnswer), applied there as applyPage does. */
+  private async applyRead(page: number, count: number, cursor: string, initial: boolean): Promise<boolean> {
+    if (this.host.stopped()) return false;
+    const changes = await this.host.deps.cache.applyReadPage(page).catch(asBadAnswer);
+    if (changes === null) throw new Error('the cache thread no longer holds the pulled page; the next run pulls it again');
+    this.applied(changes, count, cursor, initial);
+    return true;
+  }
+
+  private applied(changes: RowChange[], count: number, cursor: string, initial: boolean): void {
+    this.cursor = cursor;
+    if (initial) this.host.initial.received += count;
+    if (changes.length > 0) this.host.deps.emit('data.changed', { source: 'remote', changes });
   }
 
   /**

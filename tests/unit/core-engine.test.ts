@@ -82,7 +82,8 @@ test('an unreachable server means offline with a retry scheduled; pull pages are
       pull: async (since: string | null) => {
         calls++;
         if (calls === 1) throw new ServerUnreachable('down');
-        return page(since);
+        // The server's bytes: the cache thread reads and checks them.
+        return { bytes: Buffer.from(JSON.stringify(page(since))), path: '/api/sync/pull' };
       },
     },
     'live',
@@ -99,5 +100,26 @@ test('an unreachable server means offline with a retry scheduled; pull pages are
   const status = await engine.status();
   assert.deepEqual(status.initialSync, { done: true, received: 9, total: 9 });
   assert.equal((db.prepare('SELECT count(*) AS n FROM rows_inventory').get() as { n: number }).n, 9);
+  await done();
+});
+
+test('a pull answer read on the cache thread is refused as before: not JSON, or not a pull page, moves nothing', async () => {
+  let answer = Buffer.from('<html>proxy error</html>');
+  const { engine, state, done } = engineWith(
+    {
+      push: async () => ({ results: [], cursor: '0' }),
+      pull: async () => ({ bytes: answer, path: '/api/sync/pull?limit=250&since=7' }),
+    },
+    'live',
+  );
+  state.setCursor('7');
+  engine.start();
+  await engine.requestSync();
+  assert.equal((await engine.status()).lastError, 'The server sent something that is not JSON for GET /api/sync/pull?limit=250&since=7');
+  answer = Buffer.from(JSON.stringify({ changes: 'none', cursor: '3', hasMore: false }));
+  await engine.requestSync();
+  assert.match((await engine.status()).lastError ?? '', /^Unexpected answer to GET \/api\/sync\/pull\?limit=250&since=7: /);
+  await engine.stop();
+  assert.equal(state.getCursor(), '7', 'the cursor stays where it was');
   await done();
 });

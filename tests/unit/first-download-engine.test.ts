@@ -61,7 +61,7 @@ function engineOn(client: Partial<ServerClient>) {
       wire: { requests: 0, bytesSent: 0, bytesReceived: 0 },
       async pull(since: string | null) {
         // After the download: nothing new.
-        return { changes: [], cursor: since ?? '0', hasMore: false, total: null };
+        return { bytes: Buffer.from(JSON.stringify({ changes: [], cursor: since ?? '0', hasMore: false })), path: '/api/sync/pull' };
       },
       ...client,
     } as unknown as ServerClient,
