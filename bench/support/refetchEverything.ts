@@ -57,6 +57,8 @@ class RefetchEverything implements ChangeSource {
 
   wantPull(): void {}
 
+  async beginRun(): Promise<void> {}
+
   succeeded(): void {}
 
   forget(): void {

@@ -96,6 +96,7 @@ export class SyncEngine {
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = null;
       try {
+        await this.source.beginRun();
         const pushed = await this.pusher.pushOutbox();
         await this.source.pull(pushed > 0);
         this.reachable = true;

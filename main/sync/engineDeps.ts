@@ -80,6 +80,11 @@ export interface ChangeSource {
   wantPull(): void;
   /** A local mutation was written (the engine then asks for a run). */
   afterLocalMutation(): void;
+  /**
+   * A run starts, before its push: the puller reads the cache's cursor here, so that a cache with
+   * none says at once (in the status) that its first download is under way.
+   */
+  beginRun(): Promise<void>;
   /** One run's intake, after the push (`afterPush`: the push sent something). */
   pull(afterPush: boolean): Promise<void>;
   /** A run went through. */

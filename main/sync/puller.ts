@@ -144,11 +144,14 @@ export class Puller implements ChangeSource {
     return syncedCollections(role);
   }
 
-  async pull(afterPush: boolean): Promise<void> {
+  async beginRun(): Promise<void> {
     this.cursor = await this.host.deps.cache.cursor();
     const { initial } = this.host;
     if (this.cursor === null && initial.done) Object.assign(initial, { done: false, received: 0, total: null });
-    await this.pullDeltas(afterPush);
+  }
+
+  pull(afterPush: boolean): Promise<void> {
+    return this.pullDeltas(afterPush);
   }
 
   wantPull(): void {

@@ -123,3 +123,18 @@ test('a pull answer read on the cache thread is refused as before: not JSON, or 
   assert.equal(state.getCursor(), '7', 'the cursor stays where it was');
   await done();
 });
+
+test('a cache with no cursor says its first download is under way from the first status after the start, before any push or pull answers', async () => {
+  const { engine, done } = engineWith(
+    {
+      push: () => new Promise(() => {}),
+      pull: () => new Promise(() => {}),
+    },
+    'live',
+  );
+  engine.start();
+  const status = await engine.status();
+  assert.equal(status.initialSync.done, false, 'a person signing in sees the download coming, not an empty cache that is "done"');
+  void engine.stop();
+  await done();
+});
