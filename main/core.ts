@@ -36,6 +36,7 @@ import { normalizeFingerprint } from './sync/pinnedTls';
 import { SyncEngine, seedSchedule, type ChangeSourceFactory, type SyncSchedule } from './sync/engine';
 import { FirstDownload, defaultDownloadWorkerScript } from './sync/firstDownload/firstDownload';
 import { IpcFailure } from './ipc/failure';
+import { JsonText } from './ipc/jsonText';
 import { testCrashPoint } from './crash-hooks';
 import { withPolicy, type MachinePolicy } from './policy/machinePolicy';
 
@@ -499,13 +500,19 @@ export class TerminalCore {
   }
 
   async list<C extends CollectionName>(collection: C): Promise<WireRow<C>[]> {
+    return JSON.parse((await this.listText(collection)).text) as WireRow<C>[];
+  }
+
+  /**
+   * The collection's rows as the cache thread joined them into JSON text (what put() stored for
+   * this user): the transports hand the text to the window unparsed (ipc/jsonText.ts).
+   */
+  async listText<C extends CollectionName>(collection: C): Promise<JsonText<WireRow<C>[]>> {
     const user = this.workingUser();
     if (!syncedCollections(user.role).includes(collection) || (collection !== 'users' && !canRead(user.role, collection))) {
       throw new IpcFailure('forbidden', `A ${user.role} may not see ${collection}`);
     }
-    // The cache thread hands its rows over as text; they are what put() stored for this user.
-    const rows: WireRow<C>[] = JSON.parse(await this.cache.listJson(collection));
-    return rows;
+    return new JsonText(await this.cache.listJson(collection));
   }
 
   /**
