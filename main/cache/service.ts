@@ -17,7 +17,7 @@ import { RowCache } from './rows';
 import { Outbox, type OutboxEntry } from './outbox';
 import { ConflictLog } from './conflicts';
 import { AttentionLog } from './attention';
-import { TerminalState } from './state';
+import { TerminalState, type CachedSession } from './state';
 import { CacheWriter, type RowChange } from '../sync/apply';
 import { parsePulledChange } from '../sync/client';
 import { readPulledPage, type ReadPulledPage } from '../sync/pulledPage';
@@ -37,11 +37,7 @@ export interface CacheOpenOptions {
 /** What the cache tells the main thread without being asked. */
 export type CacheNotice = { type: 'log'; line: string } | { type: 'attention.changed'; userId: string; entries: AttentionEntry[] };
 
-/** The session as the cache keeps it: whose work it holds, and whether they are signed in. Tokens stay on the main thread. */
-export interface CachedSession {
-  user: PublicUser;
-  signedIn: boolean;
-}
+export type { CachedSession };
 
 /** What the main thread reads once at start: the session and the settings, which it then keeps in memory and writes through. */
 export interface CacheOpening {
@@ -106,7 +102,7 @@ export class CacheService {
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     });
     // No keystore here: the main thread keeps the tokens (the OS keystore answers only there).
-    this.state = new TerminalState(this.db, null);
+    this.state = new TerminalState(this.db);
     this.rows = new RowCache(this.db, () => this.state.getSession()?.user.role ?? null);
     this.outbox = new Outbox(this.db);
     this.conflictLog = new ConflictLog(this.db);
@@ -137,7 +133,7 @@ export class CacheService {
 
   saveSession(session: CachedSession | null): void {
     if (session === null) this.state.clearSession();
-    else this.state.setSession({ ...session, accessToken: null, refreshToken: null });
+    else this.state.setSession(session);
   }
 
   setSetting(key: string, value: string | null): void {

@@ -18,7 +18,7 @@ function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline'
   const dir = mkdtempSync(join(tmpdir(), 'core-engine-'));
   const db = openCache(dir, testCacheKey);
   const state = new TerminalState(db);
-  state.setSession({ user: { id: randomUUID(), username: 'a', displayName: 'A', role: 'doctor' }, signedIn: true, accessToken: 't', refreshToken: 'r' });
+  state.setSession({ user: { id: randomUUID(), username: 'a', displayName: 'A', role: 'doctor' }, signedIn: true });
   // The engine reaches the cache through its thread, as in the terminal; the test reads it through its own connection.
   const cache = testCacheThread(dir);
   const events: string[] = [];

@@ -46,7 +46,7 @@ function engineOn(client: Partial<ServerClient>) {
   const dir = mkdtempSync(join(tmpdir(), 'first-download-engine-'));
   const db = openCache(dir, testCacheKey);
   const state = new TerminalState(db);
-  state.setSession({ user: { id: staff, username: 'dr', displayName: 'Dr', role: 'doctor' }, signedIn: true, accessToken: 't', refreshToken: 'r' });
+  state.setSession({ user: { id: staff, username: 'dr', displayName: 'Dr', role: 'doctor' }, signedIn: true });
   const rows = new RowCache(db, () => 'doctor');
   // The engine reaches the cache through its thread, as in the terminal; the test reads it through its own connection.
   const cache = testCacheThread(dir);
