@@ -333,6 +333,11 @@ export class CacheService {
     this.conflictLog.remove(id);
   }
 
+  /** What sync.status counts, in one message: unsent changes and conflicts. */
+  syncCounts(): { pending: number; conflicts: number } {
+    return { pending: this.outboxSize(), conflicts: this.conflictCount() };
+  }
+
   conflictCount(): number {
     return this.conflictLog.count();
   }

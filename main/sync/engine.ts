@@ -157,7 +157,7 @@ export class SyncEngine {
   // ---------- status ----------
 
   async status(): Promise<SyncStatus> {
-    const [pending, conflicts] = await Promise.all([this.deps.cache.outboxSize(), this.deps.cache.conflictCount()]);
+    const { pending, conflicts } = await this.deps.cache.syncCounts();
     const connection: SyncStatus['connection'] = this.source.isLive ? 'live' : this.reachable ? 'polling' : 'offline';
     return {
       connection,
