@@ -183,7 +183,8 @@ export class Puller implements ChangeSource {
     if (cursor !== null && (await this.catchUpFromPokes(cursor, afterPush))) return;
     this.pullWanted = false;
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
-    // compiled yet, and parsing a whole cold 2,000-row page alone stalled the loop for 15-20 ms.
+    // compiled yet, and reading a whole cold 2,000-row page stalled a loop for 15-20 ms (now the
+    // cache thread's, which windows' reads wait on).
     let limit = Math.min(firstPullLimit, deps.schedule.pullLimit);
     let next: Promise<PulledAnswer> = deps.client.pull(this.cursor, limit);
     for (;;) {
