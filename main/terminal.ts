@@ -26,12 +26,12 @@ export class Terminal extends TerminalCore {
   }
 
   /**
-   * The answer as the JSON text of its envelope, for a transport to send on: an answer the cache
-   * thread gave as text (data.list) is spliced in unparsed; the window parses it.
+   * The answer for a transport to send on: the envelope, or its JSON text when the cache thread
+   * gave the answer as text (data.list), spliced in unparsed; the window parses it.
    */
-  async invokeForWire(channel: unknown, request: unknown, sender?: IpcSender): Promise<string> {
+  async invokeForWire(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown> | string> {
     const envelope = await this.invokeRaw(channel, request, sender);
-    return envelope.ok && envelope.value instanceof JsonText ? `{"ok":true,"value":${envelope.value.text}}` : JSON.stringify(envelope);
+    return envelope.ok && envelope.value instanceof JsonText ? `{"ok":true,"value":${envelope.value.text}}` : envelope;
   }
 
   private invokeRaw(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown>> {

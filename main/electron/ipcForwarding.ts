@@ -26,7 +26,7 @@ function senderIsTrusted(event: IpcMainInvokeEvent, ourWindows: ReadonlySet<numb
 export function forwardIpc(core: Terminal, ourWindows: ReadonlySet<number>, logger: ShellLog): () => void {
   const ipcLog = logger.scope('ipc');
   for (const channel of invokeChannelNames) {
-    // An envelope, or its JSON text (Terminal.invokeForWire), which the preload parses in the window.
+    // An envelope, or (data.list) its JSON text (Terminal.invokeForWire), which the preload parses in the window.
     ipcMain.handle(channel, async (event, request: unknown): Promise<IpcEnvelope<unknown> | string> => {
       if (!senderIsTrusted(event, ourWindows)) {
         ipcLog.warn(`refused ${channel} from ${event.senderFrame?.url ?? 'a closed frame'}`);

@@ -140,7 +140,8 @@ export async function startHeadlessTransport(options: {
         const { id, channel, request } = frame as Extract<WireFrame, { kind: 'invoke' }>;
         // A WireFrame 'result' with the envelope's text spliced in: a data.list answer is the
         // cache thread's JSON text, never parsed on this thread (Terminal.invokeForWire).
-        void core.invokeForWire(channel, request, { windowId }).then((envelope) => {
+        void core.invokeForWire(channel, request, { windowId }).then((answer) => {
+          const envelope = typeof answer === 'string' ? answer : JSON.stringify(answer);
           if (ws.readyState === ws.OPEN) ws.send(`{"kind":"result","id":${JSON.stringify(id)},"envelope":${envelope}}`);
         });
       });
