@@ -33,9 +33,10 @@ import type { AttentionEntry } from '../shared/ipc/attention';
 import { SessionState } from './session/sessionState';
 import { ServerCertificateRefused, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type WireStats } from './sync/client';
 import { normalizeFingerprint } from './sync/pinnedTls';
-import { SyncEngine, seedSchedule, type SyncSchedule, type SyncStrategy } from './sync/engine';
+import { SyncEngine, seedSchedule, type ChangeSourceFactory, type SyncSchedule } from './sync/engine';
 import { FirstDownload, defaultDownloadWorkerScript } from './sync/firstDownload/firstDownload';
 import { IpcFailure } from './ipc/failure';
+import { JsonText } from './ipc/jsonText';
 import { testCrashPoint } from './crash-hooks';
 import { withPolicy, type MachinePolicy } from './policy/machinePolicy';
 
@@ -47,8 +48,9 @@ export interface TerminalCoreOptions {
   terminalName?: string;
   /** Pins (and persists) the https server's certificate fingerprint (`AB:CD:...`). */
   serverFingerprint?: string;
-  strategy?: SyncStrategy;
-  /** Live strategy: pokes carry the changes (default true); false pulls after every poke. */
+  /** What takes the server's changes in (the bench's seed behaviour); default: the puller. */
+  changeSource?: ChangeSourceFactory;
+  /** Pokes carry the changes (default true); false pulls after every poke. */
   pokedChanges?: boolean;
   schedule?: Partial<SyncSchedule>;
   /** Where the core writes lines a support person reads; default: stderr with a timestamp. */
@@ -103,7 +105,7 @@ export class TerminalCore {
   private lastPending = 0;
   private readonly listeners = new Set<EventListener>();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  private readonly strategy: SyncStrategy;
+  private readonly changeSource: ChangeSourceFactory | undefined;
   private readonly pokedChanges: boolean;
   private readonly schedule: SyncSchedule;
   private client: ServerClient;
@@ -155,7 +157,7 @@ export class TerminalCore {
       this.state.setSession({ ...kept, signedIn: false, accessToken: null, refreshToken: null });
       this.log(`${kept.user.username} was signed in when the terminal stopped; no refresh token was kept, so they sign in again`);
     }
-    this.strategy = options.strategy ?? 'live';
+    this.changeSource = options.changeSource;
     this.pokedChanges = options.pokedChanges ?? true;
     this.schedule = { ...seedSchedule, ...options.schedule };
     if (!this.state.getSetting('clientId')) this.state.setSetting('clientId', randomUUID());
@@ -276,7 +278,7 @@ export class TerminalCore {
       cacheFile: this.cacheFile,
       client: this.client,
       clientId: this.state.getSetting('clientId')!,
-      strategy: this.strategy,
+      ...(this.changeSource ? { changeSource: this.changeSource } : {}),
       pokedChanges: this.pokedChanges,
       schedule: this.schedule,
       emit: this.emit,
@@ -498,13 +500,19 @@ export class TerminalCore {
   }
 
   async list<C extends CollectionName>(collection: C): Promise<WireRow<C>[]> {
+    return JSON.parse((await this.listText(collection)).text) as WireRow<C>[];
+  }
+
+  /**
+   * The collection's rows as the cache thread joined them into JSON text (what put() stored for
+   * this user): the transports hand the text to the window unparsed (ipc/jsonText.ts).
+   */
+  async listText<C extends CollectionName>(collection: C): Promise<JsonText<WireRow<C>[]>> {
     const user = this.workingUser();
     if (!syncedCollections(user.role).includes(collection) || (collection !== 'users' && !canRead(user.role, collection))) {
       throw new IpcFailure('forbidden', `A ${user.role} may not see ${collection}`);
     }
-    // The cache thread hands its rows over as text; they are what put() stored for this user.
-    const rows: WireRow<C>[] = JSON.parse(await this.cache.listJson(collection));
-    return rows;
+    return new JsonText(await this.cache.listJson(collection));
   }
 
   /**

@@ -7,6 +7,7 @@ import type { IpcEnvelope } from '../shared/ipc/contract';
 import { TerminalCore, type TerminalCoreOptions } from './core';
 import { IpcDispatcher, type IpcSender } from './ipc/dispatch';
 import { createHandlers } from './ipc/handlers';
+import { JsonText } from './ipc/jsonText';
 
 export type { IpcSender } from './ipc/dispatch';
 export type { EventListener, TerminalCoreOptions, TerminalStats } from './core';
@@ -19,7 +20,21 @@ export class Terminal extends TerminalCore {
     this.dispatcher = new IpcDispatcher(createHandlers(this), this.log, () => this.currentUser());
   }
 
-  invoke(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown>> {
+  async invoke(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown>> {
+    const envelope = await this.invokeRaw(channel, request, sender);
+    return envelope.ok && envelope.value instanceof JsonText ? { ok: true, value: JSON.parse(envelope.value.text) } : envelope;
+  }
+
+  /**
+   * The answer for a transport to send on: the envelope, or its JSON text when the cache thread
+   * gave the answer as text (data.list), spliced in unparsed; the window parses it.
+   */
+  async invokeForWire(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown> | string> {
+    const envelope = await this.invokeRaw(channel, request, sender);
+    return envelope.ok && envelope.value instanceof JsonText ? `{"ok":true,"value":${envelope.value.text}}` : envelope;
+  }
+
+  private invokeRaw(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown>> {
     if (this.isClosed) return Promise.resolve({ ok: false, error: { code: 'failed', message: 'The terminal is shutting down' } });
     return this.dispatcher.invoke(channel, request, sender);
   }

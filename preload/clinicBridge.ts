@@ -32,8 +32,10 @@ export function createClinicBridge(ipc: RendererIpc): ClinicBridge {
     if (!invokeAllowed.has(channel)) {
       return { ok: false, error: { code: 'unknown_channel', message: `"${String(channel)}" is not a Clinic Desk channel` } };
     }
-    // main answers every invoke with an envelope (see shared/ipc/contract.ts).
-    return (await ipc.invoke(channel, request)) as IpcEnvelope<InvokeResponse<C, R>>;
+    // main answers every invoke with an envelope (see shared/ipc/contract.ts); a data.list answer
+    // comes as its JSON text (the cache thread's), parsed here rather than in main.
+    const answer = await ipc.invoke(channel, request);
+    return (typeof answer === 'string' ? JSON.parse(answer) : answer) as IpcEnvelope<InvokeResponse<C, R>>;
   }
   return {
     invoke,

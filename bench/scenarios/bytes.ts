@@ -1,6 +1,6 @@
 /**
  * Bytes over the wire per terminal, our live engine against the seed's baseline (the same core
- * with strategy 'baseline'), in the same run on the same server. Every terminal talks to the
+ * with the seed's refetch-everything as its change source, ../support/refetchEverything.ts), in the same run on the same server. Every terminal talks to the
  * server through its own counting TCP proxy, so the figures are what the network carries:
  * HTTP headers, bodies and WebSocket frames, both directions.
  *
@@ -49,7 +49,7 @@ async function metered(clinic: BenchClinic, workDir: string, name: string, strat
     serverUrl: proxy.url,
     terminalName: name,
     strategy,
-    ...(speedup !== 1 ? { schedule: { fastMs: 30_000 / speedup, slowMs: 60_000 / speedup } } : {}),
+    ...(speedup !== 1 ? { baselineSchedule: { fastMs: 30_000 / speedup, slowMs: 60_000 / speedup } } : {}),
   });
   const staff = clinic.staff[staffIndex % clinic.staff.length]!;
   debug(`${name}: signing in`);

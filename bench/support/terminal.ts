@@ -4,12 +4,14 @@
  */
 import { createTerminal, type TerminalStats } from '../../main/terminal';
 import type { SyncSchedule } from '../../main/sync/engine';
+import { refetchEverything, type RefetchSchedule } from './refetchEverything';
 import type { EventChannel, EventPayload, InvokeChannel, InvokeRequest, InvokeResponse, SyncStatus } from '../../shared/ipc/contract';
 import { sleep, waitFor } from './stats';
 
 /** First downloads and sign-ins (scrypt) at once: more would measure the machine, not the sync. */
 export const signInsAtOnce = 2;
 
+/** 'live': the product's sync; 'baseline': the seed's refetch-everything (./refetchEverything.ts). */
 export type Strategy = 'live' | 'baseline';
 
 export interface BenchTerminalOptions {
@@ -19,8 +21,9 @@ export interface BenchTerminalOptions {
   strategy?: Strategy;
   /** Live: pokes carry the changes (the core's default) or only say "pull". */
   pokedChanges?: boolean;
-  /** Shorter baseline timers, so a run can measure them in seconds instead of minutes. */
   schedule?: Partial<SyncSchedule>;
+  /** Shorter baseline timers, so a run can measure them in seconds instead of minutes. */
+  baselineSchedule?: Partial<RefetchSchedule>;
   /** Experiments only: PRAGMAs run on the core's cache file before it syncs (e.g. a bigger page cache). */
   cachePragmas?: string[];
   /** False: an unencrypted cache, to measure what the encryption costs (default: encrypted, as shipped). */
@@ -61,7 +64,7 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
     terminalName: options.terminalName,
     ...(options.encryptCache === false ? { encryptCache: false } : {}),
     ...(options.cacheThread ? { cacheThread: options.cacheThread } : {}),
-    strategy: options.strategy ?? 'live',
+    ...(options.strategy === 'baseline' ? { changeSource: refetchEverything(options.baselineSchedule) } : {}),
     ...(options.pokedChanges !== undefined ? { pokedChanges: options.pokedChanges } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
     log: options.log ?? (() => undefined),

@@ -17,9 +17,10 @@ import { RowCache } from './rows';
 import { Outbox, type OutboxEntry } from './outbox';
 import { ConflictLog } from './conflicts';
 import { AttentionLog } from './attention';
-import { TerminalState } from './state';
+import { TerminalState, type CachedSession } from './state';
 import { CacheWriter, type RowChange } from '../sync/apply';
 import { parsePulledChange } from '../sync/client';
+import { readPulledPage, type ReadPulledPage } from '../sync/pulledPage';
 import { dropLoadTables } from '../sync/firstDownload/bulkLoad';
 import { removeSnapshotFiles } from '../sync/firstDownload/snapshotImport';
 import { writeLocalMutation, type LocalMutationResult } from '../mutations/local';
@@ -36,11 +37,7 @@ export interface CacheOpenOptions {
 /** What the cache tells the main thread without being asked. */
 export type CacheNotice = { type: 'log'; line: string } | { type: 'attention.changed'; userId: string; entries: AttentionEntry[] };
 
-/** The session as the cache keeps it: whose work it holds, and whether they are signed in. Tokens stay on the main thread. */
-export interface CachedSession {
-  user: PublicUser;
-  signedIn: boolean;
-}
+export type { CachedSession };
 
 /** What the main thread reads once at start: the session and the settings, which it then keeps in memory and writes through. */
 export interface CacheOpening {
@@ -88,6 +85,9 @@ export class CacheService {
   private readonly loopDelayHistogram = monitorEventLoopDelay({ resolution: 10 });
   /** Recent cost of a pull slice's commit per row (see applyPulledSlice); 0 until measured. */
   private commitMsPerRow = 0;
+  /** Pull pages read (readPulledAnswer) and not yet applied, by number: the puller fetches the next meanwhile. */
+  private readonly readPages = new Map<number, ReadPulledPage>();
+  private lastReadPage = 0;
 
   constructor(
     options: CacheOpenOptions,
@@ -102,7 +102,7 @@ export class CacheService {
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     });
     // No keystore here: the main thread keeps the tokens (the OS keystore answers only there).
-    this.state = new TerminalState(this.db, null);
+    this.state = new TerminalState(this.db);
     this.rows = new RowCache(this.db, () => this.state.getSession()?.user.role ?? null);
     this.outbox = new Outbox(this.db);
     this.conflictLog = new ConflictLog(this.db);
@@ -133,7 +133,7 @@ export class CacheService {
 
   saveSession(session: CachedSession | null): void {
     if (session === null) this.state.clearSession();
-    else this.state.setSession({ ...session, accessToken: null, refreshToken: null });
+    else this.state.setSession(session);
   }
 
   setSetting(key: string, value: string | null): void {
@@ -237,6 +237,27 @@ export class CacheService {
   // ---------- pulled changes ----------
 
   /**
+   * A pull answer as the server's bytes, read and checked here (sync/pulledPage.ts; a bad answer
+   * is refused as in the client); the main thread gets the facts it schedules on, and the page
+   * waits for applyReadPage. A page read before it and not applied is dropped.
+   */
+  readPulledAnswer(bytes: Uint8Array, path: string): { page: number; cursor: string; hasMore: boolean; total: number | null; changes: number } {
+    const read = readPulledPage(bytes, path);
+    const page = ++this.lastReadPage;
+    this.readPages.clear();
+    this.readPages.set(page, read);
+    return { page, cursor: read.cursor, hasMore: read.hasMore, total: read.total, changes: read.changes.length };
+  }
+
+  /** A page readPulledAnswer read, applied as applyPulledPage; null when it is no longer kept. */
+  async applyReadPage(page: number): Promise<RowChange[] | null> {
+    const read = this.readPages.get(page);
+    if (!read) return null;
+    this.readPages.delete(page);
+    return this.applyPulledPage(read.changes, read.cursor);
+  }
+
+  /**
    * A pulled page in time-boxed slices, one transaction each, the cursor stored with the last one;
    * between slices the thread turns to the next message. A crash mid-page re-applies its first
    * slices, which applyPulled tolerates (same versions).
@@ -293,7 +314,7 @@ export class CacheService {
     return gone;
   }
 
-  /** A collection fetched in full (the benchmark's seed strategy): what changed against the cache. */
+  /** A collection fetched in full (the bench's seed refetch): what changed against the cache. */
   replaceCollection(collection: CollectionName, rows: AnyRow[]): RowChange[] {
     return this.db.transaction(() => this.writer.replaceCollection(collection, rows))();
   }
@@ -310,6 +331,11 @@ export class CacheService {
 
   removeConflict(id: string): void {
     this.conflictLog.remove(id);
+  }
+
+  /** What sync.status counts, in one message: unsent changes and conflicts. */
+  syncCounts(): { pending: number; conflicts: number } {
+    return { pending: this.outboxSize(), conflicts: this.conflictCount() };
   }
 
   conflictCount(): number {

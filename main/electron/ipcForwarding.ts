@@ -26,14 +26,15 @@ function senderIsTrusted(event: IpcMainInvokeEvent, ourWindows: ReadonlySet<numb
 export function forwardIpc(core: Terminal, ourWindows: ReadonlySet<number>, logger: ShellLog): () => void {
   const ipcLog = logger.scope('ipc');
   for (const channel of invokeChannelNames) {
-    ipcMain.handle(channel, async (event, request: unknown): Promise<IpcEnvelope<unknown>> => {
+    // An envelope, or (data.list) its JSON text (Terminal.invokeForWire), which the preload parses in the window.
+    ipcMain.handle(channel, async (event, request: unknown): Promise<IpcEnvelope<unknown> | string> => {
       if (!senderIsTrusted(event, ourWindows)) {
         ipcLog.warn(`refused ${channel} from ${event.senderFrame?.url ?? 'a closed frame'}`);
         return { ok: false, error: { code: 'forbidden', message: 'Only Clinic Desk windows may call the terminal' } };
       }
       // Saving the window as a PDF needs its webContents, which only this layer has.
       if (channel === savePdfChannel) return savePageAsPdf(event.sender, request, core.currentUser() !== null);
-      return core.invoke(channel, request, { windowId: windowIdOf(event.sender) });
+      return core.invokeForWire(channel, request, { windowId: windowIdOf(event.sender) });
     });
   }
   const stopEvents = core.onEvent((channel, payload) => {

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { createTerminal, type Terminal } from '../terminal';
 import { startHeadlessTransport } from './transport';
 
-const usage = 'usage: npm run terminal -- --server <url> --data-dir <dir> --port <port> [--name <terminal name>] [--strategy live|baseline] [--server-fingerprint <SHA-256>]';
+const usage = 'usage: npm run terminal -- --server <url> --data-dir <dir> --port <port> [--name <terminal name>] [--server-fingerprint <SHA-256>]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}\n`);
@@ -23,7 +23,6 @@ try {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
       name: { type: 'string' },
-      strategy: { type: 'string' },
       help: { type: 'boolean' },
     },
   }).values;
@@ -36,8 +35,6 @@ if (args.help) {
 }
 const port = Number(args.port ?? '4781');
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not ${args.port}`);
-const strategy = args.strategy ?? 'live';
-if (strategy !== 'live' && strategy !== 'baseline') fail('--strategy must be live or baseline');
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} terminal: ${line}\n`);
 let core: Terminal;
@@ -47,7 +44,6 @@ try {
     ...(args.server ? { serverUrl: args.server } : {}),
     ...(args['server-fingerprint'] ? { serverFingerprint: args['server-fingerprint'] } : {}),
     ...(args.name ? { terminalName: args.name } : {}),
-    strategy,
     log,
   });
 } catch (err) {

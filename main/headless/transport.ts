@@ -138,8 +138,11 @@ export async function startHeadlessTransport(options: {
         }
         if (frame?.kind !== 'invoke' || typeof frame.id !== 'number') return;
         const { id, channel, request } = frame as Extract<WireFrame, { kind: 'invoke' }>;
-        void core.invoke(channel, request, { windowId }).then((envelope) => {
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind: 'result', id, envelope } satisfies WireFrame));
+        // A WireFrame 'result' with the envelope's text spliced in: a data.list answer is the
+        // cache thread's JSON text, never parsed on this thread (Terminal.invokeForWire).
+        void core.invokeForWire(channel, request, { windowId }).then((answer) => {
+          const envelope = typeof answer === 'string' ? answer : JSON.stringify(answer);
+          if (ws.readyState === ws.OPEN) ws.send(`{"kind":"result","id":${JSON.stringify(id)},"envelope":${envelope}}`);
         });
       });
       ws.on('close', () => {

@@ -17,13 +17,15 @@ import {
   type IpcEnvelope,
 } from '../../shared/ipc/contract';
 import { IpcFailure } from './failure';
+import type { JsonText } from './jsonText';
 
 /** Who sent a message: the transport's id of the window (Electron webContents id, headless connection id). */
 export interface IpcSender {
   windowId: string;
 }
 
-export type Handlers = { [C in InvokeChannel]: (request: z_out<C>) => Promise<InvokeResponse<C>> };
+/** A handler answers with the contract's value, or that value already as JSON text (ipc/jsonText.ts). */
+export type Handlers = { [C in InvokeChannel]: (request: z_out<C>) => Promise<InvokeResponse<C> | JsonText<InvokeResponse<C>>> };
 type z_out<C extends InvokeChannel> = import('zod').output<(typeof invokeChannels)[C]['request']>;
 
 function isChannel(channel: unknown): channel is InvokeChannel {

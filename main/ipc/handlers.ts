@@ -15,7 +15,7 @@ export function createHandlers(core: TerminalCore): Handlers {
       return { ok: true };
     },
     'session.current': async () => ({ user: core.currentUser(), settings: core.settings() }),
-    'data.list': async ({ collection }) => core.list(collection),
+    'data.list': async ({ collection }) => core.listText(collection),
     'data.mutate': async (request) => core.mutate(request),
     'sync.status': async () => core.syncStatus(),
     'sync.now': async () => core.syncNow(),

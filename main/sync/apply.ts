@@ -110,7 +110,7 @@ export class CacheWriter {
     return { change, conflict };
   }
 
-  /** Baseline strategy: make a whole collection equal to the server's list. */
+  /** Make a whole collection equal to the server's list (the bench's seed refetch, bench/support/refetchEverything.ts). */
   replaceCollection(collection: CollectionName, serverRows: AnyRow[]): RowChange[] {
     const changes: RowChange[] = [];
     const seen = new Set<string>();

@@ -2,7 +2,7 @@
  * The clinic server's HTTP API as the terminal uses it (axios). Every answer is checked against
  * the shared schemas before the engine trusts it. A 401 triggers one token refresh and a retry;
  * when the refresh fails too, the session is over and the user must sign in again.
- * Counts bytes over the wire, so the live and baseline strategies can be compared.
+ * Counts bytes over the wire, so the bench can compare the live sync with the seed's.
  */
 import axios, { type AxiosInstance } from 'axios';
 import { createWriteStream } from 'node:fs';
@@ -15,8 +15,8 @@ import { snapshotHeaders } from '../../shared/sync/snapshot';
 import type { ClientOptions } from 'ws';
 import { CertificateMismatch, CertificateNotYetTrusted, fingerprintOf, notYetTrustedMessage, PinnedAgent, pinnedConnect, type CertificatePin } from './pinnedTls';
 
-/** A pull page whose changes are still to be checked (see SyncEngine.pullDeltas). */
-export type PulledPage = { changes: unknown[]; cursor: string; hasMore: boolean; total: number | null };
+/** A pull page as the server's bytes, read and checked on the cache thread (see Puller.pullDeltas). */
+export type PulledAnswer = { bytes: Buffer; path: string };
 
 /** The server could not be reached (network down, server stopped, timeout). */
 export class ServerUnreachable extends Error {}
@@ -35,7 +35,10 @@ export class ServerRefused extends Error {
   }
 }
 /** The server answered something that does not match the protocol. */
-export class BadServerAnswer extends Error {}
+export class BadServerAnswer extends Error {
+  /** Named, so that it is still told apart after crossing from the cache thread (sync/puller.ts). */
+  override name = 'BadServerAnswer';
+}
 
 /** Check one pulled change (the envelope was checked by `pull`). */
 export function parsePulledChange(raw: unknown): Change {
@@ -249,13 +252,12 @@ export class ServerClient {
   }
 
   /**
-   * One page of the change log. Only the envelope is checked here; each change is checked with
-   * `parsePulledChange` as it is applied, slice by slice, so that validating a 2,000-row page
-   * never blocks the event loop in one piece.
+   * One page of the change log as the server's bytes: errors are told apart here, a good answer
+   * is read and checked where it is applied, on the cache thread (sync/pulledPage.ts), so that a
+   * 2,000-row page never costs this thread its parse.
    */
-  async pull(since: string | null, limit: number): Promise<PulledPage> {
-    const page = await this.call(apiRoutes.pull, pullPath(since, limit));
-    return { changes: page.changes, cursor: page.cursor, hasMore: page.hasMore, total: page.total ?? null };
+  async pull(since: string | null, limit: number): Promise<PulledAnswer> {
+    return { bytes: await this.pullBytes(since, limit), path: pullPath(since, limit) };
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
- * What the sync engine is built from: its schedule, its strategy and the parts it is handed.
- * A module of its own so that the engine's parts (pusher, first downloads) can name these types
- * without importing the engine that imports them.
+ * What the sync engine is built from: its schedule, the parts it is handed, and the seam between
+ * its loop and the part that takes changes in (ChangeSource). A module of its own so that the
+ * engine's parts (pusher, puller, first downloads) can name these types without importing the
+ * engine that imports them.
  */
 import type { CollectionName, Role } from '../../shared/domain/collections';
 import type { EventChannel, EventPayload } from '../../shared/ipc/contract';
@@ -9,13 +10,9 @@ import type { CacheCalls } from '../cache/cache-messages';
 import type { ServerClient } from './client';
 import type { FirstDownload } from './firstDownload/firstDownload';
 
-export type SyncStrategy = 'live' | 'baseline';
-
 export interface SyncSchedule {
-  /** Patients and appointments (and, for the live strategy, the whole cursor pull). */
+  /** How often the puller pulls while the live channel is down. */
   fastMs: number;
-  /** Inventory and referrals. */
-  slowMs: number;
   /** Page size of pulls. */
   pullLimit: number;
   /** Mutations per push request. */
@@ -31,9 +28,10 @@ export interface EngineDeps {
   cacheFile: string;
   client: ServerClient;
   clientId: string;
-  strategy: SyncStrategy;
-  /** Live strategy: ask for pokes that carry the changes, saving a pull per change (default true). */
+  /** Ask for pokes that carry the changes, saving a pull per change (default true). */
   pokedChanges?: boolean;
+  /** What takes the server's changes in; default: the puller (cursor pulls woken by the live channel). */
+  changeSource?: ChangeSourceFactory;
   schedule: SyncSchedule;
   emit: Emit;
   role: () => Role | null;
@@ -45,3 +43,56 @@ export interface EngineDeps {
   startDownload?: (role: Role, collections: CollectionName[], onAppended: (changes: number) => void) => Promise<FirstDownload>;
   log: (line: string) => void;
 }
+
+/** How far the first download is, as sync.status reports it. */
+export interface InitialSync {
+  done: boolean;
+  received: number;
+  total: number | null;
+}
+
+/** What the engine lends the part that takes changes in. */
+export interface ChangeSourceHost {
+  deps: EngineDeps;
+  /** Shared with the engine's status: the source reports the first download's progress here. */
+  initial: InitialSync;
+  stopped(): boolean;
+  /** The server answered: a long first download must not read as Offline until its last page. */
+  answered(): void;
+  /** Ask the engine's loop for a run (`pull`: that run pulls even when pokes say nothing is new). */
+  requestSync(pull?: boolean): Promise<void>;
+  /** Something failed outside a run (e.g. the token refresh after a refused live channel). */
+  failed(error: unknown): void;
+  publishStatus(): Promise<void>;
+}
+
+/**
+ * The part of the engine that takes the server's changes in, after each run's push. The product
+ * has one (puller.ts); the bench injects the seed's refetch-everything behaviour through it.
+ */
+export interface ChangeSource {
+  /** The live channel is up: the status says 'live'. */
+  readonly isLive: boolean;
+  /** Start its timers or channel (the engine then asks for a first run). */
+  start(): void;
+  stop(): void;
+  /** Someone asked for a pull (sync.now, or a poke that did not come): the next run fetches even if nothing seems new. */
+  wantPull(): void;
+  /** A local mutation was written (the engine then asks for a run). */
+  afterLocalMutation(): void;
+  /**
+   * A run starts, before its push: the puller reads the cache's cursor here, so that a cache with
+   * none says at once (in the status) that its first download is under way.
+   */
+  beginRun(): Promise<void>;
+  /** One run's intake, after the push (`afterPush`: the push sent something). */
+  pull(afterPush: boolean): Promise<void>;
+  /** A run went through. */
+  succeeded(): void;
+  /** The cache was emptied: the next intake starts from nothing. */
+  forget(): void;
+  /** The collections this source keeps in the cache for a role. */
+  collections(role: Role): CollectionName[];
+}
+
+export type ChangeSourceFactory = (host: ChangeSourceHost) => ChangeSource;

@@ -9,7 +9,14 @@ import WebSocket from 'ws';
 import { liveCloseUnauthorized, liveServerMessage, type LiveClientMessage } from '../../shared/sync/protocol';
 import type { LiveTarget } from './client';
 import { Backoff } from './backoff';
-import type { PokedPage } from './pokedChanges';
+
+/** Changes a poke carried (the live channel's `?changes=1`, shared/sync/protocol.ts). */
+export interface PokedPage {
+  /** The cursor the changes follow: the cache must be exactly there. */
+  from: string;
+  cursor: string;
+  changes: unknown[];
+}
 
 export interface LiveChannelEvents {
   /** A poke or `ready`: the log ends at `cursor`; `page` when the poke carried the changes. */

@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../support/server';
 import { startTerminal, type TestTerminal } from '../support/terminal';
+import { refetchEverything } from '../../bench/support/refetchEverything';
 import { assertCachesEqualServer, waitForSyncIdle } from './terminal-helpers';
 
-test('the baseline strategy (the seed’s polling and refetch-everything) converges too, at a higher cost in bytes', async () => {
+test('the bench’s baseline (the seed’s polling and refetch-everything) converges too, at a higher cost in bytes', async () => {
   const server = await startTestServer();
   const terminals: TestTerminal[] = [];
   try {
@@ -12,7 +13,7 @@ test('the baseline strategy (the seed’s polling and refetch-everything) conver
     for (let i = 0; i < 30; i++) await server.api.post('/api/patients', { firstName: `Seed${i}`, lastName: 'Patient', notes: 'x'.repeat(200) });
     // Short intervals stand in for the seed's 30/60 s so the test runs quickly.
     const live = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'live' });
-    const baseline = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'baseline', strategy: 'baseline', schedule: { fastMs: 300, slowMs: 600 } });
+    const baseline = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'baseline', changeSource: refetchEverything({ fastMs: 300, slowMs: 600 }) });
     terminals.push(live, baseline);
     for (const t of terminals) {
       await t.login(user.username, password);

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import WebSocket from 'ws';
 import type { EventChannel, InvokeChannel, InvokeRequest, InvokeResponse, IpcEnvelope, WireFrame } from '../../shared/ipc/contract';
 import { createTerminal, type Terminal } from '../../main/terminal';
-import type { SyncSchedule, SyncStrategy } from '../../main/sync/engine';
+import type { ChangeSourceFactory, SyncSchedule } from '../../main/sync/engine';
 
 export interface TerminalEvent {
   channel: EventChannel;
@@ -50,7 +50,8 @@ export interface StartTerminalOptions {
   dataDir?: string;
   port?: number;
   mode: 'inprocess' | 'child';
-  strategy?: SyncStrategy;
+  /** In process: what takes the server's changes in instead of the puller (the bench's seed behaviour). */
+  changeSource?: ChangeSourceFactory;
   /** In process: pokes carry the changes (the core's default) or only say "pull". */
   pokedChanges?: boolean;
   schedule?: Partial<SyncSchedule>;
@@ -128,7 +129,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
       serverUrl: options.serverUrl,
       ...(options.name ? { terminalName: options.name } : {}),
       ...(options.serverFingerprint ? { serverFingerprint: options.serverFingerprint } : {}),
-      ...(options.strategy ? { strategy: options.strategy } : {}),
+      ...(options.changeSource ? { changeSource: options.changeSource } : {}),
       ...(options.pokedChanges !== undefined ? { pokedChanges: options.pokedChanges } : {}),
       ...(options.schedule ? { schedule: options.schedule } : {}),
       ...(options.downloadWorker ? { downloadWorker: options.downloadWorker } : {}),
@@ -152,7 +153,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
 
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'main/headless/cli.ts'), '--server', options.serverUrl, '--data-dir', dataDir, '--port', String(options.port ?? 0), ...(options.name ? ['--name', options.name] : []), ...(options.serverFingerprint ? ['--server-fingerprint', options.serverFingerprint] : []), ...(options.strategy ? ['--strategy', options.strategy] : [])],
+    ['--import', 'tsx', join(root, 'main/headless/cli.ts'), '--server', options.serverUrl, '--data-dir', dataDir, '--port', String(options.port ?? 0), ...(options.name ? ['--name', options.name] : []), ...(options.serverFingerprint ? ['--server-fingerprint', options.serverFingerprint] : [])],
     { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

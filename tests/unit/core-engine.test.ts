@@ -9,15 +9,16 @@ import { testCacheKey } from '../support/cacheKey';
 import { TerminalState } from '../../main/cache/state';
 import { testCacheThread } from '../support/cacheThread';
 import { SyncEngine, seedSchedule } from '../../main/sync/engine';
+import { refetchEverything } from '../../bench/support/refetchEverything';
 import { ServerUnreachable, type ServerClient } from '../../main/sync/client';
 import type { PullResponse } from '../../shared/sync/protocol';
 
-/** An engine over a real cache and a scripted server (no network), baseline strategy = no live socket. */
+/** An engine over a real cache and a scripted server (no network); 'baseline': the bench's seed refetch, no live socket. */
 function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline' = 'baseline') {
   const dir = mkdtempSync(join(tmpdir(), 'core-engine-'));
   const db = openCache(dir, testCacheKey);
   const state = new TerminalState(db);
-  state.setSession({ user: { id: randomUUID(), username: 'a', displayName: 'A', role: 'doctor' }, signedIn: true, accessToken: 't', refreshToken: 'r' });
+  state.setSession({ user: { id: randomUUID(), username: 'a', displayName: 'A', role: 'doctor' }, signedIn: true });
   // The engine reaches the cache through its thread, as in the terminal; the test reads it through its own connection.
   const cache = testCacheThread(dir);
   const events: string[] = [];
@@ -26,8 +27,8 @@ function engineWith(server: Partial<ServerClient>, strategy: 'live' | 'baseline'
     cacheFile: db.name,
     client: { liveTarget: () => ({ url: 'ws://127.0.0.1:9/', token: null }), wire: { requests: 0, bytesSent: 0, bytesReceived: 0 }, ...server } as unknown as ServerClient,
     clientId: 'test',
-    strategy,
-    schedule: { ...seedSchedule, fastMs: 3_600_000, slowMs: 3_600_000 },
+    ...(strategy === 'baseline' ? { changeSource: refetchEverything({ fastMs: 3_600_000, slowMs: 3_600_000 }) } : {}),
+    schedule: { ...seedSchedule, fastMs: 3_600_000 },
     emit: (channel) => events.push(channel),
     role: () => 'doctor',
     onSessionExpired: () => events.push('expired'),
@@ -81,7 +82,8 @@ test('an unreachable server means offline with a retry scheduled; pull pages are
       pull: async (since: string | null) => {
         calls++;
         if (calls === 1) throw new ServerUnreachable('down');
-        return page(since);
+        // The server's bytes: the cache thread reads and checks them.
+        return { bytes: Buffer.from(JSON.stringify(page(since))), path: '/api/sync/pull' };
       },
     },
     'live',
@@ -98,5 +100,41 @@ test('an unreachable server means offline with a retry scheduled; pull pages are
   const status = await engine.status();
   assert.deepEqual(status.initialSync, { done: true, received: 9, total: 9 });
   assert.equal((db.prepare('SELECT count(*) AS n FROM rows_inventory').get() as { n: number }).n, 9);
+  await done();
+});
+
+test('a pull answer read on the cache thread is refused as before: not JSON, or not a pull page, moves nothing', async () => {
+  let answer = Buffer.from('<html>proxy error</html>');
+  const { engine, state, done } = engineWith(
+    {
+      push: async () => ({ results: [], cursor: '0' }),
+      pull: async () => ({ bytes: answer, path: '/api/sync/pull?limit=250&since=7' }),
+    },
+    'live',
+  );
+  state.setCursor('7');
+  engine.start();
+  await engine.requestSync();
+  assert.equal((await engine.status()).lastError, 'The server sent something that is not JSON for GET /api/sync/pull?limit=250&since=7');
+  answer = Buffer.from(JSON.stringify({ changes: 'none', cursor: '3', hasMore: false }));
+  await engine.requestSync();
+  assert.match((await engine.status()).lastError ?? '', /^Unexpected answer to GET \/api\/sync\/pull\?limit=250&since=7: /);
+  await engine.stop();
+  assert.equal(state.getCursor(), '7', 'the cursor stays where it was');
+  await done();
+});
+
+test('a cache with no cursor says its first download is under way from the first status after the start, before any push or pull answers', async () => {
+  const { engine, done } = engineWith(
+    {
+      push: () => new Promise(() => {}),
+      pull: () => new Promise(() => {}),
+    },
+    'live',
+  );
+  engine.start();
+  const status = await engine.status();
+  assert.equal(status.initialSync.done, false, 'a person signing in sees the download coming, not an empty cache that is "done"');
+  void engine.stop();
   await done();
 });

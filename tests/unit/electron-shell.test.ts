@@ -50,6 +50,14 @@ describe('preload bridge', () => {
     assert.deepEqual(invoked.at(-1), ['session.login', { username: 'anna', password: 'pw' }]);
   });
 
+  test('an answer main sends as JSON text (data.list: the cache thread\'s text, spliced in) reaches the page parsed', async () => {
+    const rows = [{ id: 'p1', version: 2, firstName: 'Ana' }];
+    const { ipc } = fakeIpc();
+    ipc.invoke = async () => `{"ok":true,"value":${JSON.stringify(rows)}}`;
+    const answer = await createClinicBridge(ipc).invoke('data.list', { collection: 'patients' });
+    assert.deepEqual(answer, { ok: true, value: rows });
+  });
+
   test('a channel outside the contract never reaches main', async () => {
     const { ipc, invoked, listeners } = fakeIpc();
     const bridge = createClinicBridge(ipc) as unknown as { invoke(c: string, r: unknown): Promise<unknown>; on: ClinicBridge['on'] };

@@ -46,7 +46,7 @@ function engineOn(client: Partial<ServerClient>) {
   const dir = mkdtempSync(join(tmpdir(), 'first-download-engine-'));
   const db = openCache(dir, testCacheKey);
   const state = new TerminalState(db);
-  state.setSession({ user: { id: staff, username: 'dr', displayName: 'Dr', role: 'doctor' }, signedIn: true, accessToken: 't', refreshToken: 'r' });
+  state.setSession({ user: { id: staff, username: 'dr', displayName: 'Dr', role: 'doctor' }, signedIn: true });
   const rows = new RowCache(db, () => 'doctor');
   // The engine reaches the cache through its thread, as in the terminal; the test reads it through its own connection.
   const cache = testCacheThread(dir);
@@ -61,13 +61,12 @@ function engineOn(client: Partial<ServerClient>) {
       wire: { requests: 0, bytesSent: 0, bytesReceived: 0 },
       async pull(since: string | null) {
         // After the download: nothing new.
-        return { changes: [], cursor: since ?? '0', hasMore: false, total: null };
+        return { bytes: Buffer.from(JSON.stringify({ changes: [], cursor: since ?? '0', hasMore: false })), path: '/api/sync/pull' };
       },
       ...client,
     } as unknown as ServerClient,
     clientId: 'test',
-    strategy: 'live',
-    schedule: { ...seedSchedule, fastMs: 3_600_000, slowMs: 3_600_000 },
+    schedule: { ...seedSchedule, fastMs: 3_600_000 },
     emit: (channel, payload) => {
       if (channel === 'sync.status') statuses.push(payload as SyncStatus);
       if (channel === 'data.downloaded') announced += (JSON.parse((payload as { rowsJson: string }).rowsJson) as unknown[]).length;

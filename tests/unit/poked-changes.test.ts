@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PokedChanges } from '../../main/sync/pokedChanges';
+import { PokedChanges } from '../../main/sync/puller';
 
 const page = (from: string, cursor: string) => ({ from, cursor, changes: [{ from, cursor }] });
 

@@ -11,19 +11,14 @@ import type { CollectionName } from '../../../shared/domain/collections';
 import { syncedCollections } from '../../../shared/domain/access';
 import { snapshotPartRows } from '../../../shared/sync/snapshot';
 import { BadServerAnswer, type SnapshotPart } from '../client';
-import type { EngineDeps } from '../engineDeps';
+import type { EngineDeps, InitialSync } from '../engineDeps';
 import type { FirstDownload } from './firstDownload';
 import { newSnapshotSeal, removeSnapshotFiles, sealingStream, snapshotFileBeside, type SnapshotSeal } from './snapshotImport';
 
 /** Rows per 'data.downloaded' event when windows hear of a first download's rows (about 1 ms each). */
 const announceBatchRows = 2000;
 
-/** How far the first download is, as sync.status reports it. */
-export interface InitialSync {
-  done: boolean;
-  received: number;
-  total: number | null;
-}
+export type { InitialSync };
 
 /** What the orchestrator shares with the engine that runs it. */
 export interface DownloadHost {

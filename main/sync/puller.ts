@@ -1,0 +1,261 @@
+/**
+ * The puller: takes the server's changes in. A cache with no cursor gets its first download
+ * (firstDownload/orchestrator.ts); after that, cursor pulls of deltas, woken by the live
+ * channel's pokes, whose changes it applies without a request when they continue the cache's
+ * cursor. While the live channel is down it asks for a pull every `fastMs`.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { CollectionName, Role } from '../../shared/domain/collections';
+import { syncedCollections } from '../../shared/domain/access';
+import { LiveChannel, type PokedPage } from './live';
+import { BadServerAnswer, type PulledAnswer } from './client';
+import { FirstDownloads } from './firstDownload/orchestrator';
+import type { ChangeSource, ChangeSourceHost } from './engineDeps';
+import type { RowChange } from '../../shared/ipc/contract';
+
+/** The first pull page of a run (see pullDeltas). */
+const firstPullLimit = 250;
+/** How long a push waits for the poke of its own commit before pulling instead (catchUpFromPokes). */
+const pokeGraceMs = 2000;
+/** Poked pages wait only while the loop is busy; a loop stuck offline must not hoard them. */
+const maxWaiting = 64;
+
+/**
+ * Poked pages waiting for the sync loop to apply them instead of pulling. A page applies only on
+ * top of the cursor it starts from; a page that does not continue the cache's cursor is dropped,
+ * and the loop pulls as after any poke. So a lost, late or doubled poke costs a pull, never a change.
+ */
+export class PokedChanges {
+  private waiting: PokedPage[] = [];
+  /** The newest cursor the server named, in a poke or `ready`. */
+  private newest: string | null = null;
+  /** Pokes and `ready`s heard so far (never reset): whether one came since a given moment. */
+  heardCount = 0;
+
+  heard(cursor: string, page: PokedPage | null): void {
+    this.heardCount++;
+    this.newest = cursor;
+    if (!page) return;
+    this.waiting.push(page);
+    if (this.waiting.length > maxWaiting) this.waiting.shift();
+  }
+
+  /** The page that continues `cursor`, if one came; pages before it are dropped. */
+  next(cursor: string): PokedPage | null {
+    while (this.waiting.length > 0) {
+      const page = this.waiting.shift()!;
+      if (page.from === cursor) return page;
+    }
+    return null;
+  }
+
+  /** Whether `cursor` is where the newest poke said the log ends: nothing is left to pull. */
+  isNewest(cursor: string): boolean {
+    return this.newest === cursor;
+  }
+
+  clear(): void {
+    this.waiting = [];
+    this.newest = null;
+  }
+}
+
+/** A refusal of the server's answer on the cache thread crosses as a plain error: it is one again here. */
+function asBadAnswer(err: unknown): never {
+  if (err instanceof Error && err.name === 'BadServerAnswer' && !(err instanceof BadServerAnswer)) throw new BadServerAnswer(err.message);
+  throw err;
+}
+
+export class Puller implements ChangeSource {
+  private readonly live: LiveChannel;
+  private readonly poked = new PokedChanges();
+  private readonly firstDownloads: FirstDownloads;
+  /** Someone asked for a pull (sync.now, or a poke that did not come): skip no pull until one ran. */
+  private pullWanted = false;
+  /** The cursor the cache holds, as far as the puller knows (read at each run's start). */
+  private cursor: string | null = null;
+  private fallbackTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly host: ChangeSourceHost) {
+    const { deps } = host;
+    this.firstDownloads = new FirstDownloads(deps, host);
+    this.live = new LiveChannel(() => deps.client.liveTarget(deps.pokedChanges ?? true), {
+      // A poke at the cursor we already hold (our own pull raced it) needs no request.
+      onPoke: (cursor, page) => {
+        this.poked.heard(cursor, page);
+        if (cursor !== this.cursor) void host.requestSync();
+      },
+      onUp: () => {
+        host.answered();
+        void host.publishStatus();
+        void host.requestSync();
+      },
+      // Probe at once: a dropped live channel often means the server is gone, and the desk
+      // must say Offline now, not at the next fallback poll (30 s later).
+      onDown: () => {
+        // What the closed channel said is no promise about the log now: pull.
+        this.poked.clear();
+        void host.publishStatus();
+        void host.requestSync();
+      },
+      onUnauthorized: () => {
+        deps.client.refresh().then(
+          () => this.live.reconnectSoon(),
+          (err: unknown) => host.failed(err),
+        );
+      },
+    });
+  }
+
+  get isLive(): boolean {
+    return this.live.isUp;
+  }
+
+  start(): void {
+    this.live.start();
+    // Fallback polling only while the live channel is down; a cursor pull covers every collection.
+    this.fallbackTimer = setInterval(() => {
+      if (!this.live.isUp) void this.host.requestSync();
+    }, this.host.deps.schedule.fastMs);
+    this.fallbackTimer.unref();
+  }
+
+  stop(): void {
+    this.live.stop();
+    this.poked.clear();
+    this.firstDownloads.abort();
+    if (this.fallbackTimer) clearInterval(this.fallbackTimer);
+    this.fallbackTimer = null;
+  }
+
+  afterLocalMutation(): void {}
+
+  succeeded(): void {
+    this.live.reconnectSoon();
+  }
+
+  forget(): void {
+    this.poked.clear();
+    this.cursor = null;
+    this.firstDownloads.forget();
+  }
+
+  collections(role: Role): CollectionName[] {
+    return syncedCollections(role);
+  }
+
+  async beginRun(): Promise<void> {
+    this.cursor = await this.host.deps.cache.cursor();
+    const { initial } = this.host;
+    if (this.cursor === null && initial.done) Object.assign(initial, { done: false, received: 0, total: null });
+  }
+
+  pull(afterPush: boolean): Promise<void> {
+    return this.pullDeltas(afterPush);
+  }
+
+  wantPull(): void {
+    this.pullWanted = true;
+  }
+
+  /**
+   * Pull until the server has nothing more. A page (up to pullLimit rows) is applied in time-boxed
+   * slices on the cache thread, yielding to the event loop between them, so windows and IPC stay
+   * responsive during a 100k-row first download; the next page is already on its way while this
+   * one is applied. The cursor moves with a page's last slice: a crash mid-page re-applies its
+   * first slices, which applyPulled tolerates (same versions).
+   */
+  private async pullDeltas(afterPush: boolean): Promise<void> {
+    const { deps, initial: progress } = this.host;
+    const cursor = this.cursor;
+    const initial = cursor === null;
+    if (initial) {
+      const started = await this.firstDownloads.begin();
+      // Stopped meanwhile (a sign-out clears the cache): write nothing more.
+      if (this.host.stopped()) return;
+      if (started) {
+        const cursor = await this.firstDownloads.run(started);
+        if (cursor !== null) this.cursor = cursor;
+        return;
+      }
+      Object.assign(progress, { done: false, received: 0, total: null });
+    }
+    if (cursor !== null && (await this.catchUpFromPokes(cursor, afterPush))) return;
+    this.pullWanted = false;
+    // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
+    // compiled yet, and reading a whole cold 2,000-row page stalled a loop for 15-20 ms (now the
+    // cache thread's, which windows' reads wait on).
+    let limit = Math.min(firstPullLimit, deps.schedule.pullLimit);
+    let next: Promise<PulledAnswer> = deps.client.pull(this.cursor, limit);
+    for (;;) {
+      const answer = await next;
+      // The server answered: a long first download must not read as Offline until its last page.
+      this.host.answered();
+      // Read and checked on the cache thread; this thread schedules on its cursor and counts.
+      const page = await deps.cache.readPulledAnswer(answer.bytes, answer.path).catch(asBadAnswer);
+      if (page.hasMore && !this.host.stopped()) {
+        limit = Math.min(limit * 2, deps.schedule.pullLimit);
+        next = deps.client.pull(page.cursor, limit);
+        // Settled later by the await above; a failure we never await must not crash the process.
+        next.catch(() => undefined);
+      }
+      if (!(await this.applyRead(page.page, page.changes, page.cursor, initial))) return;
+      if (initial) {
+        if (page.total !== null) progress.total = page.total;
+        if (!page.hasMore) progress.done = true;
+        void this.host.publishStatus();
+      }
+      if (!page.hasMore || this.host.stopped()) return;
+      await yieldToEventLoop();
+    }
+  }
+
+  /**
+   * A page, applied on the cache thread in time-boxed slices (CacheService.applyPulledPage), the
+   * cursor moving with its last one; false when the engine stopped meanwhile.
+   */
+  private async applyPage(raw: unknown[], cursor: string, initial: boolean): Promise<boolean> {
+    if (this.host.stopped()) return false;
+    const changes = await this.host.deps.cache.applyPulledPage(raw, cursor);
+    this.applied(changes, raw.length, cursor, initial);
+    return true;
+  }
+
+  /** A pull page the cache thread read (readPulledAnswer), applied there as applyPage does. */
+  private async applyRead(page: number, count: number, cursor: string, initial: boolean): Promise<boolean> {
+    if (this.host.stopped()) return false;
+    const changes = await this.host.deps.cache.applyReadPage(page).catch(asBadAnswer);
+    if (changes === null) throw new Error('the cache thread no longer holds the pulled page; the next run pulls it again');
+    this.applied(changes, count, cursor, initial);
+    return true;
+  }
+
+  private applied(changes: RowChange[], count: number, cursor: string, initial: boolean): void {
+    this.cursor = cursor;
+    if (initial) this.host.initial.received += count;
+    if (changes.length > 0) this.host.deps.emit('data.changed', { source: 'remote', changes });
+  }
+
+  /**
+   * Applies the changes pokes carried on top of `cursor`, in order (a page is taken off the queue
+   * before it is applied: if it fails, the retry pulls instead). True when the cache is then where
+   * the newest poke said the log ends, with the live channel up: every later commit comes as a
+   * poke too, so there is nothing to pull, not even after a push (its own poke brings it). If that
+   * poke does not come within pokeGraceMs (a socket that died without a word), the puller pulls.
+   */
+  private async catchUpFromPokes(cursor: string, afterPush: boolean): Promise<boolean> {
+    let at = cursor;
+    for (let page = this.poked.next(at); page; page = this.poked.next(at)) {
+      if (!(await this.applyPage(page.changes, page.cursor, false))) return true;
+      at = page.cursor;
+    }
+    const caughtUp = (this.host.deps.pokedChanges ?? true) && !this.pullWanted && this.live.isUp && this.poked.isNewest(at);
+    if (caughtUp && afterPush) {
+      const heard = this.poked.heardCount;
+      setTimeout(() => {
+        if (this.poked.heardCount === heard) void this.host.requestSync(true);
+      }, pokeGraceMs).unref();
+    }
+    return caughtUp;
+  }
+}
