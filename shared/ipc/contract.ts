@@ -133,7 +133,7 @@ export type MutateRequest = z.infer<typeof mutateRequest>;
 
 /**
  * Who may call a channel: anyone (also signed out: the sign-in screen), a signed-in user of any
- * role, or only the listed roles. The dispatcher (main/ipc/dispatch.ts) checks it before the
+ * role, or only the listed roles. The terminal (main/terminal.ts) checks it before the
  * request is even validated, so a locked terminal answers nothing but "sign in first".
  */
 export type ChannelAccess = 'anyone' | 'signed-in' | readonly Role[];
