@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { collections, type PublicUser } from '../../shared/domain/collections';
 import type { EventPayload, SyncStatus } from '../../shared/ipc/contract';
-import { createClinic } from '../../renderer/src/store/clinicStore';
+import { createClinic } from '../../renderer/src/app/clinicContext';
 import { connectionState } from '../../renderer/src/store/connection';
 import { fakeBridge, ok, type FakeHandlers } from '../support/fakeBridge';
 

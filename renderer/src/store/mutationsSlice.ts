@@ -4,8 +4,7 @@
  */
 import type { AdjustInput, CollectionName, RowOf } from '../../../shared/domain/collections';
 import type { InvokeResponse } from '../../../shared/ipc/contract';
-import type { SliceContext } from './clinicState';
-import { call, type Outcome } from './invoke';
+import { call, type Outcome, type SliceContext } from './clinicState';
 import type { NoticesActions } from './noticesSlice';
 import { applyAnsweredRow } from './rows';
 
