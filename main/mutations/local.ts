@@ -10,7 +10,7 @@ import { decideMutation, type MutationInput } from '../../shared/domain/mutation
 import { decideNow, type RuleReads } from '../../shared/domain/mutations/reads';
 import { RuleRefusal } from '../../shared/domain/mutations/refusal';
 import { overlaps } from '../../shared/domain/rules';
-import { rowChange, type AnyWireRow, type MutateRequest, type RowChange } from '../../shared/ipc/contract';
+import { rowChange, type MutateRequest, type RowChange } from '../../shared/ipc/contract';
 import type { MutationOp } from '../../shared/sync/protocol';
 import type { CacheDb } from '../cache/database';
 import type { Outbox } from '../cache/outbox';
@@ -19,7 +19,7 @@ import { IpcFailure } from '../ipc/failure';
 
 export interface LocalMutationResult {
   mutationId: string;
-  row: AnyWireRow | null;
+  /** What windows hear: the optimistic row (a delete: the id). */
   change: RowChange;
 }
 
@@ -66,10 +66,10 @@ export function writeLocalMutation(db: CacheDb, rows: RowCache, outbox: Outbox, 
     });
     if (next === null) {
       rows.remove(m.collection, m.rowId);
-      return { mutationId, row: null, change: { collection: m.collection, id: m.rowId, op: 'delete' } };
+      return { mutationId, change: { collection: m.collection, id: m.rowId, op: 'delete' } };
     }
     const stored = rows.put(m.collection, next);
-    return { mutationId, row: stored, change: rowChange(m.collection, m.rowId, 'upsert', stored ?? undefined) };
+    return { mutationId, change: rowChange(m.collection, m.rowId, 'upsert', stored ?? undefined) };
   });
   return write.immediate();
 }

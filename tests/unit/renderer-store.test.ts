@@ -41,7 +41,7 @@ function handlers(over: FakeHandlers = {}): FakeHandlers {
     'sync.status': () => ok(status()),
     'conflicts.list': () => ok([]),
     'attention.list': () => ok([]),
-    'data.mutate': () => ok({ mutationId: 'm-1', row: null }),
+    'data.mutate': (req) => ok({ mutationId: 'm-1', id: req.op === 'create' ? String(req.data.id) : req.id }),
     ...over,
   };
 }
