@@ -200,7 +200,7 @@ async function mutateOnce(terminal: BenchTerminal): Promise<boolean> {
   journal({ t: 'intent', seq: mySeq, op: request.op, collection: request.collection, id, ...(delta === undefined ? {} : { delta }) });
   try {
     const answer = await terminal.invoke('data.mutate', request);
-    const rowId = id ?? String(answer.row?.id ?? '');
+    const rowId = id ?? answer.id;
     journal({ t: 'accepted', seq: mySeq, mutationId: answer.mutationId, op: request.op, collection: request.collection, id: rowId, ...(delta === undefined ? {} : { delta }) });
     return true;
   } catch (error) {

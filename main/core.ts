@@ -20,7 +20,7 @@ import type {
   SyncStatus,
   TerminalSettings,
 } from '../shared/ipc/contract';
-import { defaultOfflineSignInDays, terminalSettings, type AnyWireRow, type UpdateStatus, type WireRow } from '../shared/ipc/contract';
+import { defaultOfflineSignInDays, terminalSettings, type UpdateStatus, type WireRow } from '../shared/ipc/contract';
 import type { CacheKey } from './cache/database';
 import { cacheKeyFrom } from './cache/encryption';
 import type { Keystore } from './keystore/keystore';
@@ -517,16 +517,17 @@ export class TerminalCore {
 
   /**
    * A change made here: written with its outbox entry on the cache thread, then told to every
-   * window of this terminal as one 'data.changed', then pushed.
+   * window of this terminal as one 'data.changed' (the sender's too: the row reaches windows only
+   * that way), then pushed. The answer names the mutation and its row.
    */
-  async mutate(request: MutateRequest): Promise<{ mutationId: string; row: AnyWireRow | null }> {
+  async mutate(request: MutateRequest): Promise<{ mutationId: string; id: string }> {
     const user = this.workingUser();
-    const result = await this.cache.mutate(user, request);
+    const { mutationId, change } = await this.cache.mutate(user, request);
     testCrashPoint('after-outbox-commit');
-    this.emit('data.changed', { source: 'local', changes: [result.change] });
+    this.emit('data.changed', { source: 'local', changes: [change] });
     void this.publishStatus();
     void this.engine?.afterLocalMutation();
-    return { mutationId: result.mutationId, row: result.row };
+    return { mutationId, id: change.id };
   }
 
   /** The Electron shell reports its updater's state here; windows hear it as 'app.updateStatus'. */

@@ -2,7 +2,7 @@
  * `npm run build:electron`: bundles the Electron entry and the preload with esbuild.
  *   main/electron/main.ts -> dist-electron/main.cjs     (Node in Electron's main process)
  *   preload/preload.ts    -> dist-electron/preload.cjs  (sandboxed preload: one file, only 'electron' required)
- *   main/cache/cache-worker.ts -> dist-electron/cache-worker.cjs (the thread that holds the cache connection)
+ *   main/cache/cacheThread.ts -> dist-electron/cache-worker.cjs (the thread that holds the cache connection)
  *   main/cache/checkpoint-worker.ts -> dist-electron/checkpoint-worker.cjs (the cache's WAL checkpoint thread)
  *   main/sync/firstDownload/download-worker.ts -> dist-electron/download-worker.cjs (the first download's thread)
  * Native and Electron-bound packages stay external and ship in node_modules (better-sqlite3 is
@@ -31,7 +31,7 @@ await Promise.all([
     ...common,
     entryPoints: {
       main: 'main/electron/main.ts',
-      'cache-worker': 'main/cache/cache-worker.ts',
+      'cache-worker': 'main/cache/cacheThread.ts',
       'checkpoint-worker': 'main/cache/checkpoint-worker.ts',
       'download-worker': 'main/sync/firstDownload/download-worker.ts',
     },

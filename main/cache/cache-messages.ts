@@ -1,5 +1,5 @@
 /**
- * The one message interface between the main thread and the cache worker, typed once from
+ * The one message interface between the main thread and the cache thread (cacheThread.ts), typed once from
  * CacheService: a request names a method and carries its arguments, the reply carries its result
  * (or the error it threw), and the worker's unasked notices (log lines, "Needs attention" changes)
  * come beside them.
@@ -32,4 +32,5 @@ export type CacheWorkerMessage =
 /** Sent once on `opened.port`, then `opened.signal[0]` set and notified: the main thread waits for it. */
 export type CacheOpened = { ok: true; opening: CacheOpening } | { ok: false; error: string };
 
-export type CacheWorkerData = CacheOpenOptions & { opened: { signal: Int32Array; port: MessagePort } };
+/** What the cache thread starts with; `servesCache` tells cacheThread.ts, loaded on that thread, to serve. */
+export type CacheWorkerData = CacheOpenOptions & { servesCache: true; opened: { signal: Int32Array; port: MessagePort } };

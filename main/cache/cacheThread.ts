@@ -1,17 +1,20 @@
 /**
- * The main thread's side of the cache: it starts the cache worker (cache-worker.ts) and hands out
- * CacheCalls, where every call is one message to that thread and one awaited reply. The main
- * thread never opens the cache itself.
+ * The cache thread, both ends of its one message channel. On the main thread: it starts the
+ * thread (this very module, run as a worker) and hands out CacheCalls, where every call is one
+ * message to that thread and one awaited reply; the main thread never opens the cache itself. On
+ * the cache thread: it opens CacheService, the only holder of the cache connection, and serves its
+ * methods one message at a time, in the order they came; a pulled page yields between its slices,
+ * so a window's request waits at most a slice.
  *
- * Opening waits, once, for the worker to have opened the cache and read the session and the
+ * Opening waits, once, for the thread to have opened the cache and read the session and the
  * settings (Atomics.wait): the core is constructed synchronously, as before, and from then on
  * keeps those in memory. `inline` serves the very same calls on the calling thread; only a
- * benchmark asks for it, to measure what the worker saves the main thread, side by side.
+ * benchmark asks for it, to measure what the thread saves the main thread, side by side.
  */
-import { MessageChannel, receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, workerData, type MessagePort, type Worker } from 'node:worker_threads';
 import { IpcFailure } from '../ipc/failure';
 import { startWorkerThread } from '../workerThreads';
-import type { CacheCalls, CacheMethod, CacheOpened, CacheRequest, CacheWorkerData, CacheWorkerMessage } from './cache-messages';
+import type { CacheCalls, CacheError, CacheMethod, CacheOpened, CacheRequest, CacheWorkerData, CacheWorkerMessage } from './cache-messages';
 import { CacheService, type CacheNotice, type CacheOpenOptions, type CacheOpening } from './service';
 
 export interface CacheConnection {
@@ -22,7 +25,7 @@ export interface CacheConnection {
 }
 
 export interface CacheThreadOptions extends CacheOpenOptions {
-  /** The cache worker's script: ./cache-worker.ts under tsx, the bundled .cjs under Electron. */
+  /** The cache thread's script: this module under tsx, its bundled .cjs (dist-electron/cache-worker.cjs) under Electron. */
   script: string | URL;
   /** 'inline': the same calls served on this thread (benchmarks only). */
   mode?: 'worker' | 'inline';
@@ -32,9 +35,9 @@ export interface CacheThreadOptions extends CacheOpenOptions {
 /** How long opening may take (loading the thread's code, migrating an old cache file). */
 const openTimeoutMs = 60_000;
 
-/** The worker script beside this module, for tsx (the Electron build passes its bundled copy). */
+/** This module, for tsx (the Electron build passes its bundled copy). */
 export function defaultCacheWorkerScript(): URL {
-  return new URL('./cache-worker.ts', import.meta.url);
+  return new URL(import.meta.url);
 }
 
 export function openCacheConnection(options: CacheThreadOptions): CacheConnection {
@@ -68,7 +71,7 @@ function inlineConnection(open: CacheOpenOptions, onNotice: (notice: CacheNotice
 function workerConnection(script: string | URL, open: CacheOpenOptions, onNotice: (notice: CacheNotice) => void): CacheConnection {
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const { port1: openedPort, port2 } = new MessageChannel();
-  const data: CacheWorkerData = { ...open, opened: { signal, port: port2 } };
+  const data: CacheWorkerData = { ...open, servesCache: true, opened: { signal, port: port2 } };
   const worker: Worker = startWorkerThread(script, data, [port2]);
   if (Atomics.wait(signal, 0, 0, openTimeoutMs) === 'timed-out') {
     void worker.terminate();
@@ -137,4 +140,50 @@ function workerConnection(script: string | URL, open: CacheOpenOptions, onNotice
       return closing;
     },
   };
+}
+
+// ---------- the cache thread's end ----------
+
+function crossing(err: unknown): CacheError {
+  if (err instanceof IpcFailure) return { name: 'IpcFailure', message: err.message, ipc: true, code: err.code, ...(err.details ? { details: err.details } : {}) };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { name: e.name, message: e.message, ipc: false };
+}
+
+function serveCache(port: MessagePort, { opened, servesCache: _, ...options }: CacheWorkerData): void {
+  const send = (message: CacheWorkerMessage) => port.postMessage(message);
+  /** Tell the main thread, which waits for it, how the opening went. */
+  const answerOpening = (answer: CacheOpened) => {
+    opened.port.postMessage(answer);
+    opened.port.close();
+    Atomics.store(opened.signal, 0, 1);
+    Atomics.notify(opened.signal, 0);
+  };
+
+  let service: CacheService;
+  try {
+    service = new CacheService(options, (notice) => send({ type: 'notice', notice }));
+    answerOpening({ ok: true, opening: service.opening() });
+  } catch (err) {
+    answerOpening({ ok: false, error: (err as Error).stack ?? String(err) });
+    throw err;
+  }
+
+  port.on('message', (request: CacheRequest) => {
+    void (async () => {
+      try {
+        const call = service[request.method] as (...args: unknown[]) => unknown;
+        const value = await call.apply(service, request.args);
+        send({ type: 'reply', id: request.id, ok: true, value });
+        if (request.method === 'close') port.close();
+      } catch (err) {
+        send({ type: 'reply', id: request.id, ok: false, error: crossing(err) });
+      }
+    })();
+  });
+}
+
+// Started as the cache thread by workerConnection (and by nothing else: other threads carry other data).
+if (!isMainThread && parentPort && (workerData as Partial<CacheWorkerData> | null)?.servesCache === true) {
+  serveCache(parentPort, workerData as CacheWorkerData);
 }

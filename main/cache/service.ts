@@ -1,7 +1,7 @@
 /**
  * Everything the terminal asks of its cache, in one place: it runs where the cache connection
- * lives, on the cache worker thread (cache-worker.ts), and the main thread reaches it only through
- * cacheThread.ts, one awaited message per call. Each method is one step the core or the sync
+ * lives, on the cache thread, and the main thread reaches it only through cacheThread.ts, one
+ * awaited message per call. Each method is one step the core or the sync
  * engine takes (a local write with its outbox entry, a push answer, a pulled page), so a step is
  * one message and one transaction, never a conversation.
  */

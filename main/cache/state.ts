@@ -2,7 +2,7 @@
  * Small persistent state of the terminal: settings, the session, the sync cursor.
  *
  * The session is the user whose work the cache holds (it owns the outbox), and whether that user
- * is signed in now: signed out, the terminal is locked (main/ipc/dispatch.ts). Tokens never go
+ * is signed in now: signed out, the terminal is locked (main/terminal.ts). Tokens never go
  * into the cache: they are the main thread's (main/session/sessionState.ts).
  */
 import type { PublicUser } from '../../shared/domain/collections';

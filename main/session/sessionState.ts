@@ -4,7 +4,7 @@
  * calls after them). Every IPC message checks who is signed in, so this is never a round trip.
  *
  * The session is the user whose work the cache holds (it owns the outbox), and whether that user
- * is signed in now: signed out, the terminal is locked (main/ipc/dispatch.ts). Tokens never go
+ * is signed in now: signed out, the terminal is locked (main/terminal.ts). Tokens never go
  * into the cache: the access token lives in memory, the refresh token in the keystore (which
  * answers only on the main thread under Electron), and only where the keystore protects it at
  * rest (otherwise in memory: a restart asks for a sign-in).

@@ -5,9 +5,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
-import { ClinicProvider } from './app/clinicContext';
+import { ClinicProvider, createClinic } from './app/clinicContext';
 import { clinicBridge } from './bridge/clinic';
-import { createClinic } from './store/clinicStore';
 import './styles.css';
 
 async function boot(): Promise<void> {

@@ -133,7 +133,7 @@ export type MutateRequest = z.infer<typeof mutateRequest>;
 
 /**
  * Who may call a channel: anyone (also signed out: the sign-in screen), a signed-in user of any
- * role, or only the listed roles. The dispatcher (main/ipc/dispatch.ts) checks it before the
+ * role, or only the listed roles. The terminal (main/terminal.ts) checks it before the
  * request is even validated, so a locked terminal answers nothing but "sign in first".
  */
 export type ChannelAccess = 'anyone' | 'signed-in' | readonly Role[];
@@ -155,10 +155,14 @@ export const invokeChannels = {
     request: z.strictObject({ collection: collectionName }),
     response: z.array(wireRow),
   },
+  /**
+   * The answer names the mutation (for its later outcome) and the row (a create without an id gets
+   * one here); the row itself reaches every window, the sender's too, by the local 'data.changed'.
+   */
   'data.mutate': {
     access: 'signed-in',
     request: mutateRequest,
-    response: z.object({ mutationId: z.string(), row: wireRow.nullable() }),
+    response: z.object({ mutationId: z.string(), id: z.string() }),
   },
   /** Connection and counts only (no rows): the sign-in screen shows whether the server is reachable. */
   'sync.status': { access: 'anyone', request: empty, response: syncStatus },
@@ -241,13 +245,11 @@ export type EventChannel = keyof typeof eventChannels;
 export type InvokeRequest<C extends InvokeChannel> = z.input<(typeof invokeChannels)[C]['request']>;
 /**
  * What a channel answers. `R`, the request as the caller wrote it, narrows the rows of data.list
- * and data.mutate to the collection asked for.
+ * to the collection asked for.
  */
-export type InvokeResponse<C extends InvokeChannel, R = InvokeRequest<C>> = C extends 'data.list' | 'data.mutate'
+export type InvokeResponse<C extends InvokeChannel, R = InvokeRequest<C>> = C extends 'data.list'
   ? R extends { collection: infer K extends CollectionName }
-    ? C extends 'data.list'
-      ? WireRow<K>[]
-      : { mutationId: string; row: WireRow<K> | null }
+    ? WireRow<K>[]
     : never
   : z.output<(typeof invokeChannels)[C]['response']>;
 export type EventPayload<E extends EventChannel> = z.output<(typeof eventChannels)[E]>;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AnyRow } from '../../shared/domain/collections';
 import type { RefusalKind } from '../../shared/domain/mutations/refusal';
-import type { IpcEnvelope, MutateRequest } from '../../shared/ipc/contract';
+import type { EventPayload, MutateRequest } from '../../shared/ipc/contract';
 import { ruleCases, type CaseClinic, type RuleCase } from '../support/rule-cases';
 import { clientFor, type ApiClient, type ApiResponse, type TestServer, startTestServer } from '../support/server';
 import { startSwitchableProxy, type SwitchableProxy } from '../support/switchableProxy';
@@ -93,7 +93,8 @@ describe('the rules decide alike on the terminal and on the server', () => {
       const mutation = c.mutation(clinics.get(c)!, rows);
       const terminal = terminals[c.as]!;
       const pendingBefore = (await terminal.call('sync.status', {})).pending;
-      const local = (await terminal.invoke('data.mutate', mutation)) as IpcEnvelope<{ row: AnyRow | null }>;
+      const since = terminal.events.length;
+      const local = await terminal.invoke('data.mutate', mutation);
       const pendingAfter = (await terminal.call('sync.status', {})).pending;
       const remote = await overHttp(apis[c.as]!, mutation);
 
@@ -101,7 +102,10 @@ describe('the rules decide alike on the terminal and on the server', () => {
         assert.ok(local.ok, `terminal refused: ${JSON.stringify(local)}`);
         assert.equal(remote.status, applied[mutation.op], `server: ${remote.text}`);
         assert.equal(pendingAfter, pendingBefore + 1, 'the terminal queued the change');
-        const terminalRow = local.value.row;
+        // The optimistic row comes to windows once, as the local 'data.changed' (the answer names only the mutation).
+        const heard = await terminal.waitForEvent((e) => e.channel === 'data.changed' && (e.payload as EventPayload<'data.changed'>).source === 'local', 5000, since);
+        const change = (heard.payload as EventPayload<'data.changed'>).changes.find((ch) => ch.id === local.value.id)!;
+        const terminalRow = change.op === 'delete' ? null : (change.row as AnyRow);
         const serverRow = mutation.op === 'delete' ? null : (remote.body as AnyRow);
         assert.equal(terminalRow === null, serverRow === null);
         for (const [field, value] of Object.entries(c.expected.applied)) {

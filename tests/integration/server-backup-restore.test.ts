@@ -44,7 +44,7 @@ for (const kind of storesUnderTest()) {
       assert.equal(patched.status, 200);
       await waitForSyncIdle([terminal]);
       const before = await terminal.call('data.list', { collection: 'patients' });
-      assert.ok(before.some((p) => p.id === later.row!.id));
+      assert.ok(before.some((p) => p.id === later.id));
       assert.ok(before.some((p) => p.id === kept.body.id && p.phone === '+1 212 555 0199'));
       const port = server.port;
       if (kind === 'sqlite') {
@@ -62,12 +62,12 @@ for (const kind of storesUnderTest()) {
       server = await startTestServer({ ...storage.options, adminPassword: 'admin-pass-backup', port });
 
       const serverPatients = (await server.api.get('/api/patients')).body as { id: string; phone?: string }[];
-      assert.equal(serverPatients.some((p) => p.id === later.row!.id), false, 'the server is back at the backup');
+      assert.equal(serverPatients.some((p) => p.id === later.id), false, 'the server is back at the backup');
       assert.notEqual(serverPatients.find((p) => p.id === kept.body.id)?.phone, '+1 212 555 0199');
 
       // The terminal's cursor points into the log the restore took away: it downloads again.
       await terminal.waitUntil(
-        async () => !(await terminal!.call('data.list', { collection: 'patients' })).some((p) => p.id === later.row!.id),
+        async () => !(await terminal!.call('data.list', { collection: 'patients' })).some((p) => p.id === later.id),
         30_000,
         'the terminal drops the change the restore took away',
       );

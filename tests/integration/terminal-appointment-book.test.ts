@@ -34,7 +34,7 @@ test('types and blocked time reach a receptionist terminal; bookings in blocked 
       collection: 'appointments',
       data: { patientId: patient.id, providerId: doctor.id, start: '2027-05-03T13:00:00+02:00', end: '2027-05-03T14:00:00+02:00', typeId: type.id },
     });
-    const id = booked.row!.id as string;
+    const id = booked.id;
     await a.call('data.mutate', { op: 'update', collection: 'appointments', id, baseVersion: 1, data: { status: 'confirmed' } });
     await a.call('data.mutate', { op: 'update', collection: 'appointments', id, baseVersion: 1, data: { status: 'arrived', arrivedAt: '2027-05-03T12:55:00+02:00' } });
     // Moving it into the meeting is refused on the terminal as well.

@@ -25,10 +25,10 @@ test('every SQLite call of a working terminal runs off the main thread', async (
     await a.waitUntil(async () => (await a.call('sync.now', {})).pending === 0, 10_000, 'A pushed');
 
     await b.login(user.username, password);
-    await b.waitUntil(async () => (await b.call('data.list', { collection: 'patients' })).some((p) => p.id === created.row?.id), 15_000, 'B downloaded the patient');
-    await b.call('data.mutate', { op: 'update', collection: 'patients', id: created.row!.id as string, baseVersion: 1, data: { phone: '+44 20 7946 0000' } });
+    await b.waitUntil(async () => (await b.call('data.list', { collection: 'patients' })).some((p) => p.id === created.id), 15_000, 'B downloaded the patient');
+    await b.call('data.mutate', { op: 'update', collection: 'patients', id: created.id, baseVersion: 1, data: { phone: '+44 20 7946 0000' } });
     await a.waitUntil(
-      async () => (await a.call('data.list', { collection: 'patients' })).some((p) => p.id === created.row?.id && p.phone === '+44 20 7946 0000'),
+      async () => (await a.call('data.list', { collection: 'patients' })).some((p) => p.id === created.id && p.phone === '+44 20 7946 0000'),
       15_000,
       "A saw B's edit",
     );

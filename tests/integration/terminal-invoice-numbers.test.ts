@@ -26,12 +26,13 @@ test('invoices issued offline on two terminals get gap-free numbers once synced'
     // Interleaved: A issues at once, B drafts and then issues, a third of B's stays a draft.
     for (let i = 0; i < 4; i++) {
       const ra = await a.call('data.mutate', { op: 'create', collection: 'invoices', data: { patientId: patient.id, status: 'issued', lines, serviceDate: '2026-12-01' } });
-      issued.push(ra.row!.id as string);
-      assert.equal(ra.row!.number, undefined, 'no number before the server gives one');
+      issued.push(ra.id);
+      const held = (await a.call('data.list', { collection: 'invoices' })).find((r) => r.id === ra.id);
+      assert.equal(held?.number, undefined, 'no number before the server gives one');
       const rb = await b.call('data.mutate', { op: 'create', collection: 'invoices', data: { patientId: patient.id, status: 'draft', lines } });
       if (i < 3) {
-        await b.call('data.mutate', { op: 'update', collection: 'invoices', id: rb.row!.id as string, baseVersion: 1, data: { status: 'issued' } });
-        issued.push(rb.row!.id as string);
+        await b.call('data.mutate', { op: 'update', collection: 'invoices', id: rb.id, baseVersion: 1, data: { status: 'issued' } });
+        issued.push(rb.id);
       }
     }
 

@@ -15,15 +15,15 @@ test('a change on terminal A reaches B’s cache and B’s windows as an event, 
     for (let i = 0; i < 5; i++) {
       const since = b.events.length;
       const started = performance.now();
-      const { row } = await a.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: `Live${i}`, lastName: 'Test', medicalHistory: `history ${i}` } });
+      const { id } = await a.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: `Live${i}`, lastName: 'Test', medicalHistory: `history ${i}` } });
       const seen = await b.waitForEvent(
-        (e) => e.channel === 'data.changed' && (e.payload as { source: string; changes: { id: string }[] }).changes.some((c) => c.id === row!.id),
+        (e) => e.channel === 'data.changed' && (e.payload as { source: string; changes: { id: string }[] }).changes.some((c) => c.id === id),
         10_000,
         since,
       );
       latencies.push(seen.at - started);
       assert.equal((seen.payload as { source: string }).source, 'remote');
-      const cached = (await b.call('data.list', { collection: 'patients' })).find((p) => p.id === row!.id);
+      const cached = (await b.call('data.list', { collection: 'patients' })).find((p) => p.id === id);
       assert.equal(cached?.firstName, `Live${i}`);
       assert.equal(cached?.medicalHistory, `history ${i}`, 'a doctor’s cache holds clinical fields');
     }

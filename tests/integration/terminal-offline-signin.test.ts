@@ -29,7 +29,7 @@ test('offline sign-in: a user who signed in here recently works while the server
     assert.equal((await t.call('data.list', { collection: 'patients' })).length, 1, 'the cache is there');
     const appointment = {
       id: randomUUID(),
-      patientId: (patient.row as { id: string }).id,
+      patientId: patient.id,
       providerId: doctor.user.id,
       room: 'Room 2',
       start: '2026-12-03T09:00:00Z',

@@ -23,16 +23,16 @@ test('changes in pokes reach the cache and the windows without a pull; plain pok
     const edits = 5;
     for (let i = 0; i < edits; i++) {
       const since = [poked.events.length, pulling.events.length];
-      const { row } = await writer.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: `Poked${i}`, lastName: 'Test', medicalHistory: `history ${i}` } });
+      const { id } = await writer.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: `Poked${i}`, lastName: 'Test', medicalHistory: `history ${i}` } });
       for (const [j, reader] of [poked, pulling].entries()) {
         const seen = await reader.waitForEvent(
-          (e) => e.channel === 'data.changed' && (e.payload as { changes: { id: string }[] }).changes.some((c) => c.id === row!.id),
+          (e) => e.channel === 'data.changed' && (e.payload as { changes: { id: string }[] }).changes.some((c) => c.id === id),
           10_000,
           since[j],
         );
         assert.equal((seen.payload as { source: string }).source, 'remote');
       }
-      const cached = (await poked.call('data.list', { collection: 'patients' })).find((p) => p.id === row!.id);
+      const cached = (await poked.call('data.list', { collection: 'patients' })).find((p) => p.id === id);
       assert.equal(cached?.medicalHistory, `history ${i}`);
     }
     assert.equal(poked.core!.stats().wire.requests, 0, 'every change came inside its poke: no pull');
@@ -42,8 +42,8 @@ test('changes in pokes reach the cache and the windows without a pull; plain pok
     // The poked terminal edits too: its own pull after the push moves its cursor past the poke
     // that follows, which it must drop rather than apply again.
     const [first] = await poked.call('data.list', { collection: 'patients' });
-    const { row } = await poked.call('data.mutate', { op: 'update', collection: 'patients', id: first!.id as string, baseVersion: first!.version as number, data: { phone: '+1 212 555 0101' } });
-    await writer.waitUntil(async () => (await writer.call('data.list', { collection: 'patients' })).some((p) => p.id === row!.id && p.phone === '+1 212 555 0101'), 10_000, 'the edit on the writer');
+    const { id } = await poked.call('data.mutate', { op: 'update', collection: 'patients', id: first!.id as string, baseVersion: first!.version as number, data: { phone: '+1 212 555 0101' } });
+    await writer.waitUntil(async () => (await writer.call('data.list', { collection: 'patients' })).some((p) => p.id === id && p.phone === '+1 212 555 0101'), 10_000, 'the edit on the writer');
 
     await waitForSyncIdle(terminals);
     await assertCachesEqualServer(server, terminals);

@@ -38,15 +38,15 @@ test('two terminals book the same slot while disconnected: the second booking is
     assert.ok((outcome.payload as { error?: string }).error, 'the outcome says why');
     await b2.waitUntil(async () => (await b2.call('sync.now', {})).pending === 0, 10_000, 'B drained');
     const bAppointments = await b2.call('data.list', { collection: 'appointments' });
-    assert.equal(bAppointments.some((r) => r.id === fromB.row!.id), false, 'the refused booking is rolled back on B');
-    assert.equal(bAppointments.some((r) => r.id === fromA.row!.id), true, 'and A’s booking is there instead');
+    assert.equal(bAppointments.some((r) => r.id === fromB.id), false, 'the refused booking is rolled back on B');
+    assert.equal(bAppointments.some((r) => r.id === fromA.id), true, 'and A’s booking is there instead');
     const bPatient = (await b2.call('data.list', { collection: 'patients' }))[0]!;
     assert.equal(bPatient.phone, '+49 30 1447141', 'B’s other change went through');
     await waitForSyncIdle(terminals);
     const admin = await login(restarted.url, 'admin', first.adminPassword);
     const appts = (await clientFor(restarted.url, admin).get('/api/appointments')).body as { id: string; reason: string }[];
     assert.deepEqual(appts.map((x) => x.reason), ['booked on A']);
-    assert.equal(appts[0]!.id, fromA.row!.id);
+    assert.equal(appts[0]!.id, fromA.id);
     await assertCachesEqualServer({ url: restarted.url, admin }, terminals);
 
     // Nothing vanishes: the refused booking waits under Needs attention, with what was wanted and
@@ -57,7 +57,7 @@ test('two terminals book the same slot while disconnected: the second booking is
     assert.equal(entry.op, 'create');
     assert.equal(entry.data?.reason, 'booked on B');
     assert.equal(entry.code, 409);
-    assert.equal(entry.conflictsWith?.id, fromA.row!.id, 'the booking it clashed with');
+    assert.equal(entry.conflictsWith?.id, fromA.id, 'the booking it clashed with');
     await b2.close();
     terminals.splice(terminals.indexOf(b2), 1);
     const b3 = await startTerminal({ serverUrl: restarted.url, dataDir: b.dataDir, mode: 'inprocess', name: 'B after a restart' });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createTerminal, type Terminal } from '../../main/terminal';
-import type { PublicUser } from '../../shared/domain/collections';
+import type { AnyRow, PublicUser } from '../../shared/domain/collections';
+import type { EventPayload } from '../../shared/ipc/contract';
 import { offlineCore, withOfflineCore } from '../support/offlineCore';
 
 const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 'Dr Ada', role: 'doctor' };
@@ -93,10 +94,21 @@ test('a receptionist cannot list clinical collections nor write clinical fields'
       data: { firstName: 'Ann', lastName: 'Lee', medicalHistory: 'asthma' },
     });
     assert.equal(write.ok ? null : write.error.code, 'forbidden');
+    const heard: EventPayload<'data.changed'>[] = [];
+    const stop = core.onEvent((channel, payload) => {
+      if (channel === 'data.changed') heard.push(payload as EventPayload<'data.changed'>);
+    });
     const ok = await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Ann', lastName: 'Lee' } });
+    stop();
     assert.ok(ok.ok);
-    const row = (ok.value as { row: Record<string, unknown> }).row;
-    assert.equal('medicalHistory' in row, false, 'the optimistic row of a receptionist carries no medicalHistory');
+    const answer = ok.value as { mutationId: string; id: string };
+    assert.deepEqual(Object.keys(answer).sort(), ['id', 'mutationId'], 'the answer names the mutation and the row; the row itself comes once, as the event');
+    assert.equal(heard.length, 1);
+    const change = heard[0]!.changes[0]!;
+    assert.equal(heard[0]!.source, 'local');
+    assert.equal(change.id, answer.id);
+    assert.equal((change.row as AnyRow | undefined)?.lastName, 'Lee');
+    assert.equal('medicalHistory' in change.row!, false, 'the optimistic row of a receptionist carries no medicalHistory');
   }),
 );
 

@@ -13,6 +13,7 @@ import { RowCache } from '../../main/cache/rows';
 import { ConflictLog } from '../../main/cache/conflicts';
 import { CacheWriter } from '../../main/sync/apply';
 import type { AnyRow, PublicUser } from '../../shared/domain/collections';
+import type { EventPayload } from '../../shared/ipc/contract';
 import { offlineCore, withOfflineCore } from '../support/offlineCore';
 
 const doctor: PublicUser = { id: randomUUID(), username: 'dr.ada', displayName: 'Dr Ada', role: 'doctor' };
@@ -41,16 +42,19 @@ test('local mutations write the optimistic row and the outbox together, emit loc
   const { core, dir } = offlineCore({ prefix: 'core-outbox', user: doctor });
   const events: { channel: string; payload: unknown }[] = [];
   core.onEvent((channel, payload) => events.push({ channel, payload }));
-  const p = await ok<{ mutationId: string; row: AnyRow }>(
+  const p = await ok<{ mutationId: string; id: string }>(
     core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Ann', lastName: 'Lee' } }),
   );
-  assert.equal(p.row.version, 1);
-  assert.equal(p.row.sex, 'unknown', 'defaults are filled in');
-  await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '+49 30 8929225' } }));
-  const item = await ok<{ row: AnyRow }>(
+  // The optimistic row reaches windows as the local event, which comes before the answer.
+  const optimistic = (events.at(-1)?.payload as EventPayload<'data.changed'>).changes[0]!;
+  assert.equal(optimistic.id, p.id);
+  assert.equal(optimistic.row!.version, 1);
+  assert.equal((optimistic.row as AnyRow).sex, 'unknown', 'defaults are filled in');
+  await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.id, baseVersion: 1, data: { phone: '+49 30 8929225' } }));
+  const item = await ok<{ id: string }>(
     core.invoke('data.mutate', { op: 'create', collection: 'inventory', data: { name: 'Gloves', quantity: 10, reorderLevel: 5 } }),
   );
-  await ok(core.invoke('data.mutate', { op: 'adjust', collection: 'inventory', id: item.row.id, data: { delta: -6 } }));
+  await ok(core.invoke('data.mutate', { op: 'adjust', collection: 'inventory', id: item.id, data: { delta: -6 } }));
 
   const changed = events.filter((e) => e.channel === 'data.changed');
   assert.equal(changed.length, 4);
@@ -78,19 +82,19 @@ test('local mutations write the optimistic row and the outbox together, emit loc
 
 test('business rules refuse double bookings, impossible status moves and negative stock, writing nothing', () =>
   withOfflineCore({ prefix: 'core-outbox', user: doctor }, async (core) => {
-    const patient = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'A', lastName: 'B' } }));
-    const slot = { patientId: patient.row.id, providerId: doctor.id, start: '2026-11-25T09:00:00Z', end: '2026-11-25T09:30:00Z', room: '1' };
-    const appt = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'appointments', data: slot }));
+    const patient = await ok<{ id: string }>(core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'A', lastName: 'B' } }));
+    const slot = { patientId: patient.id, providerId: doctor.id, start: '2026-11-25T09:00:00Z', end: '2026-11-25T09:30:00Z', room: '1' };
+    const appt = await ok<{ id: string }>(core.invoke('data.mutate', { op: 'create', collection: 'appointments', data: slot }));
     const pendingBefore = parts(core).outbox.size();
 
     const clash = await core.invoke('data.mutate', { op: 'create', collection: 'appointments', data: { ...slot, start: '2026-11-25T09:15:00Z', end: '2026-11-25T09:45:00Z' } });
     assert.ok(!clash.ok && clash.error.code === 'bad_request' && /clash/.test(clash.error.message));
 
-    const jump = await core.invoke('data.mutate', { op: 'update', collection: 'appointments', id: appt.row.id, baseVersion: 1, data: { status: 'completed' } });
+    const jump = await core.invoke('data.mutate', { op: 'update', collection: 'appointments', id: appt.id, baseVersion: 1, data: { status: 'completed' } });
     assert.ok(!jump.ok && /cannot go from scheduled to completed/.test(jump.error.message));
 
-    const item = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'inventory', data: { name: 'Gauze', quantity: 2 } }));
-    const tooMany = await core.invoke('data.mutate', { op: 'adjust', collection: 'inventory', id: item.row.id, data: { delta: -3 } });
+    const item = await ok<{ id: string }>(core.invoke('data.mutate', { op: 'create', collection: 'inventory', data: { name: 'Gauze', quantity: 2 } }));
+    const tooMany = await core.invoke('data.mutate', { op: 'adjust', collection: 'inventory', id: item.id, data: { delta: -3 } });
     assert.ok(!tooMany.ok && /only 2 in stock/i.test(tooMany.error.message));
 
     assert.equal(parts(core).outbox.size(), pendingBefore + 1, 'only the inventory create was queued');
@@ -142,20 +146,21 @@ test('a pulled row keeps my unsent edits on top; a conflict answer records both 
 test('a rejected create disappears from the cache; later edits of an answered row rest on the server version', () =>
   withOfflineCore({ prefix: 'core-outbox', user: doctor }, async (core) => {
     const { db, rows, outbox, writer } = parts(core);
-    const created = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'referrals', data: { patientId: randomUUID(), direction: 'outgoing', provider: 'Dr Who', date: '2026-11-25' } }));
+    const created = await ok<{ id: string }>(core.invoke('data.mutate', { op: 'create', collection: 'referrals', data: { patientId: randomUUID(), direction: 'outgoing', provider: 'Dr Who', date: '2026-11-25' } }));
     const [entry] = outbox.pending();
     db.transaction(() => writer.applyResult(entry!, { mutationId: entry!.mutationId, status: 'rejected', error: 'no such patient' }, null))();
-    assert.equal(rows.get('referrals', created.row.id), null);
+    assert.equal(rows.get('referrals', created.id), null);
 
-    const p = await ok<{ row: AnyRow }>(core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'A', lastName: 'B' } }));
-    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '+49 30 1088411' } }));
-    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.row.id, baseVersion: 1, data: { phone: '+49 30 6479212' } }));
+    const p = await ok<{ id: string }>(core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'A', lastName: 'B' } }));
+    const made = rows.get('patients', p.id)!;
+    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.id, baseVersion: 1, data: { phone: '+49 30 1088411' } }));
+    await ok(core.invoke('data.mutate', { op: 'update', collection: 'patients', id: p.id, baseVersion: 1, data: { phone: '+49 30 6479212' } }));
     const [create] = outbox.pending();
-    db.transaction(() => writer.applyResult(create!, { mutationId: create!.mutationId, status: 'applied' }, { ...p.row, version: 1 }))();
+    db.transaction(() => writer.applyResult(create!, { mutationId: create!.mutationId, status: 'applied' }, { ...made, version: 1 }))();
     const [first] = outbox.pending();
-    db.transaction(() => writer.applyResult(first!, { mutationId: first!.mutationId, status: 'applied' }, { ...p.row, phone: '+49 30 1088411', version: 2 }))();
+    db.transaction(() => writer.applyResult(first!, { mutationId: first!.mutationId, status: 'applied' }, { ...made, phone: '+49 30 1088411', version: 2 }))();
     const [second] = outbox.pending();
     assert.equal(second!.baseVersion, 2, 'the second edit now rests on the version the server gave the first');
-    assert.equal(rows.get('patients', p.row.id)!.phone, '+49 30 6479212');
+    assert.equal(rows.get('patients', p.id)!.phone, '+49 30 6479212');
   }),
 );

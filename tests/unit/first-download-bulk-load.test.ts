@@ -110,7 +110,7 @@ test('edits made during the download are laid over the downloaded rows, and rows
   const row = rows.get('patients', edited)!;
   assert.equal(row.firstName, 'Server', "the server's newer row");
   assert.equal(row.notes, 'called back', 'with my unsent edit on top');
-  assert.equal(rows.get('patients', created.row!.id)?.lastName, 'Walk-in', 'my new row stays');
+  assert.equal(rows.get('patients', created.change.id)?.lastName, 'Walk-in', 'my new row stays');
   assert.equal(rows.get('patients', stale), null, 'a row the full download did not bring is gone');
   assert.equal(outbox.size(), 2, 'the edits still wait to be sent');
   done();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyAnsweredRow, applyChanges, changedSince, emptyData, rowsById } from '../../renderer/src/store/rows';
+import { applyChanges, changedSince, emptyData, rowsById } from '../../renderer/src/store/rows';
 import { describeRemoteChanges } from '../../renderer/src/store/remoteChanges';
 import { collections } from '../../shared/domain/collections';
 
@@ -65,13 +65,6 @@ test('changes of one batch apply in order: create, update, delete of the same ro
 test('an empty batch returns the same state object', () => {
   const data = emptyData();
   assert.equal(applyChanges(data, []), data);
-});
-
-test('an answered row older than what an event delivered is ignored', () => {
-  const data = { ...emptyData(), patients: rowsById<'patients'>([patient(pid, 3, 'Newest')]) };
-  assert.equal(applyAnsweredRow(data, 'patients', patient(pid, 2, 'Older')).patients[pid]?.lastName, 'Newest');
-  assert.equal(applyAnsweredRow(data, 'patients', patient(pid, 4, 'Newer')).patients[pid]?.lastName, 'Newer');
-  assert.equal(applyAnsweredRow(emptyData(), 'patients', patient(pid, 1, 'New')).patients[pid]?.lastName, 'New');
 });
 
 test('remote notices name the other user and the patient, and skip my own rows and deletes', () => {

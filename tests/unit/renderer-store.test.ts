@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { collections, type PublicUser } from '../../shared/domain/collections';
 import type { EventPayload, SyncStatus } from '../../shared/ipc/contract';
-import { createClinic } from '../../renderer/src/store/clinicStore';
+import { createClinic } from '../../renderer/src/app/clinicContext';
 import { connectionState } from '../../renderer/src/store/connection';
 import { fakeBridge, ok, type FakeHandlers } from '../support/fakeBridge';
 
@@ -41,7 +41,7 @@ function handlers(over: FakeHandlers = {}): FakeHandlers {
     'sync.status': () => ok(status()),
     'conflicts.list': () => ok([]),
     'attention.list': () => ok([]),
-    'data.mutate': () => ok({ mutationId: 'm-1', row: null }),
+    'data.mutate': (req) => ok({ mutationId: 'm-1', id: req.op === 'create' ? String(req.data.id) : req.id }),
     ...over,
   };
 }
@@ -182,6 +182,30 @@ test('deltas that arrive while the lists load are applied after them', async () 
   release();
   await signing;
   assert.equal(clinic.store.getState().data.patients[p1]?.lastName, 'Newer');
+});
+
+test('the saving window shows its edit from the local event main sends before it answers; the answer holds no row', async () => {
+  let bridgeRef: ReturnType<typeof fakeBridge> | null = null;
+  const { bridge, clinic } = await signedIn({
+    'data.mutate': (req) => {
+      // As main does: the optimistic row to every window first, then the answer with the ids only.
+      assert.equal(req.op, 'update');
+      const id = req.op === 'update' ? req.id : '';
+      const row = { ...collections.patients.defaults, ...meta(id, 1, receptionist.id), firstName: 'Ada', lastName: 'Grey-Sloan' };
+      bridgeRef!.emit('data.changed', { source: 'local', changes: [{ collection: 'patients', id, op: 'upsert', row }] });
+      return ok({ mutationId: 'm-2', id });
+    },
+  });
+  bridgeRef = bridge;
+  let merges = 0;
+  const stop = clinic.store.subscribe((state, previous) => {
+    if (state.data !== previous.data) merges += 1;
+  });
+  const answer = await clinic.actions.update('patients', p1, { lastName: 'Grey-Sloan' });
+  stop();
+  assert.deepEqual(answer, { ok: true, value: { mutationId: 'm-2', id: p1 } });
+  assert.equal(clinic.store.getState().data.patients[p1]?.lastName, 'Grey-Sloan');
+  assert.equal(merges, 1, 'the rows change once, from the event');
 });
 
 test('create sends a client-made id; update sends only changed fields with the base version', async () => {

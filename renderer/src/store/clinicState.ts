@@ -1,12 +1,25 @@
 /**
  * The renderer's state, one zustand store made of slices: the session (who is signed in, the
  * terminal's settings and sync status), the rows of every synced collection, and the notices
- * (toasts, conflicts, Needs attention). Each slice's actions live in their own module.
+ * (toasts, conflicts, Needs attention). Each slice's actions live in their own module; here is
+ * what they all work with: the store, and the bridge's calls turned into outcomes with a message
+ * a receptionist can read.
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { AttentionEntry } from '../../../shared/ipc/attention';
 import type { CollectionName, PublicUser } from '../../../shared/domain/collections';
-import type { ClinicBridge, Conflict, SyncStatus, TerminalSettings, UpdateStatus } from '../../../shared/ipc/contract';
+import { labelOf } from '../../../shared/domain/plausibility';
+import type {
+  ClinicBridge,
+  Conflict,
+  InvokeChannel,
+  InvokeRequest,
+  InvokeResponse,
+  IpcError,
+  SyncStatus,
+  TerminalSettings,
+  UpdateStatus,
+} from '../../../shared/ipc/contract';
 import { emptyData, type ClinicData } from './rows';
 
 export type ToastTone = 'info' | 'success' | 'error';
@@ -81,4 +94,41 @@ export function sliceContext(store: StoreApi<ClinicState>, bridge: ClinicBridge,
     setTimer: options.setTimer ?? ((fn, ms) => setTimeout(fn, ms)),
     toastMs: options.toastMs ?? 10_000,
   };
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string; code: IpcError['code'] | 'transport' };
+
+/**
+ * An error as a sentence: the message, and the fields it names by their form labels unless the
+ * message already says them. Details that are not field problems (a clashing row's id) are left out.
+ */
+export function describeIpcError(error: IpcError): string {
+  const details = (error.details ?? [])
+    .map((d) => {
+      if (typeof d !== 'object' || d === null) return '';
+      const issue = d as { path?: unknown; message?: unknown };
+      if (typeof issue.message !== 'string') return '';
+      const path = Array.isArray(issue.path) ? issue.path.join('.') : typeof issue.path === 'string' ? issue.path : '';
+      // A request's own path ("data.firstName") names the field after its envelope.
+      const field = path.split('.').filter((segment) => segment !== 'data')[0] ?? '';
+      const label = field ? labelOf(field) : '';
+      return label && !issue.message.startsWith(label) ? `${label}: ${issue.message}` : issue.message;
+    })
+    .filter((s) => s !== '' && !error.message.includes(s));
+  return details.length > 0 ? `${error.message} (${details.join('; ')})` : error.message;
+}
+
+export async function call<C extends InvokeChannel, R extends InvokeRequest<C>>(
+  bridge: ClinicBridge,
+  channel: C,
+  request: R,
+): Promise<Outcome<InvokeResponse<C, R>>> {
+  try {
+    const envelope = await bridge.invoke(channel, request);
+    if (envelope.ok) return { ok: true, value: envelope.value };
+    return { ok: false, error: describeIpcError(envelope.error), code: envelope.error.code };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, error: `The terminal did not answer: ${message}`, code: 'transport' };
+  }
 }

@@ -1,13 +1,12 @@
 /**
  * Changes a person makes: each goes to main as one 'data.mutate'. The screen shows it from the
- * local 'data.changed' that main emits before it answers (rowsSlice.ts), not from the answer.
+ * local 'data.changed' that main emits before it answers (rowsSlice.ts), never from the answer,
+ * which names only the mutation: the row reaches every window, this one too, once.
  */
 import type { AdjustInput, CollectionName, RowOf } from '../../../shared/domain/collections';
 import type { InvokeResponse } from '../../../shared/ipc/contract';
-import type { SliceContext } from './clinicState';
-import { call, type Outcome } from './invoke';
+import { call, type Outcome, type SliceContext } from './clinicState';
 import type { NoticesActions } from './noticesSlice';
-import { applyAnsweredRow } from './rows';
 
 export type MutationAnswer = Outcome<{ mutationId: string; id: string }>;
 /** inForm: the caller is a form that shows a refusal of its values itself (no toast for it). */
@@ -20,21 +19,11 @@ function newRowId(): string {
 }
 
 export function createMutationsActions({ store, bridge, set }: SliceContext, { toast }: Pick<NoticesActions, 'toast'>) {
-  function afterMutation(
-    collection: CollectionName,
-    answer: Outcome<InvokeResponse<'data.mutate'>>,
-    id: string,
-    options: MutationOptions = {},
-  ): MutationAnswer {
+  function afterMutation(answer: Outcome<InvokeResponse<'data.mutate'>>, id: string, options: MutationOptions = {}): MutationAnswer {
     if (!answer.ok) {
       // A form that stays open shows a refusal of its values itself, next to what was typed.
       if (!(options.inForm && answer.code === 'bad_request')) toast('error', `Not saved: ${answer.error}`);
       return answer;
-    }
-    if (answer.value.row) {
-      const data = store.getState().data;
-      const next = applyAnsweredRow(data, collection, answer.value.row);
-      if (next !== data) set({ data: next });
     }
     const sync = store.getState().sync;
     if (sync && !sync.online) toast('info', 'Saved on this terminal; it will be sent when the server is back', 'queued');
@@ -44,7 +33,7 @@ export function createMutationsActions({ store, bridge, set }: SliceContext, { t
   async function create<C extends CollectionName>(collection: C, fields: Record<string, unknown>, options: MutationOptions = {}): Promise<MutationAnswer> {
     const id = typeof fields.id === 'string' ? fields.id : newRowId();
     const answer = await call(bridge, 'data.mutate', { op: 'create', collection, data: { ...fields, id } });
-    return afterMutation(collection, answer, id, options);
+    return afterMutation(answer, id, options);
   }
 
   /**
@@ -72,17 +61,17 @@ export function createMutationsActions({ store, bridge, set }: SliceContext, { t
     if (Object.keys(changed).length === 0) return { ok: true, value: { mutationId: '', id } };
     const baseVersion = (typeof from.version === 'number' ? from.version : current.version) as number;
     const answer = await call(bridge, 'data.mutate', { op: 'update', collection, id, baseVersion, data: changed });
-    return afterMutation(collection, answer, id, options);
+    return afterMutation(answer, id, options);
   }
 
   async function remove(collection: CollectionName, id: string): Promise<MutationAnswer> {
     const answer = await call(bridge, 'data.mutate', { op: 'delete', collection, id });
-    return afterMutation(collection, answer, id);
+    return afterMutation(answer, id);
   }
 
   async function adjustStock(id: string, input: AdjustInput, options: MutationOptions = {}): Promise<MutationAnswer> {
     const answer = await call(bridge, 'data.mutate', { op: 'adjust', collection: 'inventory', id, data: input });
-    return afterMutation('inventory', answer, id, options);
+    return afterMutation(answer, id, options);
   }
 
   async function resolveConflict(conflictId: string, choice: 'mine' | 'theirs'): Promise<boolean> {

@@ -1,8 +1,7 @@
 /** Toasts, conflicts and the Needs attention list: what the desk is told, always in words. */
 import type { AttentionEntry } from '../../../shared/ipc/attention';
 import type { Conflict, EventPayload } from '../../../shared/ipc/contract';
-import type { SliceContext, ToastTone } from './clinicState';
-import { call } from './invoke';
+import { call, type SliceContext, type ToastTone } from './clinicState';
 import { refusalWords, rowWords, withoutIds } from './words';
 
 export type NoticesActions = ReturnType<typeof createNoticesActions>;

@@ -4,7 +4,7 @@
  * (the rows themselves are never changed, only replaced).
  */
 import { collectionNames, type CollectionName, type RowOf } from '../../../shared/domain/collections';
-import { rowChange, type AnyWireRow, type EventPayload } from '../../../shared/ipc/contract';
+import type { EventPayload } from '../../../shared/ipc/contract';
 
 export type RowsById<C extends CollectionName> = Readonly<Record<string, RowOf<C>>>;
 export type ClinicData = { readonly [C in CollectionName]: RowsById<C> };
@@ -93,17 +93,4 @@ export function applyChanges(data: ClinicData, changes: readonly DataChange[]): 
     next[collection] = entry.view;
   }
   return next as ClinicData;
-}
-
-/**
- * A row answered by a mutate call: kept only when it is not older than what an event already
- * delivered, because events and answers can cross.
- */
-export function applyAnsweredRow(data: ClinicData, collection: CollectionName, row: AnyWireRow): ClinicData {
-  const current: { version: number; updatedAt: string } | undefined = data[collection][row.id];
-  if (current && current.version > row.version) return data;
-  // The local 'data.changed' already delivered this very row: copying the collection again costs
-  // milliseconds per save in a large clinic, for nothing.
-  if (current && current.version === row.version && current.updatedAt === row.updatedAt) return data;
-  return applyChanges(data, [rowChange(collection, row.id, 'upsert', row)]);
 }

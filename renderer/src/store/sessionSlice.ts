@@ -5,8 +5,7 @@
 import { syncedCollections } from '../../../shared/domain/access';
 import type { PublicUser } from '../../../shared/domain/collections';
 import type { EventPayload, SyncStatus } from '../../../shared/ipc/contract';
-import { initialState, type SliceContext } from './clinicState';
-import { call } from './invoke';
+import { call, initialState, type SliceContext } from './clinicState';
 import type { NoticesActions } from './noticesSlice';
 import type { RowsActions } from './rowsSlice';
 import { emptyData, rowsById } from './rows';
