@@ -12,6 +12,7 @@ import { SelectField, TextField } from '../../forms/Field';
 import { Options } from '../../forms/Options';
 import { ScreenHeader } from '../../components/ScreenHeader';
 import { ClinicSettingsCard } from './ClinicSettingsCard';
+import { NewButton } from '../../components/NewButton';
 
 const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase() + r.slice(1) }));
 
@@ -47,9 +48,7 @@ function StaffAccounts() {
     <div className="card card-wide">
       <div className="card-head">
         <h2>Staff accounts</h2>
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
-          New user
-        </button>
+        <NewButton label="New user" onClick={() => setCreating(true)} />
       </div>
       <DataTable
         className="table compact"

@@ -14,6 +14,7 @@ import { SelectField, TextField } from '../../forms/Field';
 import { DataTable } from '../../components/DataTable';
 import { compareText, fold } from '../../app/format';
 import { ScreenHeader } from '../../components/ScreenHeader';
+import { NewButton } from '../../components/NewButton';
 
 export function InventoryScreen() {
   const items = useClinic((s) => s.data.inventory);
@@ -57,9 +58,7 @@ export function InventoryScreen() {
         >
           Export CSV
         </button>
-        <button type="button" className="primary" onClick={() => setEditing('new')}>
-          New item
-        </button>
+        <NewButton label="New item" onClick={() => setEditing('new')} />
       </ScreenHeader>
       <DataTable
         className="table inventory-table"

@@ -16,6 +16,7 @@ import { SaveDialog } from '../../forms/SubmitForm';
 import type { Choice } from '../../forms/Options';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { ScreenHeader } from '../../components/ScreenHeader';
+import { NewButton } from '../../components/NewButton';
 
 type Filter = 'open' | 'all';
 const recallFilters: Choice<Filter>[] = [
@@ -48,9 +49,7 @@ export function RecallsScreen() {
           onChange={setFilter}
           options={recallFilters}
         />
-        <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
-          New recall
-        </button>
+        <NewButton label="New recall" onClick={() => setCreating(true)} pushRight />
       </ScreenHeader>
       <DataTable
         className="table"

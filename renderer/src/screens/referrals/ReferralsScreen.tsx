@@ -13,6 +13,7 @@ import { StatusPill } from '../../components/StatusPill';
 import { SelectField, TextArea, DateField, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { ScreenHeader } from '../../components/ScreenHeader';
+import { NewButton } from '../../components/NewButton';
 
 /** The next steps a referral can take, in the order staff usually take them. */
 export const referralNextSteps: Record<Referral['status'], Referral['status'][]> = {
@@ -60,9 +61,7 @@ export function ReferralsScreen() {
           onChange={setStatus}
           options={referralFilters}
         />
-        <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
-          New referral
-        </button>
+        <NewButton label="New referral" onClick={() => setCreating(true)} pushRight />
       </ScreenHeader>
       <ReferralTable
         referrals={list}
