@@ -70,14 +70,14 @@ export function FormDialog({ title, onClose, size, closeLabel = 'Cancel', ...for
 }
 
 /**
- * Why a form was not saved, for the desk to read: a sentence naming the field, or the terminal's
- * refused answer. A successful answer or nothing means it was saved.
+ * What saving a form came to: why it was not saved, for the desk to read (a sentence naming the
+ * field, or the terminal's refused answer); a successful answer or nothing means it was saved.
  */
-export type SaveRefusal = string | { ok: true } | { ok: false; error: string } | undefined | void;
+export type SaveResult = string | { ok: true } | { ok: false; error: string } | undefined | void;
 
 type SaveDialogProps = Omit<FormDialogProps, 'error' | 'onSubmit'> & {
   /** Checks the fields and saves; what it returns stays on top of the form, or the dialog closes. */
-  onSave: () => Promise<SaveRefusal>;
+  onSave: () => Promise<SaveResult>;
 };
 
 /** A FormDialog that keeps its own error: most dialog forms only check, save, and close. */
@@ -89,8 +89,8 @@ export function SaveDialog({ onSave, onClose, ...dialog }: SaveDialogProps) {
       onClose={onClose}
       error={error}
       onSubmit={async () => {
-        const refusal = await onSave();
-        const why = typeof refusal === 'string' ? refusal : refusal && !refusal.ok ? refusal.error : null;
+        const result = await onSave();
+        const why = typeof result === 'string' ? result : result && !result.ok ? result.error : null;
         if (why !== null) setError(why);
         else onClose();
       }}

@@ -9,7 +9,7 @@ import { exportCsv } from '../../export/csv';
 import type { InventoryItem } from '../../../../shared/domain/collections';
 import { lowStock } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { FormDialog, SaveDialog, type SaveRefusal } from '../../forms/SubmitForm';
+import { FormDialog, SaveDialog, type SaveResult } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
 import { DataTable } from '../../components/DataTable';
 import { compareText, fold } from '../../app/format';
@@ -180,7 +180,7 @@ function ItemForm({ item, onClose }: { item?: InventoryItem; onClose: () => void
   const [reorderLevel, setReorderLevel] = useState(String(item?.reorderLevel ?? 0));
   const [location, setLocation] = useState(item?.location ?? '');
 
-  async function save(): Promise<SaveRefusal> {
+  async function save(): Promise<SaveResult> {
     const qty = Number.parseInt(quantity, 10);
     const reorder = Number.parseInt(reorderLevel, 10);
     if (!name.trim()) return 'Give the item a name.';

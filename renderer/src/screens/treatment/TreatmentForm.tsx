@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { TreatmentRecord } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { dayKey } from '../../app/format';
-import { SaveDialog, type SaveRefusal } from '../../forms/SubmitForm';
+import { SaveDialog, type SaveResult } from '../../forms/SubmitForm';
 import { DateField, SelectField, TextArea } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { useDoctors } from '../appointments/useDoctors';
@@ -37,7 +37,7 @@ export function TreatmentForm({
   const providerOptions = doctors.map((d) => ({ value: d.id, label: d.displayName }));
   if (provider && !providerOptions.some((o) => o.value === provider)) providerOptions.push({ value: provider, label: user?.id === provider ? user.displayName : 'Doctor' });
 
-  async function save(): Promise<SaveRefusal> {
+  async function save(): Promise<SaveResult> {
     if (!patient) return 'Choose the patient from the list.';
     if (!provider) return 'Choose the treating doctor.';
     if (!diagnosis.trim() && !procedures.trim() && !prescriptions.trim() && !notes.trim()) return 'Write at least a diagnosis, a procedure, a prescription or a note.';
