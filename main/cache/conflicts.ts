@@ -3,27 +3,16 @@ import type { Conflict } from '../../shared/ipc/contract';
 import type { CacheDb } from './database';
 import { prepared } from './prepared';
 
-interface ConflictRecord {
-  id: string;
-  collection: string;
-  row_id: string;
-  mutation_id: string;
-  fields: string;
-  mine: string;
-  theirs: string;
-  recorded_at: string;
-}
+/** A row of the conflicts table as `columns` reads it: Conflict's fields, the three below still JSON text. */
+type ConflictRecord = Omit<Conflict, 'fields' | 'mine' | 'theirs'> & { fields: string; mine: string; theirs: string };
+const columns = 'id, collection, row_id AS rowId, mutation_id AS mutationId, fields, mine, theirs, recorded_at AS recordedAt';
 
 function fromRecord(r: ConflictRecord): Conflict {
   return {
-    id: r.id,
-    collection: r.collection as Conflict['collection'],
-    rowId: r.row_id,
-    mutationId: r.mutation_id,
-    fields: JSON.parse(r.fields) as string[],
-    mine: JSON.parse(r.mine) as Record<string, unknown>,
-    theirs: JSON.parse(r.theirs) as Record<string, unknown>,
-    recordedAt: r.recorded_at,
+    ...r,
+    fields: JSON.parse(r.fields) as Conflict['fields'],
+    mine: JSON.parse(r.mine) as Conflict['mine'],
+    theirs: JSON.parse(r.theirs) as Conflict['theirs'],
   };
 }
 
@@ -36,11 +25,11 @@ export class ConflictLog {
   }
 
   list(): Conflict[] {
-    return (prepared(this.db, 'SELECT * FROM conflicts ORDER BY recorded_at, rowid').all() as ConflictRecord[]).map(fromRecord);
+    return (prepared(this.db, `SELECT ${columns} FROM conflicts ORDER BY recorded_at, rowid`).all() as ConflictRecord[]).map(fromRecord);
   }
 
   get(id: string): Conflict | null {
-    const r = prepared(this.db, 'SELECT * FROM conflicts WHERE id = ?').get(id) as ConflictRecord | undefined;
+    const r = prepared(this.db, `SELECT ${columns} FROM conflicts WHERE id = ?`).get(id) as ConflictRecord | undefined;
     return r ? fromRecord(r) : null;
   }
 

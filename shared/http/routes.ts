@@ -93,6 +93,11 @@ export const setPasswordInput = z.strictObject({ password });
 
 const adminOnly = ['admin'] as const satisfies readonly Role[];
 
+/** The access of a route only an admin may call: anyone else is told that only an admin `does` it. */
+function forAdmins(does: string) {
+  return { roles: adminOnly, forbidden: () => `only an admin ${does}` };
+}
+
 function route<const S extends RouteSpec>(spec: S): S {
   return spec;
 }
@@ -102,15 +107,7 @@ export const apiRoutes = {
   login: route({ method: 'POST', path: '/api/auth/login', roles: 'anyone', body: loginInput, response: loginResponse, status: 200 }),
   refresh: route({ method: 'POST', path: '/api/auth/refresh', roles: 'anyone', body: refreshInput, response: refreshResponse, status: 200 }),
   /** Extension: an admin lifts a sign-in block (docs/api.md). */
-  liftBlock: route({
-    method: 'POST',
-    path: '/api/auth/lift-block',
-    roles: adminOnly,
-    forbidden: () => 'only an admin lifts sign-in blocks',
-    body: liftBlockInput,
-    response: liftBlockResponse,
-    status: 200,
-  }),
+  liftBlock: route({ method: 'POST', path: '/api/auth/lift-block', ...forAdmins('lifts sign-in blocks'), body: liftBlockInput, response: liftBlockResponse, status: 200 }),
   me: route({ method: 'GET', path: '/api/me', roles: 'signed-in', response: publicUser, status: 200 }),
   createUser: route({
     method: 'POST',
@@ -125,8 +122,7 @@ export const apiRoutes = {
   setPassword: route({
     method: 'POST',
     path: '/api/users/:id/password',
-    roles: adminOnly,
-    forbidden: () => 'only an admin sets passwords',
+    ...forAdmins('sets passwords'),
     params: idParams,
     body: setPasswordInput,
     response: null,
@@ -138,24 +134,9 @@ export const apiRoutes = {
   push: route({ method: 'POST', path: '/api/sync/push', roles: 'signed-in', body: pushRequest, response: pushResponse, status: 200 }),
   /** A WebSocket upgrade; its first message signs it in (shared/sync/protocol.ts). */
   live: route({ method: 'GET', path: '/api/sync/live', roles: 'anyone', query: liveQuery, response: null, status: 200 }),
-  audit: route({
-    method: 'GET',
-    path: '/api/audit',
-    roles: adminOnly,
-    forbidden: () => 'only an admin reads the audit log',
-    query: auditQuery,
-    response: z.array(auditEntry),
-    status: 200,
-  }),
+  audit: route({ method: 'GET', path: '/api/audit', ...forAdmins('reads the audit log'), query: auditQuery, response: z.array(auditEntry), status: 200 }),
   /** Extension: what an admin needs to set up terminals, e.g. the certificate fingerprint they pin. */
-  serverInfo: route({
-    method: 'GET',
-    path: '/api/server',
-    roles: adminOnly,
-    forbidden: () => 'only an admin reads the server settings',
-    response: serverInfo,
-    status: 200,
-  }),
+  serverInfo: route({ method: 'GET', path: '/api/server', ...forAdmins('reads the server settings'), response: serverInfo, status: 200 }),
   /** Stock adjustments commute: a delta, never an absolute quantity (checked by the mutation). */
   adjustStock: route({
     method: 'POST',

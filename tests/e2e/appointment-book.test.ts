@@ -12,7 +12,7 @@ import Papa from 'papaparse';
 import type { Locator, Page } from 'playwright-core';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { screenshot } from '../support/browser';
-import { go, pendingCount, signIn, startClinic, statusText, todayAt, until, type Clinic, type Staff } from './frontDesk';
+import { fillNewAppointment, go, pendingCount, signIn, startClinic, statusText, todayAt, until, type Clinic, type Staff } from './frontDesk';
 
 type Row = { id: string; start: string; end: string; providerId: string; status: string; seriesId: string | null; patientId: string };
 
@@ -187,9 +187,7 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
   });
 
   test('a recurring series books one appointment per occurrence; one of them moves alone (week view)', async () => {
-    await A.getByRole('button', { name: 'New appointment' }).click();
-    await A.getByLabel('Patient').fill('Repeat, Rosa');
-    await A.getByLabel('Provider').selectOption({ label: 'Dr Olivia Adams' });
+    await fillNewAppointment(A, { patient: 'Repeat, Rosa', provider: 'Dr Olivia Adams' });
     const start = new Date(localIso(16, 0, 7));
     const pad = (n: number) => String(n).padStart(2, '0');
     const local = (d: Date, h: number, m: number) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(h)}:${pad(m)}`;
@@ -247,11 +245,7 @@ describe('appointment book, waiting room, printing and export', { timeout: 300_0
     await A.getByRole('button', { name: 'Save' }).click();
     await B.getByText(/Lunch · 12:00–13:00/).waitFor({ timeout: 5_000 });
 
-    await A.getByRole('button', { name: 'New appointment' }).click();
-    await A.getByLabel('Patient').fill('Blocked, Bea');
-    await A.getByLabel('Provider').selectOption({ label: 'Dr Olivia Adams' });
-    await A.getByLabel('Start').fill(todayAt(12, 15));
-    await A.getByLabel('End').fill(todayAt(12, 45));
+    await fillNewAppointment(A, { patient: 'Blocked, Bea', provider: 'Dr Olivia Adams', start: todayAt(12, 15), end: todayAt(12, 45) });
     await A.getByRole('button', { name: 'Save' }).click();
     const alert = A.getByRole('dialog').getByRole('alert');
     await alert.waitFor();

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { clinicSettingsId } from '../../shared/domain/clinicSettings';
 import { screenshot } from '../support/browser';
 import { nonsense, openingHours, type Nonsense } from '../support/nonsense';
-import { go, signIn, startClinic, until, type Clinic, type Staff } from './frontDesk';
+import { fillNewAppointment, go, signIn, startClinic, until, type Clinic, type Staff } from './frontDesk';
 
 describe('forms refuse nonsense', { timeout: 300_000 }, () => {
   let clinic: Clinic;
@@ -65,9 +65,7 @@ describe('forms refuse nonsense', { timeout: 300_000 }, () => {
         return;
       case 'appointment':
         await go(page, 'Appointments');
-        await page.getByRole('button', { name: 'New appointment' }).click();
-        await page.getByLabel('Patient').fill('Form, Fiona');
-        await page.getByLabel('Provider').selectOption({ label: doctor.displayName });
+        await fillNewAppointment(page, { patient: 'Form, Fiona', provider: doctor.displayName });
         return;
     }
   }

@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { screenshot } from '../support/browser';
 import {
   editPatientPhone,
+  fillNewAppointment,
   go,
   itemRowText,
   pageText,
@@ -93,13 +94,7 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
 
     await go(B, 'Appointments');
     await go(A, 'Appointments');
-    await A.getByRole('button', { name: 'New appointment' }).click();
-    await A.getByLabel('Patient').fill(patient);
-    await A.getByLabel('Provider').selectOption({ label: doctor.displayName });
-    await A.getByLabel('Start').fill(todayAt(10, 0));
-    await A.getByLabel('End').fill(todayAt(10, 30));
-    await A.getByLabel('Room').fill('Room 1');
-    await A.getByLabel('Reason').fill('Persistent cough');
+    await fillNewAppointment(A, { patient, provider: doctor.displayName, start: todayAt(10, 0), end: todayAt(10, 30), room: 'Room 1', reason: 'Persistent cough' });
     await screenshot(A, '05-new-appointment-form');
     const booked = performance.now();
     await A.getByRole('button', { name: 'Save' }).click();
@@ -114,11 +109,7 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
     await screenshot(B, '06-day-book-doctor');
 
     // A double booking of the same doctor is refused, with the clash shown.
-    await A.getByRole('button', { name: 'New appointment' }).click();
-    await A.getByLabel('Patient').fill(conflictPatient);
-    await A.getByLabel('Provider').selectOption({ label: doctor.displayName });
-    await A.getByLabel('Start').fill(todayAt(10, 15));
-    await A.getByLabel('End').fill(todayAt(10, 45));
+    await fillNewAppointment(A, { patient: conflictPatient, provider: doctor.displayName, start: todayAt(10, 15), end: todayAt(10, 45) });
     await A.getByRole('button', { name: 'Save' }).click();
     const clash = A.getByRole('dialog').getByRole('alert');
     await clash.waitFor();
@@ -333,9 +324,7 @@ describe('front desk, two terminals', { timeout: 300_000 }, () => {
     await go(B, 'Patients');
     await go(B, 'Appointments');
     await go(A, 'Appointments');
-    await A.getByRole('button', { name: 'New appointment' }).click();
-    await A.getByLabel('Patient').fill(patient);
-    await A.getByLabel('Provider').selectOption({ label: doctor.displayName });
+    await fillNewAppointment(A, { patient, provider: doctor.displayName });
     const tomorrow = (hours: number) => {
       const d = new Date();
       d.setDate(d.getDate() + 1);

@@ -121,6 +121,23 @@ export async function signIn(page: Page, who: { username: string; password: stri
   await until(async () => /online/i.test(await statusText(page)), 'the window to go online');
 }
 
+/**
+ * Opens the New appointment form (on the Appointments screen) and fills in what is given, in the
+ * form's order; saving, or not, is the test's.
+ */
+export async function fillNewAppointment(
+  page: Page,
+  booking: { patient: string; provider: string; start?: string; end?: string; room?: string; reason?: string },
+): Promise<void> {
+  await page.getByRole('button', { name: 'New appointment' }).click();
+  await page.getByLabel('Patient').fill(booking.patient);
+  await page.getByLabel('Provider').selectOption({ label: booking.provider });
+  if (booking.start !== undefined) await page.getByLabel('Start').fill(booking.start);
+  if (booking.end !== undefined) await page.getByLabel('End').fill(booking.end);
+  if (booking.room !== undefined) await page.getByLabel('Room').fill(booking.room);
+  if (booking.reason !== undefined) await page.getByLabel('Reason').fill(booking.reason);
+}
+
 export async function go(page: Page, screen: 'Patients' | 'Appointments' | 'Billing' | 'Inventory' | 'Referrals' | 'Treatment records' | 'Admin') {
   await page.getByRole('navigation').getByRole('link', { name: screen, exact: true }).click();
 }

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { clinicSettingsId } from '../../shared/domain/clinicSettings';
 import { screenshot } from '../support/browser';
-import { go, pageText, signIn, startClinic, statusText, until, type Clinic, type Staff } from './frontDesk';
+import { fillNewAppointment, go, pageText, signIn, startClinic, statusText, until, type Clinic, type Staff } from './frontDesk';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** A local wall-clock time `days` from today, as "YYYY-MM-DDTHH:MM" (the Start field takes ISO too). */
@@ -38,12 +38,7 @@ describe('needs attention, forms and the clinic locale, two desks', { timeout: 3
 
   async function newBooking(page: Page, patient: string, start: string, end: string) {
     await go(page, 'Appointments');
-    await page.getByRole('button', { name: 'New appointment' }).click();
-    await page.getByLabel('Patient').fill(patient);
-    await page.getByLabel('Provider').selectOption({ label: baker.displayName });
-    await page.getByLabel('Start').fill(start);
-    await page.getByLabel('End').fill(end);
-    await page.getByLabel('Reason').fill('Check-up');
+    await fillNewAppointment(page, { patient, provider: baker.displayName, start, end, reason: 'Check-up' });
   }
 
   async function appointmentsOf(patientId: string): Promise<Json[]> {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openWindow, screenshot } from '../support/browser';
-import { go, pendingCount, signIn, startClinic, statusText, todayAt, until, type Clinic, type Staff } from './frontDesk';
+import { fillNewAppointment, go, pendingCount, signIn, startClinic, statusText, todayAt, until, type Clinic, type Staff } from './frontDesk';
 
 describe('offline sign-in', { timeout: 180_000 }, () => {
   let clinic: Clinic;
@@ -58,13 +58,7 @@ describe('offline sign-in', { timeout: 180_000 }, () => {
     await until(async () => /offline/i.test(await statusText(A)), 'the window to say Offline');
 
     await go(A, 'Appointments');
-    await A.getByRole('button', { name: 'New appointment' }).click();
-    await A.getByLabel('Patient').fill(patient);
-    await A.getByLabel('Provider').selectOption({ label: doctor.displayName });
-    await A.getByLabel('Start').fill(todayAt(14, 0));
-    await A.getByLabel('End').fill(todayAt(14, 30));
-    await A.getByLabel('Room').fill('Room 4');
-    await A.getByLabel('Reason').fill('Booked while the server was down');
+    await fillNewAppointment(A, { patient, provider: doctor.displayName, start: todayAt(14, 0), end: todayAt(14, 30), room: 'Room 4', reason: 'Booked while the server was down' });
     await A.getByRole('button', { name: 'Save' }).click();
     // The form closes once the booking is kept; then the book shows it.
     await A.getByRole('dialog', { name: 'New appointment' }).waitFor({ state: 'detached' });

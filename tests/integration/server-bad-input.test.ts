@@ -7,32 +7,31 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { signingKeyFile } from '../../server/auth/signingKey';
 import { randomUUID } from 'node:crypto';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { clientFor, request, serverPerSuite, type Json } from '../support/server';
+import { clientFor, request, serverPerSuite, setUpPerSuite, type Json } from '../support/server';
 import { createIssuedInvoice, createItem, createPatient, patientBody, writtenState } from '../support/clinic-fixtures';
 import { storesUnderTest } from '../support/stores';
 
 for (const store of storesUnderTest()) describe(store, () => {
   const { server, api } = serverPerSuite({ store });
-  let patient: Json;
-  let item: Json;
-  let invoice: Json;
-  let expiredToken: string;
-  let forgedToken: string;
-
-  before(async () => {
-    patient = await createPatient(api);
-    item = await createItem(api, { quantity: 5 });
-    invoice = await createIssuedInvoice(api, patient.id);
+  const clinic = setUpPerSuite(async () => {
+    const patient = await createPatient(api);
+    const item = await createItem(api, { quantity: 5 });
+    const invoice = await createIssuedInvoice(api, patient.id);
+    return { patient, item, invoice };
+  });
+  /** Admin tokens the server must refuse: one past its expiry, one signed with another key. */
+  const tokens = setUpPerSuite(async () => {
     // The signing key lives in the data dir's key file, never in the database.
     assert.equal(await server.server.store.getSetting('jwt_secret'), null);
     const secret = Buffer.from((await readFile(signingKeyFile(server.dataDir), 'utf8')).trim(), 'base64url');
     const claims = { role: 'admin' };
-    expiredToken = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(server.admin.user.id).setIssuer('clinic-desk')
+    const expired = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(server.admin.user.id).setIssuer('clinic-desk')
       .setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(secret);
-    forgedToken = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(server.admin.user.id).setIssuer('clinic-desk')
+    const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(server.admin.user.id).setIssuer('clinic-desk')
       .setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode('not-the-server-secret-not-the-server-secret'));
+    return { expired, forged };
   });
 
   interface BadCase {
@@ -57,19 +56,19 @@ for (const store of storesUnderTest()) describe(store, () => {
     { name: 'missing required field', method: 'POST', path: () => '/api/patients', body: () => ({ firstName: 'A' }), status: 400, names: 'lastName' },
     { name: 'unknown field', method: 'POST', path: () => '/api/patients', body: () => patientBody({ shoeSize: 44 }), status: 400, names: 'shoeSize' },
     { name: 'impossible date 2026-02-30', method: 'POST', path: () => '/api/patients', body: () => patientBody({ dateOfBirth: '2026-02-30' }), status: 400, names: 'dateOfBirth' },
-    { name: 'time without offset', method: 'POST', path: () => '/api/appointments', body: () => ({ patientId: patient.id, providerId: server.admin.user.id, start: '2026-12-01T09:00:00', end: '2026-12-01T09:30:00Z' }), status: 400, names: 'start' },
+    { name: 'time without offset', method: 'POST', path: () => '/api/appointments', body: () => ({ patientId: clinic.patient.id, providerId: server.admin.user.id, start: '2026-12-01T09:00:00', end: '2026-12-01T09:30:00Z' }), status: 400, names: 'start' },
     { name: 'enum out of range', method: 'POST', path: () => '/api/patients', body: () => patientBody({ sex: 'robot' }), status: 400, names: 'sex' },
-    { name: 'negative cents in invoice lines', method: 'POST', path: () => '/api/invoices', body: () => ({ patientId: patient.id, lines: [{ description: 'X', quantity: 1, unitPriceCents: -100 }] }), status: 400, names: 'lines.0.unitPriceCents' },
-    { name: 'negative payment', method: 'POST', path: () => '/api/payments', body: () => ({ invoiceId: invoice.id, amountCents: -5, receivedAt: '2026-12-01T09:00:00Z' }), status: 400, names: 'amountCents' },
-    { name: 'fractional cents', method: 'POST', path: () => '/api/payments', body: () => ({ invoiceId: invoice.id, amountCents: 10.5, receivedAt: '2026-12-01T09:00:00Z' }), status: 400, names: 'amountCents' },
+    { name: 'negative cents in invoice lines', method: 'POST', path: () => '/api/invoices', body: () => ({ patientId: clinic.patient.id, lines: [{ description: 'X', quantity: 1, unitPriceCents: -100 }] }), status: 400, names: 'lines.0.unitPriceCents' },
+    { name: 'negative payment', method: 'POST', path: () => '/api/payments', body: () => ({ invoiceId: clinic.invoice.id, amountCents: -5, receivedAt: '2026-12-01T09:00:00Z' }), status: 400, names: 'amountCents' },
+    { name: 'fractional cents', method: 'POST', path: () => '/api/payments', body: () => ({ invoiceId: clinic.invoice.id, amountCents: 10.5, receivedAt: '2026-12-01T09:00:00Z' }), status: 400, names: 'amountCents' },
     { name: 'negative stock', method: 'POST', path: () => '/api/inventory', body: () => ({ name: 'X', quantity: -1 }), status: 400, names: 'quantity' },
-    { name: 'unknown field in adjust', method: 'POST', path: () => `/api/inventory/${item.id}/adjust`, body: () => ({ delta: -1, by: 'me' }), status: 400, names: 'by' },
-    { name: 'string delta', method: 'POST', path: () => `/api/inventory/${item.id}/adjust`, body: () => ({ delta: '-1' }), status: 400, names: 'delta' },
+    { name: 'unknown field in adjust', method: 'POST', path: () => `/api/inventory/${clinic.item.id}/adjust`, body: () => ({ delta: -1, by: 'me' }), status: 400, names: 'by' },
+    { name: 'string delta', method: 'POST', path: () => `/api/inventory/${clinic.item.id}/adjust`, body: () => ({ delta: '-1' }), status: 400, names: 'delta' },
     { name: 'huge body (> 1 MiB)', method: 'POST', path: () => '/api/patients', rawBody: huge, status: 400 },
     { name: 'too long text', method: 'POST', path: () => '/api/patients', body: () => patientBody({ notes: 'x'.repeat(20_001) }), status: 400, names: 'notes' },
-    { name: 'empty update', method: 'PATCH', path: () => `/api/patients/${patient.id}`, body: () => ({}), headers: { 'if-match': '1' }, status: 400 },
-    { name: 'update with unknown field', method: 'PATCH', path: () => `/api/patients/${patient.id}`, body: () => ({ phone: '+49 30 1088411', version: 9 }), headers: { 'if-match': '1' }, status: 400, names: 'version' },
-    { name: 'update with wrong type', method: 'PATCH', path: () => `/api/patients/${patient.id}`, body: () => ({ dateOfBirth: 19850101 }), headers: { 'if-match': '1' }, status: 400, names: 'dateOfBirth' },
+    { name: 'empty update', method: 'PATCH', path: () => `/api/patients/${clinic.patient.id}`, body: () => ({}), headers: { 'if-match': '1' }, status: 400 },
+    { name: 'update with unknown field', method: 'PATCH', path: () => `/api/patients/${clinic.patient.id}`, body: () => ({ phone: '+49 30 1088411', version: 9 }), headers: { 'if-match': '1' }, status: 400, names: 'version' },
+    { name: 'update with wrong type', method: 'PATCH', path: () => `/api/patients/${clinic.patient.id}`, body: () => ({ dateOfBirth: 19850101 }), headers: { 'if-match': '1' }, status: 400, names: 'dateOfBirth' },
     { name: 'id that is not a UUID', method: 'GET', path: () => '/api/patients/not-a-uuid', status: 400, names: 'id' },
     { name: 'client id that is not a UUID', method: 'POST', path: () => '/api/patients', body: () => patientBody({ id: 'abc' }), status: 400, names: 'id' },
     { name: 'unknown query parameter', method: 'GET', path: () => '/api/patients?secret=1', status: 400 },
@@ -80,8 +79,8 @@ for (const store of storesUnderTest()) describe(store, () => {
     { name: 'user with short password', method: 'POST', path: () => '/api/users', body: () => ({ username: 'shorty', displayName: 'S', role: 'doctor', password: 'short' }), status: 400, names: 'password' },
     { name: 'user with unknown role', method: 'POST', path: () => '/api/users', body: () => ({ username: 'rolly', displayName: 'R', role: 'janitor', password: 'long-password' }), status: 400, names: 'role' },
     { name: 'missing token', method: 'POST', path: () => '/api/patients', body: () => patientBody(), token: () => undefined, status: 401 },
-    { name: 'forged token', method: 'POST', path: () => '/api/patients', body: () => patientBody(), token: () => forgedToken, status: 401 },
-    { name: 'expired token', method: 'POST', path: () => '/api/patients', body: () => patientBody(), token: () => expiredToken, status: 401 },
+    { name: 'forged token', method: 'POST', path: () => '/api/patients', body: () => patientBody(), token: () => tokens.forged, status: 401 },
+    { name: 'expired token', method: 'POST', path: () => '/api/patients', body: () => patientBody(), token: () => tokens.expired, status: 401 },
     { name: 'garbage token', method: 'POST', path: () => '/api/patients', body: () => patientBody(), token: () => 'abc.def.ghi', status: 401 },
     { name: 'login with unknown field', method: 'POST', path: () => '/api/auth/login', body: () => ({ username: 'admin', password: 'x', remember: true }), token: () => undefined, status: 400, names: 'remember' },
     { name: 'NUL character in text', method: 'POST', path: () => '/api/patients', body: () => patientBody({ lastName: 'Love\u0000lace' }), status: 400, names: 'lastName' },
@@ -134,8 +133,8 @@ for (const store of storesUnderTest()) describe(store, () => {
       clientId: 't',
       mutations: [
         { mutationId: randomUUID(), collection: 'patients', op: 'create', id: randomUUID(), data: patientBody({ dateOfBirth: '2026-02-30' }) },
-        { mutationId: randomUUID(), collection: 'inventory', op: 'adjust', id: item.id, data: { delta: -50 } },
-        { mutationId: randomUUID(), collection: 'patients', op: 'update', id: patient.id, data: { phone: '+49 30 1088411' } },
+        { mutationId: randomUUID(), collection: 'inventory', op: 'adjust', id: clinic.item.id, data: { delta: -50 } },
+        { mutationId: randomUUID(), collection: 'patients', op: 'update', id: clinic.patient.id, data: { phone: '+49 30 1088411' } },
       ],
     });
     assert.deepEqual(res.body.results.map((r: Json) => [r.status, r.code]), [['rejected', 400], ['rejected', 409], ['rejected', 428]]);

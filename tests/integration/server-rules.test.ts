@@ -1,88 +1,79 @@
 /** Business rules on the server: double booking, status flows, stock adjustments, payments. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { before, describe, test } from 'node:test';
-import { serverPerSuite, type ApiClient, type Json } from '../support/server';
-import { createAppointment, createIssuedInvoice, createItem, createPatient, mustCreate } from '../support/clinic-fixtures';
+import { describe, test } from 'node:test';
+import { serverPerSuite, type Json } from '../support/server';
+import { bookingCastPerSuite, createAppointment, createIssuedInvoice, createItem, mustCreate } from '../support/clinic-fixtures';
 import { storesUnderTest } from '../support/stores';
 
 for (const store of storesUnderTest()) describe(store, () => {
-  const { api, staff } = serverPerSuite({ store });
-  let reception: ApiClient;
-  let drA: string;
-  let drB: string;
-  let patientId: string;
-
-  before(async () => {
-    reception = (await staff('receptionist')).api;
-    drA = (await staff('doctor')).id;
-    drB = (await staff('doctor')).id;
-    patientId = (await createPatient(api)).id;
-  });
+  const suite = serverPerSuite({ store });
+  const { api, staff } = suite;
+  const clinic = bookingCastPerSuite(suite);
 
   const at = (h: number, m = 0) => `2027-01-04T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`;
 
   describe('double booking', () => {
     test('the same provider at an overlapping time is refused with conflictsWith', async () => {
-      const first = await createAppointment(api, patientId, drA, { start: at(9), end: at(9, 30), room: 'A' });
-      const res = await reception.post('/api/appointments', { patientId, providerId: drA, start: at(9, 15), end: at(9, 45), room: 'B' });
+      const first = await createAppointment(api, clinic.patientId, clinic.drA, { start: at(9), end: at(9, 30), room: 'A' });
+      const res = await clinic.reception.post('/api/appointments', { patientId: clinic.patientId, providerId: clinic.drA, start: at(9, 15), end: at(9, 45), room: 'B' });
       assert.equal(res.status, 409);
       assert.equal(res.body.conflictsWith.id, first.id);
       // Offsets are compared as instants: 10:15+01:00 is 09:15Z.
-      const offset = await reception.post('/api/appointments', { patientId, providerId: drA, start: '2027-01-04T10:15:00+01:00', end: '2027-01-04T10:45:00+01:00' });
+      const offset = await clinic.reception.post('/api/appointments', { patientId: clinic.patientId, providerId: clinic.drA, start: '2027-01-04T10:15:00+01:00', end: '2027-01-04T10:45:00+01:00' });
       assert.equal(offset.status, 409);
       // Back to back is fine (half-open slots).
-      const next = await reception.post('/api/appointments', { patientId, providerId: drA, start: at(9, 30), end: at(10), room: 'B' });
+      const next = await clinic.reception.post('/api/appointments', { patientId: clinic.patientId, providerId: clinic.drA, start: at(9, 30), end: at(10), room: 'B' });
       assert.equal(next.status, 201);
     });
 
     test('the same room at an overlapping time is refused, another provider or room is not', async () => {
-      const first = await createAppointment(api, patientId, drA, { start: at(11), end: at(12), room: 'Room 7' });
-      const res = await reception.post('/api/appointments', { patientId, providerId: drB, start: at(11, 30), end: at(12, 30), room: 'Room 7' });
+      const first = await createAppointment(api, clinic.patientId, clinic.drA, { start: at(11), end: at(12), room: 'Room 7' });
+      const res = await clinic.reception.post('/api/appointments', { patientId: clinic.patientId, providerId: clinic.drB, start: at(11, 30), end: at(12, 30), room: 'Room 7' });
       assert.equal(res.status, 409);
       assert.equal(res.body.conflictsWith.id, first.id);
-      const elsewhere = await reception.post('/api/appointments', { patientId, providerId: drB, start: at(11, 30), end: at(12, 30), room: 'Room 8' });
+      const elsewhere = await clinic.reception.post('/api/appointments', { patientId: clinic.patientId, providerId: clinic.drB, start: at(11, 30), end: at(12, 30), room: 'Room 8' });
       assert.equal(elsewhere.status, 201);
     });
 
     test('cancelled appointments do not block; moving one onto a taken slot is refused', async () => {
-      const first = await createAppointment(api, patientId, drA, { start: at(14), end: at(15), room: 'C' });
+      const first = await createAppointment(api, clinic.patientId, clinic.drA, { start: at(14), end: at(15), room: 'C' });
       const cancelled = await api.patch(`/api/appointments/${first.id}`, { status: 'cancelled' }, first.version);
       assert.equal(cancelled.status, 200);
-      const second = await reception.post('/api/appointments', { patientId, providerId: drA, start: at(14), end: at(15), room: 'C' });
+      const second = await clinic.reception.post('/api/appointments', { patientId: clinic.patientId, providerId: clinic.drA, start: at(14), end: at(15), room: 'C' });
       assert.equal(second.status, 201);
       // Un-cancelling the first would now double-book.
       const back = await api.patch(`/api/appointments/${first.id}`, { status: 'scheduled' }, cancelled.body.version);
       assert.equal(back.status, 409);
       assert.equal(back.body.conflictsWith.id, second.body.id);
-      const later = await createAppointment(api, patientId, drA, { start: at(16), end: at(16, 30), room: 'C' });
+      const later = await createAppointment(api, clinic.patientId, clinic.drA, { start: at(16), end: at(16, 30), room: 'C' });
       const moved = await api.patch(`/api/appointments/${later.id}`, { start: at(14, 30), end: at(15, 30) }, later.version);
       assert.equal(moved.status, 409);
     });
 
     test('concurrent bookings of one slot: exactly one wins', async () => {
       const attempts = await Promise.all(
-        [0, 1, 2, 3].map(() => reception.post('/api/appointments', { patientId, providerId: drB, start: at(18), end: at(18, 30) })),
+        [0, 1, 2, 3].map(() => clinic.reception.post('/api/appointments', { patientId: clinic.patientId, providerId: clinic.drB, start: at(18), end: at(18, 30) })),
       );
       assert.deepEqual(attempts.map((r) => r.status).sort(), [201, 409, 409, 409]);
     });
 
     test('end must come after start; providers must be doctors', async () => {
-      const bad = await reception.post('/api/appointments', { patientId, providerId: drA, start: at(20), end: at(19) });
+      const bad = await clinic.reception.post('/api/appointments', { patientId: clinic.patientId, providerId: clinic.drA, start: at(20), end: at(19) });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.details[0].path, 'end');
-      const me = (await reception.get('/api/me')).body.id;
-      const notDoctor = await reception.post('/api/appointments', { patientId, providerId: me, start: at(21), end: at(21, 30) });
+      const me = (await clinic.reception.get('/api/me')).body.id;
+      const notDoctor = await clinic.reception.post('/api/appointments', { patientId: clinic.patientId, providerId: me, start: at(21), end: at(21, 30) });
       assert.equal(notDoctor.status, 400);
       assert.equal(notDoctor.body.details[0].path, 'providerId');
-      const noPatient = await reception.post('/api/appointments', { patientId: randomUUID(), providerId: drA, start: at(21), end: at(21, 30) });
+      const noPatient = await clinic.reception.post('/api/appointments', { patientId: randomUUID(), providerId: clinic.drA, start: at(21), end: at(21, 30) });
       assert.equal(noPatient.status, 400);
     });
   });
 
   describe('status flows', () => {
     test('appointments follow scheduled -> arrived -> in_progress -> completed; other moves are 409', async () => {
-      let a = await createAppointment(api, patientId, drB, { start: '2027-01-05T09:00:00Z', end: '2027-01-05T09:30:00Z' });
+      let a = await createAppointment(api, clinic.patientId, clinic.drB, { start: '2027-01-05T09:00:00Z', end: '2027-01-05T09:30:00Z' });
       const skip = await api.patch(`/api/appointments/${a.id}`, { status: 'completed' }, a.version);
       assert.equal(skip.status, 409);
       assert.match(skip.body.error, /scheduled to completed/);
@@ -102,13 +93,13 @@ for (const store of storesUnderTest()) describe(store, () => {
     });
 
     test('invoices: void is final, paid only through payments', async () => {
-      const inv = await mustCreate(api, 'invoices', { patientId, lines: [{ description: 'X', quantity: 1, unitPriceCents: 100 }] });
+      const inv = await mustCreate(api, 'invoices', { patientId: clinic.patientId, lines: [{ description: 'X', quantity: 1, unitPriceCents: 100 }] });
       assert.equal(inv.status, 'draft');
       assert.equal((await api.patch(`/api/invoices/${inv.id}`, { status: 'paid' }, 1)).status, 409);
       const voided = await api.patch(`/api/invoices/${inv.id}`, { status: 'void' }, 1);
       assert.equal(voided.status, 200);
       assert.equal((await api.patch(`/api/invoices/${inv.id}`, { status: 'issued' }, 2)).status, 409);
-      assert.equal((await api.post('/api/invoices', { patientId, status: 'paid' })).status, 409);
+      assert.equal((await api.post('/api/invoices', { patientId: clinic.patientId, status: 'paid' })).status, 409);
     });
   });
 
@@ -130,7 +121,7 @@ for (const store of storesUnderTest()) describe(store, () => {
     test('many concurrent adjustments commute', async () => {
       const item = await createItem(api, { quantity: 100 });
       const deltas = [-7, 5, -20, 3, -1, -9, 12, -30];
-      const results = await Promise.all(deltas.map((delta) => reception.post(`/api/inventory/${item.id}/adjust`, { delta })));
+      const results = await Promise.all(deltas.map((delta) => clinic.reception.post(`/api/inventory/${item.id}/adjust`, { delta })));
       assert.ok(results.every((r) => r.status === 200));
       assert.equal((await api.get(`/api/inventory/${item.id}`)).body.quantity, 100 + deltas.reduce((s, d) => s + d, 0));
     });
@@ -150,8 +141,8 @@ for (const store of storesUnderTest()) describe(store, () => {
 
   describe('payments', () => {
     test('partial payments add up; the invoice becomes paid when they reach its total', async () => {
-      const inv = await createIssuedInvoice(api, patientId, [{ description: 'Consultation', quantity: 1, unitPriceCents: 6000 }]);
-      const pay = (amountCents: number) => reception.post('/api/payments', { invoiceId: inv.id, amountCents, method: 'cash', receivedAt: '2027-01-04T12:00:00Z' });
+      const inv = await createIssuedInvoice(api, clinic.patientId, [{ description: 'Consultation', quantity: 1, unitPriceCents: 6000 }]);
+      const pay = (amountCents: number) => clinic.reception.post('/api/payments', { invoiceId: inv.id, amountCents, method: 'cash', receivedAt: '2027-01-04T12:00:00Z' });
       assert.equal((await pay(2500)).status, 201);
       let now = (await api.get(`/api/invoices/${inv.id}`)).body;
       assert.equal(now.paidCents, 2500);
@@ -174,7 +165,7 @@ for (const store of storesUnderTest()) describe(store, () => {
     });
 
     test('the payment and the invoice change reach pull together', async () => {
-      const inv = await createIssuedInvoice(api, patientId);
+      const inv = await createIssuedInvoice(api, clinic.patientId);
       const head = (await api.get('/api/sync/pull?limit=5000')).body;
       let cursor = head.cursor;
       while ((await api.get(`/api/sync/pull?since=${cursor}&limit=5000`)).body.hasMore) cursor = (await api.get(`/api/sync/pull?since=${cursor}&limit=5000`)).body.cursor;
@@ -186,7 +177,7 @@ for (const store of storesUnderTest()) describe(store, () => {
     });
 
     test('draft and void invoices take no payments; unknown invoices are 400', async () => {
-      const draft = await mustCreate(api, 'invoices', { patientId, lines: [{ description: 'X', quantity: 1, unitPriceCents: 100 }] });
+      const draft = await mustCreate(api, 'invoices', { patientId: clinic.patientId, lines: [{ description: 'X', quantity: 1, unitPriceCents: 100 }] });
       const res = await api.post('/api/payments', { invoiceId: draft.id, amountCents: 50, receivedAt: '2027-01-04T12:00:00Z' });
       assert.equal(res.status, 409);
       const none = await api.post('/api/payments', { invoiceId: randomUUID(), amountCents: 50, receivedAt: '2027-01-04T12:00:00Z' });
@@ -195,7 +186,7 @@ for (const store of storesUnderTest()) describe(store, () => {
     });
 
     test('lines cannot drop the total below what was paid', async () => {
-      const inv = await createIssuedInvoice(api, patientId);
+      const inv = await createIssuedInvoice(api, clinic.patientId);
       await api.post('/api/payments', { invoiceId: inv.id, amountCents: 8000, receivedAt: '2027-01-04T12:00:00Z' });
       const cur = (await api.get(`/api/invoices/${inv.id}`)).body;
       const res = await api.patch(`/api/invoices/${inv.id}`, { lines: [{ description: 'Cheaper', quantity: 1, unitPriceCents: 100 }] }, cur.version);
@@ -205,12 +196,12 @@ for (const store of storesUnderTest()) describe(store, () => {
 
   describe('push follows the same rules as REST', () => {
     test('a double booking by push is rejected naming the clashing appointment; a payment by push settles the invoice', async () => {
-      const first = await createAppointment(api, patientId, drA, { start: '2027-02-01T09:00:00Z', end: '2027-02-01T10:00:00Z' });
-      const inv = await createIssuedInvoice(api, patientId, [{ description: 'Visit', quantity: 1, unitPriceCents: 3000 }]);
-      const res = await reception.post('/api/sync/push', {
+      const first = await createAppointment(api, clinic.patientId, clinic.drA, { start: '2027-02-01T09:00:00Z', end: '2027-02-01T10:00:00Z' });
+      const inv = await createIssuedInvoice(api, clinic.patientId, [{ description: 'Visit', quantity: 1, unitPriceCents: 3000 }]);
+      const res = await clinic.reception.post('/api/sync/push', {
         clientId: 'desk-1',
         mutations: [
-          { mutationId: randomUUID(), collection: 'appointments', op: 'create', id: randomUUID(), data: { patientId, providerId: drA, start: '2027-02-01T09:30:00Z', end: '2027-02-01T10:30:00Z' } },
+          { mutationId: randomUUID(), collection: 'appointments', op: 'create', id: randomUUID(), data: { patientId: clinic.patientId, providerId: clinic.drA, start: '2027-02-01T09:30:00Z', end: '2027-02-01T10:30:00Z' } },
           { mutationId: randomUUID(), collection: 'payments', op: 'create', id: randomUUID(), data: { invoiceId: inv.id, amountCents: 3000, method: 'card', receivedAt: '2027-02-01T10:00:00Z' } },
           { mutationId: randomUUID(), collection: 'payments', op: 'create', id: randomUUID(), data: { invoiceId: inv.id, amountCents: 1, receivedAt: '2027-02-01T10:00:00Z' } },
         ],

@@ -1,5 +1,5 @@
 /** Valid bodies for each collection, for tests that need rows to exist. */
-import type { ApiClient, Json } from './server';
+import { setUpPerSuite, type ApiClient, type Json, type SuiteServer } from './server';
 
 export function patientBody(over: Record<string, unknown> = {}) {
   return { firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1985-12-10', sex: 'female', phone: '+49 30 1234', medicalHistory: 'asthma', ...over };
@@ -33,6 +33,20 @@ export async function createIssuedInvoice(api: ApiClient, patientId: string, lin
 
 export async function createItem(api: ApiClient, over: Record<string, unknown> = {}): Promise<Json> {
   return mustCreate(api, 'inventory', { name: 'Gauze pads', sku: 'G-1', unit: 'pack', quantity: 10, reorderLevel: 3, location: 'A', ...over });
+}
+
+/**
+ * Who the booking rules' suites book for, made once per suite: the front desk, two doctors (the
+ * first also signed in, as `doctor`) and one patient.
+ */
+export function bookingCastPerSuite({ api, staff }: SuiteServer): { reception: ApiClient; doctor: ApiClient; drA: string; drB: string; patientId: string } {
+  return setUpPerSuite(async () => {
+    const reception = (await staff('receptionist')).api;
+    const { api: doctor, id: drA } = await staff('doctor');
+    const drB = (await staff('doctor')).id;
+    const patientId = String((await createPatient(api)).id);
+    return { reception, doctor, drA, drB, patientId };
+  });
 }
 
 /** Everything that counts as "written": live rows per collection and the change-log head. */

@@ -11,6 +11,7 @@ import type {
   InvokeResponse,
   IpcEnvelope,
 } from '../../shared/ipc/contract';
+import { eventListeners } from '../../renderer/src/bridge/eventListeners';
 
 type Handler<C extends InvokeChannel> = (request: InvokeRequest<C>) => IpcEnvelope<InvokeResponse<C>> | Promise<IpcEnvelope<InvokeResponse<C>>>;
 export type FakeHandlers = { [C in InvokeChannel]?: Handler<C> };
@@ -22,7 +23,7 @@ export type FakeBridge = ClinicBridge & {
 };
 
 export function fakeBridge(handlers: FakeHandlers): FakeBridge {
-  const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
+  const listeners = eventListeners();
   const calls: FakeBridge['calls'] = [];
   return {
     calls,
@@ -32,18 +33,9 @@ export function fakeBridge(handlers: FakeHandlers): FakeBridge {
       if (!handler) return { ok: false, error: { code: 'unknown_channel', message: `no fake for ${channel}` } };
       return (await handler(request)) as never;
     },
-    on(channel, listener) {
-      const set = listeners.get(channel) ?? new Set();
-      set.add(listener as (payload: unknown) => void);
-      listeners.set(channel, set);
-      return () => set.delete(listener as (payload: unknown) => void);
-    },
-    emit(channel, payload) {
-      for (const listener of listeners.get(channel) ?? []) listener(payload);
-    },
-    listenerCount(channel) {
-      return listeners.get(channel)?.size ?? 0;
-    },
+    on: listeners.on,
+    emit: listeners.emit,
+    listenerCount: listeners.count,
   };
 }
 

@@ -264,6 +264,24 @@ export function serverPerSuite(options: TestServerOptions = {}) {
   };
 }
 
+export type SuiteServer = ReturnType<typeof serverPerSuite>;
+
+/**
+ * What a suite's tests share (its staff, patients, tokens), made once in a before hook that runs
+ * after the suite server's, and named at once: `const clinic = setUpPerSuite(async () => ({ ... }))`,
+ * then `clinic.patientId` in the hooks and tests on.
+ */
+export function setUpPerSuite<T extends object>(make: () => Promise<T>): T {
+  let made: T | null = null;
+  before(async () => {
+    made = await make();
+  });
+  return lateBound(() => {
+    if (!made) throw new Error('the suite set-up is made in before(): use it from hooks and tests');
+    return made;
+  });
+}
+
 /**
  * A test server that a test takes down and brings back on the same data dir and port (outages,
  * restarts): `first` is the test server as started, `restart()` starts the clinic server again

@@ -13,39 +13,25 @@ import { after, before, test } from 'node:test';
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 
+/** A module that imports each name from where it is given, and exports them all as `name`. */
+function importing(name: string, imports: Record<string, string>): string {
+  const lines = Object.entries(imports).map(([what, from]) => `import { ${what} } from '${from}';`);
+  return [...lines, `export const ${name} = [${Object.keys(imports).join(', ')}];`].join('\n');
+}
+
 /** Each file of the tree, and what it imports. */
 const tree: Record<string, string> = {
   'shared/domain.ts': `export const statuses = ['booked', 'seen'] as const;\n`,
-  'shared/io.ts': [
-    `import { readFileSync } from 'node:fs';`,
-    `import { createElement } from 'react';`,
-    `import { view } from '../renderer/src/view';`,
-    `export const io = [readFileSync, createElement, view];`,
-  ].join('\n'),
+  'shared/io.ts': importing('io', { readFileSync: 'node:fs', createElement: 'react', view: '../renderer/src/view' }),
   'renderer/src/view.ts': `export const view = 'view';\n`,
-  'renderer/src/screen.ts': [
-    `import { statuses } from '../../shared/domain';`,
-    `import { core } from '../../main/core';`,
-    `export const screen = [statuses, core];`,
-  ].join('\n'),
-  'main/core.ts': [
-    `import { statuses } from '../shared/domain';`,
-    `import { handlers } from './ipc/handlers';`,
-    `import { app } from '../server/app';`,
-    `export const core = [statuses, handlers, app];`,
-  ].join('\n'),
+  'renderer/src/screen.ts': importing('screen', { statuses: '../../shared/domain', core: '../../main/core' }),
+  'main/core.ts': importing('core', { statuses: '../shared/domain', handlers: './ipc/handlers', app: '../server/app' }),
   'main/ipc/handlers.ts': `import { core } from '../core';\nexport const handlers = () => core;\n`,
-  'main/sync/client.ts': `import { statuses } from '../../shared/domain';\nexport const client = statuses;\n`,
-  'server/app.ts': `import { client } from '../main/sync/client';\nexport const app = client;\n`,
-  'preload/preload.ts': [
-    `import { contextBridge } from 'electron';`,
-    `import { join } from 'node:path';`,
-    `import { z } from 'zod';`,
-    `import { statuses } from '../shared/domain';`,
-    `export const bridge = [contextBridge, join, z, statuses];`,
-  ].join('\n'),
+  'main/sync/client.ts': importing('client', { statuses: '../../shared/domain' }),
+  'server/app.ts': importing('app', { client: '../main/sync/client' }),
+  'preload/preload.ts': importing('bridge', { contextBridge: 'electron', join: 'node:path', z: 'zod', statuses: '../shared/domain' }),
   // bench/ and tests/ may import anything.
-  'bench/run.ts': `import { core } from '../main/core';\nimport { app } from '../server/app';\nexport const run = [core, app];\n`,
+  'bench/run.ts': importing('run', { core: '../main/core', app: '../server/app' }),
   'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', strict: true } }),
 };
 

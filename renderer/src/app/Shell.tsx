@@ -1,5 +1,5 @@
 /** The signed-in frame: navigation, sync status, the current screen, toasts and conflicts. */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Dialog } from '../forms/Dialog';
 import { isClinicalRole } from '../../../shared/domain/access';
 import type { Role } from '../../../shared/domain/collections';
@@ -16,7 +16,7 @@ import { PrintArea } from '../print/printing';
 import { TreatmentScreen } from '../screens/treatment/TreatmentScreen';
 import { useActions, useClinic } from './clinicContext';
 import { ConflictDialog } from './ConflictDialog';
-import { href, navigate, useRoute, type Screen } from './route';
+import { href, navigate, useRoute, type Route, type Screen } from './route';
 import { ConnectionBanner, InitialSyncProgress, SyncStatusBar } from './SyncStatusBar';
 import { Toasts } from './Toasts';
 import { NeedsAttention } from '../attention/NeedsAttention';
@@ -61,30 +61,24 @@ function usePatientSearchShortcut() {
   }, []);
 }
 
+/** Each screen as its route shows it (some read the row id or the query). */
+const screens: Record<Screen, (route: Route) => ReactNode> = {
+  patients: (route) => (route.id ? <PatientPage patientId={route.id} /> : <PatientsScreen />),
+  appointments: (route) => <AppointmentsScreen day={route.params.get('day')} view={route.params.get('view')} doctor={route.params.get('doctor')} />,
+  waiting: () => <WaitingRoomScreen />,
+  recalls: () => <RecallsScreen />,
+  billing: (route) => <BillingScreen invoiceId={route.id} />,
+  inventory: () => <InventoryScreen />,
+  referrals: () => <ReferralsScreen />,
+  treatment: (route) => <TreatmentScreen recordId={route.id} />,
+  admin: () => <AdminScreen />,
+};
+
 function CurrentScreen({ role }: { role: Role }) {
   const route = useRoute();
   const allowed = navItems(role).some((i) => i.screen === route.screen);
   if (!allowed) return <PatientsScreen />;
-  switch (route.screen) {
-    case 'patients':
-      return route.id ? <PatientPage patientId={route.id} /> : <PatientsScreen />;
-    case 'appointments':
-      return <AppointmentsScreen day={route.params.get('day')} view={route.params.get('view')} doctor={route.params.get('doctor')} />;
-    case 'waiting':
-      return <WaitingRoomScreen />;
-    case 'recalls':
-      return <RecallsScreen />;
-    case 'billing':
-      return <BillingScreen invoiceId={route.id} />;
-    case 'inventory':
-      return <InventoryScreen />;
-    case 'referrals':
-      return <ReferralsScreen />;
-    case 'treatment':
-      return <TreatmentScreen recordId={route.id} />;
-    case 'admin':
-      return <AdminScreen />;
-  }
+  return screens[route.screen](route);
 }
 
 export function Shell() {

@@ -6,16 +6,8 @@
  * calls made while disconnected wait for the connection, which is retried with backoff).
  * Browser code only: knows nothing but shared/.
  */
-import type {
-  ClinicBridge,
-  EventChannel,
-  EventPayload,
-  InvokeChannel,
-  InvokeRequest,
-  InvokeResponse,
-  IpcEnvelope,
-  WireFrame,
-} from '../../../shared/ipc/contract';
+import type { ClinicBridge, InvokeChannel, InvokeRequest, InvokeResponse, IpcEnvelope, WireFrame } from '../../../shared/ipc/contract';
+import { eventListeners } from './eventListeners';
 
 type Pending = { resolve: (e: IpcEnvelope<unknown>) => void; frame: string; sent: boolean };
 
@@ -42,7 +34,7 @@ export function installHeadlessBridge(
   /** Called once when the terminal keeps refusing this window before it ever connected (a stale or wrong token). */
   onRefused: () => void = () => {},
 ): Promise<ClinicBridge> {
-  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const listeners = eventListeners();
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let socket: WebSocket | null = null;
@@ -79,7 +71,7 @@ export function installHeadlessBridge(
         pending.delete(frame.id);
         p?.resolve(frame.envelope);
       } else if (frame.kind === 'event') {
-        for (const l of listeners.get(frame.channel) ?? []) l(frame.payload);
+        listeners.emit(frame.channel, frame.payload);
       }
     };
     ws.onclose = () => {
@@ -107,13 +99,7 @@ export function installHeadlessBridge(
         if (open) socket!.send(frame);
       });
     },
-    on<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void) {
-      const set = listeners.get(channel) ?? new Set();
-      listeners.set(channel, set);
-      const l = listener as (payload: unknown) => void;
-      set.add(l);
-      return () => set.delete(l);
-    },
+    on: listeners.on,
   };
   (globalThis as { clinic?: ClinicBridge }).clinic = bridge;
   return new Promise((resolve) => {

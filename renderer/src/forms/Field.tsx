@@ -36,23 +36,11 @@ type TextFieldProps = {
   placeholder?: string;
 };
 
-export function TextField({ label, value, onChange, type = 'text', required, autoFocus, wide, hint, maxLength, min, autoComplete, placeholder }: TextFieldProps) {
+/** The rest of the props (value, required, maxLength…) are the input's own attributes, passed as given. */
+export function TextField({ label, onChange, type = 'text', wide, hint, autoComplete = 'off', ...input }: TextFieldProps) {
   return (
     <Field label={label} wide={wide} hint={hint}>
-      {(id) => (
-        <input
-          id={id}
-          type={type}
-          value={value}
-          required={required}
-          autoFocus={autoFocus}
-          maxLength={maxLength}
-          min={min}
-          placeholder={placeholder}
-          autoComplete={autoComplete ?? 'off'}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      )}
+      {(id) => <input id={id} type={type} autoComplete={autoComplete} {...input} onChange={(e) => onChange(e.target.value)} />}
     </Field>
   );
 }

@@ -3,7 +3,7 @@
  * the submit button with an optional hint. Submitting never reloads the window; `onSubmit` says
  * what saving means.
  */
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Dialog } from './Dialog';
 import { FormError } from './FormError';
 
@@ -66,5 +66,34 @@ export function FormDialog({ title, onClose, size, closeLabel = 'Cancel', ...for
     <Dialog title={title} onClose={onClose} size={size} closeLabel={closeLabel}>
       <SubmitForm {...form} />
     </Dialog>
+  );
+}
+
+/**
+ * What saving a form came to: why it was not saved, for the desk to read (a sentence naming the
+ * field, or the terminal's refused answer); a successful answer or nothing means it was saved.
+ */
+export type SaveResult = string | { ok: true } | { ok: false; error: string } | undefined | void;
+
+type SaveDialogProps = Omit<FormDialogProps, 'error' | 'onSubmit'> & {
+  /** Checks the fields and saves; what it returns stays on top of the form, or the dialog closes. */
+  onSave: () => Promise<SaveResult>;
+};
+
+/** A FormDialog that keeps its own error: most dialog forms only check, save, and close. */
+export function SaveDialog({ onSave, onClose, ...dialog }: SaveDialogProps) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <FormDialog
+      {...dialog}
+      onClose={onClose}
+      error={error}
+      onSubmit={async () => {
+        const result = await onSave();
+        const why = typeof result === 'string' ? result : result && !result.ok ? result.error : null;
+        if (why !== null) setError(why);
+        else onClose();
+      }}
+    />
   );
 }

@@ -6,12 +6,13 @@ import type { UpdatePhase, UpdateStatus } from '../../../../shared/ipc/contract'
 import type { AuditEntry, ServerInfo } from '../../../../shared/sync/protocol';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { shortDateTime } from '../../app/format';
-import { FormDialog, SubmitForm } from '../../forms/SubmitForm';
+import { SaveDialog, SubmitForm } from '../../forms/SubmitForm';
 import { DataTable } from '../../components/DataTable';
 import { SelectField, TextField } from '../../forms/Field';
 import { Options } from '../../forms/Options';
 import { ScreenHeader } from '../../components/ScreenHeader';
 import { ClinicSettingsCard } from './ClinicSettingsCard';
+import { NewButton } from '../../components/NewButton';
 
 const roleOptions = roles.map((r) => ({ value: r, label: r.charAt(0).toUpperCase() + r.slice(1) }));
 
@@ -47,9 +48,7 @@ function StaffAccounts() {
     <div className="card card-wide">
       <div className="card-head">
         <h2>Staff accounts</h2>
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
-          New user
-        </button>
+        <NewButton label="New user" onClick={() => setCreating(true)} />
       </div>
       <DataTable
         className="table compact"
@@ -91,25 +90,22 @@ function NewUserForm({ onClose }: { onClose: () => void }) {
   const [displayName, setDisplayName] = useState('');
   const [role, setRole] = useState<Role>('receptionist');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
   return (
-    <FormDialog
+    <SaveDialog
       title="New user"
       onClose={onClose}
-      error={error}
-      onSubmit={async () => {
-        if (password.length < 8) return setError('The password needs at least 8 characters.');
+      onSave={async () => {
+        if (password.length < 8) return 'The password needs at least 8 characters.';
         const answer = await call('admin.createUser', { username: username.trim(), displayName: displayName.trim(), role, password });
-        if (!answer.ok) return setError(answer.error);
-        toast('success', `${answer.value.displayName} can now sign in as ${answer.value.username}`);
-        onClose();
+        if (answer.ok) toast('success', `${answer.value.displayName} can now sign in as ${answer.value.username}`);
+        return answer;
       }}
     >
       <TextField label="Username" value={username} onChange={setUsername} required maxLength={60} hint="Letters, digits, dot, dash or underscore" />
       <TextField label="Display name" value={displayName} onChange={setDisplayName} required maxLength={100} />
       <SelectField label="Role" value={role} onChange={setRole} options={roleOptions} />
       <TextField label="Initial password" type="password" value={password} onChange={setPassword} required autoComplete="new-password" hint="At least 8 characters" />
-    </FormDialog>
+    </SaveDialog>
   );
 }
 

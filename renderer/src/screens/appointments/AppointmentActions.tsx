@@ -10,7 +10,7 @@ import { appointmentTransitions, canReschedule } from '../../../../shared/domain
 import { useActions, useClinic } from '../../app/clinicContext';
 import { dayKey } from '../../app/format';
 import { navigate } from '../../app/route';
-import { FormDialog } from '../../forms/SubmitForm';
+import { SaveDialog } from '../../forms/SubmitForm';
 import { TextField } from '../../forms/Field';
 import { InvoiceForm } from '../billing/InvoiceForm';
 import { TreatmentForm } from '../treatment/TreatmentForm';
@@ -74,24 +74,20 @@ export function AppointmentActions({ appointment, onChange }: { appointment: App
 function ReasonForm({ appointment, to, onClose }: { appointment: Appointment; to: 'cancelled' | 'no_show'; onClose: () => void }) {
   const { update } = useActions();
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const title = to === 'cancelled' ? 'Cancel appointment' : 'No-show';
   return (
-    <FormDialog
+    <SaveDialog
       title={title}
       onClose={onClose}
       size="small"
       closeLabel="Back"
-      error={error}
-      onSubmit={async () => {
-        if (to === 'cancelled' && reason.trim() === '') return setError('Cancellation reason: say why, for the record.');
-        const answer = await update('appointments', appointment.id, statusChange(appointment, to, reason.trim()));
-        if (!answer.ok) return setError(answer.error);
-        onClose();
+      onSave={async () => {
+        if (to === 'cancelled' && reason.trim() === '') return 'Cancellation reason: say why, for the record.';
+        return update('appointments', appointment.id, statusChange(appointment, to, reason.trim()));
       }}
     >
       <TextField label={to === 'cancelled' ? 'Cancellation reason' : 'Note'} value={reason} onChange={setReason} autoFocus wide maxLength={300} />
-    </FormDialog>
+    </SaveDialog>
   );
 }
 

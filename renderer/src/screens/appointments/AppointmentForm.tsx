@@ -122,6 +122,12 @@ export function AppointmentForm({ appointment, patientId, providerId, start, ini
     }
   }
 
+  /** An end typed by hand stays put when the start moves later (unless the start passes it). */
+  function changeEnd(next: string) {
+    setEndTouched(true);
+    setEndText(next);
+  }
+
   async function save() {
     setError(null);
     const startIso = parseDateTimeInput(startText);
@@ -210,16 +216,7 @@ export function AppointmentForm({ appointment, patientId, providerId, start, ini
       <SelectField label="Provider" value={provider} onChange={setProvider} options={providerOptions} required />
       <TextField label="Room" value={room} onChange={setRoom} maxLength={60} />
       <TextField label="Start" value={startText} onChange={changeStart} required placeholder={`${datePattern()} HH:MM`} />
-      <TextField
-        label="End"
-        value={endText}
-        onChange={(v) => {
-          setEndTouched(true);
-          setEndText(v);
-        }}
-        required
-        placeholder={`${datePattern()} HH:MM`}
-      />
+      <TextField label="End" value={endText} onChange={changeEnd} required placeholder={`${datePattern()} HH:MM`} />
       {outsideHours || override ? (
         <>
           <p className="form-warning field-wide" aria-live="polite">

@@ -21,6 +21,7 @@ import { BookingGrid, type BookingMove, type GridColumn } from './BookingGrid';
 import { useDoctors } from './useDoctors';
 import { StatusPill } from '../../components/StatusPill';
 import { ToggleGroup } from '../../components/ToggleGroup';
+import { NewButton } from '../../components/NewButton';
 
 /** How far ahead, and how many, the side panel lists when no appointment is selected. */
 const comingUpDays = 14;
@@ -205,9 +206,7 @@ export function AppointmentsScreen({ day: dayParam, view: viewParam, doctor: doc
               Block time
             </button>
           ) : null}
-          <button type="button" className="primary push-right" onClick={() => setForm({})}>
-            New appointment
-          </button>
+          <NewButton label="New appointment" onClick={() => setForm({})} pushRight />
         </div>
       </div>
       <div className="daybook-wrap">

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { useActions } from '../../app/clinicContext';
 import { dayStart, fromLocalInput, toLocalInput } from '../../app/format';
-import { FormDialog } from '../../forms/SubmitForm';
+import { SaveDialog } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
 import { useDoctors } from './useDoctors';
 
@@ -16,22 +16,18 @@ export function BlockTimeForm({ day, providerId, onClose }: { day: string; provi
   const [startText, setStartText] = useState(toLocalInput(new Date(noon).toISOString()));
   const [endText, setEndText] = useState(toLocalInput(new Date(noon + 3_600_000).toISOString()));
   const [reason, setReason] = useState('Lunch');
-  const [error, setError] = useState<string | null>(null);
   return (
-    <FormDialog
+    <SaveDialog
       title="Block time"
       onClose={onClose}
       size="small"
-      error={error}
-      onSubmit={async () => {
+      onSave={async () => {
         const start = fromLocalInput(startText);
         const end = fromLocalInput(endText);
-        if (!start) return setError('From: enter a date and time.');
-        if (!end || Date.parse(end) <= Date.parse(start)) return setError('Until: must be after From.');
-        if (reason.trim() === '') return setError('Reason: say why the time is blocked (lunch, meeting, holiday).');
-        const answer = await create('blocked-times', { providerId: who === wholeClinic ? null : who, start, end, reason: reason.trim() });
-        if (!answer.ok) return setError(answer.error);
-        onClose();
+        if (!start) return 'From: enter a date and time.';
+        if (!end || Date.parse(end) <= Date.parse(start)) return 'Until: must be after From.';
+        if (reason.trim() === '') return 'Reason: say why the time is blocked (lunch, meeting, holiday).';
+        return create('blocked-times', { providerId: who === wholeClinic ? null : who, start, end, reason: reason.trim() });
       }}
     >
       <SelectField
@@ -43,6 +39,6 @@ export function BlockTimeForm({ day, providerId, onClose }: { day: string; provi
       <TextField label="Reason" value={reason} onChange={setReason} maxLength={200} />
       <TextField label="From" type="datetime-local" value={startText} onChange={setStartText} required />
       <TextField label="Until" type="datetime-local" value={endText} onChange={setEndText} required />
-    </FormDialog>
+    </SaveDialog>
   );
 }

@@ -19,6 +19,7 @@ import { RowList } from '../../components/RowList';
 import { StatusPill } from '../../components/StatusPill';
 import { ToggleGroup } from '../../components/ToggleGroup';
 import { ScreenHeader } from '../../components/ScreenHeader';
+import { NewButton } from '../../components/NewButton';
 
 type Filter = 'outstanding' | 'draft' | 'all';
 const filters: { value: Filter; label: string }[] = [
@@ -70,9 +71,7 @@ export function BillingScreen({ invoiceId }: { invoiceId: string | null }) {
         >
           Export CSV
         </button>
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
-          New invoice
-        </button>
+        <NewButton label="New invoice" onClick={() => setCreating(true)} />
       </ScreenHeader>
       <ListWithDetail
         screen="billing"

@@ -9,11 +9,12 @@ import { exportCsv } from '../../export/csv';
 import type { InventoryItem } from '../../../../shared/domain/collections';
 import { lowStock } from '../../../../shared/domain/rules';
 import { useActions, useClinic } from '../../app/clinicContext';
-import { FormDialog } from '../../forms/SubmitForm';
+import { FormDialog, SaveDialog, type SaveResult } from '../../forms/SubmitForm';
 import { SelectField, TextField } from '../../forms/Field';
 import { DataTable } from '../../components/DataTable';
 import { compareText, fold } from '../../app/format';
 import { ScreenHeader } from '../../components/ScreenHeader';
+import { NewButton } from '../../components/NewButton';
 
 export function InventoryScreen() {
   const items = useClinic((s) => s.data.inventory);
@@ -57,9 +58,7 @@ export function InventoryScreen() {
         >
           Export CSV
         </button>
-        <button type="button" className="primary" onClick={() => setEditing('new')}>
-          New item
-        </button>
+        <NewButton label="New item" onClick={() => setEditing('new')} />
       </ScreenHeader>
       <DataTable
         className="table inventory-table"
@@ -180,27 +179,23 @@ function ItemForm({ item, onClose }: { item?: InventoryItem; onClose: () => void
   const [quantity, setQuantity] = useState(String(item?.quantity ?? 0));
   const [reorderLevel, setReorderLevel] = useState(String(item?.reorderLevel ?? 0));
   const [location, setLocation] = useState(item?.location ?? '');
-  const [error, setError] = useState<string | null>(null);
 
-  async function save() {
+  async function save(): Promise<SaveResult> {
     const qty = Number.parseInt(quantity, 10);
     const reorder = Number.parseInt(reorderLevel, 10);
-    if (!name.trim()) return setError('Give the item a name.');
-    if (!Number.isInteger(reorder) || reorder < 0) return setError('The reorder level is a whole number, 0 or more.');
-    if (!item && (!Number.isInteger(qty) || qty < 0)) return setError('The quantity is a whole number, 0 or more.');
+    if (!name.trim()) return 'Give the item a name.';
+    if (!Number.isInteger(reorder) || reorder < 0) return 'The reorder level is a whole number, 0 or more.';
+    if (!item && (!Number.isInteger(qty) || qty < 0)) return 'The quantity is a whole number, 0 or more.';
     const fields = { name: name.trim(), sku, unit, reorderLevel: reorder, location };
     // The quantity of an existing item only changes through adjustments, so counts from two desks add up.
-    const answer = item ? await update('inventory', item.id, fields, item) : await create('inventory', { ...fields, quantity: qty });
-    if (!answer.ok) return setError(answer.error);
-    onClose();
+    return item ? update('inventory', item.id, fields, item) : create('inventory', { ...fields, quantity: qty });
   }
 
   return (
-    <FormDialog
+    <SaveDialog
       title={item ? `Edit ${item.name}` : 'New item'}
       onClose={onClose}
-      error={error}
-      onSubmit={save}
+      onSave={save}
     >
       <TextField label="Name" value={name} onChange={setName} wide required maxLength={200} />
       <TextField label="SKU" value={sku} onChange={setSku} maxLength={60} />
@@ -208,6 +203,6 @@ function ItemForm({ item, onClose }: { item?: InventoryItem; onClose: () => void
       {item ? null : <TextField label="Quantity" type="number" min={0} value={quantity} onChange={setQuantity} />}
       <TextField label="Reorder level" type="number" min={0} value={reorderLevel} onChange={setReorderLevel} />
       <TextField label="Location" value={location} onChange={setLocation} maxLength={100} />
-    </FormDialog>
+    </SaveDialog>
   );
 }

@@ -12,10 +12,11 @@ import { DataTable } from '../../components/DataTable';
 import { StatusPill } from '../../components/StatusPill';
 import { ToggleGroup } from '../../components/ToggleGroup';
 import { TextField } from '../../forms/Field';
-import { FormDialog } from '../../forms/SubmitForm';
+import { SaveDialog } from '../../forms/SubmitForm';
 import type { Choice } from '../../forms/Options';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { ScreenHeader } from '../../components/ScreenHeader';
+import { NewButton } from '../../components/NewButton';
 
 type Filter = 'open' | 'all';
 const recallFilters: Choice<Filter>[] = [
@@ -48,9 +49,7 @@ export function RecallsScreen() {
           onChange={setFilter}
           options={recallFilters}
         />
-        <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
-          New recall
-        </button>
+        <NewButton label="New recall" onClick={() => setCreating(true)} pushRight />
       </ScreenHeader>
       <DataTable
         className="table"
@@ -109,26 +108,22 @@ function RecallActions({ recall, name, onContact }: { recall: Recall; name: stri
 function ContactForm({ recall, onClose }: { recall: Recall; onClose: () => void }) {
   const { update } = useActions();
   const [note, setNote] = useState('');
-  const [error, setError] = useState<string | null>(null);
   return (
-    <FormDialog
+    <SaveDialog
       title="Note contact"
       onClose={onClose}
       size="small"
-      error={error}
-      onSubmit={async () => {
-        if (note.trim() === '') return setError('Contact note: write what was said or tried.');
-        const answer = await update('recalls', recall.id, {
+      onSave={async () => {
+        if (note.trim() === '') return 'Contact note: write what was said or tried.';
+        return update('recalls', recall.id, {
           status: recall.status === 'due' ? 'contacted' : recall.status,
           lastContactAt: new Date().toISOString(),
           lastContactNote: note.trim(),
         });
-        if (!answer.ok) return setError(answer.error);
-        onClose();
       }}
     >
       <TextField label="Contact note" value={note} onChange={setNote} autoFocus wide maxLength={500} />
-    </FormDialog>
+    </SaveDialog>
   );
 }
 
@@ -137,23 +132,19 @@ function NewRecallForm({ onClose }: { onClose: () => void }) {
   const [patient, setPatient] = useState<string | null>(null);
   const [due, setDue] = useState(addDays(dayKey(new Date()), 180));
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
   return (
-    <FormDialog
+    <SaveDialog
       title="New recall"
       onClose={onClose}
       size="small"
-      error={error}
-      onSubmit={async () => {
-        if (!patient) return setError('Patient: choose the patient from the list.');
-        const answer = await create('recalls', { patientId: patient, dueDate: due, reason, status: recallStatuses[0] });
-        if (!answer.ok) return setError(answer.error);
-        onClose();
+      onSave={async () => {
+        if (!patient) return 'Patient: choose the patient from the list.';
+        return create('recalls', { patientId: patient, dueDate: due, reason, status: recallStatuses[0] });
       }}
     >
       <PatientPicker value={patient} onChange={setPatient} autoFocus />
       <TextField label="Due date" type="date" value={due} onChange={setDue} />
       <TextField label="Reason" value={reason} onChange={setReason} wide maxLength={300} />
-    </FormDialog>
+    </SaveDialog>
   );
 }

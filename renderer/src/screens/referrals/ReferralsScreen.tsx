@@ -6,13 +6,14 @@ import { dayKey, formatDate, patientName, statusLabels } from '../../app/format'
 import { ReferralLetterPrint } from '../../print/documents';
 import { printDocument } from '../../print/printing';
 import { href } from '../../app/route';
-import { FormDialog } from '../../forms/SubmitForm';
+import { SaveDialog } from '../../forms/SubmitForm';
 import type { Choice } from '../../forms/Options';
 import { DataTable } from '../../components/DataTable';
 import { StatusPill } from '../../components/StatusPill';
 import { SelectField, TextArea, DateField, TextField } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { ScreenHeader } from '../../components/ScreenHeader';
+import { NewButton } from '../../components/NewButton';
 
 /** The next steps a referral can take, in the order staff usually take them. */
 export const referralNextSteps: Record<Referral['status'], Referral['status'][]> = {
@@ -60,9 +61,7 @@ export function ReferralsScreen() {
           onChange={setStatus}
           options={referralFilters}
         />
-        <button type="button" className="primary push-right" onClick={() => setCreating(true)}>
-          New referral
-        </button>
+        <NewButton label="New referral" onClick={() => setCreating(true)} pushRight />
       </ScreenHeader>
       <ReferralTable
         referrals={list}
@@ -139,18 +138,14 @@ export function ReferralForm({ patientId, onClose }: { patientId?: string; onClo
   const [specialty, setSpecialty] = useState('');
   const [reason, setReason] = useState('');
   const [date, setDate] = useState(dayKey(new Date()));
-  const [error, setError] = useState<string | null>(null);
   return (
-    <FormDialog
+    <SaveDialog
       title="New referral"
       onClose={onClose}
-      error={error}
-      onSubmit={async () => {
-        if (!patient) return setError('Choose the patient from the list.');
-        if (!provider.trim()) return setError('Name the specialist or clinic.');
-        const answer = await create('referrals', { patientId: patient, direction, provider: provider.trim(), specialty, reason, date, status: 'draft' });
-        if (!answer.ok) return setError(answer.error);
-        onClose();
+      onSave={async () => {
+        if (!patient) return 'Choose the patient from the list.';
+        if (!provider.trim()) return 'Name the specialist or clinic.';
+        return create('referrals', { patientId: patient, direction, provider: provider.trim(), specialty, reason, date, status: 'draft' });
       }}
     >
       <PatientPicker value={patient} onChange={setPatient} wide />
@@ -164,6 +159,6 @@ export function ReferralForm({ patientId, onClose }: { patientId?: string; onClo
       <TextField label="Specialist or clinic" value={provider} onChange={setProvider} required maxLength={200} />
       <TextField label="Specialty" value={specialty} onChange={setSpecialty} maxLength={100} />
       <TextArea label="Reason" value={reason} onChange={setReason} rows={3} />
-    </FormDialog>
+    </SaveDialog>
   );
 }

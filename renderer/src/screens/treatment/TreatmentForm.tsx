@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { TreatmentRecord } from '../../../../shared/domain/collections';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { dayKey } from '../../app/format';
-import { FormDialog } from '../../forms/SubmitForm';
+import { SaveDialog, type SaveResult } from '../../forms/SubmitForm';
 import { DateField, SelectField, TextArea } from '../../forms/Field';
 import { PatientPicker } from '../../forms/PatientPicker';
 import { useDoctors } from '../appointments/useDoctors';
@@ -32,39 +32,36 @@ export function TreatmentForm({
   const [procedures, setProcedures] = useState(record?.procedures ?? '');
   const [prescriptions, setPrescriptions] = useState(record?.prescriptions ?? '');
   const [notes, setNotes] = useState(record?.notes ?? '');
-  const [error, setError] = useState<string | null>(null);
   const [recallMonths, setRecallMonths] = useState(record?.recallMonths ? String(record.recallMonths) : '');
 
   const providerOptions = doctors.map((d) => ({ value: d.id, label: d.displayName }));
   if (provider && !providerOptions.some((o) => o.value === provider)) providerOptions.push({ value: provider, label: user?.id === provider ? user.displayName : 'Doctor' });
 
-  async function save() {
-    if (!patient) return setError('Choose the patient from the list.');
-    if (!provider) return setError('Choose the treating doctor.');
-    if (!diagnosis.trim() && !procedures.trim() && !prescriptions.trim() && !notes.trim()) return setError('Write at least a diagnosis, a procedure, a prescription or a note.');
+  async function save(): Promise<SaveResult> {
+    if (!patient) return 'Choose the patient from the list.';
+    if (!provider) return 'Choose the treating doctor.';
+    if (!diagnosis.trim() && !procedures.trim() && !prescriptions.trim() && !notes.trim()) return 'Write at least a diagnosis, a procedure, a prescription or a note.';
     const months = recallMonths === '' ? null : Number(recallMonths);
     const fields = { patientId: patient, providerId: provider, date, diagnosis, procedures, prescriptions, notes, recallMonths: months };
     const answer = record
       ? await update('treatment-records', record.id, fields, record)
       : await create('treatment-records', { ...fields, appointmentId: appointmentId ?? null });
-    if (!answer.ok) return setError(answer.error);
+    if (!answer.ok) return answer;
     // A recall interval newly set lists the patient for the desk (who cannot read this record).
     if (months !== null && months !== (record?.recallMonths ?? null)) {
       const recall = await create('recalls', { patientId: patient, providerId: provider, dueDate: addMonths(date, months), reason: diagnosis.trim().slice(0, 300) || 'Recall' });
-      if (!recall.ok) return setError(`The record is saved; the recall is not: ${recall.error}`);
+      if (!recall.ok) return `The record is saved; the recall is not: ${recall.error}`;
     }
     onSaved?.(answer.value.id);
-    onClose();
   }
 
   return (
-    <FormDialog
+    <SaveDialog
       title={record ? 'Edit treatment record' : 'New treatment record'}
       onClose={onClose}
       size="large"
-      error={error}
       note="Ctrl+Enter saves from a text box"
-      onSubmit={save}
+      onSave={save}
     >
       <PatientPicker value={patient} onChange={setPatient} disabled={Boolean(record)} wide />
       <SelectField label="Treating doctor" value={provider} onChange={setProvider} options={providerOptions.length ? providerOptions : [{ value: '', label: 'No doctor on file' }]} />
@@ -79,6 +76,6 @@ export function TreatmentForm({
         onChange={setRecallMonths}
         options={[{ value: '', label: 'No recall' }, ...['1', '3', '6', '12', '24'].map((m) => ({ value: m, label: m === '1' ? '1 month' : `${m} months` }))]}
       />
-    </FormDialog>
+    </SaveDialog>
   );
 }

@@ -8,6 +8,7 @@ import { navigate } from '../../app/route';
 import { ListWithDetail, recordLink } from '../../components/ListWithDetail';
 import { TreatmentForm } from './TreatmentForm';
 import { ScreenHeader } from '../../components/ScreenHeader';
+import { NewButton } from '../../components/NewButton';
 
 export function TreatmentScreen({ recordId }: { recordId: string | null }) {
   const records = useClinic((s) => s.data['treatment-records']);
@@ -29,9 +30,7 @@ export function TreatmentScreen({ recordId }: { recordId: string | null }) {
     <section className="screen treatment-screen">
       <ScreenHeader id="treatment-title" title="Clinical notes">
         <input type="search" className="search narrow-search" aria-label="Filter records" placeholder="Filter by patient or diagnosis" value={filter} onChange={(e) => setFilter(e.target.value)} />
-        <button type="button" className="primary push-right" onClick={() => setForm('new')}>
-          New treatment record
-        </button>
+        <NewButton label="New treatment record" onClick={() => setForm('new')} pushRight />
       </ScreenHeader>
       <ListWithDetail
         screen="treatment"
