@@ -33,6 +33,11 @@ export interface LiveClinicPlan {
   liveEdits: number;
   /** The pause after each edit: patient edits, not a burst. */
   spacingMs: number;
+  /**
+   * Also time the same cores all in the bench process, side by side (about 4 min of set-up on
+   * 2 CPUs). Off by default: `--full` already has that row from its 50-terminal propagation run.
+   */
+  inProcess: boolean;
 }
 
 export interface LoopbackFloor {
@@ -81,7 +86,8 @@ export interface LiveTerminalsResult {
 export interface LiveClinicResult {
   plan: LiveClinicPlan;
   floor: LoopbackFloor;
-  inProcess: PropagationResult;
+  /** The same number of cores in the bench process: null when the plan leaves it out. */
+  inProcess: PropagationResult | null;
   spread: SpreadCoresResult;
   live: LiveTerminalsResult;
 }
@@ -185,8 +191,11 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
   const floor = await measureLoopbackFloor(clinic, workDir);
 
   const terminals = plan.coreProcesses * plan.coresPerProcess;
-  progress(`live clinic: ${terminals} cores in this process`);
-  const inProcess = await measurePropagation(clinic, workDir, terminals, plan.coreEdits, true, 'live-inproc');
+  let inProcess: PropagationResult | null = null;
+  if (plan.inProcess) {
+    progress(`live clinic: ${terminals} cores in this process`);
+    inProcess = await measurePropagation(clinic, workDir, terminals, plan.coreEdits, true, 'live-inproc');
+  }
 
   progress(`live clinic: the same ${terminals} cores spread over ${plan.coreProcesses} processes`);
   const setupStarted = performance.now();
