@@ -1,7 +1,7 @@
 /** First start: an empty store gets the `admin` user. */
 import { randomUUID } from 'node:crypto';
 import type { Actor, ClinicStore } from '../store/types';
-import { applyMutation } from '../mutations/apply';
+import { applyMutation } from '../mutations/run';
 import { generatePassword, owaspHasher, type PasswordHasher } from './passwords';
 
 export interface BootstrapResult {

@@ -1,13 +1,87 @@
 /**
- * Running mutations against a store: one write transaction per mutation, with its audit entry.
- * REST writes and sync push both come through here, so they follow exactly the same rules.
+ * Every server write, from the request to the commit: REST writes and sync push both come
+ * through here, so they follow exactly the same rules. One write transaction per mutation, with
+ * its audit entry; a pushed mutation applied at most once (idempotent by its id). The clinic's
+ * rules (shared/domain/mutations) decide, with their reads answered from the store under the
+ * locks other writers could race on; this module writes what they decided. It talks only to
+ * WriteTx and ClinicStore, so every store reuses it unchanged.
  */
 import { redactRow } from '../../shared/domain/access';
+import { netPaid } from '../../shared/domain/rules';
+import { latestToday } from '../../shared/domain/plausibility';
+import { decideMutation, type MutationInput } from '../../shared/domain/mutations/decide';
+import { decideOn, type AsyncRuleReads } from '../../shared/domain/mutations/reads';
+import { RuleRefusal } from '../../shared/domain/mutations/refusal';
 import type { AnyRow } from '../../shared/domain/collections';
 import type { Mutation, MutationResult } from '../../shared/sync/protocol';
 import type { Actor, ClinicStore, StoredMutationResult, WriteTx } from '../store/types';
-import { applyMutation, type Applied, type ApplyOptions, type MutationInput } from './apply';
-import { MutationRefused } from './refusal';
+import { MutationRefused, refusedOverHttp } from './refusal';
+
+export type { MutationInput };
+
+export interface ApplyOptions {
+  /** Sync: deleting a row that is already gone is what the terminal wanted, so it is applied. */
+  tombstoneDeleteIsApplied?: boolean;
+}
+
+export interface Applied {
+  /** The row after the write (full, unredacted); null for a delete. */
+  row: AnyRow | null;
+  /** What the audit log says about it. */
+  detail: string;
+}
+
+const invoiceCounter = 'invoice-number';
+
+/** The rules' reads, each behind the lock that keeps a concurrent writer (another PostgreSQL instance) out. */
+function storeReads(tx: WriteTx): AsyncRuleReads {
+  return {
+    async row(collection, id, forWrite) {
+      if (forWrite) await tx.lock([`row:${collection}:${id}`]);
+      return tx.getRow(collection, id);
+    },
+    async overlappingAppointments(query) {
+      const keys = [`slot:provider:${query.providerId}`];
+      if (query.room !== '') keys.push(`slot:room:${query.room}`);
+      await tx.lock(keys);
+      return tx.findOverlappingAppointments(query);
+    },
+    blockedTimes: (query) => tx.findBlockedTimes(query),
+    async paidOnInvoice(invoiceId, exceptPaymentId) {
+      const payments = await tx.listPaymentsOfInvoice(invoiceId);
+      return netPaid(
+        payments
+          .filter((p) => p.id !== exceptPaymentId)
+          .map((p) => ({ amountCents: Number(p.amountCents), kind: p.kind === 'refund' ? ('refund' as const) : ('payment' as const) })),
+      );
+    },
+    async userByUsername(username) {
+      return (await tx.findUserByUsername(username))?.row ?? null;
+    },
+    async lastInvoiceNumber() {
+      await tx.lock([`counter:${invoiceCounter}`]);
+      return Number((await tx.getSetting(invoiceCounter)) ?? '0');
+    },
+  };
+}
+
+/** Apply one mutation inside `tx`. Throws MutationRefused (the caller's transaction then rolls back). */
+export async function applyMutation(tx: WriteTx, actor: Actor, m: MutationInput, options: ApplyOptions = {}): Promise<Applied> {
+  const ctx = { actor, now: new Date().toISOString(), today: latestToday(), authority: 'server' as const, ...options };
+  let decision;
+  try {
+    decision = await decideOn(decideMutation(ctx, m), storeReads(tx));
+  } catch (error) {
+    throw error instanceof RuleRefusal ? refusedOverHttp(error) : error;
+  }
+  if (decision.invoiceNumber !== undefined) await tx.setSetting(invoiceCounter, String(decision.invoiceNumber));
+  for (const w of decision.writes) {
+    await tx.putRow(w);
+    await tx.appendChange({ collection: w.collection, id: w.id, version: w.version, op: w.deleted ? 'delete' : 'upsert' });
+  }
+  if (decision.revokeTokensOf !== undefined) await tx.revokeRefreshTokens(decision.revokeTokensOf);
+  return { row: decision.row, detail: decision.detail };
+}
 
 /** Apply and audit in one transaction; throws MutationRefused (nothing written) when refused. */
 export async function runMutation(
