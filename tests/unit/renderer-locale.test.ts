@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { formatDate, money, parseDate, parseDateTimeInput, parseMoney, setClinicLocale, shortDateTime, fold, amountText } from '../../renderer/src/app/format';
 import { searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
-import { rowsById } from '../../renderer/src/store/rows';
+import { rowsById } from '../../renderer/src/store/clinicState';
 import { formatWeek, parseWeek } from '../../shared/domain/weekText';
 import { dateOfBirthProblem, hoursProblem, phoneProblem, paymentProblem } from '../../shared/domain/plausibility';
 import { collections } from '../../shared/domain/collections';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { collections, type Patient } from '../../shared/domain/collections';
-import { applyChanges, emptyData, rowsById, type DataChange, type RowsById } from '../../renderer/src/store/rows';
+import { emptyData, rowsById, type DataChange, type RowsById } from '../../renderer/src/store/clinicState';
+import { applyChanges } from '../../renderer/src/store/rowsSlice';
 import { optionText, patientCount, recentlyChangedPatients, resolvePatient, searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
 
 const firstNames = ['Ada', 'Bo', 'Carla', 'Dmitri', 'Eve', 'Farah', 'Gus', 'Hana', 'Ivan', 'Jun'];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyChanges, changedSince, emptyData, rowsById } from '../../renderer/src/store/rows';
+import { emptyData, rowsById } from '../../renderer/src/store/clinicState';
+import { applyChanges, changedSince } from '../../renderer/src/store/rowsSlice';
 import { describeRemoteChanges } from '../../renderer/src/store/remoteChanges';
 import { collections } from '../../shared/domain/collections';
 

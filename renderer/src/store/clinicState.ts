@@ -7,7 +7,7 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { AttentionEntry } from '../../../shared/ipc/attention';
-import type { CollectionName, PublicUser } from '../../../shared/domain/collections';
+import { collectionNames, type CollectionName, type PublicUser, type RowOf } from '../../../shared/domain/collections';
 import { labelOf } from '../../../shared/domain/plausibility';
 import type {
   ClinicBridge,
@@ -19,8 +19,26 @@ import type {
   SyncStatus,
   TerminalSettings,
   UpdateStatus,
+  EventPayload,
 } from '../../../shared/ipc/contract';
-import { emptyData, type ClinicData } from './rows';
+
+/** Rows of every synced collection, keyed by id (rowsSlice.ts merges deltas into them). */
+export type RowsById<C extends CollectionName> = Readonly<Record<string, RowOf<C>>>;
+export type ClinicData = { readonly [C in CollectionName]: RowsById<C> };
+export type DataChange = EventPayload<'data.changed'>['changes'][number];
+
+export function emptyData(): ClinicData {
+  return Object.fromEntries(collectionNames.map((c) => [c, {}])) as unknown as ClinicData;
+}
+
+/** Rows from a full list, keyed by id. */
+export function rowsById<C extends CollectionName>(rows: readonly Record<string, unknown>[]): RowsById<C> {
+  const byId: Record<string, RowOf<C>> = {};
+  for (const row of rows) {
+    if (typeof row.id === 'string') byId[row.id] = row as RowOf<C>;
+  }
+  return byId;
+}
 
 export type ToastTone = 'info' | 'success' | 'error';
 export type Toast = { id: number; tone: ToastTone; text: string; key?: string };

@@ -5,7 +5,8 @@
  */
 import type { Patient } from '../../../shared/domain/collections';
 import { clinicLocale, compareText, fold, formatDate } from '../app/format';
-import { changedSince, type RowsById } from './rows';
+import type { RowsById } from './clinicState';
+import { changedSince } from './rowsSlice';
 
 type Indexed = { row: Patient; text: string; digits: string; sortKey: string; dateFormat: string };
 const indexCache = new WeakMap<Patient, Indexed>();
@@ -77,7 +78,7 @@ function put(order: Ordered, entry: Indexed, compare: (a: Indexed, b: Indexed) =
 
 /**
  * The register's two orders over one patients map. A new map made from the last one by a few
- * changes (rows.ts records which) costs a binary search and a splice per changed row, not a sort
+ * changes (rowsSlice.ts records which) costs a binary search and a splice per changed row, not a sort
  * of every patient: with 100,000 patients a re-sort took longer than the frame that shows a save.
  */
 let indexFor: RowsById<'patients'> | null = null;

@@ -4,7 +4,7 @@
  * patients. Never an id.
  */
 import type { CollectionName } from '../../../shared/domain/collections';
-import type { ClinicData, DataChange, RowsById } from './rows';
+import type { ClinicData, DataChange, RowsById } from './clinicState';
 import { rowWords } from './words';
 
 const nouns: Record<CollectionName, [one: string, many: string]> = {

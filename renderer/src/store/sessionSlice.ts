@@ -5,10 +5,9 @@
 import { syncedCollections } from '../../../shared/domain/access';
 import type { PublicUser } from '../../../shared/domain/collections';
 import type { EventPayload, SyncStatus } from '../../../shared/ipc/contract';
-import { call, initialState, type SliceContext } from './clinicState';
+import { call, emptyData, initialState, rowsById, type SliceContext } from './clinicState';
 import type { NoticesActions } from './noticesSlice';
 import type { RowsActions } from './rowsSlice';
-import { emptyData, rowsById } from './rows';
 
 export type SessionActions = ReturnType<typeof createSessionActions>;
 

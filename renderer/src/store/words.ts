@@ -5,7 +5,7 @@
 import type { CollectionName } from '../../../shared/domain/collections';
 import { labelOf } from '../../../shared/domain/plausibility';
 import { dayKey, formatDate, money, shortDateTime, shortDay, timeOf } from '../app/format';
-import type { ClinicData } from './rows';
+import type { ClinicData } from './clinicState';
 
 const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\.{3}|…)?/gi;
 
