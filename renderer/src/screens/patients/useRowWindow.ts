@@ -10,14 +10,21 @@ import { flushSync } from 'react-dom';
 /** Rows [first, last) of the list are rendered; the list is `totalHeight` px tall. */
 export type RowWindow = { first: number; last: number; totalHeight: number };
 
-type Span = { start: number; end: number };
+/** Rows [start, end) of a list of any length that a scroll box shows at `scrollTop`, with `margin` rows either side. */
+export type Span = { start: number; end: number };
 
-function spanOf(box: HTMLElement, rowHeight: number, margin: number): Span {
-  const top = Math.max(0, box.scrollTop);
+export function spanInView(scrollTop: number, viewHeight: number, rowHeight: number, margin: number): Span {
+  const top = Math.max(0, scrollTop);
   return {
     start: Math.max(0, Math.floor(top / rowHeight) - margin),
-    end: Math.ceil((top + box.clientHeight) / rowHeight) + margin,
+    end: Math.ceil((top + viewHeight) / rowHeight) + margin,
   };
+}
+
+/** The rows of a span that a list of `count` rows has. */
+export function windowOf(span: Span, count: number, rowHeight: number): RowWindow {
+  const last = Math.min(span.end, count);
+  return { first: Math.min(span.start, last), last, totalHeight: count * rowHeight };
 }
 
 export function useRowWindow(scrollRef: RefObject<HTMLElement | null>, count: number, rowHeight: number, margin: number): RowWindow {
@@ -27,7 +34,7 @@ export function useRowWindow(scrollRef: RefObject<HTMLElement | null>, count: nu
     const box = scrollRef.current;
     if (!box) return;
     const update = (sync: boolean) => {
-      const next = spanOf(box, rowHeight, margin);
+      const next = spanInView(box.scrollTop, box.clientHeight, rowHeight, margin);
       const apply = () => setSpan((was) => (was.start === next.start && was.end === next.end ? was : next));
       // While scrolling, the rows coming into view are rendered before this frame is painted.
       if (sync) flushSync(apply);
@@ -43,6 +50,5 @@ export function useRowWindow(scrollRef: RefObject<HTMLElement | null>, count: nu
       resized.disconnect();
     };
   }, [scrollRef, rowHeight, margin]);
-  const last = Math.min(span.end, count);
-  return { first: Math.min(span.start, last), last, totalHeight: count * rowHeight };
+  return windowOf(span, count, rowHeight);
 }
