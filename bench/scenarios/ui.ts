@@ -42,6 +42,12 @@ export type UiRowKind =
   | 'own core: Save click -> data.changed (local)'
   | 'other screens: Save click -> row painted'
   | 'other cores: Save click -> data.changed'
+  | 'own page: core emitted data.changed -> page received it'
+  | 'other pages: core emitted data.changed -> page received it'
+  | 'own page: data.changed received -> row in the DOM'
+  | 'other pages: data.changed received -> row in the DOM'
+  | 'own page: row in the DOM -> painted'
+  | 'other pages: row in the DOM -> painted'
   | 'core only: data.mutate -> data.changed on the other cores'
   | 'search: keystroke -> result painted'
   | 'screen switch: Patients -> Appointments painted'
@@ -71,7 +77,8 @@ type Desk = { terminal: TestTerminal; page: Page };
 function stamps(page: Page) {
   type Window = { uiBench: PageStamps };
   return {
-    arm: (id: string, expect: Expectation) => page.evaluate(([i, e]) => (globalThis as unknown as Window).uiBench.arm(i, e), [id, expect] as const),
+    arm: (id: string, expect: Expectation, needle?: string) =>
+      page.evaluate(([i, e, n]) => (globalThis as unknown as Window).uiBench.arm(i, e, n ?? undefined), [id, expect, needle ?? null] as const),
     /** The paint stamp, or null when it did not come within the timeout. */
     result: (id: string): Promise<PaintStamp | null> =>
       Promise.race([
@@ -143,7 +150,7 @@ async function registerThroughForm(writer: Desk, desks: Desk[], samples: Samples
   await page.getByLabel('Date of birth').fill('1984-03-12');
   await page.getByLabel('Phone').fill(`+49 30 ${5000000 + n}`);
   const id = `save-${n}`;
-  await Promise.all(desks.map((d) => stamps(d.page).arm(id, { kind: 'text', value: shown })));
+  await Promise.all(desks.map((d) => stamps(d.page).arm(id, { kind: 'text', value: shown }, lastName)));
   const since = desks.map((d) => d.terminal.events.length);
   const isRow = (row: Record<string, unknown>) => row.lastName === lastName && row.firstName === firstName;
   const cores = desks.map((d, i) => coreStamp(d.terminal, d === writer ? 'local' : 'remote', isRow, since[i]!));
@@ -157,6 +164,13 @@ async function registerThroughForm(writer: Desk, desks: Desk[], samples: Samples
     const core = coreTimes[i];
     samples.add(own ? 'own screen: Save click -> row painted' : 'other screens: Save click -> row painted', paint ? paint.painted - clicked : null);
     samples.add(own ? 'own core: Save click -> data.changed (local)' : 'other cores: Save click -> data.changed', core != null ? core - clicked : null);
+    samples.add(
+      own ? 'own page: core emitted data.changed -> page received it' : 'other pages: core emitted data.changed -> page received it',
+      paint?.received != null && core != null ? paint.received - core : null,
+    );
+    // Where the renderer's share goes: from the page receiving the row to React putting it in the DOM, then to the frame's paint.
+    samples.add(own ? 'own page: data.changed received -> row in the DOM' : 'other pages: data.changed received -> row in the DOM', paint?.received != null ? paint.dom - paint.received : null);
+    samples.add(own ? 'own page: row in the DOM -> painted' : 'other pages: row in the DOM -> painted', paint ? paint.painted - paint.dom : null);
   });
   // The dialog closes on its own once saved.
   await page.getByRole('dialog').waitFor({ state: 'detached' });
@@ -261,10 +275,17 @@ export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet
     const samples = new Samples();
     const writer = desks[0]!;
     const profiles = await profiled(writer.page, desks[1]!.page, prefix);
+    const traceDir = process.env.BENCH_UI_TRACE;
+    // BENCH_UI_TRACE=<dir>: a Chromium performance trace of the writing page's saves (DevTools' Performance panel opens it).
+    if (traceDir) {
+      mkdirSync(traceDir, { recursive: true });
+      await browser.startTracing(writer.page, { path: join(traceDir, `${prefix}-saves-writer.json`), categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing'] });
+    }
     for (let n = 0; n < settings.saves; n++) {
       await registerThroughForm(writer, desks, samples, n);
       await registerThroughCore(writer, desks, samples, n);
     }
+    if (traceDir) await browser.stopTracing();
     await profiles.cut('saves');
     for (let n = 0; n < settings.searches; n++) await searchAsYouType(writer, samples, (n * 7919 + 17) % clinic.seed.patientIds.length, n);
     await profiles.cut('search');

@@ -19,12 +19,18 @@ export type Expectation =
   /** The screen's heading is exactly this. */
   | { kind: 'heading'; value: string };
 
-export type PaintStamp = { dom: number; frame: number; painted: number };
+/**
+ * dom: the DOM first showed it; frame: the animation frame after that; painted: the first task
+ * after that frame. received: the first WebSocket frame from the terminal that carried the armed
+ * `needle` (the row reaching the page), null when nothing carried it before the DOM showed it.
+ */
+export type PaintStamp = { received: number | null; dom: number; frame: number; painted: number };
 
 export interface PageStamps {
   lastClick: number;
   lastKey: number;
-  arm(id: string, expect: Expectation): void;
+  /** needle: text a terminal frame carrying the change contains (stamped as `received`). */
+  arm(id: string, expect: Expectation, needle?: string): void;
   result(id: string): Promise<PaintStamp>;
   scrollFrames(frames: number, step: number): Promise<number[]>;
 }
@@ -33,6 +39,20 @@ export interface PageStamps {
 export function installPageStamps(): void {
   const now = () => performance.timeOrigin + performance.now();
   const armed = new Map<string, Promise<PaintStamp>>();
+  /** Armed needles and when a terminal frame first carried each. */
+  const needles = new Map<string, number | null>();
+  const NativeSocket = WebSocket;
+  // The bridge sets onmessage after construction: a listener added here runs before it.
+  (globalThis as { WebSocket: typeof WebSocket }).WebSocket = class extends NativeSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener('message', (msg) => {
+        if (needles.size === 0 || typeof msg.data !== 'string') return;
+        const at = now();
+        for (const [needle, seen] of needles) if (seen === null && msg.data.includes(needle)) needles.set(needle, at);
+      });
+    }
+  };
   const shows = (expect: Expectation): boolean => {
     const main = document.querySelector('main');
     if (!main) return false;
@@ -43,16 +63,19 @@ export function installPageStamps(): void {
   const stamps: PageStamps = {
     lastClick: 0,
     lastKey: 0,
-    arm(id, expect) {
+    arm(id, expect, needle) {
+      if (needle !== undefined) needles.set(needle, null);
       armed.set(
         id,
         new Promise<PaintStamp>((resolve) => {
           const seen = () => {
             const dom = now();
+            const received = needle === undefined ? null : (needles.get(needle) ?? null);
+            if (needle !== undefined) needles.delete(needle);
             requestAnimationFrame(() => {
               const frame = now();
               const channel = new MessageChannel();
-              channel.port1.onmessage = () => resolve({ dom, frame, painted: now() });
+              channel.port1.onmessage = () => resolve({ received, dom, frame, painted: now() });
               channel.port2.postMessage(0);
             });
           };

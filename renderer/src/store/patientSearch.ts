@@ -8,7 +8,8 @@ import { clinicLocale, compareText, fold, formatDate } from '../app/format';
 import type { RowsById } from './clinicState';
 import { changedSince } from './rowsSlice';
 
-type Indexed = { row: Patient; text: string; digits: string; sortKey: string; dateFormat: string };
+/** letters: which of a-z the text holds, one bit each (see lettersOf). */
+type Indexed = { row: Patient; text: string; letters: number; digits: string; sortKey: string; dateFormat: string };
 const indexCache = new WeakMap<Patient, Indexed>();
 
 function indexed(row: Patient): Indexed {
@@ -22,11 +23,15 @@ function indexed(row: Patient): Indexed {
     const shown = formatDate(dob);
     entry = {
       row,
-      text: `${last}, ${first} ${first} ${last} ${dob} ${shown} ${fold(row.phone ?? '')}`,
-      digits: `${(row.phone ?? '').replace(/\D/g, '')} ${dob.replace(/\D/g, '')} ${shown.replace(/\D/g, '')}`,
+      // Joined, not concatenated: join makes a flat string, where a concatenation is a rope that
+      // the first search over 100,000 patients would have to flatten, one by one, on a keystroke.
+      text: [`${last},`, first, first, last, dob, shown, fold(row.phone ?? '')].join(' '),
+      letters: 0,
+      digits: [(row.phone ?? '').replace(/\D/g, ''), dob.replace(/\D/g, ''), shown.replace(/\D/g, '')].join(' '),
       sortKey: `${last}\u0000${first}\u0000${dob}`,
       dateFormat,
     };
+    entry.letters = lettersOf(entry.text);
     indexCache.set(row, entry);
   }
   return entry;
@@ -57,7 +62,7 @@ function lowerBound(list: Indexed[], entry: Indexed, compare: (a: Indexed, b: In
   return lo;
 }
 
-/** Takes `entry` out of a copy-on-write order; false when it is not there (the index is stale). */
+/** Takes `entry` out of an order; false when it is not there (the index is stale). */
 function take(order: Ordered, entry: Indexed, compare: (a: Indexed, b: Indexed) => number): boolean {
   for (let i = lowerBound(order.entries, entry, compare); i < order.entries.length; i++) {
     if (order.entries[i] === entry) {
@@ -78,11 +83,15 @@ function put(order: Ordered, entry: Indexed, compare: (a: Indexed, b: Indexed) =
 
 /**
  * The register's two orders over one patients map. A new map made from the last one by a few
- * changes (rowsSlice.ts records which) costs a binary search and a splice per changed row, not a sort
- * of every patient: with 100,000 patients a re-sort took longer than the frame that shows a save.
+ * changes (rowsSlice.ts records which) costs a binary search and a splice in place per changed row:
+ * with 100,000 patients a re-sort, or even a copy of the four arrays per change, took longer (and
+ * left megabytes per change to the garbage collector) than the frame that shows a save. The arrays
+ * are therefore the same from one change to the next, like the patients map's rows (rowsSlice.ts): an
+ * array handed out reads the current order. `indexVersion` tells the orders of different changes apart.
  */
 let indexFor: RowsById<'patients'> | null = null;
 let indexLocale = '';
+let indexVersion = 0;
 let names: Ordered = { entries: [], rows: [] };
 let recent: Ordered = { entries: [], rows: [] };
 /** Above this many changed rows, sorting again is cheaper than splicing. */
@@ -91,6 +100,7 @@ const incrementalLimit = 2000;
 function patientIndex(patients: RowsById<'patients'>): void {
   const locale = `${clinicLocale().locale}/${clinicLocale().dateFormat}`;
   if (indexFor === patients && indexLocale === locale) return;
+  indexVersion++;
   const changed = indexFor !== null && indexLocale === locale ? changedSince(indexFor, patients) : null;
   if (changed !== null && changed.size <= incrementalLimit && updateIndex(patients, changed)) {
     indexFor = patients;
@@ -103,32 +113,29 @@ function patientIndex(patients: RowsById<'patients'>): void {
   indexLocale = locale;
 }
 
+/** False when the orders did not hold a row they should have: then they are built again. */
 function updateIndex(after: RowsById<'patients'>, changed: Map<string, unknown>): boolean {
-  const nextNames = { entries: names.entries.slice(), rows: names.rows.slice() };
-  const nextRecent = { entries: recent.entries.slice(), rows: recent.rows.slice() };
   for (const [id, was] of changed) {
     const old = was as Patient | undefined;
     const now = after[id];
     if (old === now) continue;
     if (old) {
       const entry = indexed(old);
-      if (!take(nextNames, entry, byName) || !take(nextRecent, entry, byRecent)) return false;
+      if (!take(names, entry, byName) || !take(recent, entry, byRecent)) return false;
     }
     if (now) {
       const entry = indexed(now);
-      put(nextNames, entry, byName);
-      put(nextRecent, entry, byRecent);
+      put(names, entry, byName);
+      put(recent, entry, byRecent);
     }
   }
-  names = nextNames;
-  recent = nextRecent;
   return true;
 }
 
 /**
  * Patients by last name, first name, accents folded ("Étienne" with the Es, "Özdemir" with the
- * Os); names whose folded keys are equal are ordered by the clinic's Intl.Collator. The same
- * array as long as the patients map is the same.
+ * Os); names whose folded keys are equal are ordered by the clinic's Intl.Collator. The array
+ * is kept in order in place as patients change (read it before the next change, or ask again).
  */
 export function sortedPatients(patients: RowsById<'patients'>): Indexed[] {
   patientIndex(patients);
@@ -176,7 +183,22 @@ export function patientsNamed(patients: RowsById<'patients'>, firstName: string,
   return found;
 }
 
-type Matcher = { w: string; digits: string | null };
+/**
+ * The letters a-z in a folded text, one bit each. A text holds a word only if it holds each of
+ * the word's letters, so one AND turns most patients down before any string search: the first
+ * keystroke looks at every one of 100,000 patients.
+ */
+function lettersOf(text: string): number {
+  let bits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const letter = text.charCodeAt(i) - 97;
+    if (letter >= 0 && letter < 26) bits |= 1 << letter;
+  }
+  return bits;
+}
+
+/** A word of the search; `letters` as lettersOf (a word of digits has none, so its digit rule is never ruled out). */
+type Matcher = { w: string; letters: number; digits: string | null };
 
 function matchersOf(query: string): Matcher[] {
   return fold(query)
@@ -184,7 +206,7 @@ function matchersOf(query: string): Matcher[] {
     .filter((w) => w !== '')
     .map((w) => {
       const digits = w.replace(/[\s\-/.()+]/g, '');
-      return /^\d+$/.test(digits) && digits.length >= 3 ? { w, digits } : { w, digits: null };
+      return { w, letters: lettersOf(w), digits: /^\d+$/.test(digits) && digits.length >= 3 ? digits : null };
     });
 }
 
@@ -197,25 +219,37 @@ function narrows(previous: Matcher[], next: Matcher[]): boolean {
   return previous.every((m) => (m.digits !== null || /\p{L}/u.test(m.w)) && next.some((n) => n.w.includes(m.w)));
 }
 
-/** The last full search: a keystroke that adds to it looks only at what it found. */
-let lastSearch: { over: Indexed[]; matchers: Matcher[]; found: Indexed[] } | null = null;
+/** The last full search: a keystroke that adds to it looks only at what it found, while no patient changed. */
+let lastSearch: { version: number; matchers: Matcher[]; found: Indexed[] } | null = null;
 
 /** Every word of the query must match the name, date of birth or phone (digits ignore spacing). */
 export function searchPatients(patients: RowsById<'patients'>, query: string, limit = Infinity): Patient[] {
   const all = sortedPatients(patients);
   const matchers = matchersOf(query);
   if (matchers.length === 0) return limit === Infinity ? names.rows : names.rows.slice(0, limit);
-  const narrowing = limit === Infinity && lastSearch !== null && lastSearch.over === all && narrows(lastSearch.matchers, matchers);
+  const narrowing = limit === Infinity && lastSearch !== null && lastSearch.version === indexVersion && narrows(lastSearch.matchers, matchers);
   const pool = narrowing ? lastSearch!.found : all;
   const found: Indexed[] = [];
-  for (const entry of pool) {
-    if (matchers.every((m) => entry.text.includes(m.w) || (m.digits !== null && entry.digits.includes(m.digits)))) {
+  const rows: Patient[] = [];
+  // A plain loop over the words: the first keystroke looks at every one of 100,000 patients.
+  for (let i = 0; i < pool.length && found.length < limit; i++) {
+    const entry = pool[i]!;
+    if (matchesAll(entry, matchers)) {
       found.push(entry);
-      if (found.length >= limit) break;
+      rows.push(entry.row);
     }
   }
-  if (limit === Infinity) lastSearch = { over: all, matchers, found };
-  return found.map((e) => e.row);
+  if (limit === Infinity) lastSearch = { version: indexVersion, matchers, found };
+  return rows;
+}
+
+function matchesAll(entry: Indexed, matchers: Matcher[]): boolean {
+  for (let m = 0; m < matchers.length; m++) {
+    const { w, letters, digits } = matchers[m]!;
+    if ((entry.letters & letters) !== letters) return false;
+    if (!entry.text.includes(w) && (digits === null || !entry.digits.includes(digits))) return false;
+  }
+  return true;
 }
 
 const nameOf = (p: Patient) => `${p.lastName}, ${p.firstName}`;
