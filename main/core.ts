@@ -35,6 +35,7 @@ import { ServerCertificateRefused, ServerClient, ServerRefused, ServerUnreachabl
 import { normalizeFingerprint } from './sync/pinnedTls';
 import { SyncEngine, seedSchedule, type ChangeSourceFactory, type SyncSchedule } from './sync/engine';
 import { FirstDownload, defaultDownloadWorkerScript } from './sync/firstDownload/firstDownload';
+import { defaultSnapshotFetchScript } from './sync/firstDownload/snapshotFetch';
 import { IpcFailure } from './ipc/failure';
 import { JsonText } from './ipc/jsonText';
 import { testCrashPoint } from './crash-hooks';
@@ -59,6 +60,8 @@ export interface TerminalCoreOptions {
   checkpointWorker?: string | URL;
   /** The first download thread's script (see sync/firstDownload); default: its TypeScript source, for tsx. */
   downloadWorker?: string | URL;
+  /** The thread snapshot parts come in on (sync/firstDownload/snapshotFetch.ts); default: its TypeScript source. */
+  snapshotFetchWorker?: string | URL;
   /** The cache thread's script (see cache/cacheThread.ts); default: its TypeScript source, for tsx. */
   cacheWorker?: string | URL;
   /**
@@ -116,6 +119,7 @@ export class TerminalCore {
   private updateState: UpdateStatus | null = null;
   private readonly policy: MachinePolicy;
   private readonly downloadWorker: string | URL;
+  private readonly snapshotFetchWorker: string | URL;
   private readonly cacheKey: CacheKey | null;
   /**
    * Signed in offline: the password, in this process's memory only, until the server is reachable
@@ -150,6 +154,7 @@ export class TerminalCore {
     this.cache = this.connection.calls;
     this.cacheFile = this.connection.opening.file;
     this.downloadWorker = options.downloadWorker ?? defaultDownloadWorkerScript();
+    this.snapshotFetchWorker = options.snapshotFetchWorker ?? defaultSnapshotFetchScript();
     this.state = new SessionState(this.cache, this.connection.opening, keystore, this.log);
     // A session that cannot resume (signed in offline, or no refresh token kept at rest) is over.
     const kept = this.state.getSession();
@@ -255,7 +260,9 @@ export class TerminalCore {
         this.log(`pinned the clinic server's certificate on an admin's first sign-in: SHA-256 ${fingerprint}`);
       },
     };
-    return new ServerClient(this.settings().serverUrl, tokens, undefined, pin);
+    const client = new ServerClient(this.settings().serverUrl, tokens, undefined, pin, this.snapshotFetchWorker);
+    client.onSnapshotThreadLost = (err) => this.log(`the snapshot thread cannot run (${err.message}); this first download walks the change log`);
+    return client;
   }
 
   private pinCertificate(fingerprint: string | null): void {

@@ -5,6 +5,7 @@
  *   main/cache/cacheThread.ts -> dist-electron/cache-worker.cjs (the thread that holds the cache connection)
  *   main/cache/checkpoint-worker.ts -> dist-electron/checkpoint-worker.cjs (the cache's WAL checkpoint thread)
  *   main/sync/firstDownload/download-worker.ts -> dist-electron/download-worker.cjs (the first download's thread)
+ *   main/sync/firstDownload/snapshot-fetch-worker.ts -> dist-electron/snapshot-fetch-worker.cjs (its snapshot parts come in there)
  * Native and Electron-bound packages stay external and ship in node_modules (better-sqlite3 is
  * unpacked from the asar, see electron-builder.yml).
  */
@@ -34,6 +35,7 @@ await Promise.all([
       'cache-worker': 'main/cache/cacheThread.ts',
       'checkpoint-worker': 'main/cache/checkpoint-worker.ts',
       'download-worker': 'main/sync/firstDownload/download-worker.ts',
+      'snapshot-fetch-worker': 'main/sync/firstDownload/snapshot-fetch-worker.ts',
     },
     outdir,
     outExtension: { '.js': '.cjs' },
@@ -55,4 +57,4 @@ await Promise.all([
     external: ['electron'],
   }),
 ]);
-console.log(`built ${['main', 'cache-worker', 'checkpoint-worker', 'download-worker', 'preload'].map((n) => join('dist-electron', `${n}.cjs`)).join(', ')}`);
+console.log(`built ${['main', 'cache-worker', 'checkpoint-worker', 'download-worker', 'snapshot-fetch-worker', 'preload'].map((n) => join('dist-electron', `${n}.cjs`)).join(', ')}`);

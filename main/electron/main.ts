@@ -47,6 +47,7 @@ async function run(logger: ShellLog): Promise<void> {
     cacheWorker: join(app.getAppPath(), 'dist-electron', 'cache-worker.cjs'),
     checkpointWorker: join(app.getAppPath(), 'dist-electron', 'checkpoint-worker.cjs'),
     downloadWorker: join(app.getAppPath(), 'dist-electron', 'download-worker.cjs'),
+    snapshotFetchWorker: join(app.getAppPath(), 'dist-electron', 'snapshot-fetch-worker.cjs'),
     // The cache key and the refresh token live with the OS keystore (safeStorage).
     keystore: osKeystore(userData),
   });

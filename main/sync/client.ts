@@ -5,14 +5,13 @@
  * Counts bytes over the wire, so the bench can compare the live sync with the seed's.
  */
 import axios, { type AxiosInstance } from 'axios';
-import { createWriteStream } from 'node:fs';
-import type { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { publicUser, type AnyRow, type CollectionName, type PublicUser } from '../../shared/domain/collections';
 import { apiRoutes, collectionRoutes, pathOf, type AnswerOf, type HttpMethod, type RouteSpec } from '../../shared/http/routes';
 import { change, errorBody, liveChangesParam, type Change, type LoginResponse, type PushRequest, type PushResponse } from '../../shared/sync/protocol';
 import { snapshotHeaders } from '../../shared/sync/snapshot';
 import type { ClientOptions } from 'ws';
+import { defaultSnapshotFetchScript, SnapshotFetchThread, type SnapshotFetchAnswer } from './firstDownload/snapshotFetch';
+import type { SnapshotSeal } from './firstDownload/snapshotSeal';
 import { CertificateMismatch, CertificateNotYetTrusted, fingerprintOf, notYetTrustedMessage, PinnedAgent, pinnedConnect, type CertificatePin } from './pinnedTls';
 
 /** A pull page as the server's bytes, read and checked on the cache thread (see Puller.pullDeltas). */
@@ -107,14 +106,21 @@ export class ServerClient {
   /** The certificate fingerprint the last request's connection was shown (https). */
   private lastFingerprint: string | null = null;
 
+  private readonly snapshots: SnapshotFetchThread;
+  /** Told when the snapshot thread could not run (the first download then walks the change log). */
+  onSnapshotThreadLost: ((err: Error) => void) | null = null;
+
   constructor(
     readonly baseUrl: string,
     private readonly tokens: TokenStore,
-    timeoutMs = 15_000,
+    private readonly timeoutMs = 15_000,
     pin: ServerPin = { expected: () => null, save: () => {} },
+    /** The snapshot thread's script: its TypeScript source under tsx, the bundled .cjs under Electron. */
+    snapshotFetchScript: string | URL = defaultSnapshotFetchScript(),
   ) {
     this.tls = baseUrl.startsWith('https:');
     this.pin = pin;
+    this.snapshots = new SnapshotFetchThread(snapshotFetchScript);
     this.http = axios.create({
       // https: the server's certificate is checked against the pinned fingerprint (pinnedTls.ts).
       ...(this.tls ? { httpsAgent: new PinnedAgent(pin, { keepAlive: true }) } : {}),
@@ -273,70 +279,60 @@ export class ServerClient {
   }
 
   /**
-   * Write a part of a first-download snapshot (shared/sync/snapshot.ts) to `file` as it arrives:
-   * parts are tens of megabytes, which this process's memory and event loop need not hold at once.
-   * Null when the server does not offer snapshots (an older server: 404; a store without them:
-   * 501): the first download then walks the change log.
+   * Write a part of a first-download snapshot (shared/sync/snapshot.ts) to `file`, sealed with
+   * `seal`, as it arrives. Parts are tens of megabytes: they come in on a thread of their own
+   * (firstDownload/snapshotFetch.ts), so neither this thread's memory nor its event loop holds
+   * them. Null when the server does not offer snapshots (an older server: 404; a store without
+   * them: 501), or when that thread cannot start: the first download then walks the change log.
    */
-  async snapshotTo(file: string, after: string | null, limit: number, seal?: () => Transform): Promise<SnapshotPart | null> {
+  async snapshotTo(file: string, after: string | null, limit: number, seal: SnapshotSeal): Promise<SnapshotPart | null> {
     const path = pathOf(apiRoutes.snapshot, {}, { limit, after });
-    let res = await this.snapshotRequest(path);
+    let res = await this.snapshotRequest(path, file, seal);
+    if (res === null) return null;
     if (res.status === 401) {
-      res.data.resume();
       await this.refresh();
-      res = await this.snapshotRequest(path);
+      res = await this.snapshotRequest(path, file, seal);
+      if (res === null) return null;
       if (res.status === 401) throw new SessionExpired('The server no longer accepts this session; please sign in again');
     }
     if (res.status !== 200) {
-      const text = await new Promise<string>((resolve) => {
-        const chunks: Buffer[] = [];
-        res.data.on('data', (c: Buffer) => chunks.push(c));
-        res.data.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        res.data.on('error', () => resolve(''));
-      });
-      this.wire.bytesReceived += Buffer.byteLength(text);
       if (res.status === 404 || res.status === 501) return null;
-      this.checked(apiRoutes.snapshot, path, { status: res.status, json: this.parseBody('GET', path, res.status, text) }, null);
+      this.checked(apiRoutes.snapshot, path, { status: res.status, json: this.parseBody('GET', path, res.status, res.text) }, null);
       throw new BadServerAnswer(`Unexpected answer ${res.status} to GET ${path}`);
     }
-    const header = (name: string) => (typeof res.headers[name] === 'string' ? (res.headers[name] as string) : null);
+    const header = (name: string) => res.headers[name] ?? null;
     const cursor = header(snapshotHeaders.cursor) ?? '';
     const next = header(snapshotHeaders.next);
     const total = header(snapshotHeaders.total);
     if (!/^\d{1,15}$/.test(cursor) || (next !== null && !/^\d{1,15}$/.test(next)) || (total !== null && !/^\d{1,15}$/.test(total))) {
-      res.data.destroy();
       throw new BadServerAnswer(`Unexpected snapshot headers from GET ${path}: cursor "${cursor}", next "${next}", total "${total}"`);
     }
-    let bytes = 0;
-    res.data.on('data', (c: Buffer) => (bytes += c.length));
-    const timing = /snapshot;dur=(\d+)/.exec(String(res.headers['server-timing'] ?? ''));
-    try {
-      // Sealed on the way to disk (the part holds patients' rows); only its owner may open the file.
-      const toFile = createWriteStream(file, { highWaterMark: 1024 * 1024, mode: 0o600 });
-      await (seal ? pipeline(res.data, seal(), toFile) : pipeline(res.data, toFile));
-    } catch (err) {
-      throw new ServerUnreachable(`The snapshot from ${this.baseUrl} broke off after ${bytes} bytes: ${(err as Error).message}`);
-    } finally {
-      this.wire.bytesReceived += bytes;
-    }
-    return { bytes, serverMs: timing ? Number(timing[1]) : null, cursor, next, total: total === null ? null : Number(total) };
+    const timing = /snapshot;dur=(\d+)/.exec(header('server-timing') ?? '');
+    return { bytes: res.bytes, serverMs: timing ? Number(timing[1]) : null, cursor, next, total: total === null ? null : Number(total) };
   }
 
-  private async snapshotRequest(path: string) {
-    const token = this.tokens.accessToken();
+  /** One snapshot request on the snapshot thread; null when that thread cannot run here. */
+  private async snapshotRequest(path: string, file: string, seal: SnapshotSeal) {
     this.requireTrust(apiRoutes.snapshot);
+    let answer: SnapshotFetchAnswer;
     try {
-      const res = await this.http.request<Readable>({
-        method: apiRoutes.snapshot.method,
-        url: path,
-        responseType: 'stream',
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-      });
-      this.wire.requests++;
-      return res;
+      answer = await this.snapshots.fetch({ url: `${this.http.defaults.baseURL}${path}`, token: this.tokens.accessToken(), pin: this.pin.expected(), file, seal, timeoutMs: this.timeoutMs });
     } catch (err) {
-      throw unreachable(this.baseUrl, err);
+      this.onSnapshotThreadLost?.(err as Error);
+      return null;
     }
+    this.wire.requests++;
+    if (answer.kind === 'unreachable') {
+      throw answer.certificate ? new ServerCertificateRefused(answer.message) : new ServerUnreachable(`Cannot reach the clinic server at ${this.baseUrl}: ${answer.message}`);
+    }
+    this.wire.bytesReceived += answer.bytes;
+    if (answer.kind === 'broken') throw new ServerUnreachable(`The snapshot from ${this.baseUrl} broke off after ${answer.bytes} bytes: ${answer.message}`);
+    return answer;
+  }
+
+  /** The snapshot thread ends (sign-out, shutdown); a later first download starts it again. */
+  endSnapshots(): void {
+    this.snapshots.close();
   }
 
   async push(request: PushRequest): Promise<PushResponse> {

@@ -267,6 +267,7 @@ export class Puller implements ChangeSource {
     this.live.stop();
     this.poked.clear();
     this.firstDownloads.abort();
+    this.host.deps.client.endSnapshots?.();
     if (this.fallbackTimer) clearInterval(this.fallbackTimer);
     this.fallbackTimer = null;
   }

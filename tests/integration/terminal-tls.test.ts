@@ -34,9 +34,14 @@ describe('terminals over TLS with a pinned certificate', () => {
 
   test('a pinned terminal syncs over https and hears live pokes over wss', async () => {
     const { user, password } = await server.createUser('receptionist');
-    const t = await startTerminal({ serverUrl: server.url, serverFingerprint: fingerprint.replace(/:/g, '').toLowerCase(), mode: 'inprocess' });
+    const log: string[] = [];
+    const t = await startTerminal({ serverUrl: server.url, serverFingerprint: fingerprint.replace(/:/g, '').toLowerCase(), mode: 'inprocess', log: (l) => log.push(l) });
     try {
       await t.login(user.username, password);
+      // The first download's snapshot comes in on its own thread, held to the same pinned certificate.
+      await t.waitUntil(async () => (await t.call('sync.status', {})).initialSync.done, 10_000, 'first download over https');
+      assert.ok(log.some((l) => /first download: snapshot part of [\d.]+ MB came in/.test(l)), `the snapshot came over https:\n${log.join('\n')}`);
+      assert.ok(!log.some((l) => /snapshot thread cannot run/.test(l)), log.join('\n'));
       await t.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Over', lastName: 'Tls' } });
       await t.waitUntil(async () => (await t.call('sync.now', {})).pending === 0, 10_000, 'pushed over https');
       const names = ((await server.api.get('/api/patients')).body as Json[]).map((p) => p.firstName);

@@ -194,7 +194,7 @@ test('main.cjs wires Electron to the terminal core', async () => {
   await writeFile(join(appPath, 'renderer', 'dist', 'index.html'), '<!doctype html><title>Clinic Desk</title>');
   // The core's threads (WAL checkpoints, first download) as packaged: beside main.cjs, with node_modules in the app.
   await mkdir(join(appPath, 'dist-electron'), { recursive: true });
-  for (const worker of ['cache-worker.cjs', 'checkpoint-worker.cjs', 'download-worker.cjs']) {
+  for (const worker of ['cache-worker.cjs', 'checkpoint-worker.cjs', 'download-worker.cjs', 'snapshot-fetch-worker.cjs']) {
     await copyFile(join(root, 'dist-electron', worker), join(appPath, 'dist-electron', worker));
   }
   await symlink(join(root, 'node_modules'), join(appPath, 'node_modules'));

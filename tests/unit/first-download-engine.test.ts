@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import type { Transform } from 'node:stream';
+import { sealingStream, type SnapshotSeal } from '../../main/sync/firstDownload/snapshotSeal';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -151,10 +151,10 @@ test('a snapshot with a bad row is refused, and the next first download walks th
   let snapshotsAsked = 0;
   const asked: (string | null)[] = [];
   const t = engineOn({
-    async snapshotTo(file: string, _after: string | null, _limit: number, seal?: () => Transform) {
+    async snapshotTo(file: string, _after: string | null, _limit: number, seal: SnapshotSeal) {
       snapshotsAsked++;
       // As the client does: the part goes to disk through the engine's seal.
-      await pipeline(createReadStream(snapshot.file), seal!(), createWriteStream(file));
+      await pipeline(createReadStream(snapshot.file), sealingStream(seal), createWriteStream(file));
       return { bytes: statSync(file).size, serverMs: 1, cursor: snapshot.cursor, next: null, total: 100 };
     },
     async pullBytes(since: string | null) {

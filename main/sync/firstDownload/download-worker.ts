@@ -9,7 +9,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pullEnvelope } from '../../../shared/sync/protocol';
 import { BadServerAnswer, parsePulledChange } from '../client';
 import { BulkLoad, dropLoadTables, loadTable } from './bulkLoad';
-import { copySnapshot, linkSnapshotBytes, openSnapshot, unsealSnapshot, type SnapshotSeal } from './snapshotImport';
+import { copySnapshot, linkSnapshotBytes, openSnapshot } from './snapshotImport';
+import { unsealSnapshot, type SnapshotSeal } from './snapshotSeal';
 import { openEncrypted } from '../../cache/encryption';
 import type { DownloadCommand, DownloadReport, DownloadWorkerData } from './messages';
 

@@ -11,7 +11,7 @@ import { BadServerAnswer } from '../client';
 import type { SwapSummary } from './bulkLoad';
 import type { DownloadCommand, DownloadReport, DownloadWorkerData } from './messages';
 import type { CacheKey } from '../../cache/encryption';
-import type { SnapshotSeal } from './snapshotImport';
+import type { SnapshotSeal } from './snapshotSeal';
 
 export interface FirstDownloadOptions {
   /** The thread's script: ./download-worker.ts under tsx, the bundled .cjs under Electron. */

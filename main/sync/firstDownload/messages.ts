@@ -2,7 +2,7 @@
 import type { CollectionName, Role } from '../../../shared/domain/collections';
 import type { SwapSummary } from './bulkLoad';
 import type { CacheKey } from '../../cache/encryption';
-import type { SnapshotSeal } from './snapshotImport';
+import type { SnapshotSeal } from './snapshotSeal';
 
 export interface DownloadWorkerData {
   /** The cache file. */

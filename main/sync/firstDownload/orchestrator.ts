@@ -13,7 +13,8 @@ import { snapshotPartRows } from '../../../shared/sync/snapshot';
 import { BadServerAnswer, type SnapshotPart } from '../client';
 import type { EngineDeps, InitialSync } from '../engineDeps';
 import type { FirstDownload } from './firstDownload';
-import { newSnapshotSeal, removeSnapshotFiles, sealingStream, snapshotFileBeside, type SnapshotSeal } from './snapshotImport';
+import { removeSnapshotFiles, snapshotFileBeside } from './snapshotImport';
+import { newSnapshotSeal, type SnapshotSeal } from './snapshotSeal';
 
 /** Rows per 'data.downloaded' event when windows hear of a first download's rows (about 1 ms each). */
 const announceBatchRows = 2000;
@@ -144,7 +145,7 @@ export class FirstDownloads {
     const seal = newSnapshotSeal();
     let part;
     try {
-      part = await this.deps.client.snapshotTo(file, after, snapshotPartRows.default, () => sealingStream(seal));
+      part = await this.deps.client.snapshotTo(file, after, snapshotPartRows.default, seal);
     } catch (err) {
       rmSync(file, { force: true });
       throw err;

@@ -6,38 +6,13 @@
  * the point of a snapshot (a 600k-row walk spent most of its time parsing and re-serialising rows).
  */
 import { newConnection } from '../../cache/connections';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Transform } from 'node:stream';
 import type { CollectionName, Role } from '../../../shared/domain/collections';
 import { redactedJsonSql, snapshotFormat, snapshotTable } from '../../../shared/sync/snapshot';
 import type { CacheDb } from '../../cache/database';
 import { attachCache, type CacheKey } from '../../cache/encryption';
 import { BadServerAnswer } from '../client';
-
-/**
- * A snapshot part holds patients' rows as a plain SQLite file (the server's format). On its way to
- * disk it is sealed (AES-256-CTR, a key per part held in this process's memory only), and the
- * download thread reads it back into memory: no readable copy ever lies beside the cache.
- */
-export interface SnapshotSeal {
-  key: string;
-  iv: string;
-}
-
-export function newSnapshotSeal(): SnapshotSeal {
-  return { key: randomBytes(32).toString('hex'), iv: randomBytes(16).toString('hex') };
-}
-
-export function sealingStream(seal: SnapshotSeal): Transform {
-  return createCipheriv('aes-256-ctr', Buffer.from(seal.key, 'hex'), Buffer.from(seal.iv, 'hex'));
-}
-
-export function unsealSnapshot(file: string, seal: SnapshotSeal): Buffer {
-  const decipher = createDecipheriv('aes-256-ctr', Buffer.from(seal.key, 'hex'), Buffer.from(seal.iv, 'hex'));
-  return Buffer.concat([decipher.update(readFileSync(file)), decipher.final()]);
-}
 
 /**
  * One connection through which both a snapshot part and the cache are visible: `snapshot` and
