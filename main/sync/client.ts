@@ -10,7 +10,7 @@ import { apiRoutes, collectionRoutes, pathOf, type AnswerOf, type HttpMethod, ty
 import { change, errorBody, liveChangesParam, type Change, type LoginResponse, type PushRequest, type PushResponse } from '../../shared/sync/protocol';
 import { snapshotHeaders } from '../../shared/sync/snapshot';
 import type { ClientOptions } from 'ws';
-import { defaultSnapshotFetchScript, SnapshotFetchThread, type SnapshotFetchAnswer } from './firstDownload/snapshotFetch';
+import { defaultSnapshotFetchScript, SnapshotFetchThread, SnapshotThreadClosed, type SnapshotFetchAnswer } from './firstDownload/snapshotFetch';
 import type { SnapshotSeal } from './firstDownload/snapshotSeal';
 import { CertificateMismatch, CertificateNotYetTrusted, fingerprintOf, notYetTrustedMessage, PinnedAgent, pinnedConnect, type CertificatePin } from './pinnedTls';
 
@@ -318,7 +318,7 @@ export class ServerClient {
     try {
       answer = await this.snapshots.fetch({ url: `${this.http.defaults.baseURL}${path}`, token: this.tokens.accessToken(), pin: this.pin.expected(), file, seal, timeoutMs: this.timeoutMs });
     } catch (err) {
-      this.onSnapshotThreadLost?.(err as Error);
+      if (!(err instanceof SnapshotThreadClosed)) this.onSnapshotThreadLost?.(err as Error);
       return null;
     }
     this.wire.requests++;

@@ -139,7 +139,7 @@ test(`initial sync of ${rows} rows comes as a snapshot, reports progress and doe
  * A doctor's first download of `count` seeded patients into an in-process terminal, to the end;
  * returns the terminal's support log after checking that every patient was cached and announced.
  */
-async function firstDownloadOf(server: ServerProcess, count: number, username: string, terminal: { downloadWorker?: string } = {}): Promise<string[]> {
+async function firstDownloadOf(server: ServerProcess, count: number, username: string, terminal: { downloadWorker?: string; snapshotFetchWorker?: string } = {}): Promise<string[]> {
   await seedPatients(server, count);
   const password = `${username}-password`;
   const user = await createDoctor(server, username, password);
@@ -162,6 +162,18 @@ test('without its download thread, a first download is written on the main threa
     const log = await firstDownloadOf(server, 3000, 'dr.fallback', { downloadWorker: join(tmpdir(), `no-such-download-worker-${randomUUID()}.cjs`) });
     assert.ok(log.some((l) => l.includes('the first download thread cannot run')), log.join('\n'));
     assert.ok(!log.some((l) => /first download: \d+ rows cached/.test(l)), 'no thread reported a download');
+  } finally {
+    await server.close();
+  }
+});
+
+test('without the snapshot thread, the first download walks the change log on the download thread, says why, and is just as complete', async () => {
+  const server = await serverProcess();
+  try {
+    const log = await firstDownloadOf(server, 3000, 'dr.nosnapshot', { snapshotFetchWorker: join(tmpdir(), `no-such-snapshot-worker-${randomUUID()}.cjs`) });
+    assert.ok(log.some((l) => l.includes('the snapshot thread cannot run')), log.join('\n'));
+    assert.ok(!log.some((l) => /snapshot part of/.test(l)), 'no snapshot part came in');
+    assert.ok(log.some((l) => /first download: \d+ rows cached/.test(l)), `written by the download thread:\n${log.join('\n')}`);
   } finally {
     await server.close();
   }

@@ -62,6 +62,8 @@ export interface StartTerminalOptions {
   serverFingerprint?: string;
   /** In process: the first download thread's script (default: the core's own). */
   downloadWorker?: string;
+  /** In process: the snapshot thread's script (a path that does not exist tests the fallback). */
+  snapshotFetchWorker?: string;
   /** In process: the core's support log (default: dropped). */
   log?: (line: string) => void;
 }
@@ -133,6 +135,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
       ...(options.pokedChanges !== undefined ? { pokedChanges: options.pokedChanges } : {}),
       ...(options.schedule ? { schedule: options.schedule } : {}),
       ...(options.downloadWorker ? { downloadWorker: options.downloadWorker } : {}),
+      ...(options.snapshotFetchWorker ? { snapshotFetchWorker: options.snapshotFetchWorker } : {}),
       log: options.log ?? (() => {}),
     });
     const { handle, notify } = base(dataDir, 'inprocess', (channel, request) => core.invoke(channel, request), events);

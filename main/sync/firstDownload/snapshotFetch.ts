@@ -37,6 +37,9 @@ export function defaultSnapshotFetchScript(): URL {
   return new URL('./snapshot-fetch-worker.ts', import.meta.url);
 }
 
+/** A request the thread was closed under (a sign-out or shutdown mid-download): nothing went wrong. */
+export class SnapshotThreadClosed extends Error {}
+
 /** How long the thread waits for the next part before it ends (a first download asks for the next at once). */
 const idleMs = 10_000;
 
@@ -65,7 +68,7 @@ export class SnapshotFetchThread {
     this.idleTimer = null;
     const worker = this.worker;
     this.worker = null;
-    this.failAll(new Error('the snapshot thread was closed'));
+    this.failAll(new SnapshotThreadClosed('the snapshot thread was closed'));
     void worker?.terminate();
   }
 
