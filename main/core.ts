@@ -506,10 +506,6 @@ export class TerminalCore {
     this.emit('session.changed', { user: null, reason: 'signed out' });
   }
 
-  async list<C extends CollectionName>(collection: C): Promise<WireRow<C>[]> {
-    return JSON.parse((await this.listText(collection)).text) as WireRow<C>[];
-  }
-
   /**
    * The collection's rows as the cache thread joined them into JSON text (what put() stored for
    * this user): the transports hand the text to the window unparsed (ipc/jsonText.ts).

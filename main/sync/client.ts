@@ -91,6 +91,21 @@ function unreachable(baseUrl: string, err: unknown): ServerUnreachable {
   return new ServerUnreachable(`Cannot reach the clinic server at ${baseUrl}: ${(err as Error).message}`);
 }
 
+/**
+ * An answer's text as JSON: null for an empty body; a good answer that is not JSON is refused
+ * (a refusal's body may be anything: its status says enough). Used where the answer is read: here,
+ * and on the cache thread for pull pages (pulledPage.ts).
+ */
+export function answerJson(method: HttpMethod, path: string, status: number, text: string): unknown {
+  if (text.length === 0) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    if (status < 400) throw new BadServerAnswer(`The server sent something that is not JSON for ${method} ${path}`);
+    return null;
+  }
+}
+
 export interface WireStats {
   requests: number;
   bytesSent: number;
@@ -176,19 +191,7 @@ export class ServerClient {
 
   private async raw(route: RouteSpec, path: string, body?: unknown, headers: Record<string, string> = {}, auth = true) {
     const { status, text } = await this.send(route, path, body, headers, auth);
-    return { status, json: this.parseBody(route.method, path, status, text) };
-  }
-
-  private parseBody(method: HttpMethod, path: string, status: number, text: string): unknown {
-    let json: unknown = null;
-    if (text.length > 0) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        if (status < 400) throw new BadServerAnswer(`The server sent something that is not JSON for ${method} ${path}`);
-      }
-    }
-    return json;
+    return { status, json: answerJson(route.method, path, status, text) };
   }
 
   /** An authenticated request: refresh once on 401, then give up with SessionExpired. */
@@ -205,7 +208,7 @@ export class ServerClient {
   /** An authenticated request whose answer is checked with the route's response schema. */
   private async call<S extends RouteSpec>(route: S, path: string, body?: unknown, headers?: Record<string, string>): Promise<AnswerOf<S>> {
     const { status, bytes } = await this.authorized(route, path, body, headers);
-    return this.checked(route, path, { status, json: this.parseBody(route.method, path, status, bytes.toString('utf8')) });
+    return this.checked(route, path, { status, json: answerJson(route.method, path, status, bytes.toString('utf8')) });
   }
 
   /** The answer of a route as the table says it is, or the error it is; `expect: null` checks errors only. */
@@ -274,7 +277,7 @@ export class ServerClient {
     const path = pullPath(since, limit);
     const res = await this.authorized(apiRoutes.pull, path);
     // Errors are told apart as for every other call; a good answer stays bytes.
-    if (res.status >= 400) this.checked(apiRoutes.pull, path, { status: res.status, json: this.parseBody('GET', path, res.status, res.bytes.toString('utf8')) }, null);
+    if (res.status >= 400) this.checked(apiRoutes.pull, path, { status: res.status, json: answerJson('GET', path, res.status, res.bytes.toString('utf8')) }, null);
     return res.bytes;
   }
 
@@ -297,7 +300,7 @@ export class ServerClient {
     }
     if (res.status !== 200) {
       if (res.status === 404 || res.status === 501) return null;
-      this.checked(apiRoutes.snapshot, path, { status: res.status, json: this.parseBody('GET', path, res.status, res.text) }, null);
+      this.checked(apiRoutes.snapshot, path, { status: res.status, json: answerJson('GET', path, res.status, res.text) }, null);
       throw new BadServerAnswer(`Unexpected answer ${res.status} to GET ${path}`);
     }
     const header = (name: string) => res.headers[name] ?? null;

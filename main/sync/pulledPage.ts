@@ -5,7 +5,7 @@
  * same refusals as the client's; each change is checked with parsePulledChange as it is applied.
  */
 import { apiRoutes } from '../../shared/http/routes';
-import { BadServerAnswer } from './client';
+import { answerJson, BadServerAnswer } from './client';
 
 export interface ReadPulledPage {
   changes: unknown[];
@@ -17,14 +17,7 @@ export interface ReadPulledPage {
 /** `path`: the request's path, for the refusal's message. */
 export function readPulledPage(bytes: Uint8Array, path: string): ReadPulledPage {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  let json: unknown = null;
-  if (text.length > 0) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new BadServerAnswer(`The server sent something that is not JSON for GET ${path}`);
-    }
-  }
+  const json = answerJson('GET', path, 200, text);
   const parsed = apiRoutes.pull.response.safeParse(json);
   if (!parsed.success) throw new BadServerAnswer(`Unexpected answer to GET ${path}: ${parsed.error.message.slice(0, 300)}`);
   const page = parsed.data;
