@@ -553,19 +553,23 @@ export class TerminalCore {
   }
 
   async syncStatus(): Promise<SyncStatus> {
-    const status: SyncStatus = this.engine
-      ? await this.engine.status()
-      : {
-          connection: 'offline',
-          online: false,
-          pending: await this.cache.outboxSize(),
-          lastSyncedAt: null,
-          lastError: this.offlineSignIn ? 'Signed in offline: the clinic server cannot be reached' : this.currentUser() ? null : 'Not signed in',
-          initialSync: { done: (await this.cache.cursor()) !== null, received: 0, total: null },
-          conflicts: await this.cache.conflictCount(),
-        };
+    const status: SyncStatus = this.engine ? await this.engine.status() : await this.statusWithoutSync();
     this.lastPending = status.pending;
     return status;
+  }
+
+  /** Signed out, offline or not yet started: what the cache says, with why nothing syncs. */
+  private async statusWithoutSync(): Promise<SyncStatus> {
+    const { pending, conflicts } = await this.cache.syncCounts();
+    return {
+      connection: 'offline',
+      online: false,
+      pending,
+      lastSyncedAt: null,
+      lastError: this.offlineSignIn ? 'Signed in offline: the clinic server cannot be reached' : this.currentUser() ? null : 'Not signed in',
+      initialSync: { done: (await this.cache.cursor()) !== null, received: 0, total: null },
+      conflicts,
+    };
   }
 
   private async publishStatus(): Promise<void> {
