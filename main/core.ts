@@ -498,12 +498,31 @@ export class TerminalCore {
     }
     const unsent = await this.cache.outboxSize();
     this.forgetOfflineSignIn();
+    // Read now, not from `s`: the sync above may have rotated it.
+    const refreshToken = this.state.getSession()?.refreshToken ?? null;
     this.state.setSession({ user: s.user, signedIn: false, accessToken: null, refreshToken: null });
     const engine = this.engine;
     this.engine = null;
     await engine?.stop();
-    this.log(`${s.user.username} signed out${unsent > 0 ? `; ${unsent} change(s) wait on this terminal for their next sign-in` : ''}`);
+    const ended = refreshToken ? await this.endRefreshToken(refreshToken) : 'no session on the server';
+    this.log(`${s.user.username} signed out (${ended})${unsent > 0 ? `; ${unsent} change(s) wait on this terminal for their next sign-in` : ''}`);
     this.emit('session.changed', { user: null, reason: 'signed out' });
+  }
+
+  /**
+   * The server ends the session's refresh token, so a copy of it (a backup of this PC's disk, say)
+   * can never mint a new one. Sign-out never waits on that: offline, the token lapses by its age.
+   */
+  private async endRefreshToken(refreshToken: string): Promise<string> {
+    try {
+      await Promise.race([
+        this.client.logout(refreshToken),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in 3 s')), 3000).unref()),
+      ]);
+      return 'its session ended on the server';
+    } catch (err) {
+      return `the server could not end its session now (${err instanceof Error ? err.message : String(err)}); it lapses by its age`;
+    }
   }
 
   /**

@@ -260,6 +260,13 @@ export class ServerClient {
     return answer;
   }
 
+  /** Sign-out: the server ends the refresh token (an access token lapses by itself within minutes). */
+  async logout(refreshToken: string): Promise<void> {
+    const route = apiRoutes.logout;
+    const res = await this.raw(route, route.path, { refreshToken }, {}, false);
+    this.checked(route, route.path, res, null);
+  }
+
   /**
    * One page of the change log as the server's bytes: errors are told apart here, a good answer
    * is read and checked where it is applied, on the cache thread (sync/pulledPage.ts), so that a

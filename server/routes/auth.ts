@@ -114,6 +114,20 @@ export function authRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { accessToken, refreshToken: result.refreshToken, user: publicUserOf(result.user) };
   });
 
+  // Extension: the holder of a refresh token ends it (sign-out). An unknown or used token is
+  // already unusable, so it is answered the same: the answer tells nothing about other tokens.
+  serveRoute(app, apiRoutes.logout, async ({ request }) => {
+    const parsed = apiRoutes.logout.body.safeParse(request.body);
+    if (!parsed.success) throw badRequest(parsed.error, 'body');
+    await ctx.store.write(async (tx) => {
+      const record = await tx.takeRefreshToken(hashRefreshToken(parsed.data.refreshToken));
+      if (!record) return;
+      const user = await tx.getRow('users', record.userId);
+      await tx.appendAudit({ userId: record.userId, username: user ? String(user.row.username) : null, action: 'logout', collection: null, rowId: null, detail: null });
+    });
+    return undefined;
+  });
+
   serveRoute(app, apiRoutes.me, async ({ actor }) => {
     const user = await ctx.store.getRow('users', actor.id);
     if (!user) throw new HttpError(401, 'sign in first');

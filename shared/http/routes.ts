@@ -106,6 +106,8 @@ export const apiRoutes = {
   health: route({ method: 'GET', path: '/api/health', roles: 'anyone', response: healthResponse, status: 200 }),
   login: route({ method: 'POST', path: '/api/auth/login', roles: 'anyone', body: loginInput, response: loginResponse, status: 200 }),
   refresh: route({ method: 'POST', path: '/api/auth/refresh', roles: 'anyone', body: refreshInput, response: refreshResponse, status: 200 }),
+  /** Extension: sign-out ends its refresh token, so a copy of it can never mint a session (docs/api.md). */
+  logout: route({ method: 'POST', path: '/api/auth/logout', roles: 'anyone', body: refreshInput, response: null, status: 204 }),
   /** Extension: an admin lifts a sign-in block (docs/api.md). */
   liftBlock: route({ method: 'POST', path: '/api/auth/lift-block', ...forAdmins('lifts sign-in blocks'), body: liftBlockInput, response: liftBlockResponse, status: 200 }),
   me: route({ method: 'GET', path: '/api/me', roles: 'signed-in', response: publicUser, status: 200 }),

@@ -66,6 +66,23 @@ for (const store of storesUnderTest()) describe(store, () => {
       assert.equal(next.status, 200);
     });
 
+    test('logout ends its refresh token, is audited, and refuses a malformed body', async () => {
+      const u = await server.createUser('receptionist');
+      const out = await request(server.url, 'POST', '/api/auth/logout', { body: { refreshToken: u.session.refreshToken } });
+      assert.equal(out.status, 204);
+      const refresh = await request(server.url, 'POST', '/api/auth/refresh', { body: { refreshToken: u.session.refreshToken } });
+      assert.equal(refresh.status, 401);
+      // A second logout with the same token, or an unknown one, is answered alike.
+      const again = await request(server.url, 'POST', '/api/auth/logout', { body: { refreshToken: u.session.refreshToken } });
+      assert.equal(again.status, 204);
+      const bad = await request(server.url, 'POST', '/api/auth/logout', { body: { token: 'x' } });
+      assert.equal(bad.status, 400);
+      assert.equal(typeof bad.body.error, 'string');
+      const audit = await api.get('/api/audit?limit=20');
+      const ended = audit.body.filter((e: { action: string; username: string | null }) => e.action === 'logout' && e.username === u.user.username);
+      assert.equal(ended.length, 1);
+    });
+
     test('a deactivated user can neither log in nor use an old token', async () => {
       const u = await server.createUser('assistant');
       const patch = await api.patch(`/api/users/${u.user.id}`, { active: false }, u.user.version);

@@ -76,3 +76,21 @@ test('a user deactivated by the admin is signed out of an idle terminal within s
     assert.equal((await t.call('session.current', {})).user, null);
   }),
 );
+
+test('signing out ends the session on the server: a copy of its refresh token mints nothing', () =>
+  withServerAndTerminal({ mode: 'inprocess' }, async ({ server, t }) => {
+    const { user, password } = await server.createUser('receptionist');
+    await t.login(user.username, password);
+    const copied = t.core!['state'].getSession()!.refreshToken!;
+    await t.call('session.logout', {});
+    assert.equal(t.core!['state'].getSession()?.refreshToken ?? null, null, 'nothing kept on this terminal');
+    const replay = await fetch(`${server.url}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: copied }),
+    });
+    assert.equal(replay.status, 401);
+    const audit = (await server.api.get('/api/audit?limit=20')).body as { action: string; username: string | null }[];
+    assert.ok(audit.some((e) => e.action === 'logout' && e.username === user.username), 'the sign-out is in the audit log');
+  }),
+);
