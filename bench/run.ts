@@ -21,7 +21,7 @@ import { measurePropagation, type PropagationResult } from './scenarios/propagat
 import { measureBytes, type BytesResult } from './scenarios/bytes';
 import { measureInitialSync, type InitialSyncResult } from './scenarios/initial-sync';
 import { measureRawThroughput, measureTerminalThroughput, type ThroughputResult } from './scenarios/throughput';
-import { measureLiveClinic, type LiveClinicPlan, type LiveClinicResult } from './scenarios/live-clinic';
+import { measureLiveClinic, type GroupsCpu, type LiveClinicPlan, type LiveClinicResult } from './scenarios/live-clinic';
 import { dropPostgresDatabase, freshPostgresDatabase } from './support/postgres';
 import { measureUi, type UiResult, type UiSet } from './scenarios/ui';
 
@@ -453,7 +453,7 @@ function print(r: Report): void {
       ]),
     );
   }
-  if (r.liveClinic) printLiveClinic(r.liveClinic, r.propagation, out);
+  if (r.liveClinic) printLiveClinic(r.liveClinic, r.propagation, out, r.machine.nproc);
   if (r.ui.length) printUi(r.ui, out);
   for (const n of r.notMeasured) out.push(`not measured: ${n}`);
   const loads = r.loadLog.map((l) => l.load1m);
@@ -461,7 +461,7 @@ function print(r: Report): void {
   console.log(out.join('\n'));
 }
 
-function printLiveClinic(c: LiveClinicResult, propagation: PropagationResult[], out: string[]): void {
+function printLiveClinic(c: LiveClinicResult, propagation: PropagationResult[], out: string[], nproc: number): void {
   const f = c.floor;
   const x = (a: number) => `${(a / f.floorMs).toFixed(1)}x`;
   out.push('', `6. A clinic group's live terminals on one server; the floor of this run: loopback HTTP round trip p50 ${ms(f.httpRoundTrip.p50, 2)} + SQLite commit p50 ${ms(f.sqliteCommit.p50, 2)} = ${ms(f.floorMs, 2)} (one pushed mutation: p50 ${ms(f.rawPush.p50)}, p99 ${ms(f.rawPush.p99)})`);
@@ -503,6 +503,15 @@ function printLiveClinic(c: LiveClinicResult, propagation: PropagationResult[], 
   );
   const cpu = (v: number | null) => (v === null ? '?' : ms(v));
   out.push(`   server CPU per edit (all its threads, from /proc; idle time included): ${cpu(c.spread.serverCpuMsPerEdit)} with the ${c.spread.terminals} spread cores, ${cpu(l.serverCpuMsPerEdit)} with all ${l.terminals} live terminals`);
+  // The machine's CPU floor: what every process of the run spends per edit, spread over its CPUs.
+  const groupsLine = (what: string, g: GroupsCpu, cores: number) => {
+    const sum = g.server === null || g.coreGroups === null ? null : g.server + g.coreGroups + (g.socketGroups ?? 0);
+    return (
+      `   CPU per edit, ${what}: server ${cpu(g.server)}, core groups ${cpu(g.coreGroups)} (${cpu(g.coreGroups === null ? null : g.coreGroups / cores)} a core)` +
+      `${g.socketGroups === null ? '' : `, light-socket groups ${cpu(g.socketGroups)}`}; sum ${cpu(sum)} / ${nproc} CPUs = ${cpu(sum === null ? null : sum / nproc)} of the machine per edit`
+    );
+  };
+  out.push(groupsLine(`the ${c.spread.terminals} spread cores`, c.spread.cpu, c.spread.terminals), groupsLine(`all ${l.terminals} live terminals`, l.cpu, l.fullCores));
   out.push(`   missed receipts: ${l.missed}; light sockets heard ${count(l.counts.pokesWithChanges)} pokes with the changes and ${count(l.counts.plainPokes)} plain pokes, made ${count(l.counts.pulls)} pulls; ${l.counts.closed} sockets closed`);
 }
 

@@ -12,6 +12,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchClinic } from './clinic';
 import { measurePropagation, type PropagationResult } from './propagation';
@@ -60,6 +61,21 @@ export interface SpreadCoresResult {
   setupMs: number;
   /** The server process's CPU time per edit (all threads): what the machine's load hardly moves. */
   serverCpuMsPerEdit: number | null;
+  /** Every bench process group's CPU time per edit. */
+  cpu: GroupsCpu;
+}
+
+/**
+ * CPU milliseconds per edit of each group of the run's processes (all their threads, from /proc;
+ * the idle time between edits included): summed and divided by the machine's CPUs, the floor
+ * no latency of the run can go under. null: a process could not be read.
+ */
+export interface GroupsCpu {
+  server: number | null;
+  /** All core-group processes together. */
+  coreGroups: number | null;
+  /** All light-socket processes together (null before they are started). */
+  socketGroups: number | null;
 }
 
 export interface LiveTerminalsResult {
@@ -81,6 +97,7 @@ export interface LiveTerminalsResult {
   missed: number;
   counts: SocketCounts;
   serverCpuMsPerEdit: number | null;
+  cpu: GroupsCpu;
 }
 
 export interface LiveClinicResult {
@@ -135,12 +152,20 @@ export async function measureLoopbackFloor(clinic: BenchClinic, workDir: string,
 type CoreGroup = BenchChild<CoreGroupParentMessage, CoreGroupChildMessage>;
 type SocketCrowd = BenchChild<LiveSocketsParentMessage, LiveSocketsChildMessage>;
 
-/** Starts counting the server's CPU time; the returned function gives it per edit. */
-function serverCpu(clinic: BenchClinic): (edits: number) => number | null {
-  const before = processCpuMs(clinic.server.pid);
+/** Starts counting the CPU time of each group of processes; the returned function gives it per edit. */
+function groupsCpu(clinic: BenchClinic, groups: CoreGroup[], crowds: SocketCrowd[]): (edits: number) => GroupsCpu {
+  const sum = (pids: number[]) => pids.reduce<number | null>((n, pid) => {
+    const ms = processCpuMs(pid);
+    return n === null || ms === null ? null : n + ms;
+  }, 0);
+  const pids = { server: [clinic.server.pid], coreGroups: groups.map((g) => g.pid), socketGroups: crowds.map((c) => c.pid) };
+  const before = { server: sum(pids.server), coreGroups: sum(pids.coreGroups), socketGroups: sum(pids.socketGroups) };
   return (edits) => {
-    const after = processCpuMs(clinic.server.pid);
-    return before === null || after === null ? null : (after - before) / edits;
+    const per = (k: keyof GroupsCpu) => {
+      const after = sum(pids[k]);
+      return pids[k].length === 0 || before[k] === null || after === null ? null : (after - before[k]) / edits;
+    };
+    return { server: per('server'), coreGroups: per('coreGroups'), socketGroups: per('socketGroups') };
   };
 }
 
@@ -216,7 +241,7 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
     // Patients the in-process run did not touch (it edits ids[(m * 7919) % n]), from the end of the list.
     const spreadIds = Array.from({ length: plan.coreEdits }, (_, i) => ids[ids.length - 1 - i]!);
     const spreadSender = (i: number) => ({ group: i % plan.coreProcesses, core: 0 });
-    const spreadCpu = serverCpu(clinic);
+    const spreadCpu = groupsCpu(clinic, groups, crowds);
     const spreadSent = await driveEdits(groups, spreadIds, spreadSender, 'spread', plan.spacingMs);
     const spreadCpuMs = spreadCpu(plan.coreEdits);
     const spreadFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
@@ -228,7 +253,12 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
       for (const r of got) samples.push(r.at - sentAt);
       spreadMissed += terminals - 1 - got.length;
     });
-    const spread: SpreadCoresResult = { processes: plan.coreProcesses, terminals, mutations: plan.coreEdits, latency: distribution(samples), missed: spreadMissed, setupMs, serverCpuMsPerEdit: spreadCpuMs };
+    // BENCH_LIVE_DUMP=<file>: every spread receipt (edit, receiver, latency), to look for what the tail collides with.
+    if (process.env.BENCH_LIVE_DUMP) {
+      const rows = [...spreadSent.entries()].flatMap(([marker, sentAt], i) => [...(spreadFirst.get(marker)?.values() ?? [])].map((r) => ({ edit: i, sentAt, receiver: r.receiver, ms: r.at - sentAt })));
+      writeFileSync(process.env.BENCH_LIVE_DUMP, JSON.stringify(rows));
+    }
+    const spread: SpreadCoresResult = { processes: plan.coreProcesses, terminals, mutations: plan.coreEdits, latency: distribution(samples), missed: spreadMissed, setupMs, serverCpuMsPerEdit: spreadCpuMs.server, cpu: spreadCpuMs };
 
     const lightSockets = plan.socketProcesses * plan.socketsPerProcess;
     progress(`live clinic: ${lightSockets} light live sockets in ${plan.socketProcesses} processes join the ${terminals} cores`);
@@ -246,7 +276,7 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
     }
     progress(`live clinic: ${plan.liveEdits} patient edits from one core to ${terminals + lightSockets} live terminals`);
     const liveIds = Array.from({ length: plan.liveEdits }, (_, i) => ids[ids.length - 1 - plan.coreEdits - i]!);
-    const liveCpu = serverCpu(clinic);
+    const liveCpu = groupsCpu(clinic, groups, crowds);
     const liveSent = await driveEdits(groups, liveIds, () => ({ group: 0, core: 0 }), 'live', plan.spacingMs);
     const liveCpuMs = liveCpu(plan.liveEdits);
     const coreFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
@@ -291,7 +321,8 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
       everySocket: distribution(everySocket),
       missed,
       counts,
-      serverCpuMsPerEdit: liveCpuMs,
+      serverCpuMsPerEdit: liveCpuMs.server,
+      cpu: liveCpuMs,
     };
     return { plan, floor, inProcess, spread, live };
   } finally {

@@ -19,7 +19,9 @@ export interface BenchChild<In, Out extends { type: string }> {
 
 /** Starts `bench/<script>` with its config as JSON in the environment variable `configEnv`. */
 export async function startBenchChild<In, Out extends { type: string }>(script: string, configEnv: string, config: unknown): Promise<BenchChild<In, Out>> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', script)], {
+  // BENCH_CHILD_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p': Node flags for the children only (profiling; NODE_OPTIONS refuses --cpu-prof).
+  const flags = process.env.BENCH_CHILD_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...flags, '--import', 'tsx', join(root, 'bench', script)], {
     cwd: root,
     env: { ...process.env, [configEnv]: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

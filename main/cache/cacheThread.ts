@@ -164,6 +164,8 @@ function serveCache(port: MessagePort, { opened, servesCache: _, ...options }: C
   try {
     service = new CacheService(options, (notice) => send({ type: 'notice', notice }));
     answerOpening({ ok: true, opening: service.opening() });
+    // Before the first request is served, while the main thread signs in (see warmUp).
+    service.warmUp();
   } catch (err) {
     answerOpening({ ok: false, error: (err as Error).stack ?? String(err) });
     throw err;

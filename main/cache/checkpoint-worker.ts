@@ -1,7 +1,7 @@
 /**
  * The WAL checkpointer's thread (started by ./checkpointer.ts): its own connection to the cache
- * file, a PASSIVE checkpoint every few hundred milliseconds while the WAL is being written, and a
- * report of what each one copied. PASSIVE never waits for the writer, so the main thread's commits
+ * file, a PASSIVE checkpoint when writes to the WAL pause (or every few seconds while they go on,
+ * see tick), and a report of what each one copied. PASSIVE never waits for the writer, so the main thread's commits
  * go on meanwhile.
  */
 import { statSync } from 'node:fs';
@@ -33,27 +33,52 @@ function checkpoint(): void {
 }
 
 /**
- * A checkpoint takes SQLite's locks and reads its index even when there is nothing to copy; a
- * terminal is idle most of the day. A tick whose WAL file has not changed since the last one skips
- * it (a stat). File times are coarse, so a write in the same clock tick as the last stat could go
- * unseen: every QUIET_CHECKPOINT_MS a checkpoint runs anyway.
+ * When to checkpoint. A checkpoint of even a few pages costs about 1 ms of CPU and two fsyncs
+ * (10 ms of disk), eight times the commit it copies: after every patient edit, on every terminal
+ * of a busy clinic, that was the largest CPU cost of taking an edit in (docs/performance.md,
+ * "What one core spends per received edit"). So a WAL being written is checkpointed once writes
+ * pause for QUIET_MS, or after DIRTY_MAX_MS of writes without a pause, or at once when it grew by
+ * GROWTH_BYTES since the last checkpoint (a first download, a burst): the WAL stays small, and a
+ * stream of edits costs one checkpoint every few seconds instead of one per edit. (SQLite's own
+ * default waits for 1,000 pages, 16 MiB here.)
+ *
+ * The WAL's size and time (a stat) say whether it was written; a checkpoint takes SQLite's locks
+ * and reads its index even when there is nothing to copy, and a terminal is idle most of the day.
+ * File times are coarse, so a write in the same clock tick as the last stat could go unseen: every
+ * ANYWAY_MS a checkpoint runs anyway.
  */
-const QUIET_CHECKPOINT_MS = 5000;
+const QUIET_MS = 1000;
+const DIRTY_MAX_MS = 5000;
+const GROWTH_BYTES = 1 << 20;
+const ANYWAY_MS = 5000;
 let lastWal = '';
 let lastRunAt = 0;
+let lastChangeAt = 0;
+/** When the WAL was first written after the last checkpoint; null: not since. */
+let dirtySince: number | null = null;
+let sizeAtCheckpoint = 0;
 
 function tick(): void {
   let wal = 'none';
+  let size = 0;
   try {
     const s = statSync(`${config.file}-wal`, { bigint: true });
     wal = `${s.size}/${s.mtimeNs}`;
+    size = Number(s.size);
   } catch {
     /* no WAL file yet: nothing to copy, unless the quiet period says to look anyway */
   }
   const now = Date.now();
-  if (wal === lastWal && now - lastRunAt < QUIET_CHECKPOINT_MS) return;
-  lastWal = wal;
+  if (wal !== lastWal) {
+    lastWal = wal;
+    lastChangeAt = now;
+    dirtySince ??= now;
+  }
+  const due = dirtySince !== null && (now - lastChangeAt >= QUIET_MS || now - dirtySince >= DIRTY_MAX_MS || size - sizeAtCheckpoint >= GROWTH_BYTES);
+  if (!due && now - lastRunAt < ANYWAY_MS) return;
   lastRunAt = now;
+  dirtySince = null;
+  sizeAtCheckpoint = size;
   checkpoint();
 }
 

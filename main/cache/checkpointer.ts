@@ -2,7 +2,7 @@
  * WAL checkpoints off the main thread. A checkpoint copies the WAL into the cache file and syncs
  * it to disk: 7–9 ms here whatever its size, the largest event-loop stall of an initial sync
  * (docs/performance.md). So the cache connection turns SQLite's automatic checkpoint off, and a
- * worker thread with a connection of its own checkpoints every few hundred milliseconds. If that
+ * worker thread with a connection of its own checkpoints when writes pause (checkpoint-worker.ts). If that
  * thread cannot run, the connection goes back to checkpointing itself, as SQLite does by default.
  */
 import type { Worker } from 'node:worker_threads';

@@ -237,6 +237,19 @@ export class CacheService {
   // ---------- pulled changes ----------
 
   /**
+   * Checks one made-up pulled change, once, as the thread starts (cacheThread.ts, after the
+   * opening answer): the first check of a change builds the schema's parser (5-35 ms here), and
+   * done on a terminal's first received edit it was the whole tail of the 50-core figure, every
+   * core paying it for the same edit at once (docs/performance.md, "What one core spends per
+   * received edit"). Nothing is written.
+   */
+  warmUp(): void {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const at = new Date(0).toISOString();
+    parsePulledChange({ collection: 'patients', id, op: 'upsert', version: 1, row: { id, version: 1, updatedAt: at, updatedBy: id } });
+  }
+
+  /**
    * A pull answer as the server's bytes, read and checked here (sync/pulledPage.ts; a bad answer
    * is refused as in the client); the main thread gets the facts it schedules on, and the page
    * waits for applyReadPage. A page read before it and not applied is dropped.
