@@ -5,6 +5,9 @@
  * poke says only "pull" or does not follow it, as a terminal core does (main/sync/live.ts,
  * engine.ts). Each arrival of a marked patient edit is stamped with the machine-wide clock.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { configFromEnv, epochNow, serveParent } from './support/bench-child';
 import type { LiveSocketsChildMessage, LiveSocketsConfig, LiveSocketsParentMessage, Receipt, SocketCounts } from './support/live-clinic-messages';
@@ -28,6 +31,25 @@ function note(receiver: number, changes: ChangeText[], at: number): void {
       receipts.push({ marker: notes, receiver, at, updatedAt: Date.parse(String(c.row!.updatedAt)) });
     }
   }
+}
+
+/**
+ * Messages are stamped as they arrive and read (parsed, the cursor kept, a pull started) once
+ * every socket that is readable in this turn of the event loop has had its stamp. A real
+ * terminal has its own CPU; 150 of them share this process, and reading each one's poke before
+ * the next socket's arrival is stamped would add up to 149 other terminals' parsing to the last
+ * receipt. Still one queue, so every socket's messages are read in the order they came.
+ */
+const inbox: { take: (data: Buffer, at: number) => void; data: Buffer; at: number }[] = [];
+
+function arrived(take: (data: Buffer, at: number) => void, data: Buffer): void {
+  if (inbox.length === 0) setImmediate(readInbox);
+  inbox.push({ take, data, at: epochNow() });
+}
+
+function readInbox(): void {
+  const batch = inbox.splice(0);
+  for (const m of batch) m.take(m.data, m.at);
 }
 
 /** One light client; resolves once the server said `ready`. */
@@ -63,8 +85,7 @@ function connect(i: number): Promise<void> {
   };
   return new Promise<void>((resolve, reject) => {
     socket.on('open', () => socket.send(JSON.stringify({ type: 'auth', token })));
-    socket.on('message', (data) => {
-      const at = epochNow();
+    const take = (data: Buffer, at: number): void => {
       const msg = JSON.parse(data.toString()) as { type: string; cursor?: string; from?: string; changes?: ChangeText[] };
       if (msg.type === 'ready') {
         cursor = msg.cursor!;
@@ -79,11 +100,17 @@ function connect(i: number): Promise<void> {
       }
       counts.plainPokes++;
       if (msg.cursor !== cursor) pull().catch((error: unknown) => console.error(`live socket ${receiver}: ${(error as Error).message}`));
-    });
+    };
+    socket.on('message', (data: Buffer) => arrived(take, data));
     socket.on('error', reject);
     socket.on('close', () => counts.closed++);
   });
 }
+
+// BENCH_LIGHT_PROF=<dir>: a V8 CPU profile of each light-socket process from its last socket's
+// `ready` to the report (the edits), written there as light-sockets-<first>-<pid>.cpuprofile.
+const profile = process.env.BENCH_LIGHT_PROF ? new Session() : null;
+profile?.connect();
 
 serveParent<LiveSocketsParentMessage>(async (message) => {
   if (message.type === 'open') {
@@ -92,9 +119,17 @@ serveParent<LiveSocketsParentMessage>(async (message) => {
     for (let from = 0; from < cfg.count; from += 50) {
       await Promise.all(Array.from({ length: Math.min(50, cfg.count - from) }, (_, j) => connect(from + j)));
     }
+    await profile?.post('Profiler.enable');
+    await profile?.post('Profiler.start');
     return void send({ type: 'opened', ms: performance.now() - started });
   }
-  if (message.type === 'report') return void send({ type: 'receipts', receipts: receipts.splice(0), counts: { ...counts } });
+  if (message.type === 'report') {
+    if (profile) {
+      const { profile: taken } = await profile.post('Profiler.stop');
+      writeFileSync(join(process.env.BENCH_LIGHT_PROF!, `light-sockets-${cfg.first}-${process.pid}.cpuprofile`), JSON.stringify(taken));
+    }
+    return void send({ type: 'receipts', receipts: receipts.splice(0), counts: { ...counts } });
+  }
   for (const s of sockets) s.terminate();
   process.exit(0);
 });

@@ -12,6 +12,8 @@
  * plain poke.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import * as ws from 'ws';
 import type { WebSocket } from 'ws';
 import { syncedCollections } from '../../shared/domain/access';
 import { apiRoutes, liveQuery } from '../../shared/http/routes';
@@ -31,6 +33,10 @@ const AUTH_TIMEOUT_MS = 10_000;
 
 interface LiveClient {
   socket: WebSocket;
+  /** The connection under the socket: a poke framed once for all its sockets is written here as it is. */
+  wire: Duplex;
+  /** No extension negotiated (app.ts leaves permessage-deflate off): ws sends without a queue of its own. */
+  plainFrames: boolean;
   actor: Actor;
   /** The access token the socket signed in with, checked again at every heartbeat. */
   token: string;
@@ -133,15 +139,15 @@ export class LiveHub {
             return socket.close(1011, 'the server could not check the token');
           }
           if (!actor) return refuse(socket, 'the access token is invalid or expired');
-          await this.admit(socket, actor, msg.token, wantsChanges, request.log);
+          await this.admit(socket, request.raw.socket, actor, msg.token, wantsChanges, request.log);
         });
         socket.on('close', () => clearTimeout(timeout));
       },
     );
   }
 
-  private async admit(socket: WebSocket, actor: Actor, token: string, wantsChanges: boolean, log: FastifyBaseLogger): Promise<void> {
-    const client: LiveClient = { socket, actor, token, expiresAt: 0, log, ready: false, missed: false, wantsChanges, told: null };
+  private async admit(socket: WebSocket, wire: Duplex, actor: Actor, token: string, wantsChanges: boolean, log: FastifyBaseLogger): Promise<void> {
+    const client: LiveClient = { socket, wire, plainFrames: socket.extensions === '', actor, token, expiresAt: 0, log, ready: false, missed: false, wantsChanges, told: null };
     this.clients.add(client);
     socket.on('close', () => this.clients.delete(client));
     socket.on('error', () => socket.terminate());
@@ -195,9 +201,10 @@ export class LiveHub {
       if (plain.length > 0) outgoing.push({ bytes: Buffer.from(JSON.stringify({ type: 'poke', cursor } satisfies LiveServerMessage)), cursor, clients: plain });
       // Every socket in the same tick: the last terminal hears the commit as soon as the first.
       for (const poke of outgoing) {
+        const frame = textFrame(poke.bytes);
         for (const client of poke.clients) {
           if (!this.clients.has(client)) continue;
-          sendBytes(client.socket, poke.bytes);
+          writeFrame(client, frame, poke.bytes);
           client.told = poke.cursor;
         }
       }
@@ -215,16 +222,14 @@ export class LiveHub {
   private async pokesWithChanges(clients: LiveClient[], plain: LiveClient[]): Promise<Outgoing[]> {
     // A pull checks the session on every request; so does a poke that carries data: one read per user.
     const now = Date.now();
-    const users = new Map<string, Promise<Actor | null>>();
+    const current = clients.filter((c) => now < c.expiresAt);
+    for (const c of clients) if (now >= c.expiresAt) plain.push(c);
+    const ids = [...new Set(current.map((c) => c.actor.id))];
+    const read = await Promise.all(ids.map((id) => activeActor(this.ctx, id).catch(() => null)));
+    const users = new Map(ids.map((id, i) => [id, read[i]!] as const));
     const groups = new Map<string, { role: Role; from: string; members: { client: LiveClient; actor: Actor }[] }>();
-    for (const client of clients) {
-      if (now >= client.expiresAt) {
-        plain.push(client);
-        continue;
-      }
-      let user = users.get(client.actor.id);
-      if (!user) users.set(client.actor.id, (user = activeActor(this.ctx, client.actor.id).catch(() => null)));
-      const actor = await user;
+    for (const client of current) {
+      const actor = users.get(client.actor.id);
       if (!actor) {
         plain.push(client);
         continue;
@@ -265,10 +270,11 @@ export class LiveHub {
 
   private beat(): void {
     const heartbeat = Buffer.from(JSON.stringify({ type: 'heartbeat', at: new Date().toISOString() } satisfies LiveServerMessage));
+    const frame = textFrame(heartbeat);
     // Terminals of one user share a token check and a user read in a beat.
     const checks = new Map<string, Promise<Actor | null>>();
     for (const client of this.clients) {
-      if (client.ready) sendBytes(client.socket, heartbeat);
+      if (client.ready) writeFrame(client, frame, heartbeat);
       let check = checks.get(client.token);
       if (!check) checks.set(client.token, (check = actorFromToken(this.ctx, client.token).catch(() => client.actor)));
       void this.recheck(client, check);
@@ -308,9 +314,29 @@ function sendText(socket: WebSocket, text: string): void {
   if (socket.readyState === socket.OPEN) socket.send(text);
 }
 
-/** Text already encoded (one Buffer for every socket a poke goes to), sent as a text frame. */
-function sendBytes(socket: WebSocket, bytes: Buffer): void {
-  if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: false });
+/** ws's own framing (exported by ws, though @types/ws leaves it out); options as ws's send passes them for a server. */
+const { Sender } = ws as unknown as {
+  Sender: { frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[] };
+};
+
+/**
+ * A text message framed once (RFC 6455: unmasked from a server, uncompressed: permessage-deflate
+ * is off), header and payload in one Buffer, for every socket it goes to. `socket.send` would
+ * frame it again per socket and hand the connection two buffers.
+ */
+function textFrame(payload: Buffer): Buffer {
+  return Buffer.concat(Sender.frame(payload, { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }));
+}
+
+/**
+ * One write of the whole frame to the connection. ws writes its own frames (ready, error, close)
+ * to the same connection, in order with these; it queues frames itself only while compressing,
+ * so a socket with an extension negotiated gets `payload` through ws instead.
+ */
+function writeFrame(client: LiveClient, frame: Buffer, payload: Buffer): void {
+  if (client.socket.readyState !== client.socket.OPEN) return;
+  if (!client.plainFrames) client.socket.send(payload, { binary: false });
+  else if (client.wire.writable) client.wire.write(frame);
 }
 
 function refuse(socket: WebSocket, error: string): void {
