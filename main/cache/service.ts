@@ -10,7 +10,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AnyRow, CollectionName, PublicUser, Role } from '../../shared/domain/collections';
 import type { Conflict, EventPayload, MutateRequest } from '../../shared/ipc/contract';
 import type { AttentionEntry } from '../../shared/ipc/attention';
-import type { MutationResult } from '../../shared/sync/protocol';
+import { change, type MutationResult } from '../../shared/sync/protocol';
 import { openCache, type CacheDb, type CacheKey } from './database';
 import { WalCheckpointer } from './checkpointer';
 import { RowCache } from './rows';
@@ -241,12 +241,13 @@ export class CacheService {
    * opening answer): the first check of a change builds the schema's parser (5-35 ms here), and
    * done on a terminal's first received edit it was the whole tail of the 50-core figure, every
    * core paying it for the same edit at once (docs/performance.md, "What one core spends per
-   * received edit"). Nothing is written.
+   * received edit"). Nothing is written, and its verdict is not wanted: a schema that one day
+   * refuses this sample must not stop the cache from starting.
    */
   warmUp(): void {
     const id = '00000000-0000-4000-8000-000000000000';
     const at = new Date(0).toISOString();
-    parsePulledChange({ collection: 'patients', id, op: 'upsert', version: 1, row: { id, version: 1, updatedAt: at, updatedBy: id } });
+    change.safeParse({ collection: 'patients', id, op: 'upsert', version: 1, row: { id, version: 1, updatedAt: at, updatedBy: id } });
   }
 
   /**
