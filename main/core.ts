@@ -37,7 +37,7 @@ import { SyncEngine, seedSchedule, type ChangeSourceFactory, type SyncSchedule }
 import { FirstDownload, defaultDownloadWorkerScript } from './sync/firstDownload/firstDownload';
 import { defaultSnapshotFetchScript } from './sync/firstDownload/snapshotFetch';
 import { IpcFailure } from './ipc/failure';
-import { JsonText } from './ipc/jsonText';
+import { isJsonText, jsonText, parseJsonText, type JsonText } from './ipc/jsonText';
 import { testCrashPoint } from './crash-hooks';
 import { withPolicy, type MachinePolicy } from './policy/machinePolicy';
 
@@ -83,7 +83,32 @@ export interface TerminalCoreOptions {
   encryptCache?: boolean;
 }
 
-export type EventListener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
+/** What the core emits on a channel: the payload, or its JSON text (a pulled page's data.changed, written on the cache thread). */
+export type EventBody<E extends EventChannel> = EventPayload<E> | JsonText<EventPayload<E>>;
+
+/**
+ * One event as the core emits it. A transport sends `body` on as it is (text stays text, never
+ * parsed on this thread); an in-process listener that wants the object (a test, the bench) reads
+ * `payload`, parsed on first use and kept for the other listeners.
+ */
+export class TerminalEvent<E extends EventChannel = EventChannel> {
+  private parsed: { value: EventPayload<E> } | null = null;
+
+  constructor(
+    readonly channel: E,
+    readonly body: EventBody<E>,
+  ) {}
+
+  get payload(): EventPayload<E> {
+    this.parsed ??= { value: isJsonText(this.body) ? parseJsonText(this.body) : this.body };
+    return this.parsed.value;
+  }
+}
+
+/** Any channel's event; `channel` tells them apart (and narrows `payload`). */
+export type AnyTerminalEvent = { [E in EventChannel]: TerminalEvent<E> }[EventChannel];
+
+export type EventListener = (event: AnyTerminalEvent) => void;
 
 export interface TerminalStats {
   /** The main thread's. */
@@ -190,10 +215,12 @@ export class TerminalCore {
     return () => this.listeners.delete(listener);
   }
 
-  protected emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>): void => {
+  protected emit = <E extends EventChannel>(channel: E, body: EventBody<E>): void => {
+    // TerminalEvent<E> is one member of the union; TypeScript cannot see which from a generic E.
+    const event = new TerminalEvent(channel, body) as unknown as AnyTerminalEvent;
     for (const l of this.listeners) {
       try {
-        l(channel, payload);
+        l(event);
       } catch (err) {
         this.log(`event listener for ${channel} failed: ${(err as Error).message}`);
       }
@@ -534,7 +561,7 @@ export class TerminalCore {
     if (!syncedCollections(user.role).includes(collection) || (collection !== 'users' && !canRead(user.role, collection))) {
       throw new IpcFailure('forbidden', `A ${user.role} may not see ${collection}`);
     }
-    return new JsonText(await this.cache.listJson(collection));
+    return jsonText(await this.cache.listJson(collection));
   }
 
   /**

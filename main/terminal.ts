@@ -21,9 +21,10 @@ import {
 } from '../shared/ipc/contract';
 import { TerminalCore, type TerminalCoreOptions } from './core';
 import { IpcFailure } from './ipc/failure';
-import { JsonText } from './ipc/jsonText';
+import { isJsonText, joinedJson, parseJsonText, type JsonText } from './ipc/jsonText';
 
-export type { EventListener, TerminalCoreOptions, TerminalStats } from './core';
+export type { AnyTerminalEvent, EventBody, EventListener, TerminalCoreOptions, TerminalStats } from './core';
+export { TerminalEvent } from './core';
 
 /** Who sent a message: the transport's id of the window (Electron webContents id, headless connection id). */
 export interface IpcSender {
@@ -88,7 +89,7 @@ export class Terminal extends TerminalCore {
 
   async invoke(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown>> {
     const envelope = await this.invokeRaw(channel, request, sender);
-    return envelope.ok && envelope.value instanceof JsonText ? { ok: true, value: JSON.parse(envelope.value.text) } : envelope;
+    return envelope.ok && isJsonText(envelope.value) ? { ok: true, value: parseJsonText(envelope.value) } : envelope;
   }
 
   /**
@@ -97,7 +98,7 @@ export class Terminal extends TerminalCore {
    */
   async invokeForWire(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown> | string> {
     const envelope = await this.invokeRaw(channel, request, sender);
-    return envelope.ok && envelope.value instanceof JsonText ? `{"ok":true,"value":${envelope.value.text}}` : envelope;
+    return envelope.ok && isJsonText(envelope.value) ? `{"ok":true,"value":${joinedJson(envelope.value)}}` : envelope;
   }
 
   private async invokeRaw(channel: unknown, request: unknown, sender?: IpcSender): Promise<IpcEnvelope<unknown>> {

@@ -6,6 +6,7 @@
 import {
   eventChannelNames,
   invokeChannelNames,
+  isJsonPieces,
   type ClinicBridge,
   type EventChannel,
   type InvokeChannel,
@@ -41,8 +42,10 @@ export function createClinicBridge(ipc: RendererIpc): ClinicBridge {
     invoke,
     on(channel, listener) {
       if (!eventAllowed.has(channel)) return () => undefined;
-      // Drop Electron's event object: the page gets the payload only, never the sender.
-      const forward = (_event: unknown, payload: unknown) => listener(payload as Parameters<typeof listener>[0]);
+      // Drop Electron's event object: the page gets the payload only, never the sender. A payload
+      // main held as JSON text (a pulled page's data.changed) comes as its pieces, parsed here.
+      const forward = (_event: unknown, payload: unknown) =>
+        listener((isJsonPieces(payload) ? JSON.parse(payload.jsonPieces.join('')) : payload) as Parameters<typeof listener>[0]);
       ipc.on(channel satisfies EventChannel, forward);
       return () => {
         ipc.removeListener(channel, forward);

@@ -2,7 +2,7 @@
  * The bench's one handle on a headless terminal core (main/core.ts): the same invoke channels
  * and events a window uses, nothing internal. Only this file knows the core's factory shape.
  */
-import { createTerminal, type TerminalStats } from '../../main/terminal';
+import { createTerminal, type AnyTerminalEvent, type TerminalStats } from '../../main/terminal';
 import type { SyncSchedule } from '../../main/sync/engine';
 import { refetchEverything, type RefetchSchedule } from './refetchEverything';
 import type { EventChannel, EventPayload, InvokeChannel, InvokeRequest, InvokeResponse, SyncStatus } from '../../shared/ipc/contract';
@@ -48,6 +48,8 @@ export interface BenchTerminal {
   name: string;
   invoke<C extends InvokeChannel, R extends InvokeRequest<C>>(channel: C, request: R): Promise<InvokeResponse<C, R>>;
   on<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** Every event as a transport gets it: a payload the core holds as JSON text stays unparsed. */
+  onEvent(listener: (event: AnyTerminalEvent) => void): () => void;
   status(): Promise<SyncStatus>;
   /** The core's own counters: event-loop delay and the bytes of its HTTP bodies. */
   stats(): TerminalStats;
@@ -71,8 +73,11 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
   });
   for (const pragma of options.cachePragmas ?? []) await core.benchPragma(pragma);
   const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
-  core.onEvent((channel, payload) => {
-    for (const listener of listeners.get(channel) ?? []) listener(payload);
+  const rawListeners = new Set<(event: AnyTerminalEvent) => void>();
+  core.onEvent((event) => {
+    // `payload` parses a text payload (a pulled page's data.changed): only when someone listens for it.
+    for (const listener of listeners.get(event.channel) ?? []) listener(event.payload);
+    for (const listener of rawListeners) listener(event);
   });
   core.start();
   const terminal: BenchTerminal = {
@@ -88,6 +93,10 @@ export async function openTerminal(options: BenchTerminalOptions): Promise<Bench
       const wrapped = listener as (payload: unknown) => void;
       set.add(wrapped);
       return () => set.delete(wrapped);
+    },
+    onEvent(listener) {
+      rawListeners.add(listener);
+      return () => rawListeners.delete(listener);
     },
     status: () => terminal.invoke('sync.status', {}),
     stats: () => core.stats(),

@@ -24,6 +24,7 @@ import { readPulledPage, type ReadPulledPage } from '../sync/pulledPage';
 import { dropLoadTables } from '../sync/firstDownload/bulkLoad';
 import { removeSnapshotFiles } from '../sync/firstDownload/snapshotImport';
 import { writeLocalMutation, type LocalMutationResult } from '../mutations/local';
+import { jsonListText, type JsonText } from '../ipc/jsonText';
 import { OfflineVerifiers, type OfflineCheck } from '../session/offlineVerifiers';
 
 export interface CacheOpenOptions {
@@ -55,8 +56,24 @@ export interface LoopDelay {
   max: number;
 }
 
+/**
+ * Rows a step changed, as the 'data.changed' payload the windows get: its JSON text, written on
+ * this thread in small pieces (ipc/jsonText.ts), so the main thread only passes it on; and how many.
+ */
+export interface ChangedRows {
+  count: number;
+  payload: JsonText<EventPayload<'data.changed'>>;
+}
+
+const changedHead = `{"source":${JSON.stringify('remote' satisfies EventPayload<'data.changed'>['source'])},"changes":[`;
+
+/** `changes`: each change's JSON text (JSON.stringify of a RowChange). */
+function changedRows(changes: string[]): ChangedRows {
+  return { count: changes.length, payload: jsonListText(changedHead, changes, ']}') };
+}
+
 export interface PushAnswerApplied {
-  changes: RowChange[];
+  changed: ChangedRows;
   conflicts: EventPayload<'conflict.recorded'>[];
   outcomes: EventPayload<'mutation.outcome'>[];
 }
@@ -211,7 +228,8 @@ export class CacheService {
   /** The server's answers to a batch, in one transaction; `fetched`: rows fetched for refusals that carried none. */
   applyPushAnswer(batch: OutboxEntry[], results: MutationResult[], fetched: Record<string, AnyRow | null>): PushAnswerApplied {
     const byId = new Map(results.map((r) => [r.mutationId, r]));
-    const applied: PushAnswerApplied = { changes: [], conflicts: [], outcomes: [] };
+    const changes: string[] = [];
+    const applied: Omit<PushAnswerApplied, 'changed'> = { conflicts: [], outcomes: [] };
     this.db.transaction(() => {
       for (const e of batch) {
         const r = byId.get(e.mutationId);
@@ -219,7 +237,7 @@ export class CacheService {
         const own = r.row && r.row.id === e.rowId ? r.row : null;
         const server = own ?? (e.mutationId in fetched ? fetched[e.mutationId]! : null);
         const { change, conflict } = this.writer.applyResult(e, r, server as AnyRow | null);
-        if (change) applied.changes.push(change);
+        if (change) changes.push(JSON.stringify(change));
         if (conflict) applied.conflicts.push(conflict);
         applied.outcomes.push({
           mutationId: e.mutationId,
@@ -231,7 +249,7 @@ export class CacheService {
         });
       }
     })();
-    return applied;
+    return { ...applied, changed: changedRows(changes) };
   }
 
   // ---------- pulled changes ----------
@@ -264,7 +282,7 @@ export class CacheService {
   }
 
   /** A page readPulledAnswer read, applied as applyPulledPage; null when it is no longer kept. */
-  async applyReadPage(page: number): Promise<RowChange[] | null> {
+  async applyReadPage(page: number): Promise<ChangedRows | null> {
     const read = this.readPages.get(page);
     if (!read) return null;
     this.readPages.delete(page);
@@ -276,12 +294,12 @@ export class CacheService {
    * between slices the thread turns to the next message. A crash mid-page re-applies its first
    * slices, which applyPulled tolerates (same versions).
    */
-  async applyPulledPage(raw: unknown[], cursor: string): Promise<RowChange[]> {
-    const changes: RowChange[] = [];
+  async applyPulledPage(raw: unknown[], cursor: string): Promise<ChangedRows> {
+    const changes: string[] = [];
     let from = 0;
     for (;;) {
       from = this.applyPulledSlice(raw, from, cursor, changes);
-      if (from >= raw.length) return changes;
+      if (from >= raw.length) return changedRows(changes);
       await yieldToEventLoop();
     }
   }
@@ -290,9 +308,10 @@ export class CacheService {
    * Check and apply pulled changes from `from` on, until they are all applied or the slice's budget
    * is spent. The budget covers the commit too: in a big cache each new row touches an index page
    * of its own (random ids), so the commit's cost per row, learnt from the slices before, caps how
-   * many rows a slice takes.
+   * many rows a slice takes. Each change's JSON text is written in its slice (`changes`), so the
+   * page's event costs no slice of its own.
    */
-  private applyPulledSlice(raw: unknown[], from: number, pageCursor: string, changes: RowChange[]): number {
+  private applyPulledSlice(raw: unknown[], from: number, pageCursor: string, changes: string[]): number {
     let to = from;
     const started = performance.now();
     const maxRows = this.commitMsPerRow > 0 ? Math.max(minSliceRows, Math.floor(commitBudgetMs / this.commitMsPerRow)) : Infinity;
@@ -301,7 +320,7 @@ export class CacheService {
       while (to < raw.length && to - from < maxRows) {
         const c = this.writer.applyPulled(parsePulledChange(raw[to]));
         to++;
-        if (c) changes.push(c);
+        if (c) changes.push(JSON.stringify(c));
         if (performance.now() - started > applySliceBudgetMs) break;
       }
       if (to >= raw.length) this.state.setCursor(pageCursor);
@@ -316,16 +335,16 @@ export class CacheService {
   }
 
   /** Every cached row goes and the cursor with it (the server was restored from a backup); the deletions windows hear of. */
-  forgetServerRows(collections: CollectionName[]): RowChange[] {
-    const gone: RowChange[] = [];
+  forgetServerRows(collections: CollectionName[]): ChangedRows {
+    const gone: string[] = [];
     for (const collection of collections) {
-      for (const row of this.rows.list(collection)) gone.push({ collection, id: String(row.id), op: 'delete' });
+      for (const row of this.rows.list(collection)) gone.push(JSON.stringify({ collection, id: String(row.id), op: 'delete' } satisfies RowChange));
     }
     this.db.transaction(() => {
       this.rows.clearAll();
       this.state.clearCursor();
     })();
-    return gone;
+    return changedRows(gone);
   }
 
   /** A collection fetched in full (the bench's seed refetch): what changed against the cache. */

@@ -1,6 +1,7 @@
 /**
  * ipcMain <-> the terminal core. Each contract channel gets one handler that checks the sending
- * frame (trustedSender.ts) and forwards to core.invoke; core events go to every open window.
+ * frame (trustedSender.ts) and forwards to core.invoke; core events go to every open window (a
+ * payload held as JSON text as its pieces, which preload/clinicBridge.ts parses).
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { invokeChannelNames, type IpcEnvelope } from '../../shared/ipc/contract';
@@ -37,9 +38,10 @@ export function forwardIpc(core: Terminal, ourWindows: ReadonlySet<number>, logg
       return core.invokeForWire(channel, request, { windowId: windowIdOf(event.sender) });
     });
   }
-  const stopEvents = core.onEvent((channel, payload) => {
+  // A payload the core holds as JSON text (ipc/jsonText.ts) goes as its pieces, unparsed; the preload parses it.
+  const stopEvents = core.onEvent(({ channel, body }) => {
     for (const window of BrowserWindow.getAllWindows()) {
-      if (!window.isDestroyed() && ourWindows.has(window.webContents.id)) window.webContents.send(channel, payload);
+      if (!window.isDestroyed() && ourWindows.has(window.webContents.id)) window.webContents.send(channel, body);
     }
   });
   return () => {

@@ -15,7 +15,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { maxIpcPayloadBytes, type WireFrame } from '../../shared/ipc/contract';
+import { maxIpcPayloadBytes, type EventChannel, type WireFrame } from '../../shared/ipc/contract';
+import { isJsonText, type JsonText } from '../ipc/jsonText';
 import type { Terminal } from '../terminal';
 import { serveRenderer } from './static-files';
 
@@ -105,7 +106,22 @@ export async function startHeadlessTransport(options: {
     const text = JSON.stringify(frame);
     for (const s of sockets) if (s.readyState === s.OPEN) s.send(text);
   };
-  const stopEvents = core.onEvent((channel, payload) => broadcast({ kind: 'event', channel, payload }));
+  /**
+   * An event frame around a payload that is already JSON text (a pulled page's data.changed from
+   * the cache thread), sent as the fragments of one WebSocket message: the pieces are never
+   * parsed here, nor joined into one big string.
+   */
+  const broadcastText = (channel: EventChannel, payload: JsonText<unknown>) => {
+    const fragments = [`{"kind":"event","channel":${JSON.stringify(channel)},"payload":`, ...payload.jsonPieces, '}'];
+    for (const s of sockets) {
+      if (s.readyState !== s.OPEN) continue;
+      fragments.forEach((fragment, i) => s.send(fragment, { fin: i === fragments.length - 1 }));
+    }
+  };
+  const stopEvents = core.onEvent(({ channel, body }) => {
+    if (isJsonText(body)) broadcastText(channel, body);
+    else broadcast({ kind: 'event', channel, payload: body });
+  });
 
   http.on('upgrade', (req, socket, head) => {
     const port = (http.address() as AddressInfo).port;

@@ -151,7 +151,7 @@ export class SyncEngine {
     const gone = await this.deps.cache.forgetServerRows(this.collections());
     this.source.forget();
     Object.assign(this.initial, { done: false, received: 0, total: null });
-    if (gone.length > 0) this.deps.emit('data.changed', { source: 'remote', changes: gone });
+    if (gone.count > 0) this.deps.emit('data.changed', gone.payload);
   }
 
   // ---------- status ----------

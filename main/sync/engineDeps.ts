@@ -7,6 +7,7 @@
 import type { CollectionName, Role } from '../../shared/domain/collections';
 import type { EventChannel, EventPayload } from '../../shared/ipc/contract';
 import type { CacheCalls } from '../cache/cache-messages';
+import type { JsonText } from '../ipc/jsonText';
 import type { ServerClient } from './client';
 import type { FirstDownload } from './firstDownload/firstDownload';
 
@@ -19,7 +20,8 @@ export interface SyncSchedule {
   pushBatch: number;
 }
 
-export type Emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
+/** Tells the windows: the payload, or its JSON text as the cache thread wrote it (ipc/jsonText.ts). */
+export type Emit = <E extends EventChannel>(channel: E, payload: EventPayload<E> | JsonText<EventPayload<E>>) => void;
 
 export interface EngineDeps {
   /** The cache, on its own thread: every call is one awaited message. */

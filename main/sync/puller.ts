@@ -17,7 +17,7 @@ import { syncedCollections } from '../../shared/domain/access';
 import { BadServerAnswer, type LiveTarget, type PulledAnswer } from './client';
 import { FirstDownloads } from './firstDownload/orchestrator';
 import type { ChangeSource, ChangeSourceHost } from './engineDeps';
-import type { RowChange } from '../../shared/ipc/contract';
+import type { ChangedRows } from '../cache/service';
 import { liveCloseUnauthorized, liveServerMessage, type LiveClientMessage } from '../../shared/sync/protocol';
 import { Backoff } from './backoff';
 
@@ -360,24 +360,25 @@ export class Puller implements ChangeSource {
    */
   private async applyPage(raw: unknown[], cursor: string, initial: boolean): Promise<boolean> {
     if (this.host.stopped()) return false;
-    const changes = await this.host.deps.cache.applyPulledPage(raw, cursor);
-    this.applied(changes, raw.length, cursor, initial);
+    const changed = await this.host.deps.cache.applyPulledPage(raw, cursor);
+    this.applied(changed, raw.length, cursor, initial);
     return true;
   }
 
   /** A pull page the cache thread read (readPulledAnswer), applied there as applyPage does. */
   private async applyRead(page: number, count: number, cursor: string, initial: boolean): Promise<boolean> {
     if (this.host.stopped()) return false;
-    const changes = await this.host.deps.cache.applyReadPage(page).catch(asBadAnswer);
-    if (changes === null) throw new Error('the cache thread no longer holds the pulled page; the next run pulls it again');
-    this.applied(changes, count, cursor, initial);
+    const changed = await this.host.deps.cache.applyReadPage(page).catch(asBadAnswer);
+    if (changed === null) throw new Error('the cache thread no longer holds the pulled page; the next run pulls it again');
+    this.applied(changed, count, cursor, initial);
     return true;
   }
 
-  private applied(changes: RowChange[], count: number, cursor: string, initial: boolean): void {
+  /** The windows get the page's changes as the cache thread's JSON text, passed on unparsed. */
+  private applied(changed: ChangedRows, count: number, cursor: string, initial: boolean): void {
     this.cursor = cursor;
     if (initial) this.host.initial.received += count;
-    if (changes.length > 0) this.host.deps.emit('data.changed', { source: 'remote', changes });
+    if (changed.count > 0) this.host.deps.emit('data.changed', changed.payload);
   }
 
   /**

@@ -69,8 +69,8 @@ export class Pusher {
         fetched[e.mutationId] = await this.fetchRow(e.collection, e.rowId);
       }
     }
-    const { changes, conflicts, outcomes } = await this.deps.cache.applyPushAnswer(batch, results, fetched);
-    if (changes.length > 0) this.deps.emit('data.changed', { source: 'remote', changes });
+    const { changed, conflicts, outcomes } = await this.deps.cache.applyPushAnswer(batch, results, fetched);
+    if (changed.count > 0) this.deps.emit('data.changed', changed.payload);
     for (const c of conflicts) this.deps.emit('conflict.recorded', c);
     for (const o of outcomes) this.deps.emit('mutation.outcome', o);
   }

@@ -286,6 +286,18 @@ export interface ClinicBridge {
   on<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 
+/**
+ * An event payload main holds as JSON text (a pulled page's data.changed, written on the cache
+ * thread), in pieces each small enough to stay out of V8's large-object space: Electron sends it
+ * to a window like this and the preload joins and parses it; the headless transport splices the
+ * pieces into its frame instead. Windows see the payload only (ClinicBridge.on).
+ */
+export type JsonPieces = { readonly jsonPieces: readonly string[] };
+
+export function isJsonPieces(value: unknown): value is JsonPieces {
+  return typeof value === 'object' && value !== null && Array.isArray((value as Partial<JsonPieces>).jsonPieces);
+}
+
 /** Frames of the headless transport (the same contract over a loopback WebSocket). */
 export type WireFrame =
   | { kind: 'invoke'; id: number; channel: string; request: unknown }

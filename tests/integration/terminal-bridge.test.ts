@@ -7,7 +7,8 @@ import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { createTerminal } from '../../main/terminal';
 import { startHeadlessTransport, type HeadlessTerminal } from '../../main/headless/transport';
-import { startTestServer } from '../support/server';
+import { randomUUID } from 'node:crypto';
+import { clientFor, login as signInOnServer, startTestServer } from '../support/server';
 
 const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -50,6 +51,25 @@ test('the browser bridge: window.clinic invokes over /ipc, receives events, and 
     await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Via', lastName: 'Bridge' } });
     await page.waitForFunction(() => (window as unknown as { seen: { source: string }[] }).seen.some((e) => e.source === 'local'));
 
+    // A change from another terminal comes as the cache thread's JSON text, sent as the fragments
+    // of one frame (main/headless/transport.ts): the page gets the payload parsed, as any event.
+    // (After the first download, which would otherwise bring the row as data.downloaded.)
+    for (let i = 0; i < 300 && !(await core.syncStatus()).initialSync.done; i++) await new Promise((r) => setTimeout(r, 50));
+    const elsewhere = randomUUID();
+    const pushed = await clientFor(server.url, await signInOnServer(server.url, user.username, password)).post('/api/sync/push', {
+      clientId: 'another-terminal',
+      mutations: [{ mutationId: randomUUID(), collection: 'patients', op: 'create', id: elsewhere, data: { firstName: 'From', lastName: 'Elsewhere' } }],
+    });
+    assert.equal(pushed.status, 200);
+    const remote = await page.waitForFunction(
+      (id) =>
+        (window as unknown as { seen: { source: string; changes: { id: string; row?: { lastName?: string } }[] }[] }).seen
+          .flatMap((e) => (e.source === 'remote' ? e.changes : []))
+          .find((c) => c.id === id)?.row?.lastName ?? null,
+      elsewhere,
+    );
+    assert.equal(await remote.jsonValue(), 'Elsewhere');
+
     // The terminal restarts on the same port: the bridge reconnects by itself.
     const port = transport.port;
     await transport.close();
@@ -62,7 +82,7 @@ test('the browser bridge: window.clinic invokes over /ipc, receives events, and 
       (window as unknown as { clinic: { invoke(c: string, r: unknown): Promise<unknown> } }).clinic.invoke('data.list', { collection: 'patients' }),
     )) as { ok: boolean; value: { firstName: string }[] };
     assert.equal(patients.ok, true);
-    assert.deepEqual(patients.value.map((p) => p.firstName), ['Via']);
+    assert.deepEqual(patients.value.map((p) => p.firstName).sort(), ['From', 'Via']);
   } finally {
     // Closed even when the browser never started, or the open server and terminal keep the run alive.
     await browser?.close();

@@ -23,6 +23,7 @@ test('a change on terminal A reaches B’s cache and B’s windows as an event, 
       );
       latencies.push(seen.at - started);
       assert.equal((seen.payload as { source: string }).source, 'remote');
+      assert.equal(seen.asText, true, 'a pulled change reaches the transports as the cache thread’s JSON text, not parsed on the main thread');
       const cached = (await b.call('data.list', { collection: 'patients' })).find((p) => p.id === id);
       assert.equal(cached?.firstName, `Live${i}`);
       assert.equal(cached?.medicalHistory, `history ${i}`, 'a doctor’s cache holds clinical fields');

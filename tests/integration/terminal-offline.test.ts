@@ -43,7 +43,7 @@ test('50 mutations made while the server is down go out in order, exactly once, 
     assert.equal((await a.call('sync.status', {})).pending, 50);
 
     const outcomes: string[] = [];
-    a.core!.onEvent((channel, payload) => {
+    a.core!.onEvent(({ channel, payload }) => {
       if (channel === 'mutation.outcome') outcomes.push(`${(payload as { status: string }).status}`);
     });
     const restarted = await clinic.restart();

@@ -21,7 +21,7 @@ test("an edit on the version before this terminal's own answered edit applies; a
     await a.waitUntil(async () => ((await a.call('data.list', { collection: 'appointments' })) as { id: string }[]).length === 1, 5_000, 'the booking cached');
     const pendingZero = () => a.waitUntil(async () => (await a.call('sync.now', {})).pending === 0, 10_000, 'answered');
     const outcomes: string[] = [];
-    a.core!.onEvent((channel, payload) => {
+    a.core!.onEvent(({ channel, payload }) => {
       if (channel === 'mutation.outcome') outcomes.push((payload as { status: string }).status);
     });
 

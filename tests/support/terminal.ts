@@ -10,12 +10,15 @@ import { basename, join } from 'node:path';
 import WebSocket from 'ws';
 import type { EventChannel, InvokeChannel, InvokeRequest, InvokeResponse, IpcEnvelope, WireFrame } from '../../shared/ipc/contract';
 import { createTerminal, type Terminal } from '../../main/terminal';
+import { isJsonText } from '../../main/ipc/jsonText';
 import type { ChangeSourceFactory, SyncSchedule } from '../../main/sync/engine';
 
 export interface TerminalEvent {
   channel: EventChannel;
   payload: unknown;
   at: number;
+  /** In-process: whether the core emitted the payload as JSON text (main/ipc/jsonText.ts) rather than as an object. */
+  asText?: boolean;
 }
 
 export interface TestTerminal {
@@ -139,8 +142,8 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Test
       log: options.log ?? (() => {}),
     });
     const { handle, notify } = base(dataDir, 'inprocess', (channel, request) => core.invoke(channel, request), events);
-    core.onEvent((channel, payload) => {
-      events.push({ channel, payload, at: performance.now() });
+    core.onEvent(({ channel, body, payload }) => {
+      events.push({ channel, payload, at: performance.now(), asText: isJsonText(body) });
       notify();
     });
     core.start();

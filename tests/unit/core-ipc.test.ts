@@ -95,7 +95,7 @@ test('a receptionist cannot list clinical collections nor write clinical fields'
     });
     assert.equal(write.ok ? null : write.error.code, 'forbidden');
     const heard: EventPayload<'data.changed'>[] = [];
-    const stop = core.onEvent((channel, payload) => {
+    const stop = core.onEvent(({ channel, payload }) => {
       if (channel === 'data.changed') heard.push(payload as EventPayload<'data.changed'>);
     });
     const ok = await core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Ann', lastName: 'Lee' } });
@@ -127,7 +127,7 @@ test('a headless terminal reports that it does not update itself; the shell repo
     assert.ok(answer.ok);
     assert.equal((answer.value as { phase: string }).phase, 'unavailable');
     const heard: unknown[] = [];
-    core.onEvent((channel, payload) => channel === 'app.updateStatus' && heard.push(payload));
+    core.onEvent(({ channel, payload }) => channel === 'app.updateStatus' && heard.push(payload));
     const reported = { phase: 'downloading', currentVersion: '0.1.0', availableVersion: '0.2.0', percent: 40, message: null, checkedAt: null } as const;
     core.reportUpdateStatus(reported);
     assert.deepEqual(heard, [reported], 'windows hear the update state as an event');

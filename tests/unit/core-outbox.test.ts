@@ -41,7 +41,7 @@ function parts(core: Terminal) {
 test('local mutations write the optimistic row and the outbox together, emit local changes, and survive a restart', async () => {
   const { core, dir } = offlineCore({ prefix: 'core-outbox', user: doctor });
   const events: { channel: string; payload: unknown }[] = [];
-  core.onEvent((channel, payload) => events.push({ channel, payload }));
+  core.onEvent(({ channel, payload }) => events.push({ channel, payload }));
   const p = await ok<{ mutationId: string; id: string }>(
     core.invoke('data.mutate', { op: 'create', collection: 'patients', data: { firstName: 'Ann', lastName: 'Lee' } }),
   );

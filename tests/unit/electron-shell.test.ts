@@ -58,6 +58,17 @@ describe('preload bridge', () => {
     assert.deepEqual(answer, { ok: true, value: rows });
   });
 
+  test('an event payload main sends as JSON text in pieces (a pulled page\'s data.changed) reaches the page parsed', () => {
+    const { ipc, emit } = fakeIpc();
+    const payload = { source: 'remote', changes: [{ collection: 'patients', id: 'p1', op: 'upsert', row: { id: 'p1', version: 3, firstName: 'Ana' } }] };
+    const text = JSON.stringify(payload);
+    const got: unknown[] = [];
+    createClinicBridge(ipc).on('data.changed', (p) => got.push(p));
+    emit('data.changed', { jsonPieces: [text.slice(0, 20), text.slice(20, 45), text.slice(45)] });
+    emit('data.changed', payload);
+    assert.deepEqual(got, [payload, payload]);
+  });
+
   test('a channel outside the contract never reaches main', async () => {
     const { ipc, invoked, listeners } = fakeIpc();
     const bridge = createClinicBridge(ipc) as unknown as { invoke(c: string, r: unknown): Promise<unknown>; on: ClinicBridge['on'] };

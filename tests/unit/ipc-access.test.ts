@@ -89,7 +89,7 @@ test('signed out, a data channel answers a clear "sign in first", also with a we
 test('a receptionist cannot redirect the terminal; an admin can, and that signs everyone out and says so', () =>
   withOfflineCore({ prefix: 'ipc-access' }, async (core) => {
     const events: { channel: string; payload: unknown }[] = [];
-    core.onEvent((channel, payload) => events.push({ channel, payload }));
+    core.onEvent(({ channel, payload }) => events.push({ channel, payload }));
     signIn(core, 'receptionist');
     const refused = await core.invoke('settings.set', { serverUrl: 'http://elsewhere.example:4780', terminalName: 'Desk' });
     assert.equal(refused.ok ? null : refused.error.code, 'forbidden');
