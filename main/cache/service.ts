@@ -192,6 +192,15 @@ export class CacheService {
     return this.outbox.owners();
   }
 
+  /**
+   * What a sync run starts from, in one message instead of two: the cursor (read at every run's
+   * start, see Puller.beginRun) and the first push batch (nextBatch). Each received edit starts a
+   * run, and every message is a wake-up of both threads on all of a clinic's terminals.
+   */
+  runStart(pushLimit: number): { cursor: string | null; batch: OutboxEntry[] } {
+    return { cursor: this.cursor(), batch: this.nextBatch(pushLimit) };
+  }
+
   /** The next push batch: in order, and at most one mutation per row (a later edit needs the version the server gives the earlier one). */
   nextBatch(limit: number): OutboxEntry[] {
     const batch: OutboxEntry[] = [];
