@@ -371,6 +371,10 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
       await group.next('opened');
     }
     const setupMs = performance.now() - setupStarted;
+    // The last group to open has just read its 5,000 patients (core-group.ts keeps their versions)
+    // on its main thread, and a major GC of that (226 ms in a profile) landed on the first edit: the
+    // harness's own garbage, not a terminal's cold path. The same 2 s pause as after every step.
+    await sleep(2000);
     // Patients the in-process run did not touch (it edits ids[(m * 7919) % n]), taken from the end
     // of the list, a fresh set for each step.
     const ids = clinic.seed.patientIds;
