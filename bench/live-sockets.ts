@@ -128,7 +128,10 @@ serveParent<LiveSocketsParentMessage>(async (message) => {
       const { profile: taken } = await profile.post('Profiler.stop');
       writeFileSync(join(process.env.BENCH_LIGHT_PROF!, `light-sockets-${cfg.first}-${process.pid}.cpuprofile`), JSON.stringify(taken));
     }
-    return void send({ type: 'receipts', receipts: receipts.splice(0), counts: { ...counts } });
+    // Counted per report, as the receipts: each step of the parent reads its own.
+    const since = { ...counts };
+    for (const k of Object.keys(counts) as (keyof SocketCounts)[]) counts[k] = 0;
+    return void send({ type: 'receipts', receipts: receipts.splice(0), counts: since });
   }
   for (const s of sockets) s.terminate();
   process.exit(0);

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { warmUpSyncParsers } from '../shared/sync/warmUp';
 import type { CollectionName, PublicUser } from '../shared/domain/collections';
 import { canRead, syncedCollections } from '../shared/domain/access';
 import type {
@@ -196,6 +197,12 @@ export class TerminalCore {
     if (options.serverFingerprint) this.pinCertificate(options.serverFingerprint);
     this.client = this.makeClient();
     this.loopDelay.enable();
+    // The sync path's parsers (a poke, a push answer, a window's edit), built right after start
+    // rather than on the first edit, which every terminal of the clinic receives at once
+    // (shared/sync/warmUp.ts); the cache thread builds its own as it opens.
+    setTimeout(() => {
+      if (!this.closed) warmUpSyncParsers();
+    }, 0).unref();
   }
 
   // ---------- wiring for transports ----------

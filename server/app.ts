@@ -192,6 +192,8 @@ export async function startClinicServer(options: ClinicServerOptions = {}): Prom
   // The terminals' update feed: files an admin drops into <data-dir>/updates (docs/admin.md).
   await app.register(serveUpdates, { updatesDir: options.updatesDir ?? process.env.CLINIC_UPDATES_DIR ?? resolve(options.dataDir ?? './data', 'updates') });
 
+  // Built before the first request rather than on the clinic's first edit after a start.
+  await pulls.warmUp();
   await app.listen({ host, port: options.port ?? 4780 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 4780);

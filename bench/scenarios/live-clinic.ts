@@ -12,7 +12,8 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import type { BenchClinic } from './clinic';
 import { measurePropagation, type PropagationResult } from './propagation';
@@ -39,7 +40,16 @@ export interface LiveClinicPlan {
    * 2 CPUs). Off by default: `--full` already has that row from its 50-terminal propagation run.
    */
   inProcess: boolean;
+  /**
+   * Also run the spread-core step and the 500-terminal step again with every core-group process
+   * (all its threads) at nice 19, beside the default where all processes are equal: on a real
+   * clinic the cores are other PCs and do not take the server's CPU; here they share 2 CPUs.
+   */
+  lowPriorityCores: boolean;
 }
+
+/** 'equal': every process at the default nice; 'cores low': the core groups at nice 19. */
+export type CorePriority = 'equal' | 'cores low';
 
 export interface LoopbackFloor {
   /** GET /api/health on a kept-alive connection. */
@@ -53,10 +63,15 @@ export interface LoopbackFloor {
 }
 
 export interface SpreadCoresResult {
+  priority: CorePriority;
   processes: number;
   terminals: number;
   mutations: number;
   latency: Distribution;
+  /** The receipts of the run's first edit (each core's first received edit after its start). */
+  firstEdit: Distribution;
+  /** The receipts of every later edit. */
+  steady: Distribution;
   missed: number;
   setupMs: number;
   /** The server process's CPU time per edit (all threads): what the machine's load hardly moves. */
@@ -79,12 +94,17 @@ export interface GroupsCpu {
 }
 
 export interface LiveTerminalsResult {
+  priority: CorePriority;
   terminals: number;
   fullCores: number;
   lightSockets: number;
   edits: number;
   /** Per edit: the server's stamp -> the last receipt among all terminals. */
   lastReceipt: Distribution;
+  /** The step's first edit (the light sockets' first): its last receipt. */
+  firstEditLast: number | null;
+  /** lastReceipt without the step's first edit. */
+  steadyLast: Distribution;
   /** Per edit: the server's stamp -> the last light socket's receipt (the fan-out alone). */
   lastSocket: Distribution;
   /** Per edit: the server's stamp -> the last full core's data.changed (fan-out + the core applying it). */
@@ -105,8 +125,9 @@ export interface LiveClinicResult {
   floor: LoopbackFloor;
   /** The same number of cores in the bench process: null when the plan leaves it out. */
   inProcess: PropagationResult | null;
-  spread: SpreadCoresResult;
-  live: LiveTerminalsResult;
+  /** The default (every process equal) first, then with the core groups at nice 19 if the plan asks. */
+  spread: SpreadCoresResult[];
+  live: LiveTerminalsResult[];
 }
 
 const markerPrefix = 'live-clinic ';
@@ -211,6 +232,119 @@ function firstReceipts(receipts: Receipt[]): Map<string, Map<number, Receipt>> {
   return byMarker;
 }
 
+/**
+ * Every thread of each process to `nice` (Linux keeps a nice value per thread, and os.setPriority
+ * on a pid sets only its main thread's): the cores' cache and checkpoint threads too. Threads
+ * started later inherit it from the thread that starts them.
+ */
+function renice(pids: number[], nice: number): void {
+  for (const pid of pids) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) setPriority(Number(tid), nice);
+  }
+}
+
+/** One step of spread-core edits: every core's data.mutate -> data.changed on each other core. */
+async function measureSpread(clinic: BenchClinic, groups: CoreGroup[], crowds: SocketCrowd[], plan: LiveClinicPlan, ids: string[], tag: string, priority: CorePriority, setupMs: number): Promise<SpreadCoresResult> {
+  const terminals = plan.coreProcesses * plan.coresPerProcess;
+  const spreadSender = (i: number) => ({ group: i % plan.coreProcesses, core: 0 });
+  const spreadCpu = groupsCpu(clinic, groups, crowds);
+  const spreadSent = await driveEdits(groups, ids, spreadSender, tag, plan.spacingMs);
+  const spreadCpuMs = spreadCpu(ids.length);
+  const spreadFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
+  const samples: number[] = [];
+  const first: number[] = [];
+  const steady: number[] = [];
+  let spreadMissed = 0;
+  [...spreadSent.entries()].forEach(([marker, sentAt], i) => {
+    const senderIndex = spreadSender(i).group * plan.coresPerProcess;
+    const got = [...(spreadFirst.get(marker)?.values() ?? [])].filter((r) => r.receiver !== senderIndex);
+    for (const r of got) {
+      samples.push(r.at - sentAt);
+      (i === 0 ? first : steady).push(r.at - sentAt);
+    }
+    spreadMissed += terminals - 1 - got.length;
+  });
+  // BENCH_LIVE_DUMP=<file>: every spread receipt (edit, receiver, latency), to look for what the tail collides with.
+  if (process.env.BENCH_LIVE_DUMP) {
+    const rows = [...spreadSent.entries()].flatMap(([marker, sentAt], i) => [...(spreadFirst.get(marker)?.values() ?? [])].map((r) => ({ edit: i, sentAt, receiver: r.receiver, ms: r.at - sentAt })));
+    writeFileSync(`${process.env.BENCH_LIVE_DUMP}${priority === 'equal' ? '' : `.${priority}`}`, JSON.stringify(rows));
+  }
+  return {
+    priority,
+    processes: plan.coreProcesses,
+    terminals,
+    mutations: ids.length,
+    latency: distribution(samples),
+    firstEdit: distribution(first),
+    steady: distribution(steady),
+    missed: spreadMissed,
+    setupMs,
+    serverCpuMsPerEdit: spreadCpuMs.server,
+    cpu: spreadCpuMs,
+  };
+}
+
+/** One step of patient edits from the first core to every live terminal: the server's fan-out. */
+async function measureLive(clinic: BenchClinic, groups: CoreGroup[], crowds: SocketCrowd[], plan: LiveClinicPlan, ids: string[], tag: string, priority: CorePriority): Promise<LiveTerminalsResult> {
+  const terminals = plan.coreProcesses * plan.coresPerProcess;
+  const lightSockets = plan.socketProcesses * plan.socketsPerProcess;
+  const liveCpu = groupsCpu(clinic, groups, crowds);
+  const liveSent = await driveEdits(groups, ids, () => ({ group: 0, core: 0 }), tag, plan.spacingMs);
+  const liveCpuMs = liveCpu(ids.length);
+  const coreFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
+  const counts: SocketCounts = { pokesWithChanges: 0, plainPokes: 0, pulls: 0, closed: 0 };
+  const socketReceipts: Receipt[] = [];
+  for (const crowd of crowds) {
+    crowd.tell({ type: 'report' });
+    const answer = await crowd.next('receipts');
+    socketReceipts.push(...answer.receipts);
+    for (const k of Object.keys(counts) as (keyof SocketCounts)[]) counts[k] += answer.counts[k];
+  }
+  const socketFirst = firstReceipts(socketReceipts);
+  const last: number[] = [];
+  const lastSocket: number[] = [];
+  const lastCore: number[] = [];
+  const lastFromRequest: number[] = [];
+  const everySocket: number[] = [];
+  let firstEditLast: number | null = null;
+  const steadyLast: number[] = [];
+  let missed = 0;
+  [...liveSent.entries()].forEach(([marker, sentAt], i) => {
+    const cores = [...(coreFirst.get(marker)?.values() ?? [])].filter((r) => r.receiver !== 0);
+    const sockets = [...(socketFirst.get(marker)?.values() ?? [])];
+    missed += terminals - 1 - cores.length + lightSockets - sockets.length;
+    const all = [...cores, ...sockets];
+    if (all.length === 0) return;
+    const committedAt = all[0]!.updatedAt;
+    const latest = (rs: Receipt[]) => Math.max(...rs.map((r) => r.at));
+    if (sockets.length > 0) lastSocket.push(latest(sockets) - committedAt);
+    if (cores.length > 0) lastCore.push(latest(cores) - committedAt);
+    last.push(latest(all) - committedAt);
+    if (i === 0) firstEditLast = latest(all) - committedAt;
+    else steadyLast.push(latest(all) - committedAt);
+    lastFromRequest.push(latest(all) - sentAt);
+    for (const r of sockets) everySocket.push(r.at - committedAt);
+  });
+  return {
+    priority,
+    terminals: terminals + lightSockets,
+    fullCores: terminals,
+    lightSockets,
+    edits: ids.length,
+    lastReceipt: distribution(last),
+    firstEditLast,
+    steadyLast: distribution(steadyLast),
+    lastSocket: distribution(lastSocket),
+    lastCore: distribution(lastCore),
+    lastFromRequest: distribution(lastFromRequest),
+    everySocket: distribution(everySocket),
+    missed,
+    counts,
+    serverCpuMsPerEdit: liveCpuMs.server,
+    cpu: liveCpuMs,
+  };
+}
+
 export async function measureLiveClinic(clinic: BenchClinic, workDir: string, plan: LiveClinicPlan, progress: (line: string) => void): Promise<LiveClinicResult> {
   progress('live clinic: the loopback floor (HTTP round trip + SQLite commit)');
   const floor = await measureLoopbackFloor(clinic, workDir);
@@ -237,28 +371,23 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
       await group.next('opened');
     }
     const setupMs = performance.now() - setupStarted;
+    // The last group to open has just read its 5,000 patients (core-group.ts keeps their versions)
+    // on its main thread, and a major GC of that (226 ms in a profile) landed on the first edit: the
+    // harness's own garbage, not a terminal's cold path. The same 2 s pause as after every step.
+    await sleep(2000);
+    // Patients the in-process run did not touch (it edits ids[(m * 7919) % n]), taken from the end
+    // of the list, a fresh set for each step.
     const ids = clinic.seed.patientIds;
-    // Patients the in-process run did not touch (it edits ids[(m * 7919) % n]), from the end of the list.
-    const spreadIds = Array.from({ length: plan.coreEdits }, (_, i) => ids[ids.length - 1 - i]!);
-    const spreadSender = (i: number) => ({ group: i % plan.coreProcesses, core: 0 });
-    const spreadCpu = groupsCpu(clinic, groups, crowds);
-    const spreadSent = await driveEdits(groups, spreadIds, spreadSender, 'spread', plan.spacingMs);
-    const spreadCpuMs = spreadCpu(plan.coreEdits);
-    const spreadFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
-    const samples: number[] = [];
-    let spreadMissed = 0;
-    [...spreadSent.entries()].forEach(([marker, sentAt], i) => {
-      const senderIndex = spreadSender(i).group * plan.coresPerProcess;
-      const got = [...(spreadFirst.get(marker)?.values() ?? [])].filter((r) => r.receiver !== senderIndex);
-      for (const r of got) samples.push(r.at - sentAt);
-      spreadMissed += terminals - 1 - got.length;
-    });
-    // BENCH_LIVE_DUMP=<file>: every spread receipt (edit, receiver, latency), to look for what the tail collides with.
-    if (process.env.BENCH_LIVE_DUMP) {
-      const rows = [...spreadSent.entries()].flatMap(([marker, sentAt], i) => [...(spreadFirst.get(marker)?.values() ?? [])].map((r) => ({ edit: i, sentAt, receiver: r.receiver, ms: r.at - sentAt })));
-      writeFileSync(process.env.BENCH_LIVE_DUMP, JSON.stringify(rows));
+    let taken = 0;
+    const take = (n: number) => Array.from({ length: n }, () => ids[ids.length - 1 - taken++]!);
+    const spread: SpreadCoresResult[] = [await measureSpread(clinic, groups, crowds, plan, take(plan.coreEdits), 'spread', 'equal', setupMs)];
+    const corePids = groups.map((g) => g.pid);
+    if (plan.lowPriorityCores) {
+      progress(`live clinic: the same ${terminals} spread cores at nice 19 (the server first: a model of cores on machines of their own)`);
+      renice(corePids, 19);
+      spread.push(await measureSpread(clinic, groups, crowds, plan, take(plan.coreEdits), 'spread-low', 'cores low', setupMs));
+      renice(corePids, 0);
     }
-    const spread: SpreadCoresResult = { processes: plan.coreProcesses, terminals, mutations: plan.coreEdits, latency: distribution(samples), missed: spreadMissed, setupMs, serverCpuMsPerEdit: spreadCpuMs.server, cpu: spreadCpuMs };
 
     const lightSockets = plan.socketProcesses * plan.socketsPerProcess;
     progress(`live clinic: ${lightSockets} light live sockets in ${plan.socketProcesses} processes join the ${terminals} cores`);
@@ -275,55 +404,13 @@ export async function measureLiveClinic(clinic: BenchClinic, workDir: string, pl
       await crowd.next('opened');
     }
     progress(`live clinic: ${plan.liveEdits} patient edits from one core to ${terminals + lightSockets} live terminals`);
-    const liveIds = Array.from({ length: plan.liveEdits }, (_, i) => ids[ids.length - 1 - plan.coreEdits - i]!);
-    const liveCpu = groupsCpu(clinic, groups, crowds);
-    const liveSent = await driveEdits(groups, liveIds, () => ({ group: 0, core: 0 }), 'live', plan.spacingMs);
-    const liveCpuMs = liveCpu(plan.liveEdits);
-    const coreFirst = firstReceipts(await coreReceipts(groups, plan.coresPerProcess));
-    const counts: SocketCounts = { pokesWithChanges: 0, plainPokes: 0, pulls: 0, closed: 0 };
-    const socketReceipts: Receipt[] = [];
-    for (const crowd of crowds) {
-      crowd.tell({ type: 'report' });
-      const answer = await crowd.next('receipts');
-      socketReceipts.push(...answer.receipts);
-      for (const k of Object.keys(counts) as (keyof SocketCounts)[]) counts[k] += answer.counts[k];
+    const live: LiveTerminalsResult[] = [await measureLive(clinic, groups, crowds, plan, take(plan.liveEdits), 'live', 'equal')];
+    if (plan.lowPriorityCores) {
+      progress(`live clinic: ${plan.liveEdits} more edits with the ${terminals} cores at nice 19`);
+      renice(corePids, 19);
+      live.push(await measureLive(clinic, groups, crowds, plan, take(plan.liveEdits), 'live-low', 'cores low'));
+      renice(corePids, 0);
     }
-    const socketFirst = firstReceipts(socketReceipts);
-    const last: number[] = [];
-    const lastSocket: number[] = [];
-    const lastCore: number[] = [];
-    const lastFromRequest: number[] = [];
-    const everySocket: number[] = [];
-    let missed = 0;
-    for (const [marker, sentAt] of liveSent) {
-      const cores = [...(coreFirst.get(marker)?.values() ?? [])].filter((r) => r.receiver !== 0);
-      const sockets = [...(socketFirst.get(marker)?.values() ?? [])];
-      missed += terminals - 1 - cores.length + lightSockets - sockets.length;
-      const all = [...cores, ...sockets];
-      if (all.length === 0) continue;
-      const committedAt = all[0]!.updatedAt;
-      const latest = (rs: Receipt[]) => Math.max(...rs.map((r) => r.at));
-      if (sockets.length > 0) lastSocket.push(latest(sockets) - committedAt);
-      if (cores.length > 0) lastCore.push(latest(cores) - committedAt);
-      last.push(latest(all) - committedAt);
-      lastFromRequest.push(latest(all) - sentAt);
-      for (const r of sockets) everySocket.push(r.at - committedAt);
-    }
-    const live: LiveTerminalsResult = {
-      terminals: terminals + lightSockets,
-      fullCores: terminals,
-      lightSockets,
-      edits: plan.liveEdits,
-      lastReceipt: distribution(last),
-      lastSocket: distribution(lastSocket),
-      lastCore: distribution(lastCore),
-      lastFromRequest: distribution(lastFromRequest),
-      everySocket: distribution(everySocket),
-      missed,
-      counts,
-      serverCpuMsPerEdit: liveCpuMs.server,
-      cpu: liveCpuMs,
-    };
     return { plan, floor, inProcess, spread, live };
   } finally {
     await Promise.all([...crowds.map((c) => c.close({ type: 'exit' })), ...groups.map((g) => g.close({ type: 'exit' }))]);

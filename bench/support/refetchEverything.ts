@@ -57,7 +57,7 @@ class RefetchEverything implements ChangeSource {
 
   wantPull(): void {}
 
-  async beginRun(): Promise<void> {}
+  async beginRun(_cursor: string | null): Promise<void> {}
 
   succeeded(): void {}
 

@@ -10,7 +10,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AnyRow, CollectionName, PublicUser, Role } from '../../shared/domain/collections';
 import type { Conflict, EventPayload, MutateRequest } from '../../shared/ipc/contract';
 import type { AttentionEntry } from '../../shared/ipc/attention';
-import { change, type MutationResult } from '../../shared/sync/protocol';
+import type { MutationResult } from '../../shared/sync/protocol';
+import { warmUpSyncParsers } from '../../shared/sync/warmUp';
 import { openCache, type CacheDb, type CacheKey } from './database';
 import { WalCheckpointer } from './checkpointer';
 import { RowCache } from './rows';
@@ -208,6 +209,15 @@ export class CacheService {
     return this.outbox.owners();
   }
 
+  /**
+   * What a sync run starts from, in one message instead of two: the cursor (read at every run's
+   * start, see Puller.beginRun) and the first push batch (nextBatch). Each received edit starts a
+   * run, and every message is a wake-up of both threads on all of a clinic's terminals.
+   */
+  runStart(pushLimit: number): { cursor: string | null; batch: OutboxEntry[] } {
+    return { cursor: this.cursor(), batch: this.nextBatch(pushLimit) };
+  }
+
   /** The next push batch: in order, and at most one mutation per row (a later edit needs the version the server gives the earlier one). */
   nextBatch(limit: number): OutboxEntry[] {
     const batch: OutboxEntry[] = [];
@@ -255,17 +265,14 @@ export class CacheService {
   // ---------- pulled changes ----------
 
   /**
-   * Checks one made-up pulled change, once, as the thread starts (cacheThread.ts, after the
-   * opening answer): the first check of a change builds the schema's parser (5-35 ms here), and
-   * done on a terminal's first received edit it was the whole tail of the 50-core figure, every
-   * core paying it for the same edit at once (docs/performance.md, "What one core spends per
-   * received edit"). Nothing is written, and its verdict is not wanted: a schema that one day
-   * refuses this sample must not stop the cache from starting.
+   * Builds the sync path's parsers, once, as the thread starts (cacheThread.ts, after the opening
+   * answer): the first check of a pulled change or a local edit builds its schema's parser (5-35 ms
+   * here), and done on a terminal's first received edit it was the whole tail of the 50-core
+   * figure, every core paying it for the same edit at once (docs/performance.md, "What one core
+   * spends per received edit"). Nothing is written, and no verdict is wanted (shared/sync/warmUp.ts).
    */
   warmUp(): void {
-    const id = '00000000-0000-4000-8000-000000000000';
-    const at = new Date(0).toISOString();
-    change.safeParse({ collection: 'patients', id, op: 'upsert', version: 1, row: { id, version: 1, updatedAt: at, updatedBy: id } });
+    warmUpSyncParsers();
   }
 
   /**

@@ -96,8 +96,10 @@ export class SyncEngine {
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = null;
       try {
-        await this.source.beginRun();
-        const pushed = await this.pusher.pushOutbox();
+        // The cursor and the first push batch in one cache message (a received edit is a run).
+        const start = await this.deps.cache.runStart(this.deps.schedule.pushBatch);
+        await this.source.beginRun(start.cursor);
+        const pushed = await this.pusher.pushOutbox(start.batch);
         await this.source.pull(pushed > 0);
         this.reachable = true;
         this.lastError = null;

@@ -83,10 +83,11 @@ export interface ChangeSource {
   /** A local mutation was written (the engine then asks for a run). */
   afterLocalMutation(): void;
   /**
-   * A run starts, before its push: the puller reads the cache's cursor here, so that a cache with
-   * none says at once (in the status) that its first download is under way.
+   * A run starts, before its push, with the cache's cursor as the run read it (CacheService.runStart):
+   * the puller keeps it here, so that a cache with none says at once (in the status) that its first
+   * download is under way.
    */
-  beginRun(): Promise<void>;
+  beginRun(cursor: string | null): Promise<void>;
   /** One run's intake, after the push (`afterPush`: the push sent something). */
   pull(afterPush: boolean): Promise<void>;
   /** A run went through. */

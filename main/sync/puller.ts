@@ -288,8 +288,8 @@ export class Puller implements ChangeSource {
     return syncedCollections(role);
   }
 
-  async beginRun(): Promise<void> {
-    this.cursor = await this.host.deps.cache.cursor();
+  async beginRun(cursor: string | null): Promise<void> {
+    this.cursor = cursor;
     const { initial } = this.host;
     if (this.cursor === null && initial.done) Object.assign(initial, { done: false, received: 0, total: null });
   }

@@ -26,11 +26,15 @@ export class Pusher {
 
   constructor(private readonly deps: PusherDeps) {}
 
-  /** Pushes until the outbox is empty; how many mutations the server answered. */
-  async pushOutbox(): Promise<number> {
+  /**
+   * Pushes until the outbox is empty; how many mutations the server answered. `first`: the first
+   * batch as the run's start read it (CacheService.runStart, nextBatch with pushBatch).
+   */
+  async pushOutbox(first?: OutboxEntry[]): Promise<number> {
     let answered = 0;
-    for (;;) {
-      const batch = await this.deps.cache.nextBatch(this.oneByOne ? 1 : this.deps.pushBatch);
+    for (let given = first; ; given = undefined) {
+      // nextBatch(1) is the first entry of nextBatch(n): a batch read for the run serves one-by-one too.
+      const batch = given ? given.slice(0, this.oneByOne ? 1 : this.deps.pushBatch) : await this.deps.cache.nextBatch(this.oneByOne ? 1 : this.deps.pushBatch);
       if (batch.length === 0) return answered;
       let results: MutationResult[];
       try {
