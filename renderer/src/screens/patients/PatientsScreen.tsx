@@ -9,6 +9,7 @@ import { patientCount, patientsByName, recentlyChangedPatients, searchPatients }
 import { PatientForm } from './PatientForm';
 import { useRowWindow } from './useRowWindow';
 
+/** Each row's height in px, as .virtual-row in styles.css sets it. */
 const rowHeight = 40;
 /** Rows rendered above and below the visible ones, so a fast scroll does not show a gap. */
 const rowMargin = 12;
@@ -30,13 +31,14 @@ const PatientLine = memo(function PatientLine({ patient: p }: { patient: Patient
 });
 
 /**
- * One register row at its place. Keyed by the patient: a row registered at the top moves the
- * others down by a transform (no layout, no new text), and scrolling renders only the rows that
- * come into view.
+ * One register row, in the list's normal flow (the spacer above and below stands for the rows out
+ * of view). Keyed by the patient and given nothing but its row: a patient registered at the top
+ * renders one new line; the lines below keep their props and are moved by layout alone, which
+ * the scroll box's containment keeps inside the box.
  */
-const PatientRow = memo(function PatientRow({ patient, top }: { patient: Patient; top: number }) {
+const PatientRow = memo(function PatientRow({ patient }: { patient: Patient }) {
   return (
-    <li className="virtual-row" style={{ transform: `translateY(${top}px)`, height: rowHeight }}>
+    <li className="virtual-row">
       <PatientLine patient={patient} />
     </li>
   );
@@ -46,7 +48,11 @@ export function PatientsScreen() {
   const patients = useClinic((s) => s.data.patients);
   const downloading = useClinic((s) => s.sync?.initialSync.done === false);
   const [query, setQuery] = useState('');
-  const [creating, setCreating] = useState(false);
+  // The id the patient being registered will have, while the New patient form is open.
+  const [creating, setCreating] = useState<string | null>(null);
+  // The form closes in the render that shows the new patient's row (one commit, one frame),
+  // not a message later when the save's answer comes: once the row is here it is saved on this terminal.
+  const created = useClinic((s) => creating !== null && s.data.patients[creating] !== undefined);
   const [order, setOrder] = useState<'recent' | 'name'>('recent');
   const searching = query.trim() !== '';
   // The search runs in the keystroke's own render, not deferred: a keystroke costs milliseconds
@@ -66,7 +72,7 @@ export function PatientsScreen() {
   const shown: ReactElement[] = [];
   for (let i = rows.first; i < rows.last; i++) {
     const p = results[i];
-    if (p) shown.push(<PatientRow key={p.id} patient={p} top={i * rowHeight} />);
+    if (p) shown.push(<PatientRow key={p.id} patient={p} />);
   }
 
   return (
@@ -110,7 +116,7 @@ export function PatientsScreen() {
           >
             Export CSV
           </button>
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
+          <button type="button" className="primary" onClick={() => setCreating(globalThis.crypto.randomUUID())}>
             New patient
           </button>
         </div>
@@ -131,13 +137,17 @@ export function PatientsScreen() {
           <ul
             className="virtual-list"
             aria-label={searching ? `Patients matching ${query}` : 'All patients'}
-            style={{ height: rows.totalHeight }}
+            // The rows out of view are padding: the list keeps its full height, so the scroll bar is the register's.
+            style={{ paddingTop: rows.first * rowHeight, paddingBottom: rows.totalHeight - rows.last * rowHeight }}
           >
             {shown}
           </ul>
         )}
       </div>
-      {creating ? <PatientForm onClose={() => setCreating(false)} /> : null}
+      {creating !== null && !created ? (
+        // A late answer for an earlier form must not close a new one.
+        <PatientForm key={creating} newId={creating} onClose={() => setCreating((open) => (open === creating ? null : open))} />
+      ) : null}
     </section>
   );
 }
