@@ -6,14 +6,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { isClinicalRole } from '../../../../shared/domain/access';
 import { sexes, type Patient } from '../../../../shared/domain/collections';
-import { likelySamePatient } from '../../../../shared/domain/rules';
 import { dateOfBirthProblem, phoneProblem } from '../../../../shared/domain/plausibility';
 import { clinicLocale, datePattern, dayKey, formatDate, parseDate } from '../../app/format';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
 import { SubmitForm } from '../../forms/SubmitForm';
-import { patientsNamed } from '../../store/patientSearch';
+import { namesakeOnFile } from '../../store/patientSearch';
 
 type Draft = {
   firstName: string;
@@ -87,12 +86,8 @@ function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) =>
   // A namesake other than this very patient: a new patient just saved is on file under its own id
   // and must not warn about itself. Selected from the store, so a change to any other patient
   // (every save, here and elsewhere) does not render the form again; a found row keeps its identity.
-  const birthDate = parseDate(draft.dateOfBirth);
-  const duplicate = useClinic((s) => {
-    if (!draft.firstName.trim() || !draft.lastName.trim() || !birthDate) return undefined;
-    const candidate = { firstName: draft.firstName, lastName: draft.lastName, dateOfBirth: birthDate };
-    return patientsNamed(s.data.patients, draft.firstName, draft.lastName).find((p) => p.id !== ownId && likelySamePatient(candidate, p));
-  });
+  const entered = { firstName: draft.firstName, lastName: draft.lastName, dateOfBirth: parseDate(draft.dateOfBirth) };
+  const duplicate = useClinic((s) => namesakeOnFile(s.data.patients, entered, ownId));
 
   // Editing a field clears a message about what was typed: it may be fixed now, and Save checks again.
   const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => {
