@@ -79,10 +79,15 @@ export function installPageStamps(): void {
             const dom = now();
             const received = needle === undefined ? null : (needles.get(needle) ?? null);
             if (needle !== undefined) needles.delete(needle);
+            // Marks for a performance trace (BENCH_UI_TRACE): the span from the DOM change to the paint stamp.
+            performance.mark(`uiBench dom ${id}`);
             requestAnimationFrame(() => {
               const frame = now();
               const channel = new MessageChannel();
-              channel.port1.onmessage = () => resolve({ received, dom, frame, painted: now() });
+              channel.port1.onmessage = () => {
+                performance.mark(`uiBench painted ${id}`);
+                resolve({ received, dom, frame, painted: now() });
+              };
               channel.port2.postMessage(0);
             });
           };
