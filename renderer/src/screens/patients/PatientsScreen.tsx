@@ -31,14 +31,13 @@ const PatientLine = memo(function PatientLine({ patient: p }: { patient: Patient
 });
 
 /**
- * One register row, in the list's normal flow (the spacer above and below stands for the rows out
- * of view). Keyed by the patient and given nothing but its row: a patient registered at the top
- * renders one new line; the lines below keep their props and are moved by layout alone, which
- * the scroll box's containment keeps inside the box.
+ * One register row at its place. Keyed by the patient: a row registered at the top moves the
+ * others down by a transform (no layout, no new text), and scrolling renders only the rows that
+ * come into view.
  */
-const PatientRow = memo(function PatientRow({ patient }: { patient: Patient }) {
+const PatientRow = memo(function PatientRow({ patient, top }: { patient: Patient; top: number }) {
   return (
-    <li className="virtual-row">
+    <li className="virtual-row" style={{ transform: `translateY(${top}px)`, height: rowHeight }}>
       <PatientLine patient={patient} />
     </li>
   );
@@ -72,7 +71,7 @@ export function PatientsScreen() {
   const shown: ReactElement[] = [];
   for (let i = rows.first; i < rows.last; i++) {
     const p = results[i];
-    if (p) shown.push(<PatientRow key={p.id} patient={p} />);
+    if (p) shown.push(<PatientRow key={p.id} patient={p} top={i * rowHeight} />);
   }
 
   return (
@@ -137,8 +136,7 @@ export function PatientsScreen() {
           <ul
             className="virtual-list"
             aria-label={searching ? `Patients matching ${query}` : 'All patients'}
-            // The rows out of view are padding: the list keeps its full height, so the scroll bar is the register's.
-            style={{ paddingTop: rows.first * rowHeight, paddingBottom: rows.totalHeight - rows.last * rowHeight }}
+            style={{ height: rows.totalHeight }}
           >
             {shown}
           </ul>
