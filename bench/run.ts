@@ -562,6 +562,15 @@ function printUi(results: UiResult[], out: string[]): void {
     ]),
   );
   for (const u of results) {
+    const rounds = u.chromiumCpuPerRound ?? [];
+    if (rounds.length > 0) {
+      const median = (pick: (r: (typeof rounds)[number]) => number) => distribution(rounds.map(pick)).p50;
+      out.push(
+        `   ${count(u.patients)} patients, ${u.terminals} terminals: Chromium CPU per save round (median of ${rounds.length}; all ${u.terminals} pages): ` +
+          `renderers ${median((r) => r.renderer)} ms, GPU ${median((r) => r.gpu)} ms, browser ${median((r) => r.browser)} ms, other ${median((r) => r.other)} ms; ` +
+          `renderers by round: ${rounds.map((r) => r.renderer).join(', ')} ms`,
+      );
+    }
     const p50 = (kind: string) => u.rows.find((r) => r.kind === kind)?.latency.p50 ?? NaN;
     const screen = p50('other screens: Save click -> row painted');
     const core = p50('other cores: Save click -> data.changed');

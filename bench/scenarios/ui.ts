@@ -3,8 +3,8 @@
  * processes, as `npm run terminal` runs them), each with its renderer in a page of one browser.
  * One page registers patients through its form (New patient, fill, Save); every page stamps when
  * the new row is painted in its register (../support/page-stamps.ts). All stamps, the pages' and
- * the bench's own, are epoch milliseconds from performance.timeOrigin + performance.now(), so a
- * click in one window and a paint in another subtract.
+ * the bench's own, are epoch milliseconds (performance.now() plus its offset to the wall clock,
+ * taken afresh each round), so a click in one window and a paint in another subtract.
  *
  * Side by side in the same run, on the same terminals: the core-only figure (the bench calls
  * data.mutate on the writing terminal and times data.changed on the others' cores, as the
@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { BenchClinic } from './clinic';
+import { chromiumCpu, cpuBetween, type ChromiumCpu } from '../support/chromium-cpu';
 import { patientFields } from '../support/fixtures';
 import { installPageStamps, type Expectation, type PageStamps, type PaintStamp } from '../support/page-stamps';
 import { distribution, waitFor, type Distribution } from '../support/stats';
@@ -58,6 +59,8 @@ export interface UiRow {
   kind: UiRowKind;
   latency: Distribution;
   missed: number;
+  /** Every sample in the order it was taken (null: missed), so one slow round can be found again. */
+  samples: (number | null)[];
 }
 
 export interface UiResult {
@@ -65,10 +68,19 @@ export interface UiResult {
   terminals: number;
   rows: UiRow[];
   setupMs: number;
+  /** Chromium's CPU per save round (a form save and a core-only create), by kind of process, in ms; empty without /proc. */
+  chromiumCpuPerRound: ChromiumCpu[];
 }
 
-const epochNow = () => performance.timeOrigin + performance.now();
-const eventEpoch = (e: TerminalEvent) => performance.timeOrigin + e.at;
+/**
+ * Epoch ms on the wall clock as it is now, like the pages' stamps (../support/page-stamps.ts):
+ * the offset of performance.now() to Date.now() is taken afresh each round (reanchor), not
+ * performance.timeOrigin, which drifts from the pages' clocks while the VM's clock is slewed.
+ */
+let anchor = Date.now() - performance.now();
+const reanchor = () => (anchor = Date.now() - performance.now());
+const epochNow = () => anchor + performance.now();
+const eventEpoch = (e: TerminalEvent) => anchor + e.at;
 const stampTimeoutMs = 10_000;
 
 type Desk = { terminal: TestTerminal; page: Page };
@@ -127,15 +139,17 @@ function coreStamp(terminal: TestTerminal, source: 'local' | 'remote', match: (r
 }
 
 class Samples {
-  private readonly byKind = new Map<UiRowKind, { values: number[]; missed: number }>();
+  private readonly byKind = new Map<UiRowKind, (number | null)[]>();
   add(kind: UiRowKind, value: number | null): void {
-    const entry = this.byKind.get(kind) ?? { values: [], missed: 0 };
-    this.byKind.set(kind, entry);
-    if (value === null || !Number.isFinite(value)) entry.missed++;
-    else entry.values.push(value);
+    const taken = this.byKind.get(kind) ?? [];
+    this.byKind.set(kind, taken);
+    taken.push(value === null || !Number.isFinite(value) ? null : value);
   }
   rows(): UiRow[] {
-    return [...this.byKind].map(([kind, e]) => ({ kind, latency: distribution(e.values), missed: e.missed }));
+    return [...this.byKind].map(([kind, taken]) => {
+      const values = taken.filter((v): v is number => v !== null);
+      return { kind, latency: distribution(values), missed: taken.length - values.length, samples: taken };
+    });
   }
 }
 
@@ -150,6 +164,7 @@ async function registerThroughForm(writer: Desk, desks: Desk[], samples: Samples
   await page.getByLabel('Date of birth').fill('1984-03-12');
   await page.getByLabel('Phone').fill(`+49 30 ${5000000 + n}`);
   const id = `save-${n}`;
+  reanchor();
   await Promise.all(desks.map((d) => stamps(d.page).arm(id, { kind: 'text', value: shown }, lastName)));
   const since = desks.map((d) => d.terminal.events.length);
   const isRow = (row: Record<string, unknown>) => row.lastName === lastName && row.firstName === firstName;
@@ -181,6 +196,7 @@ async function registerThroughCore(writer: Desk, desks: Desk[], samples: Samples
   const lastName = `Core${Date.now().toString(36)}`;
   const fields = { ...patientFields(n), id: globalThis.crypto.randomUUID(), firstName: `Core${n}`, lastName };
   const others = desks.filter((d) => d !== writer);
+  reanchor();
   const waits = others.map((d) => coreStamp(d.terminal, 'remote', (row) => row.lastName === lastName, d.terminal.events.length));
   const sent = epochNow();
   await writer.terminal.call('data.mutate', { op: 'create', collection: 'patients', data: fields });
@@ -281,9 +297,17 @@ export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet
       mkdirSync(traceDir, { recursive: true });
       await browser.startTracing(writer.page, { path: join(traceDir, `${prefix}-saves-writer.json`), categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing'] });
     }
+    const chromiumCpuPerRound: ChromiumCpu[] = [];
     for (let n = 0; n < settings.saves; n++) {
+      const before = chromiumCpu();
       await registerThroughForm(writer, desks, samples, n);
       await registerThroughCore(writer, desks, samples, n);
+      const after = chromiumCpu();
+      if (before && after) {
+        const round = cpuBetween(before, after);
+        chromiumCpuPerRound.push(round);
+        progress(`${prefix} save ${n + 1}: Chromium CPU renderer ${round.renderer} ms, GPU ${round.gpu} ms, browser ${round.browser} ms, other ${round.other} ms`);
+      }
     }
     if (traceDir) await browser.stopTracing();
     await profiles.cut('saves');
@@ -294,7 +318,7 @@ export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet
     const frames = await stamps(writer.page).scrollFrames(settings.scrollFrames, 400);
     for (const f of frames) samples.add('register scroll: frame time', f);
     await profiles.cut('scroll');
-    return { patients: set.patients, terminals: set.terminals, rows: samples.rows(), setupMs };
+    return { patients: set.patients, terminals: set.terminals, rows: samples.rows(), setupMs, chromiumCpuPerRound };
   } finally {
     await browser.close().catch(() => {});
     for (const d of desks) await d.terminal.close().catch(() => {});

@@ -1,10 +1,11 @@
 /**
  * What a bench page runs before the renderer loads: stamps on one clock shared by every page and
- * the bench process (epoch ms with sub-ms: performance.timeOrigin + performance.now()), so a click
- * in one window and a paint in another can be subtracted.
+ * the bench process (epoch ms with sub-ms: performance.now() plus the wall clock's offset to it,
+ * taken afresh at each arm), so a click in one window and a paint in another can be subtracted.
  *
  * - `lastClick` / `lastKey`: the input event as the page dispatches it (capture phase, before React).
- * - `arm(id, expect)`: a MutationObserver that stamps when the DOM first shows what is expected,
+ * - `arm(id, expect)`: a MutationObserver that stamps when the DOM first shows what is expected
+ *   (for a row's text: when a node holding it is added, or a text changes to hold it),
  *   then the frame that paints it: the next requestAnimationFrame, and the first task after that
  *   frame's rendering (a MessageChannel message), which is what `painted` reports.
  * - `scrollFrames(frames, step)`: scrolls the register by `step` px each frame and answers the
@@ -37,7 +38,12 @@ export interface PageStamps {
 
 /** Passed to page.addInitScript: it runs in the page, so it may use nothing from outside itself. */
 export function installPageStamps(): void {
-  const now = () => performance.timeOrigin + performance.now();
+  // Epoch ms with sub-ms steps, on the wall clock as it is now: each arm takes Date.now() -
+  // performance.now() afresh. performance.timeOrigin is the wall clock when the page (or the bench
+  // process) started; when the VM's clock is being slewed, processes started minutes apart
+  // disagree by hundreds of ms that way (a core's data.changed came out "before" the click).
+  let anchor = Date.now() - performance.now();
+  const now = () => anchor + performance.now();
   const armed = new Map<string, Promise<PaintStamp>>();
   /** Armed needles and when a terminal frame first carried each. */
   const needles = new Map<string, number | null>();
@@ -64,6 +70,7 @@ export function installPageStamps(): void {
     lastClick: 0,
     lastKey: 0,
     arm(id, expect, needle) {
+      anchor = Date.now() - performance.now();
       if (needle !== undefined) needles.set(needle, null);
       armed.set(
         id,
@@ -72,20 +79,45 @@ export function installPageStamps(): void {
             const dom = now();
             const received = needle === undefined ? null : (needles.get(needle) ?? null);
             if (needle !== undefined) needles.delete(needle);
+            // Marks for a performance trace (BENCH_UI_TRACE): the span from the DOM change to the paint stamp.
+            performance.mark(`uiBench dom ${id}`);
             requestAnimationFrame(() => {
               const frame = now();
               const channel = new MessageChannel();
-              channel.port1.onmessage = () => resolve({ received, dom, frame, painted: now() });
+              channel.port1.onmessage = () => {
+                performance.mark(`uiBench painted ${id}`);
+                resolve({ received, dom, frame, painted: now() });
+              };
               channel.port2.postMessage(0);
             });
           };
           if (shows(expect)) return seen();
-          const observer = new MutationObserver(() => {
-            if (!shows(expect)) return;
+          // A row is text: look only at what each mutation added (a new line, or a text changed in
+          // place), not at the whole screen's text per mutation, which made the page slower than
+          // the app it measures (every keystroke and every row of a save scanned the register).
+          const holdsRow = (records: MutationRecord[]): boolean => {
+            const main = document.querySelector('main');
+            if (!main) return false;
+            for (const r of records) {
+              if (r.type === 'characterData') {
+                if (r.target.textContent?.includes(expect.value) && main.contains(r.target)) return true;
+                continue;
+              }
+              for (const node of r.addedNodes) if (node.textContent?.includes(expect.value) && main.contains(node)) return true;
+            }
+            return false;
+          };
+          const observer = new MutationObserver((records) => {
+            if (!(expect.kind === 'text' ? holdsRow(records) : shows(expect))) return;
             observer.disconnect();
             seen();
           });
-          observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label'] });
+          observer.observe(
+            document,
+            expect.kind === 'text'
+              ? { subtree: true, childList: true, characterData: true }
+              : { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label'] },
+          );
         }),
       );
     },

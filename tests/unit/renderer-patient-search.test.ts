@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { collections, type Patient } from '../../shared/domain/collections';
 import { emptyData, rowsById, type DataChange, type RowsById } from '../../renderer/src/store/clinicState';
 import { applyChanges } from '../../renderer/src/store/rowsSlice';
-import { optionText, patientCount, recentlyChangedPatients, resolvePatient, searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
+import { namesakeOnFile, optionText, patientCount, recentlyChangedPatients, resolvePatient, searchPatients, sortedPatients } from '../../renderer/src/store/patientSearch';
 
 const firstNames = ['Ada', 'Bo', 'Carla', 'Dmitri', 'Eve', 'Farah', 'Gus', 'Hana', 'Ivan', 'Jun'];
 const lastNames = ['Grey', 'Black', 'Conflict', 'Doe', 'Evans', 'Fischer', 'Garcia', 'Hughes', 'Ito', 'Jones'];
@@ -134,4 +134,22 @@ test('typing on after a change searches the patients as they are now, not the pr
   const arrived: DataChange = { collection: 'patients', id: 'zulu', op: 'upsert', row: { ...some!, id: 'zulu', lastName: 'Zulu', updatedAt: '2026-11-25T11:00:00Z' } };
   const next = applyChanges(data, [arrived]).patients;
   assert.deepEqual(searchPatients(next, 'Zulu').map((p) => p.id), ['zulu'], 'the patient who arrived between two keystrokes is found');
+});
+
+test('a new patient, once saved under the id its form chose, is not its own duplicate; a namesake on file still is', () => {
+  const data = { ...emptyData(), patients: clinicOf(2000) };
+  const [some] = Object.values(data.patients);
+  const entered = { firstName: 'Nora', lastName: 'Quist', dateOfBirth: '1984-03-12' };
+  const formId = 'chosen-when-the-form-opened';
+  assert.equal(namesakeOnFile(data.patients, entered, formId), undefined, 'nobody of that name yet');
+  // The save's own row arrives while the form is still open (data.changed comes before the answer).
+  const saved: DataChange = { collection: 'patients', id: formId, op: 'upsert', row: { ...some!, ...entered, id: formId, updatedAt: '2026-11-25T11:00:00Z' } };
+  const afterSave = applyChanges(data, [saved]);
+  assert.equal(namesakeOnFile(afterSave.patients, entered, formId), undefined, 'the saved patient is not a namesake of itself');
+  assert.equal(namesakeOnFile(afterSave.patients, entered, 'another-form')?.id, formId, 'for another form it is a namesake on file');
+  assert.equal(namesakeOnFile(afterSave.patients, { ...entered, dateOfBirth: '1984-03-13' }, 'another-form'), undefined, 'another birth date is another person');
+  const twin: DataChange = { collection: 'patients', id: 'twin', op: 'upsert', row: { ...some!, ...entered, id: 'twin', updatedAt: '2026-11-25T11:01:00Z' } };
+  const withTwin = applyChanges(afterSave, [twin]);
+  assert.equal(namesakeOnFile(withTwin.patients, entered, formId)?.id, 'twin', 'a namesake other than the patient itself is found');
+  assert.equal(namesakeOnFile(withTwin.patients, entered, formId), withTwin.patients.twin, 'the store\'s own row: a selector returning it keeps its identity');
 });

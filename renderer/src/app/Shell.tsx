@@ -81,14 +81,51 @@ function CurrentScreen({ role }: { role: Role }) {
   return screens[route.screen](route);
 }
 
+/**
+ * The Sign out button, and its question while changes wait to be sent. The only part of the frame
+ * that reads the pending count: each save changes it twice, and that renders this, not the frame
+ * and the screen inside it.
+ */
+function SignOut() {
+  const { signOut } = useActions();
+  const pending = useClinic((s) => s.sync?.pending ?? 0);
+  const [confirmSignOut, setConfirmSignOut] = useState(false);
+  return (
+    <>
+      <button type="button" className="signout" onClick={() => (pending > 0 ? setConfirmSignOut(true) : void signOut())}>
+        Sign out
+      </button>
+      {confirmSignOut ? (
+        <Dialog title="Sign out with changes not sent?" size="small" closeLabel="Stay signed in" onClose={() => setConfirmSignOut(false)}>
+          <p role="alert">
+            {pending === 1 ? '1 change has' : `${pending} changes have`} not reached the clinic server yet. They stay on this terminal and are
+            sent the next time you sign in here; nobody else can sign in on this terminal until then.
+          </p>
+          <div className="form-actions">
+            <button type="button" className="primary" onClick={() => setConfirmSignOut(false)}>
+              Stay signed in
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                setConfirmSignOut(false);
+                void signOut();
+              }}
+            >
+              Sign out anyway
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+    </>
+  );
+}
+
 export function Shell() {
   const user = useClinic((s) => s.user);
   const phase = useClinic((s) => s.phase);
   const localeVersion = useClinic((s) => s.localeVersion);
   const terminalName = useClinic((s) => s.settings?.terminalName ?? '');
-  const { signOut } = useActions();
-  const pending = useClinic((s) => s.sync?.pending ?? 0);
-  const [confirmSignOut, setConfirmSignOut] = useState(false);
   const route = useRoute();
   usePatientSearchShortcut();
   if (!user) return null;
@@ -117,9 +154,7 @@ export function Shell() {
               {terminalName ? ` · ${terminalName}` : ''}
             </span>
           </div>
-          <button type="button" className="signout" onClick={() => (pending > 0 ? setConfirmSignOut(true) : void signOut())}>
-            Sign out
-          </button>
+          <SignOut />
         </div>
       </aside>
       <div className="workspace">
@@ -137,28 +172,6 @@ export function Shell() {
       </div>
       <Toasts />
       <ConflictDialog />
-      {confirmSignOut ? (
-        <Dialog title="Sign out with changes not sent?" size="small" closeLabel="Stay signed in" onClose={() => setConfirmSignOut(false)}>
-          <p role="alert">
-            {pending === 1 ? '1 change has' : `${pending} changes have`} not reached the clinic server yet. They stay on this terminal and are
-            sent the next time you sign in here; nobody else can sign in on this terminal until then.
-          </p>
-          <div className="form-actions">
-            <button type="button" className="primary" onClick={() => setConfirmSignOut(false)}>
-              Stay signed in
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                setConfirmSignOut(false);
-                void signOut();
-              }}
-            >
-              Sign out anyway
-            </button>
-          </div>
-        </Dialog>
-      ) : null}
       <PrintArea />
     </div>
   );

@@ -95,8 +95,9 @@ export function InitialSyncProgress() {
 
 /** Deliberately avoids the words of the status region, so "Offline" appears once on screen. */
 export function ConnectionBanner() {
-  const sync = useClinic((s) => s.sync);
-  if (connectionState(sync) !== 'offline') return null;
+  // Only whether the server is out of reach: a pending count or a sync time changing renders nothing here.
+  const offline = useClinic((s) => connectionState(s.sync) === 'offline');
+  if (!offline) return null;
   return (
     <div className="banner banner-warning">
       <strong>No connection to the clinic server.</strong> Keep working: every change is saved on this terminal and sent as soon as the

@@ -4,6 +4,7 @@
  * keystroke that adds to the search looks only at what the previous one found.
  */
 import type { Patient } from '../../../shared/domain/collections';
+import { likelySamePatient } from '../../../shared/domain/rules';
 import { clinicLocale, compareText, fold, formatDate } from '../app/format';
 import type { RowsById } from './clinicState';
 import { changedSince } from './rowsSlice';
@@ -181,6 +182,20 @@ export function patientsNamed(patients: RowsById<'patients'>, firstName: string,
   const found: Patient[] = [];
   for (let i = lo; i < list.length && list[i]!.sortKey.startsWith(prefix); i++) found.push(list[i]!.row);
   return found;
+}
+
+/**
+ * A patient on file who is likely the one being entered (same names, same birth date), other than
+ * `ownId`: the patient being edited, or the id a new patient is saved under, so a patient just
+ * saved is never its own duplicate. A found row is the store's own object (stable identity).
+ */
+export function namesakeOnFile(
+  patients: RowsById<'patients'>,
+  entered: { firstName: string; lastName: string; dateOfBirth: string | null },
+  ownId: string | undefined,
+): Patient | undefined {
+  if (!entered.firstName.trim() || !entered.lastName.trim() || !entered.dateOfBirth) return undefined;
+  return patientsNamed(patients, entered.firstName, entered.lastName).find((p) => p.id !== ownId && likelySamePatient(entered, p));
 }
 
 /**

@@ -3,17 +3,16 @@
  * an inline form on their page. Both warn (without blocking) when name and birth date match a
  * patient on file.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { isClinicalRole } from '../../../../shared/domain/access';
 import { sexes, type Patient } from '../../../../shared/domain/collections';
-import { likelySamePatient } from '../../../../shared/domain/rules';
 import { dateOfBirthProblem, phoneProblem } from '../../../../shared/domain/plausibility';
 import { clinicLocale, datePattern, dayKey, formatDate, parseDate } from '../../app/format';
 import { useActions, useClinic } from '../../app/clinicContext';
 import { Dialog } from '../../forms/Dialog';
 import { SelectField, TextArea, TextField } from '../../forms/Field';
 import { SubmitForm } from '../../forms/SubmitForm';
-import { patientsNamed } from '../../store/patientSearch';
+import { namesakeOnFile } from '../../store/patientSearch';
 
 type Draft = {
   firstName: string;
@@ -50,10 +49,14 @@ function draftOf(p?: Patient): Draft {
 
 const sexOptions = sexes.map((s) => ({ value: s, label: s.charAt(0).toUpperCase() + s.slice(1) }));
 
-function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) => void) {
+/**
+ * patient: the row being edited; newId: for a new patient, the id it will be saved under (chosen
+ * when the form opens, so the form can tell the saved patient from a namesake on file).
+ */
+function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) => void, newId?: string) {
   const { create, update } = useActions();
   const role = useClinic((s) => s.user?.role ?? 'receptionist');
-  const patients = useClinic((s) => s.data.patients);
+  const ownId = patient?.id ?? newId;
   const [draft, setDraft] = useState<Draft>(() => draftOf(patient));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -80,12 +83,11 @@ function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) =>
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [patient]);
 
-  const duplicate = useMemo(() => {
-    const dob = parseDate(draft.dateOfBirth);
-    if (!draft.firstName.trim() || !draft.lastName.trim() || !dob) return undefined;
-    const candidate = { firstName: draft.firstName, lastName: draft.lastName, dateOfBirth: dob };
-    return patientsNamed(patients, draft.firstName, draft.lastName).find((p) => p.id !== patient?.id && likelySamePatient(candidate, p));
-  }, [patients, draft.firstName, draft.lastName, draft.dateOfBirth, patient?.id]);
+  // A namesake other than this very patient: a new patient just saved is on file under its own id
+  // and must not warn about itself. Selected from the store, so a change to any other patient
+  // (every save, here and elsewhere) does not render the form again; a found row keeps its identity.
+  const entered = { firstName: draft.firstName, lastName: draft.lastName, dateOfBirth: parseDate(draft.dateOfBirth) };
+  const duplicate = useClinic((s) => namesakeOnFile(s.data.patients, entered, ownId));
 
   // Editing a field clears a message about what was typed: it may be fixed now, and Save checks again.
   const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => {
@@ -127,7 +129,9 @@ function usePatientEditor(patient: Patient | undefined, onSaved: (id: string) =>
       dateOfBirth: dateOfBirth.trim() === '' ? null : parseDate(dateOfBirth),
       ...(clinical ? { medicalHistory } : {}),
     };
-    const answer = patient ? await update('patients', patient.id, fields, baseRow.current, { inForm: true }) : await create('patients', fields, { inForm: true });
+    const answer = patient
+      ? await update('patients', patient.id, fields, baseRow.current, { inForm: true })
+      : await create('patients', newId ? { ...fields, id: newId } : fields, { inForm: true });
     setBusy(false);
     if (!answer.ok) {
       setError(answer.error);
@@ -174,12 +178,19 @@ function PatientFields({ editor, saveHint }: { editor: Editor; saveHint: string 
   );
 }
 
-/** New patient, in a dialog. */
-export function PatientForm({ onClose, onSaved }: { onClose: () => void; onSaved?: (id: string) => void }) {
-  const editor = usePatientEditor(undefined, (id) => {
-    onSaved?.(id);
-    onClose();
-  });
+/**
+ * New patient, in a dialog. newId: the id the patient is saved under; the register closes the
+ * dialog as soon as that patient is on file (the same render that shows its row).
+ */
+export function PatientForm({ newId, onClose, onSaved }: { newId: string; onClose: () => void; onSaved?: (id: string) => void }) {
+  const editor = usePatientEditor(
+    undefined,
+    (id) => {
+      onSaved?.(id);
+      onClose();
+    },
+    newId,
+  );
   return (
     <Dialog title="New patient" onClose={onClose} size="large" closeLabel="Cancel">
       <PatientFields editor={editor} saveHint="Enter saves · Esc cancels" />

@@ -9,6 +9,7 @@ import { patientCount, patientsByName, recentlyChangedPatients, searchPatients }
 import { PatientForm } from './PatientForm';
 import { useRowWindow } from './useRowWindow';
 
+/** Each row's height in px, as .virtual-row in styles.css sets it. */
 const rowHeight = 40;
 /** Rows rendered above and below the visible ones, so a fast scroll does not show a gap. */
 const rowMargin = 12;
@@ -46,7 +47,11 @@ export function PatientsScreen() {
   const patients = useClinic((s) => s.data.patients);
   const downloading = useClinic((s) => s.sync?.initialSync.done === false);
   const [query, setQuery] = useState('');
-  const [creating, setCreating] = useState(false);
+  // The id the patient being registered will have, while the New patient form is open.
+  const [creating, setCreating] = useState<string | null>(null);
+  // The form closes in the render that shows the new patient's row (one commit, one frame),
+  // not a message later when the save's answer comes: once the row is here it is saved on this terminal.
+  const created = useClinic((s) => creating !== null && s.data.patients[creating] !== undefined);
   const [order, setOrder] = useState<'recent' | 'name'>('recent');
   const searching = query.trim() !== '';
   // The search runs in the keystroke's own render, not deferred: a keystroke costs milliseconds
@@ -110,7 +115,7 @@ export function PatientsScreen() {
           >
             Export CSV
           </button>
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
+          <button type="button" className="primary" onClick={() => setCreating(globalThis.crypto.randomUUID())}>
             New patient
           </button>
         </div>
@@ -137,7 +142,10 @@ export function PatientsScreen() {
           </ul>
         )}
       </div>
-      {creating ? <PatientForm onClose={() => setCreating(false)} /> : null}
+      {creating !== null && !created ? (
+        // A late answer for an earlier form must not close a new one.
+        <PatientForm key={creating} newId={creating} onClose={() => setCreating((open) => (open === creating ? null : open))} />
+      ) : null}
     </section>
   );
 }
