@@ -412,17 +412,18 @@ function print(r: Report): void {
       out.push('', '   Main thread event-loop delay p99: cache on its worker thread vs inline on the main thread (as before), same server, same run');
       out.push(
         table([
-          ['data set', 'phase', 'main, cache thread', 'cache thread itself', 'main, cache inline (before)', 'inline / thread'],
+          ['data set', 'phase', 'main, cache thread', 'idle thread beside it (the machine)', 'cache thread itself', 'main, cache inline (before)', 'inline / thread'],
           ...pairs.flatMap(({ w, inline }) =>
             (
               [
-                ['first download', w.loopDelay, w.cacheLoopDelay, inline.loopDelay],
-                ['1,000-change burst', w.burst!.loopDelay, w.burst!.cacheLoopDelay, inline.burst!.loopDelay],
+                ['first download', w.loopDelay, w.controlLoopDelay, w.cacheLoopDelay, inline.loopDelay],
+                ['1,000-change burst', w.burst!.loopDelay, w.burst!.controlLoopDelay, w.burst!.cacheLoopDelay, inline.burst!.loopDelay],
               ] as const
-            ).map(([phase, main, cache, before]) => [
+            ).map(([phase, main, idle, cache, before]) => [
               `${count(w.patients)} + ${count(w.appointments)}`,
               phase,
               ms(main.p99),
+              ms(idle.p99),
               ms(cache.p99),
               ms(before.p99),
               `${(before.p99 / Math.max(main.p99, 0.001)).toFixed(1)}x`,

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { openTerminal, signIn } from './support/terminal';
 import { waitFor } from './support/stats';
 import { isJsonText } from '../main/ipc/jsonText';
@@ -43,9 +44,11 @@ export type SyncChildMessage =
       loopDelay: LoopDelay;
       /** The cache thread's own, measured there (10 ms resolution); inline: the main thread's again. */
       cacheLoopDelay: LoopDelay;
+      /** An idle thread of this process sampling its own loop: what waiting for a CPU alone costs. */
+      controlLoopDelay: LoopDelay;
     }
   | { type: 'armed' }
-  | { type: 'burst-done'; ms: number; received: number; loopDelay: LoopDelay; cacheLoopDelay: LoopDelay }
+  | { type: 'burst-done'; ms: number; received: number; loopDelay: LoopDelay; cacheLoopDelay: LoopDelay; controlLoopDelay: LoopDelay }
   | { type: 'failed'; error: string };
 
 const config = JSON.parse(process.env.BENCH_SYNC ?? 'null') as SyncTerminalConfig | null;
@@ -63,6 +66,36 @@ const loopDelay = (): LoopDelay => ({
   p99: histogram.percentile(99) / 1e6,
   max: histogram.max / 1e6,
 });
+
+/**
+ * The control: a thread of this process that does nothing but sample its own event loop at the
+ * main thread's resolution. On 2 CPUs shared with the cache, download and checkpoint threads and
+ * the server, a thread with no work still waits for a CPU now and then; its p99 beside the main
+ * thread's says how much of the main thread's is the machine and how much is its own work.
+ */
+const control = new Worker(
+  `const { parentPort } = require('node:worker_threads');
+   const { monitorEventLoopDelay } = require('node:perf_hooks');
+   const h = monitorEventLoopDelay({ resolution: 1 });
+   parentPort.on('message', (m) => {
+     if (m === 'start') { h.reset(); h.enable(); parentPort.postMessage(null); return; }
+     h.disable();
+     parentPort.postMessage({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 });
+   });`,
+  { eval: true },
+);
+control.unref();
+function askControl(what: 'start' | 'stop'): Promise<LoopDelay | null> {
+  return new Promise((resolve) => {
+    control.once('message', (answer: LoopDelay | null) => resolve(answer));
+    control.postMessage(what);
+  });
+}
+async function controlLoopDelay(): Promise<LoopDelay> {
+  const answer = await askControl('stop');
+  if (answer === null) throw new Error('the control thread answered a stop without its figures');
+  return answer;
+}
 
 function highWaterMark(): number {
   try {
@@ -108,6 +141,7 @@ async function main(): Promise<void> {
           histogram.reset();
           histogram.enable();
           await terminal.cacheLoopDelay(true);
+          await askControl('start');
           const started = performance.now();
           const cpuBefore = process.cpuUsage();
           await signIn(terminal, cfg.username, cfg.password, 600_000);
@@ -115,6 +149,7 @@ async function main(): Promise<void> {
           // Every thread of this process (the download and checkpoint threads too).
           const cpu = process.cpuUsage(cpuBefore);
           histogram.disable();
+          const controlDelay = await controlLoopDelay();
           const cacheLoopDelay = await terminal.cacheLoopDelay();
           const status = await terminal.status();
           // The kernel's own peak of this process's memory (VmHWM); the sampler may miss a spike between
@@ -130,6 +165,7 @@ async function main(): Promise<void> {
             rssBeforeBytes: rssBefore,
             loopDelay: loopDelay(),
             cacheLoopDelay,
+            controlLoopDelay: controlDelay,
           });
         } else if (message.type === 'burst') {
           const seen = new Set<string>();
@@ -155,13 +191,15 @@ async function main(): Promise<void> {
           histogram.reset();
           histogram.enable();
           await terminal.cacheLoopDelay(true);
+          await askControl('start');
           const started = performance.now();
           send({ type: 'armed' });
           await waitFor(() => seen.size >= message.count, 120_000, 5);
           histogram.disable();
+          const controlDelay = await controlLoopDelay();
           off();
           const cacheLoopDelay = await terminal.cacheLoopDelay();
-          send({ type: 'burst-done', ms: last - started, received: seen.size, loopDelay: loopDelay(), cacheLoopDelay });
+          send({ type: 'burst-done', ms: last - started, received: seen.size, loopDelay: loopDelay(), cacheLoopDelay, controlLoopDelay: controlDelay });
         } else if (message.type === 'exit') {
           await terminal.close();
           process.exit(0);

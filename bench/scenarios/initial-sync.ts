@@ -34,7 +34,9 @@ export interface InitialSyncResult {
   loopDelay: LoopDelay;
   /** The cache thread's own (inline: the main thread's). */
   cacheLoopDelay: LoopDelay;
-  burst: { changes: number; ms: number; received: number; loopDelay: LoopDelay; cacheLoopDelay: LoopDelay } | null;
+  /** An idle thread of the terminal process sampling its own loop in the same window: the machine's share. */
+  controlLoopDelay: LoopDelay;
+  burst: { changes: number; ms: number; received: number; loopDelay: LoopDelay; cacheLoopDelay: LoopDelay; controlLoopDelay: LoopDelay } | null;
 }
 
 export async function measureInitialSync(
@@ -114,7 +116,7 @@ export async function measureInitialSync(
         if (refused.length > 0) throw new Error(`burst: ${refused.length} edits refused: ${refused[0]!.error}`);
       }
       const done = await next('burst-done');
-      burst = { changes: burstChanges, ms: done.ms, received: done.received, loopDelay: done.loopDelay, cacheLoopDelay: done.cacheLoopDelay };
+      burst = { changes: burstChanges, ms: done.ms, received: done.received, loopDelay: done.loopDelay, cacheLoopDelay: done.cacheLoopDelay, controlLoopDelay: done.controlLoopDelay };
     }
     tell({ type: 'exit' });
     return {
@@ -133,6 +135,7 @@ export async function measureInitialSync(
       peakHeapBytes: synced.peakHeapBytes,
       loopDelay: synced.loopDelay,
       cacheLoopDelay: synced.cacheLoopDelay,
+      controlLoopDelay: synced.controlLoopDelay,
       burst,
     };
   } finally {
