@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { warmUpSyncParsers } from '../shared/sync/warmUp';
+import { syncParserWarmUps } from '../shared/sync/warmUp';
 import type { CollectionName, PublicUser } from '../shared/domain/collections';
 import { canRead, syncedCollections } from '../shared/domain/access';
 import type {
@@ -199,10 +199,16 @@ export class TerminalCore {
     this.loopDelay.enable();
     // The sync path's parsers (a poke, a push answer, a window's edit), built right after start
     // rather than on the first edit, which every terminal of the clinic receives at once
-    // (shared/sync/warmUp.ts); the cache thread builds its own as it opens.
-    setTimeout(() => {
-      if (!this.closed) warmUpSyncParsers();
-    }, 0).unref();
+    // (shared/sync/warmUp.ts); the cache thread builds its own as it opens. One step per turn of
+    // the loop: together they take 40-90 ms, which a window's first requests should not wait for.
+    const warmUps = syncParserWarmUps();
+    const nextWarmUp = () => {
+      const step = warmUps.shift();
+      if (step === undefined || this.closed) return;
+      step();
+      setTimeout(nextWarmUp, 0).unref();
+    };
+    setTimeout(nextWarmUp, 0).unref();
   }
 
   // ---------- wiring for transports ----------
