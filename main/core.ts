@@ -115,6 +115,8 @@ export interface TerminalStats {
   /** The main thread's. */
   eventLoopDelayMs: LoopDelay;
   wire: WireStats;
+  /** Calls to the cache thread (each a message there and back). */
+  cacheCalls: number;
   /** The outbox's size at the last status. */
   outbox: number;
 }
@@ -132,6 +134,8 @@ export class TerminalCore {
   private readonly state: SessionState;
   /** The outbox's size at the last status, for stats(). */
   private lastPending = 0;
+  /** The cache calls made before the last resetStats. */
+  private cacheCallsAtReset = 0;
   private readonly listeners = new Set<EventListener>();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private readonly changeSource: ChangeSourceFactory | undefined;
@@ -264,6 +268,7 @@ export class TerminalCore {
     return {
       eventLoopDelayMs: { mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) },
       wire: { ...this.client.wire },
+      cacheCalls: this.connection.sent.calls - this.cacheCallsAtReset,
       outbox: this.lastPending,
     };
   }
@@ -281,6 +286,7 @@ export class TerminalCore {
   resetStats(): void {
     this.loopDelay.reset();
     Object.assign(this.client.wire, { requests: 0, bytesSent: 0, bytesReceived: 0 });
+    this.cacheCallsAtReset = this.connection.sent.calls;
   }
 
   // ---------- sync lifecycle ----------

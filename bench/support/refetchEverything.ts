@@ -8,6 +8,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CollectionName, Role } from '../../shared/domain/collections';
 import { syncedCollections } from '../../shared/domain/access';
 import type { ChangeSource, ChangeSourceFactory, ChangeSourceHost } from '../../main/sync/engine';
+import type { PokedPage, RunStart } from '../../main/cache/service';
 
 export interface RefetchSchedule {
   /** Patients and appointments. */
@@ -57,7 +58,12 @@ class RefetchEverything implements ChangeSource {
 
   wantPull(): void {}
 
-  async beginRun(_cursor: string | null): Promise<void> {}
+  /** It takes nothing from pokes: every run refetches. */
+  readyPages(): readonly PokedPage[] {
+    return [];
+  }
+
+  async beginRun(_start: RunStart): Promise<void> {}
 
   succeeded(): void {}
 
@@ -70,7 +76,8 @@ class RefetchEverything implements ChangeSource {
     return syncedCollections(role).filter((c) => c !== 'users' || role === 'admin');
   }
 
-  async pull(): Promise<void> {
+  /** True: the refetched collections may have changed the cache. */
+  async pull(): Promise<boolean> {
     const { deps } = this.host;
     const due = [...this.due].filter((c) => this.allowed().includes(c));
     for (const collection of due) {
@@ -83,6 +90,7 @@ class RefetchEverything implements ChangeSource {
       await yieldToEventLoop();
     }
     this.host.initial.done = true;
+    return true;
   }
 
   private allowed(): CollectionName[] {

@@ -19,6 +19,8 @@ import { CacheService, type CacheNotice, type CacheOpenOptions, type CacheOpenin
 
 export interface CacheConnection {
   calls: CacheCalls;
+  /** Calls made so far: each is a message to the cache thread and its reply (a wake-up of both threads). */
+  readonly sent: { calls: number };
   /** What the cache held when it was opened. */
   opening: CacheOpening;
   close(): Promise<void>;
@@ -45,20 +47,25 @@ export function openCacheConnection(options: CacheThreadOptions): CacheConnectio
   return mode === 'inline' ? inlineConnection(open, onNotice) : workerConnection(script, open, onNotice);
 }
 
-function callsOf(send: (method: CacheMethod, args: unknown[]) => Promise<unknown>): CacheCalls {
+function callsOf(send: (method: CacheMethod, args: unknown[]) => Promise<unknown>, sent: { calls: number }): CacheCalls {
   return new Proxy({} as CacheCalls, {
-    get: (_target, method) => (...args: unknown[]) => send(method as CacheMethod, args),
+    get: (_target, method) => (...args: unknown[]) => {
+      sent.calls++;
+      return send(method as CacheMethod, args);
+    },
   });
 }
 
 function inlineConnection(open: CacheOpenOptions, onNotice: (notice: CacheNotice) => void): CacheConnection {
   const service = new CacheService(open, onNotice);
   let closed = false;
+  const sent = { calls: 0 };
   return {
+    sent,
     calls: callsOf(async (method, args) => {
       if (closed) throw new Error('The cache is closed');
       return (service[method] as (...a: unknown[]) => unknown).apply(service, args);
-    }),
+    }, sent),
     opening: service.opening(),
     async close() {
       if (closed) return;
@@ -124,8 +131,10 @@ function workerConnection(script: string | URL, open: CacheOpenOptions, onNotice
     });
   };
   let closing: Promise<void> | null = null;
+  const sent = { calls: 0 };
   return {
-    calls: callsOf(send),
+    sent,
+    calls: callsOf(send, sent),
     opening: opened.opening,
     close() {
       closing ??= (async () => {

@@ -73,6 +73,26 @@ function changedRows(changes: string[]): ChangedRows {
   return { count: changes.length, payload: jsonListText(changedHead, changes, ']}') };
 }
 
+/** A page of changes a poke carried (main/sync/puller.ts): the cursor it continues, and where it ends. */
+export interface PokedPage {
+  from: string;
+  cursor: string;
+  changes: unknown[];
+}
+
+/** What a sync run starts from (runStart); `applied`: how many poked pages it applied (each continuing the one before), and what they changed. */
+export interface RunStart {
+  cursor: string | null;
+  batch: OutboxEntry[];
+  applied: { pages: number; count: number; cursor: string; changed: ChangedRows; counts: SyncCounts } | null;
+}
+
+/** What sync.status counts: unsent changes and conflicts. */
+export interface SyncCounts {
+  pending: number;
+  conflicts: number;
+}
+
 export interface PushAnswerApplied {
   changed: ChangedRows;
   conflicts: EventPayload<'conflict.recorded'>[];
@@ -210,12 +230,29 @@ export class CacheService {
   }
 
   /**
-   * What a sync run starts from, in one message instead of two: the cursor (read at every run's
-   * start, see Puller.beginRun) and the first push batch (nextBatch). Each received edit starts a
-   * run, and every message is a wake-up of both threads on all of a clinic's terminals.
+   * What a sync run starts from, in one message: the cursor (read at every run's start, see
+   * Puller.beginRun) and the first push batch (nextBatch). With nothing to push, the pages pokes
+   * brought that continue the cursor are applied here too, as the run's intake would apply them
+   * next (Puller.catchUpFromPokes), with the counts sync.status shows after them. A received edit
+   * is then one message to this thread instead of three (cursor and batch, the page, the counts):
+   * each message wakes both threads, on every terminal of a clinic, for every edit.
    */
-  runStart(pushLimit: number): { cursor: string | null; batch: OutboxEntry[] } {
-    return { cursor: this.cursor(), batch: this.nextBatch(pushLimit) };
+  async runStart(pushLimit: number, poked: readonly PokedPage[]): Promise<RunStart> {
+    const cursor = this.cursor();
+    const batch = this.nextBatch(pushLimit);
+    if (batch.length > 0 || cursor === null || poked.length === 0) return { cursor, batch, applied: null };
+    const raw: unknown[] = [];
+    let at = cursor;
+    let pages = 0;
+    for (const page of poked) {
+      if (page.from !== at) continue;
+      for (const change of page.changes) raw.push(change);
+      at = page.cursor;
+      pages++;
+    }
+    if (pages === 0) return { cursor, batch, applied: null };
+    const changed = await this.applyPulledPage(raw, at);
+    return { cursor, batch, applied: { pages, count: raw.length, cursor: at, changed, counts: this.syncCounts() } };
   }
 
   /** The next push batch: in order, and at most one mutation per row (a later edit needs the version the server gives the earlier one). */
@@ -374,7 +411,7 @@ export class CacheService {
   }
 
   /** What sync.status counts, in one message: unsent changes and conflicts. */
-  syncCounts(): { pending: number; conflicts: number } {
+  syncCounts(): SyncCounts {
     return { pending: this.outboxSize(), conflicts: this.conflictCount() };
   }
 

@@ -12,6 +12,7 @@ import { Pusher } from './pusher';
 import { Puller } from './puller';
 import { ServerRefused, ServerUnreachable, SessionExpired } from './client';
 import type { ChangeSource, EngineDeps, InitialSync, SyncSchedule } from './engineDeps';
+import type { SyncCounts } from '../cache/service';
 
 export type { ChangeSource, ChangeSourceFactory, ChangeSourceHost, Emit, EngineDeps, SyncSchedule } from './engineDeps';
 
@@ -95,12 +96,15 @@ export class SyncEngine {
       this.wanted = false;
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = null;
+      // The counts sync.status shows, when the run's start read them after its last write (a received edit).
+      let counts: SyncCounts | undefined;
       try {
-        // The cursor and the first push batch in one cache message (a received edit is a run).
-        const start = await this.deps.cache.runStart(this.deps.schedule.pushBatch);
-        await this.source.beginRun(start.cursor);
+        // The cursor, the first push batch and, with nothing to push, the poked changes: one cache message.
+        const start = await this.deps.cache.runStart(this.deps.schedule.pushBatch, this.source.readyPages());
+        await this.source.beginRun(start);
         const pushed = await this.pusher.pushOutbox(start.batch);
-        await this.source.pull(pushed > 0);
+        const wrote = await this.source.pull(pushed > 0);
+        if (pushed === 0 && !wrote) counts = start.applied?.counts;
         this.reachable = true;
         this.lastError = null;
         this.lastSyncedAt = new Date().toISOString();
@@ -109,7 +113,7 @@ export class SyncEngine {
       } catch (err) {
         this.handleFailure(err);
       }
-      await this.publishStatus();
+      await this.publishStatus(counts);
     }
   }
 
@@ -158,8 +162,9 @@ export class SyncEngine {
 
   // ---------- status ----------
 
-  async status(): Promise<SyncStatus> {
-    const { pending, conflicts } = await this.deps.cache.syncCounts();
+  /** counts: as the cache just reported them in a message of its own; read afresh without. */
+  async status(counts?: SyncCounts): Promise<SyncStatus> {
+    const { pending, conflicts } = counts ?? (await this.deps.cache.syncCounts());
     const connection: SyncStatus['connection'] = this.source.isLive ? 'live' : this.reachable ? 'polling' : 'offline';
     return {
       connection,
@@ -173,8 +178,8 @@ export class SyncEngine {
   }
 
   /** Emit 'sync.status' when something a person would see has changed. */
-  async publishStatus(): Promise<void> {
-    const s = await this.status();
+  async publishStatus(counts?: SyncCounts): Promise<void> {
+    const s = await this.status(counts);
     const json = JSON.stringify({ ...s, lastSyncedAt: null });
     if (json === this.lastStatusJson) return;
     this.lastStatusJson = json;

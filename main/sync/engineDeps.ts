@@ -7,6 +7,7 @@
 import type { CollectionName, Role } from '../../shared/domain/collections';
 import type { EventChannel, EventPayload } from '../../shared/ipc/contract';
 import type { CacheCalls } from '../cache/cache-messages';
+import type { PokedPage, RunStart } from '../cache/service';
 import type { JsonText } from '../ipc/jsonText';
 import type { ServerClient } from './client';
 import type { FirstDownload } from './firstDownload/firstDownload';
@@ -83,13 +84,21 @@ export interface ChangeSource {
   /** A local mutation was written (the engine then asks for a run). */
   afterLocalMutation(): void;
   /**
-   * A run starts, before its push, with the cache's cursor as the run read it (CacheService.runStart):
-   * the puller keeps it here, so that a cache with none says at once (in the status) that its first
-   * download is under way.
+   * The pages of changes it holds that a run's start may apply when there is nothing to push
+   * (CacheService.runStart), in the order they came; none when it takes changes in otherwise.
    */
-  beginRun(cursor: string | null): Promise<void>;
-  /** One run's intake, after the push (`afterPush`: the push sent something). */
-  pull(afterPush: boolean): Promise<void>;
+  readyPages(): readonly PokedPage[];
+  /**
+   * A run starts, before its push, with the cache's cursor as the run read it (CacheService.runStart),
+   * and the ready pages it applied: the puller keeps the cursor, so that a cache with none says at once
+   * (in the status) that its first download is under way, and tells the windows what was applied.
+   */
+  beginRun(start: RunStart): Promise<void>;
+  /**
+   * One run's intake, after the push (`afterPush`: the push sent something); false when it wrote
+   * nothing to the cache, so the counts the run's start read still hold.
+   */
+  pull(afterPush: boolean): Promise<boolean>;
   /** A run went through. */
   succeeded(): void;
   /** The cache was emptied: the next intake starts from nothing. */

@@ -17,17 +17,9 @@ import { syncedCollections } from '../../shared/domain/access';
 import { BadServerAnswer, type LiveTarget, type PulledAnswer } from './client';
 import { FirstDownloads } from './firstDownload/orchestrator';
 import type { ChangeSource, ChangeSourceHost } from './engineDeps';
-import type { ChangedRows } from '../cache/service';
+import type { ChangedRows, PokedPage, RunStart } from '../cache/service';
 import { liveCloseUnauthorized, liveServerMessage, type LiveClientMessage } from '../../shared/sync/protocol';
 import { Backoff } from './backoff';
-
-/** Changes a poke carried (the live channel's `?changes=1`, shared/sync/protocol.ts). */
-export interface PokedPage {
-  /** The cursor the changes follow: the cache must be exactly there. */
-  from: string;
-  cursor: string;
-  changes: unknown[];
-}
 
 export interface LiveChannelEvents {
   /** A poke or `ready`: the log ends at `cursor`; `page` when the poke carried the changes. */
@@ -183,6 +175,11 @@ export class PokedChanges {
     if (this.waiting.length > maxWaiting) this.waiting.shift();
   }
 
+  /** The pages waiting, in the order they came. */
+  pages(): readonly PokedPage[] {
+    return this.waiting;
+  }
+
   /** The page that continues `cursor`, if one came; pages before it are dropped. */
   next(cursor: string): PokedPage | null {
     while (this.waiting.length > 0) {
@@ -288,13 +285,23 @@ export class Puller implements ChangeSource {
     return syncedCollections(role);
   }
 
-  async beginRun(cursor: string | null): Promise<void> {
-    this.cursor = cursor;
-    const { initial } = this.host;
-    if (this.cursor === null && initial.done) Object.assign(initial, { done: false, received: 0, total: null });
+  readyPages(): readonly PokedPage[] {
+    return this.poked.pages();
   }
 
-  pull(afterPush: boolean): Promise<void> {
+  async beginRun(start: RunStart): Promise<void> {
+    this.cursor = start.cursor;
+    const { initial } = this.host;
+    if (this.cursor === null && initial.done) Object.assign(initial, { done: false, received: 0, total: null });
+    const applied = start.applied;
+    if (!applied) return;
+    // The run's start applied these pages (CacheService.runStart): they leave the queue as catchUpFromPokes would take them.
+    let at = start.cursor!;
+    for (let i = 0; i < applied.pages; i++) at = this.poked.next(at)?.cursor ?? at;
+    this.applied(applied.changed, applied.count, applied.cursor, false);
+  }
+
+  pull(afterPush: boolean): Promise<boolean> {
     return this.pullDeltas(afterPush);
   }
 
@@ -307,24 +314,28 @@ export class Puller implements ChangeSource {
    * slices on the cache thread, yielding to the event loop between them, so windows and IPC stay
    * responsive during a 100k-row first download; the next page is already on its way while this
    * one is applied. The cursor moves with a page's last slice: a crash mid-page re-applies its
-   * first slices, which applyPulled tolerates (same versions).
+   * first slices, which applyPulled tolerates (same versions). False when it wrote nothing to the
+   * cache (caught up by pokes already applied), so the counts the run started with still hold.
    */
-  private async pullDeltas(afterPush: boolean): Promise<void> {
+  private async pullDeltas(afterPush: boolean): Promise<boolean> {
     const { deps, initial: progress } = this.host;
     const cursor = this.cursor;
     const initial = cursor === null;
     if (initial) {
       const started = await this.firstDownloads.begin();
       // Stopped meanwhile (a sign-out clears the cache): write nothing more.
-      if (this.host.stopped()) return;
+      if (this.host.stopped()) return true;
       if (started) {
         const cursor = await this.firstDownloads.run(started);
         if (cursor !== null) this.cursor = cursor;
-        return;
+        return true;
       }
       Object.assign(progress, { done: false, received: 0, total: null });
     }
-    if (cursor !== null && (await this.catchUpFromPokes(cursor, afterPush))) return;
+    if (cursor !== null) {
+      const { caughtUp, applied } = await this.catchUpFromPokes(cursor, afterPush);
+      if (caughtUp) return applied > 0;
+    }
     this.pullWanted = false;
     // Pages start small and double up to pullLimit: the first pages of a run meet code V8 has not
     // compiled yet, and reading a whole cold 2,000-row page stalled a loop for 15-20 ms (now the
@@ -343,13 +354,13 @@ export class Puller implements ChangeSource {
         // Settled later by the await above; a failure we never await must not crash the process.
         next.catch(() => undefined);
       }
-      if (!(await this.applyRead(page.page, page.changes, page.cursor, initial))) return;
+      if (!(await this.applyRead(page.page, page.changes, page.cursor, initial))) return true;
       if (initial) {
         if (page.total !== null) progress.total = page.total;
         if (!page.hasMore) progress.done = true;
         void this.host.publishStatus();
       }
-      if (!page.hasMore || this.host.stopped()) return;
+      if (!page.hasMore || this.host.stopped()) return true;
       await yieldToEventLoop();
     }
   }
@@ -383,15 +394,18 @@ export class Puller implements ChangeSource {
 
   /**
    * Applies the changes pokes carried on top of `cursor`, in order (a page is taken off the queue
-   * before it is applied: if it fails, the retry pulls instead). True when the cache is then where
-   * the newest poke said the log ends, with the live channel up: every later commit comes as a
-   * poke too, so there is nothing to pull, not even after a push (its own poke brings it). If that
-   * poke does not come within pokeGraceMs (a socket that died without a word), the puller pulls.
+   * before it is applied: if it fails, the retry pulls instead), and how many it applied. Caught up
+   * when the cache is then where the newest poke said the log ends, with the live channel up: every
+   * later commit comes as a poke too, so there is nothing to pull, not even after a push (its own
+   * poke brings it). If that poke does not come within pokeGraceMs (a socket that died without a
+   * word), the puller pulls.
    */
-  private async catchUpFromPokes(cursor: string, afterPush: boolean): Promise<boolean> {
+  private async catchUpFromPokes(cursor: string, afterPush: boolean): Promise<{ caughtUp: boolean; applied: number }> {
     let at = cursor;
+    let applied = 0;
     for (let page = this.poked.next(at); page; page = this.poked.next(at)) {
-      if (!(await this.applyPage(page.changes, page.cursor, false))) return true;
+      if (!(await this.applyPage(page.changes, page.cursor, false))) return { caughtUp: true, applied };
+      applied++;
       at = page.cursor;
     }
     const caughtUp = (this.host.deps.pokedChanges ?? true) && !this.pullWanted && this.live.isUp && this.poked.isNewest(at);
@@ -401,6 +415,6 @@ export class Puller implements ChangeSource {
         if (this.poked.heardCount === heard) void this.host.requestSync(true);
       }, pokeGraceMs).unref();
     }
-    return caughtUp;
+    return { caughtUp, applied };
   }
 }

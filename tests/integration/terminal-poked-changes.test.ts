@@ -21,8 +21,10 @@ test('changes in pokes reach the cache and the windows without a pull; plain pok
     for (const t of terminals) t.core!.resetStats();
 
     const edits = 5;
+    let receivingCalls = 0;
     for (let i = 0; i < edits; i++) {
       const since = [poked.events.length, pulling.events.length];
+      const callsBefore = poked.core!.stats().cacheCalls;
       const { id } = await writer.call('data.mutate', { op: 'create', collection: 'patients', data: { firstName: `Poked${i}`, lastName: 'Test', medicalHistory: `history ${i}` } });
       for (const [j, reader] of [poked, pulling].entries()) {
         const seen = await reader.waitForEvent(
@@ -32,10 +34,15 @@ test('changes in pokes reach the cache and the windows without a pull; plain pok
         );
         assert.equal((seen.payload as { source: string }).source, 'remote');
       }
+      // The run goes on for a moment after the event (its status): let it end before counting.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      receivingCalls += poked.core!.stats().cacheCalls - callsBefore;
       const cached = (await poked.call('data.list', { collection: 'patients' })).find((p) => p.id === id);
       assert.equal(cached?.medicalHistory, `history ${i}`);
     }
     assert.equal(poked.core!.stats().wire.requests, 0, 'every change came inside its poke: no pull');
+    // The run's start reads the cursor and the push batch, applies the poked page and counts, in one message (CacheService.runStart).
+    assert.equal(receivingCalls, edits, `one cache message per received edit (${receivingCalls} for ${edits})`);
     assert.equal(writer.core!.stats().wire.requests, edits, 'the writer pushes each edit; the poke of its own commit brings the cursor, no pull');
     assert.ok(pulling.core!.stats().wire.requests >= edits, `plain pokes: a pull per change (${pulling.core!.stats().wire.requests} requests)`);
 
