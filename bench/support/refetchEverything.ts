@@ -65,6 +65,8 @@ class RefetchEverything implements ChangeSource {
 
   async beginRun(_start: RunStart): Promise<void> {}
 
+  dropReadyPages(): void {}
+
   succeeded(): void {}
 
   forget(): void {

@@ -100,7 +100,10 @@ export class SyncEngine {
       let counts: SyncCounts | undefined;
       try {
         // The cursor, the first push batch and, with nothing to push, the poked changes: one cache message.
-        const start = await this.deps.cache.runStart(this.deps.schedule.pushBatch, this.source.readyPages());
+        const start = await this.deps.cache.runStart(this.deps.schedule.pushBatch, this.source.readyPages()).catch((err: unknown) => {
+          this.source.dropReadyPages();
+          throw err;
+        });
         await this.source.beginRun(start);
         const pushed = await this.pusher.pushOutbox(start.batch);
         const wrote = await this.source.pull(pushed > 0);

@@ -95,6 +95,11 @@ export interface ChangeSource {
    */
   beginRun(start: RunStart): Promise<void>;
   /**
+   * The run's start failed with the ready pages it was handed (a change the cache refused, the
+   * cache gone): they are dropped, as a page that fails in the intake is, and the next run pulls.
+   */
+  dropReadyPages(): void;
+  /**
    * One run's intake, after the push (`afterPush`: the push sent something); false when it wrote
    * nothing to the cache, so the counts the run's start read still hold.
    */

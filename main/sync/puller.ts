@@ -289,6 +289,11 @@ export class Puller implements ChangeSource {
     return this.poked.pages();
   }
 
+  dropReadyPages(): void {
+    // Forgetting the newest cursor too makes the next run pull instead of waiting for a poke.
+    this.poked.clear();
+  }
+
   async beginRun(start: RunStart): Promise<void> {
     this.cursor = start.cursor;
     const { initial } = this.host;
