@@ -29,7 +29,8 @@ import { keyFileKeystore } from './keystore/keyFile';
 import { defaultCheckpointWorkerScript } from './cache/checkpointer';
 import { defaultCacheWorkerScript, openCacheConnection, type CacheConnection } from './cache/cacheThread';
 import type { CacheCalls } from './cache/cache-messages';
-import type { CacheNotice, LoopDelay } from './cache/service';
+import type { CacheNotice } from './cache/service';
+import { loopDelayOf, type LoopDelay } from './loopDelay';
 import type { AttentionEntry } from '../shared/ipc/attention';
 import { SessionState } from './session/sessionState';
 import { ServerCertificateRefused, ServerClient, ServerRefused, ServerUnreachable, SessionExpired, type WireStats } from './sync/client';
@@ -262,10 +263,8 @@ export class TerminalCore {
   }
 
   stats(): TerminalStats {
-    const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
-    const h = this.loopDelay;
     return {
-      eventLoopDelayMs: h.count === 0 ? { mean: 0, p50: 0, p99: 0, max: 0 } : { mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) },
+      eventLoopDelayMs: loopDelayOf(this.loopDelay),
       wire: { ...this.client.wire },
       cacheCalls: this.connection.sent.calls - this.cacheCallsAtReset,
       outbox: this.lastPending,

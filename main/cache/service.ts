@@ -6,6 +6,7 @@
  * one message and one transaction, never a conversation.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loopDelayOf, type LoopDelay } from '../loopDelay';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AnyRow, CollectionName, PublicUser, Role } from '../../shared/domain/collections';
 import type { Conflict, EventPayload, MutateRequest } from '../../shared/ipc/contract';
@@ -49,13 +50,7 @@ export interface CacheOpening {
   cursor: string | null;
 }
 
-/** Milliseconds. */
-export interface LoopDelay {
-  mean: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
+export type { LoopDelay } from '../loopDelay';
 
 /**
  * Rows a step changed, as the 'data.changed' payload the windows get: its JSON text, written on
@@ -75,6 +70,7 @@ function changedRows(changes: string[]): ChangedRows {
 
 /** A page of changes a poke carried (main/sync/puller.ts): the cursor it continues, and where it ends. */
 export interface PokedPage {
+  /** The cursor the changes follow: the cache must be exactly there. */
   from: string;
   cursor: string;
   changes: unknown[];
@@ -459,8 +455,7 @@ export class CacheService {
    */
   loopDelay(reset = false): LoopDelay {
     const h = this.loopDelayHistogram;
-    const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
-    const delay = h.count === 0 ? { mean: 0, p50: 0, p99: 0, max: 0 } : { mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
+    const delay = loopDelayOf(h);
     if (reset) {
       h.reset();
       h.enable();
