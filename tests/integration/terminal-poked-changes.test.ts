@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
+import { ChangePulls } from '../../server/sync/changePulls';
 import { createPatient } from '../support/clinic-fixtures';
 import { startTestServer } from '../support/server';
 import { signedInTerminals, startTerminal, type TestTerminal } from '../support/terminal';
@@ -88,6 +89,46 @@ test('a push whose poke never comes (a socket dead without a word) is followed b
     assert.ok(waited >= 1500, `the engine waited for the poke first (${waited.toFixed(0)} ms)`);
   } finally {
     store.events.emit = emit;
+    await terminal?.close();
+    await server.close();
+  }
+});
+
+test('a poked page the cache refuses is dropped, and the retry pulls the change instead of meeting the page again', async () => {
+  const server = await startTestServer();
+  let terminal: TestTerminal | undefined;
+  const read = ChangePulls.prototype.read;
+  let corrupted = 0;
+  try {
+    const { user, password } = await server.createUser('receptionist');
+    terminal = await startTerminal({ serverUrl: server.url, mode: 'inprocess', name: 'refusing' });
+    await terminal.login(user.username, password);
+    await waitForLive([terminal]);
+    await waitForSyncIdle([terminal]);
+    const requestsBefore = terminal.core!.stats().wire.requests;
+
+    // The next read for a poke (the hub's, the only reader while the terminal waits) carries the
+    // patient without its fields: the cache thread's check of a pulled change refuses it.
+    ChangePulls.prototype.read = async function (this: ChangePulls, ...args: Parameters<ChangePulls['read']>) {
+      const answer = await read.apply(this, args);
+      if (corrupted > 0) return answer;
+      corrupted++;
+      const page = JSON.parse(answer.body) as { changes: { row?: Record<string, unknown> }[] };
+      for (const change of page.changes) if (change.row) change.row = { id: change.row.id };
+      return { ...answer, body: JSON.stringify(page) };
+    };
+    const patient = await createPatient(server.api, { firstName: 'Refused', lastName: 'Poke' });
+    await terminal.waitUntil(
+      async () => (await terminal!.call('data.list', { collection: 'patients' })).some((p) => p.id === patient.id && p.firstName === 'Refused'),
+      10_000,
+      'the patient, whole, by a pull after the refused poke',
+    );
+    assert.equal(corrupted, 1, 'the poke carried the broken change');
+    assert.ok(terminal.core!.stats().wire.requests > requestsBefore, 'the change came by a pull');
+    await waitForSyncIdle([terminal]);
+    await assertCachesEqualServer(server, [terminal]);
+  } finally {
+    ChangePulls.prototype.read = read;
     await terminal?.close();
     await server.close();
   }
