@@ -572,6 +572,13 @@ function printUi(results: UiResult[], out: string[]): void {
           `renderers by round: ${rounds.map((r) => r.renderer).join(', ')} ms`,
       );
     }
+    const page = u.receivingPage;
+    if (page) {
+      out.push(
+        `   ${count(u.patients)} patients, ${u.terminals} terminals: a receiving page per row received (${page.rows} rows): ` +
+          `CPU ${page.cpu ?? '-'} ms (its renderer process: ${Object.entries(page.threads ?? {}).map(([name, ms]) => `${name} ${ms}`).join(', ')}); main thread's tasks ${page.task} ms wall, of them script ${page.script} ms, style ${page.style} ms, layout ${page.layout} ms`,
+      );
+    }
     const p50 = (kind: string) => u.rows.find((r) => r.kind === kind)?.latency.p50 ?? NaN;
     const screen = p50('other screens: Save click -> row painted');
     const core = p50('other cores: Save click -> data.changed');

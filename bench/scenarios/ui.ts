@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { BenchClinic } from './clinic';
-import { chromiumCpu, cpuBetween, type ChromiumCpu } from '../support/chromium-cpu';
+import { chromiumCpu, cpuBetween, rendererCpu, threadsCpu, type ChromiumCpu } from '../support/chromium-cpu';
 import { patientFields } from '../support/fixtures';
 import { installPageStamps, type Expectation, type PageStamps, type PaintStamp } from '../support/page-stamps';
 import { distribution, waitFor, type Distribution } from '../support/stats';
@@ -70,6 +70,51 @@ export interface UiResult {
   setupMs: number;
   /** Chromium's CPU per save round (a form save and a core-only create), by kind of process, in ms; empty without /proc. */
   chromiumCpuPerRound: ChromiumCpu[];
+  /** One receiving page's main thread per row it received during the saves, by Chromium's own counters (ms). */
+  receivingPage: PageWork;
+}
+
+/**
+ * What one receiving page costs per row: `cpu`, its renderer process's CPU (all its threads, from
+ * /proc; null without it); the rest, its main thread by Chromium's Performance.getMetrics, wall
+ * time of its tasks (time the thread waited for a CPU counts too).
+ */
+export interface PageWork {
+  rows: number;
+  cpu: number | null;
+  /** `cpu` by thread name. */
+  threads: Record<string, number>;
+  task: number;
+  script: number;
+  style: number;
+  layout: number;
+}
+
+/**
+ * The renderer process that runs `page`: the one whose CPU grows by a 300 ms busy loop in it (no
+ * page API tells a renderer's pid); null without /proc or when no renderer stands out.
+ */
+async function rendererOf(page: Page): Promise<number | null> {
+  const before = rendererCpu();
+  await page.evaluate(() => {
+    const until = performance.now() + 300;
+    while (performance.now() < until);
+  });
+  const after = rendererCpu();
+  if (!before || !after) return null;
+  const grown = [...after].map(([pid, ms]) => [pid, ms - (before.get(pid) ?? ms)] as const).sort((a, b) => b[1] - a[1]);
+  return grown[0] && grown[0][1] >= 200 ? grown[0][0] : null;
+}
+
+/** The page's main-thread durations so far (s), as Chromium counts them. */
+async function pageWorkCounters(page: Page): Promise<() => Promise<Pick<PageWork, 'task' | 'script' | 'style' | 'layout'>>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  return async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const of = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+    return { task: of('TaskDuration'), script: of('ScriptDuration'), style: of('RecalcStyleDuration'), layout: of('LayoutDuration') };
+  };
 }
 
 /**
@@ -119,6 +164,8 @@ async function openDesk(browser: Browser, clinic: BenchClinic, workDir: string, 
   await page.addInitScript({ content: `var __name = (f) => f; (${installPageStamps.toString()})();` });
   await page.goto(terminal.url!);
   await page.getByRole('list', { name: 'All patients' }).waitFor({ timeout: 300_000 });
+  // BENCH_UI_CSS=<css>: a style tried on every page without a build (docs/performance.md).
+  if (process.env.BENCH_UI_CSS) await page.addStyleTag({ content: process.env.BENCH_UI_CSS });
   return { terminal, page };
 }
 
@@ -298,6 +345,11 @@ export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet
       await browser.startTracing(writer.page, { path: join(traceDir, `${prefix}-saves-writer.json`), categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing'] });
     }
     const chromiumCpuPerRound: ChromiumCpu[] = [];
+    const receivingCounters = await pageWorkCounters(desks[1]!.page);
+    const receivingPid = await rendererOf(desks[1]!.page);
+    const receivingBefore = await receivingCounters();
+    const renderersBefore = rendererCpu();
+    const threadsBefore = receivingPid !== null ? threadsCpu(receivingPid) : null;
     for (let n = 0; n < settings.saves; n++) {
       const before = chromiumCpu();
       await registerThroughForm(writer, desks, samples, n);
@@ -309,6 +361,25 @@ export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet
         progress(`${prefix} save ${n + 1}: Chromium CPU renderer ${round.renderer} ms, GPU ${round.gpu} ms, browser ${round.browser} ms, other ${round.other} ms`);
       }
     }
+    const receivingAfter = await receivingCounters();
+    const renderersAfter = rendererCpu();
+    const threadsAfter = receivingPid !== null ? threadsCpu(receivingPid) : null;
+    // Two rows a round reach every other page: the form's and the core-only one.
+    const rowsReceived = settings.saves * 2;
+    const perRow = (ms: number) => Math.round((ms / rowsReceived) * 100) / 100;
+    const receivingCpu = receivingPid !== null && renderersBefore && renderersAfter ? (renderersAfter.get(receivingPid) ?? NaN) - (renderersBefore.get(receivingPid) ?? NaN) : NaN;
+    const receivingPage: PageWork = {
+      rows: rowsReceived,
+      cpu: Number.isFinite(receivingCpu) ? perRow(receivingCpu) : null,
+      // The threads that did any of it: the main thread (named after the program), Compositor, the raster and V8 helpers (ThreadPoolForeg...).
+      threads: Object.fromEntries(
+        [...(threadsAfter ?? [])].map(([name, ms]) => [name, perRow(ms - (threadsBefore?.get(name) ?? ms))] as const).filter(([, ms]) => ms > 0),
+      ),
+      task: perRow(receivingAfter.task - receivingBefore.task),
+      script: perRow(receivingAfter.script - receivingBefore.script),
+      style: perRow(receivingAfter.style - receivingBefore.style),
+      layout: perRow(receivingAfter.layout - receivingBefore.layout),
+    };
     if (traceDir) await browser.stopTracing();
     await profiles.cut('saves');
     for (let n = 0; n < settings.searches; n++) await searchAsYouType(writer, samples, (n * 7919 + 17) % clinic.seed.patientIds.length, n);
@@ -318,7 +389,7 @@ export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet
     const frames = await stamps(writer.page).scrollFrames(settings.scrollFrames, 400);
     for (const f of frames) samples.add('register scroll: frame time', f);
     await profiles.cut('scroll');
-    return { patients: set.patients, terminals: set.terminals, rows: samples.rows(), setupMs, chromiumCpuPerRound };
+    return { patients: set.patients, terminals: set.terminals, rows: samples.rows(), setupMs, chromiumCpuPerRound, receivingPage };
   } finally {
     await browser.close().catch(() => {});
     for (const d of desks) await d.terminal.close().catch(() => {});

@@ -31,6 +31,43 @@ function kindOf(cmdline: string): keyof ChromiumCpu {
 
 /** CPU ms used so far by each kind of Chromium process descended from `ancestor`; null without /proc. */
 export function chromiumCpu(ancestor = process.pid): ChromiumCpu | null {
+  const processes = chromiumProcesses(ancestor);
+  if (!processes) return null;
+  const total: ChromiumCpu = { renderer: 0, gpu: 0, browser: 0, other: 0 };
+  for (const p of processes) total[p.kind] += p.cpuMs;
+  return total;
+}
+
+/** CPU ms used so far by each renderer process (one per page here) descended from `ancestor`, by pid; null without /proc. */
+export function rendererCpu(ancestor = process.pid): Map<number, number> | null {
+  const processes = chromiumProcesses(ancestor);
+  if (!processes) return null;
+  return new Map(processes.filter((p) => p.kind === 'renderer').map((p) => [p.pid, p.cpuMs]));
+}
+
+/** CPU ms used so far by each thread of process `pid`, summed by thread name (a renderer's main thread is its program's name); null once it is gone. */
+export function threadsCpu(pid: number): Map<string, number> | null {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  const byName = new Map<string, number>();
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byName;
+}
+
+function chromiumProcesses(ancestor: number): { pid: number; kind: keyof ChromiumCpu; cpuMs: number }[] | null {
   let pids: number[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
@@ -42,7 +79,7 @@ export function chromiumCpu(ancestor = process.pid): ChromiumCpu | null {
     for (let p = parents.get(pid) ?? null, hops = 0; p !== null && p > 1 && hops < 32; p = parents.get(p) ?? null, hops++) if (p === ancestor) return true;
     return false;
   };
-  const total: ChromiumCpu = { renderer: 0, gpu: 0, browser: 0, other: 0 };
+  const found: { pid: number; kind: keyof ChromiumCpu; cpuMs: number }[] = [];
   for (const pid of pids) {
     if (!under(pid)) continue;
     let cmdline: string;
@@ -53,9 +90,9 @@ export function chromiumCpu(ancestor = process.pid): ChromiumCpu | null {
     }
     if (!/^\S*chrom/i.test(cmdline)) continue;
     const ms = processCpuMs(pid);
-    if (ms !== null) total[kindOf(cmdline)] += ms;
+    if (ms !== null) found.push({ pid, kind: kindOf(cmdline), cpuMs: ms });
   }
-  return total;
+  return found;
 }
 
 /** after - before, per kind. */
