@@ -341,8 +341,10 @@ export class TerminalCore {
       emit: this.emit,
       role: () => this.state.getSession()?.user.role ?? null,
       onSessionExpired: (reason) => this.endSession(reason),
-      startDownload: (role, collections, onAppended) =>
-        FirstDownload.start({
+      startDownload: (role, collections, onAppended) => {
+        // Its pages go straight into the cache file: the checkpoint thread must keep up from the first one.
+        this.inBackground(this.cache.bulkWritesComing(), 'tell the checkpoint thread a download starts');
+        return FirstDownload.start({
           script: this.downloadWorker,
           file: this.cacheFile,
           cacheKey: this.cacheKey,
@@ -351,7 +353,8 @@ export class TerminalCore {
           onAppended,
           log: this.log,
           ...(nativeBinding() ? { nativeBinding: nativeBinding() } : {}),
-        }),
+        });
+      },
       log: this.log,
     });
     this.engine.start();

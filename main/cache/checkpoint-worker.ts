@@ -46,19 +46,36 @@ function checkpoint(): void {
  * and reads its index even when there is nothing to copy, and a terminal is idle most of the day.
  * File times are coarse, so a write in the same clock tick as the last stat could go unseen: every
  * ANYWAY_MS a checkpoint runs anyway.
+ *
+ * How often to look: every look wakes this thread, and a wake-up is not free (on some VMs here each
+ * cost milliseconds of CPU; docs/performance.md). So the thread looks every `everyMs` only while the
+ * WAL grows by BULK_BYTES or more between looks (a first download, whose WAL must not run far ahead
+ * of the checkpoints), every `slowMs` while it takes single edits or just stopped changing (a
+ * checkpoint comes QUIET_MS to `slowMs` later than the last write), and every `idleMs` once it has
+ * not changed for IDLE_AFTER_MS. A first download says it starts (`bulk`), so its first pages do not
+ * wait for an idle interval to end.
  */
 const QUIET_MS = 1000;
 const DIRTY_MAX_MS = 5000;
 const GROWTH_BYTES = 1 << 20;
 const ANYWAY_MS = 5000;
+const BULK_BYTES = 256 * 1024;
+const IDLE_AFTER_MS = 10_000;
+/** How long a `bulk` notice keeps the looks at `everyMs` (after it, the WAL's growth does). */
+const BULK_NOTICE_MS = 3000;
 let lastWal = '';
 let lastRunAt = 0;
 let lastChangeAt = 0;
 /** When the WAL was first written after the last checkpoint; null: not since. */
 let dirtySince: number | null = null;
 let sizeAtCheckpoint = 0;
+/** The WAL's size at the last look. */
+let sizeAtLook = 0;
+/** Until when to look every `everyMs` whatever the WAL shows (a first download starting). */
+let oftenUntil = 0;
 
-function tick(): void {
+/** Looks at the WAL, checkpoints when due, and says when to look next (ms). */
+function tick(): number {
   let wal = 'none';
   let size = 0;
   try {
@@ -69,25 +86,40 @@ function tick(): void {
     /* no WAL file yet: nothing to copy, unless the quiet period says to look anyway */
   }
   const now = Date.now();
-  if (wal !== lastWal) {
+  const changed = wal !== lastWal;
+  const bulk = size - sizeAtLook >= BULK_BYTES;
+  sizeAtLook = size;
+  if (changed) {
     lastWal = wal;
     lastChangeAt = now;
     dirtySince ??= now;
   }
   const due = dirtySince !== null && (now - lastChangeAt >= QUIET_MS || now - dirtySince >= DIRTY_MAX_MS || size - sizeAtCheckpoint >= GROWTH_BYTES);
-  if (!due && now - lastRunAt < ANYWAY_MS) return;
-  lastRunAt = now;
-  dirtySince = null;
-  sizeAtCheckpoint = size;
-  checkpoint();
+  if (due || now - lastRunAt >= ANYWAY_MS) {
+    lastRunAt = now;
+    dirtySince = null;
+    sizeAtCheckpoint = size;
+    checkpoint();
+  }
+  if (bulk || now < oftenUntil) return config.everyMs;
+  return now - lastChangeAt >= IDLE_AFTER_MS ? config.idleMs : config.slowMs;
 }
 
-const timer = setInterval(tick, config.everyMs);
+function look(): void {
+  timer = setTimeout(look, tick());
+}
+let timer = setTimeout(look, config.everyMs);
 port.postMessage({ type: 'ready' } satisfies CheckpointReport);
 port.on('message', (raw: unknown) => {
   const command = raw as CheckpointCommand;
+  if (command.type === 'bulk') {
+    // The writer starts now; the looks it needs must not wait for an idle interval to end.
+    oftenUntil = Date.now() + BULK_NOTICE_MS;
+    clearTimeout(timer);
+    timer = setTimeout(look, config.everyMs);
+  }
   if (command.type === 'stop') {
-    clearInterval(timer);
+    clearTimeout(timer);
     db.close();
     port.postMessage({ type: 'stopped' } satisfies CheckpointReport);
     port.close();

@@ -16,7 +16,10 @@ const sqliteAutoCheckpointPages = 1000;
 export interface CheckpointerOptions {
   /** The worker's script: ./checkpoint-worker.ts under tsx, the bundled .cjs under Electron. */
   script: string | URL;
+  /** The thread's look at the WAL while it grows fast, while it takes single edits, and once idle (checkpoint-worker.ts). */
   everyMs?: number;
+  slowMs?: number;
+  idleMs?: number;
   nativeBinding?: string;
   /** The thread opens the encrypted cache with the same key (passed in memory, never on disk). */
   cacheKey: CacheKey | null;
@@ -37,6 +40,8 @@ export class WalCheckpointer {
     const data: CheckpointWorkerData = {
       file: db.name,
       everyMs: options.everyMs ?? 250,
+      slowMs: options.slowMs ?? 1000,
+      idleMs: options.idleMs ?? 2000,
       cacheKey: options.cacheKey,
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     };
@@ -59,6 +64,11 @@ export class WalCheckpointer {
     this.running = false;
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${sqliteAutoCheckpointPages}`);
     this.options.log(`${why}; the cache checkpoints on the main thread from now on`);
+  }
+
+  /** Another thread starts writing a lot to the cache file (a first download): the checkpoint thread looks often from now. */
+  bulkWritesComing(): void {
+    if (this.running) this.worker.postMessage({ type: 'bulk' } satisfies CheckpointCommand);
   }
 
   /** Close the thread's connection (before the core closes its own, which then checkpoints the rest). */

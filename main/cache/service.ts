@@ -156,6 +156,11 @@ export class CacheService {
     };
   }
 
+  /** A first download's thread starts writing to the cache file (see WalCheckpointer.bulkWritesComing). */
+  bulkWritesComing(): void {
+    this.checkpointer.bulkWritesComing();
+  }
+
   async close(): Promise<void> {
     this.loopDelayHistogram.disable();
     await this.checkpointer.stop();
