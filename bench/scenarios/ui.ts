@@ -70,7 +70,7 @@ export interface UiResult {
   setupMs: number;
   /** Chromium's CPU per save round (a form save and a core-only create), by kind of process, in ms; empty without /proc. */
   chromiumCpuPerRound: ChromiumCpu[];
-  /** One receiving page's main thread per row it received during the saves, by Chromium's own counters (ms). */
+  /** What one receiving page spent per row it received during the saves (ms). */
   receivingPage: PageWork;
 }
 
@@ -107,13 +107,17 @@ async function rendererOf(page: Page): Promise<number | null> {
 }
 
 /** The page's main-thread durations so far (s), as Chromium counts them. */
-async function pageWorkCounters(page: Page): Promise<() => Promise<Pick<PageWork, 'task' | 'script' | 'style' | 'layout'>>> {
+async function pageWorkCounters(page: Page): Promise<{ read(): Promise<Pick<PageWork, 'task' | 'script' | 'style' | 'layout'>>; stop(): Promise<void> }> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  return async () => {
-    const { metrics } = await cdp.send('Performance.getMetrics');
-    const of = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
-    return { task: of('TaskDuration'), script: of('ScriptDuration'), style: of('RecalcStyleDuration'), layout: of('LayoutDuration') };
+  return {
+    async read() {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const of = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+      return { task: of('TaskDuration'), script: of('ScriptDuration'), style: of('RecalcStyleDuration'), layout: of('LayoutDuration') };
+    },
+    // The page's later parts (search, switches, scroll) run without the counters.
+    stop: () => cdp.detach(),
   };
 }
 
@@ -347,7 +351,7 @@ export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet
     const chromiumCpuPerRound: ChromiumCpu[] = [];
     const receivingCounters = await pageWorkCounters(desks[1]!.page);
     const receivingPid = await rendererOf(desks[1]!.page);
-    const receivingBefore = await receivingCounters();
+    const receivingBefore = await receivingCounters.read();
     const renderersBefore = rendererCpu();
     const threadsBefore = receivingPid !== null ? threadsCpu(receivingPid) : null;
     for (let n = 0; n < settings.saves; n++) {
@@ -361,7 +365,8 @@ export async function measureUi(clinic: BenchClinic, workDir: string, set: UiSet
         progress(`${prefix} save ${n + 1}: Chromium CPU renderer ${round.renderer} ms, GPU ${round.gpu} ms, browser ${round.browser} ms, other ${round.other} ms`);
       }
     }
-    const receivingAfter = await receivingCounters();
+    const receivingAfter = await receivingCounters.read();
+    await receivingCounters.stop();
     const renderersAfter = rendererCpu();
     const threadsAfter = receivingPid !== null ? threadsCpu(receivingPid) : null;
     // Two rows a round reach every other page: the form's and the core-only one.

@@ -53,7 +53,9 @@ function checkpoint(): void {
  * of the checkpoints), every `slowMs` while it takes single edits or just stopped changing (a
  * checkpoint comes QUIET_MS to `slowMs` later than the last write), and every `idleMs` once it has
  * not changed for IDLE_AFTER_MS. A first download says it starts (`bulk`), so its first pages do not
- * wait for an idle interval to end.
+ * wait for an idle interval to end. (A WAL restarted after a checkpoint is written again from its
+ * start and does not grow: a download into it gets 1 s looks and a checkpoint every DIRTY_MAX_MS,
+ * as GROWTH_BYTES never held for it either.)
  */
 const QUIET_MS = 1000;
 const DIRTY_MAX_MS = 5000;
