@@ -6,9 +6,9 @@
  * one message and one transaction, never a conversation.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { loopDelayOf, type LoopDelay } from '../loopDelay';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AnyRow, CollectionName, PublicUser, Role } from '../../shared/domain/collections';
+import { loopDelayOf, type LoopDelay } from '../loopDelay';
 import type { Conflict, EventPayload, MutateRequest } from '../../shared/ipc/contract';
 import type { AttentionEntry } from '../../shared/ipc/attention';
 import type { MutationResult } from '../../shared/sync/protocol';
@@ -49,8 +49,6 @@ export interface CacheOpening {
   settings: Record<string, string>;
   cursor: string | null;
 }
-
-export type { LoopDelay } from '../loopDelay';
 
 /**
  * Rows a step changed, as the 'data.changed' payload the windows get: its JSON text, written on
