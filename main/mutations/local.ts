@@ -1,8 +1,9 @@
 /**
  * A mutation made on this terminal: decided by the clinic's rules (shared/domain/mutations) on
  * what the cache holds, then the optimistic row and its outbox entry are written in ONE
- * transaction, so the change is durable before any window hears of it. A refusal becomes an IPC
- * failure and writes nothing. The server decides again, as the authority, on what it holds.
+ * transaction, synced to disk (cache/database.ts, durably), so the change is durable before any
+ * window hears of it. A refusal becomes an IPC failure and writes nothing. The server decides
+ * again, as the authority, on what it holds.
  */
 import { randomUUID } from 'node:crypto';
 import type { AnyRow, CollectionName, PublicUser } from '../../shared/domain/collections';
@@ -12,7 +13,7 @@ import { RuleRefusal } from '../../shared/domain/mutations/refusal';
 import { overlaps } from '../../shared/domain/rules';
 import { rowChange, type MutateRequest, type RowChange } from '../../shared/ipc/contract';
 import type { MutationOp } from '../../shared/sync/protocol';
-import type { CacheDb } from '../cache/database';
+import { durably, type CacheDb } from '../cache/database';
 import type { Outbox } from '../cache/outbox';
 import type { RowCache } from '../cache/rows';
 import { IpcFailure } from '../ipc/failure';
@@ -71,7 +72,7 @@ export function writeLocalMutation(db: CacheDb, rows: RowCache, outbox: Outbox, 
     const stored = rows.put(m.collection, next);
     return { mutationId, change: rowChange(m.collection, m.rowId, 'upsert', stored ?? undefined) };
   });
-  return write.immediate();
+  return durably(db, () => write.immediate());
 }
 
 /** The rules' reads, answered from the cache. It keeps no tombstones, field versions or invoice counter. */

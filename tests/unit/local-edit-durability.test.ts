@@ -1,0 +1,44 @@
+/**
+ * An edit made on this terminal is on the disk before the window hears of it: its commit syncs
+ * the WAL, so a power cut right after cannot roll it back (offline, the outbox is the only copy).
+ * Rows written as a pulled page writes them keep SQLite's NORMAL sync (the checkpoint's), since
+ * the server has them. Observed from outside: the child's fsync/fdatasync calls under strace,
+ * split by phase (tests/support/cacheWrites.ts marks each phase's end with an fsync of its own).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const strace = spawnSync('strace', ['-V']).status === 0;
+
+test('each local edit syncs the WAL when it commits; pulled rows wait for the checkpoint', { skip: strace ? false : 'strace is not installed (apt-get install strace)' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'local-durability-'));
+  const trace = join(dir, 'syncs.trace');
+  const edits = 5;
+  try {
+    execFileSync(
+      'strace',
+      ['-f', '-qq', '-y', '-e', 'trace=fsync,fdatasync', '-o', trace, process.execPath, '--import', 'tsx', join(import.meta.dirname, '..', 'support', 'cacheWrites.ts'), dir, String(edits)],
+      { stdio: 'pipe' },
+    );
+    // Lines like: 1234 fdatasync(12</tmp/.../terminal-cache.sqlite-wal>) = 0
+    const lines = readFileSync(trace, 'utf8').split('\n').filter((l) => /\bf(data)?sync\(/.test(l));
+    const phases = new Map<string, number>();
+    let phase = 'opening';
+    for (const line of lines) {
+      const marker = /phase-(\w+)>/.exec(line);
+      if (marker) {
+        phase = `after ${marker[1]}`;
+        continue;
+      }
+      if (line.includes('.sqlite-wal>')) phases.set(phase, (phases.get(phase) ?? 0) + 1);
+    }
+    assert.ok((phases.get('after opened') ?? 0) >= edits, `WAL syncs during ${edits} local edits: ${phases.get('after opened') ?? 0}\n${lines.join('\n')}`);
+    assert.equal(phases.get('after local') ?? 0, 0, `WAL syncs while pulled rows were written:\n${lines.join('\n')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
