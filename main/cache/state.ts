@@ -7,7 +7,7 @@
  */
 import type { PublicUser } from '../../shared/domain/collections';
 import { publicUser } from '../../shared/domain/collections';
-import type { CacheDb } from './database';
+import { durably, type CacheDb } from './database';
 import { prepared } from './prepared';
 
 /** The session as the cache keeps it: whose work it holds, and whether they are signed in. */
@@ -28,12 +28,13 @@ export class TerminalState {
     return r ? r.value : null;
   }
 
+  /** Synced at once (durably): what an admin set on this terminal exists nowhere else. */
   setSetting(key: string, value: string): void {
-    prepared(this.db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    durably(this.db, () => prepared(this.db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value));
   }
 
   deleteSetting(key: string): void {
-    prepared(this.db, 'DELETE FROM settings WHERE key = ?').run(key);
+    durably(this.db, () => prepared(this.db, 'DELETE FROM settings WHERE key = ?').run(key));
   }
 
   getCursor(): string | null {

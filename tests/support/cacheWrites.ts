@@ -1,7 +1,7 @@
 /**
  * Run by tests/unit/local-edit-durability.test.ts under strace: local edits, then rows written as
- * a pulled page writes them, on one cache in `argv[2]`. An fsync of a file named after each phase
- * marks where it ends, so the trace can be split by phase.
+ * a pulled page writes them, then settings, on one cache in `argv[2]`. An fsync of a file named
+ * after each phase marks where it ends, so the trace can be split by phase.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import type { PublicUser } from '../../shared/domain/collections';
 import { openCache } from '../../main/cache/database';
 import { Outbox } from '../../main/cache/outbox';
 import { RowCache } from '../../main/cache/rows';
+import { TerminalState } from '../../main/cache/state';
 import { writeLocalMutation } from '../../main/mutations/local';
 import { testCacheKey } from './cacheKey';
 
@@ -34,4 +35,7 @@ for (let i = 0; i < edits; i++) {
 mark('local');
 made.forEach((id, i) => db.transaction(() => rows.put('patients', { ...rows.get('patients', id)!, version: 2 + i }))());
 mark('pulled');
+const state = new TerminalState(db);
+for (let i = 0; i < edits; i++) state.setSetting('terminalName', `Front desk ${i}`);
+mark('settings');
 db.close();

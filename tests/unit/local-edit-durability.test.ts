@@ -1,6 +1,7 @@
 /**
  * An edit made on this terminal is on the disk before the window hears of it: its commit syncs
  * the WAL, so a power cut right after cannot roll it back (offline, the outbox is the only copy).
+ * So is a setting an admin made here, which exists nowhere else.
  * Rows written as a pulled page writes them keep SQLite's NORMAL sync (the checkpoint's), since
  * the server has them. Observed from outside: the child's fsync/fdatasync calls under strace,
  * split by phase (tests/support/cacheWrites.ts marks each phase's end with an fsync of its own).
@@ -14,7 +15,7 @@ import { test } from 'node:test';
 
 const strace = spawnSync('strace', ['-V']).status === 0;
 
-test('each local edit syncs the WAL when it commits; pulled rows wait for the checkpoint', { skip: strace ? false : 'strace is not installed (apt-get install strace)' }, () => {
+test('each local edit and setting syncs the WAL when it commits; pulled rows wait for the checkpoint', { skip: strace ? false : 'strace is not installed (apt-get install strace)' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'local-durability-'));
   const trace = join(dir, 'syncs.trace');
   const edits = 5;
@@ -38,6 +39,7 @@ test('each local edit syncs the WAL when it commits; pulled rows wait for the ch
     }
     assert.ok((phases.get('after opened') ?? 0) >= edits, `WAL syncs during ${edits} local edits: ${phases.get('after opened') ?? 0}\n${lines.join('\n')}`);
     assert.equal(phases.get('after local') ?? 0, 0, `WAL syncs while pulled rows were written:\n${lines.join('\n')}`);
+    assert.ok((phases.get('after pulled') ?? 0) >= edits, `WAL syncs during ${edits} settings: ${phases.get('after pulled') ?? 0}\n${lines.join('\n')}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
