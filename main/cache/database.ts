@@ -140,7 +140,9 @@ export function openCache(dataDir: string, key: CacheKey | null, log: (line: str
  * download's thousands of commits stay at NORMAL.
  */
 export function durably<T>(db: CacheDb, write: () => T): T {
-  // SQLite takes the setting between transactions, not inside one: set around the whole write.
+  // SQLite refuses the setting inside a transaction: within one, the outer commit is the one that
+  // counts, and its caller decides how it is synced.
+  if (db.inTransaction) return write();
   db.pragma('synchronous = FULL');
   try {
     return write();

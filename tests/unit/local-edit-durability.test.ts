@@ -12,6 +12,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { durably, openCache } from '../../main/cache/database';
+import { testCacheKey } from '../support/cacheKey';
 
 const strace = spawnSync('strace', ['-V']).status === 0;
 
@@ -41,6 +43,22 @@ test('each local edit and setting syncs the WAL when it commits; pulled rows wai
     assert.equal(phases.get('after local') ?? 0, 0, `WAL syncs while pulled rows were written:\n${lines.join('\n')}`);
     assert.ok((phases.get('after pulled') ?? 0) >= edits, `WAL syncs during ${edits} settings: ${phases.get('after pulled') ?? 0}\n${lines.join('\n')}`);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a synced write inside an outer transaction leaves the sync to that transaction instead of failing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'local-durability-nested-'));
+  const db = openCache(dir, testCacheKey);
+  try {
+    db.exec('CREATE TABLE IF NOT EXISTS notes (text TEXT)');
+    // SQLite refuses to change the sync level inside a transaction ("Safety level may not be changed").
+    db.transaction(() => durably(db, () => db.prepare('INSERT INTO notes VALUES (?)').run('inside')))();
+    durably(db, () => db.prepare('INSERT INTO notes VALUES (?)').run('alone'));
+    assert.deepEqual(db.prepare('SELECT text FROM notes ORDER BY rowid').all(), [{ text: 'inside' }, { text: 'alone' }]);
+    assert.equal(db.pragma('synchronous', { simple: true }), 1, 'back at NORMAL after the synced write');
+  } finally {
+    db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
