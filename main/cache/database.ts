@@ -134,10 +134,10 @@ export function openCache(dataDir: string, key: CacheKey | null, log: (line: str
  * Runs `write` (one transaction) so that its commit is on the disk when it returns. The cache runs
  * at synchronous=NORMAL: a commit reaches the disk at the next checkpoint (1-5 s later, see
  * checkpoint-worker.ts), so a power cut or an OS crash can roll back the last seconds of commits.
- * That costs nothing for rows the server holds (they come again with the cursor), but an edit
- * made here may exist nowhere else yet (offline, it waits in the outbox): its commit syncs the
- * WAL (FULL) before any window hears of it. About 0.2 ms more a commit on a VM's disk; a
- * download's thousands of commits stay at NORMAL.
+ * That costs nothing for rows the server holds (they come again with the cursor), but what a
+ * person made here may exist nowhere else yet (an edit waiting in the outbox while offline, a
+ * setting): its commit syncs the WAL (FULL) before any window hears of it. About 0.2 ms more a
+ * commit on a VM's disk; a download's thousands of commits stay at NORMAL.
  */
 export function durably<T>(db: CacheDb, write: () => T): T {
   // SQLite refuses the setting inside a transaction: within one, the outer commit is the one that
