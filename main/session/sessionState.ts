@@ -48,13 +48,15 @@ export class SessionState {
     return this.settings.get(key) ?? null;
   }
 
+  /** Written through only when it changes: each write is synced to disk (cache/state.ts), and a start sets the same values again. */
   setSetting(key: string, value: string): void {
+    if (this.settings.get(key) === value) return;
     this.settings.set(key, value);
     this.writeThrough(this.cache.setSetting(key, value), `setting ${key}`);
   }
 
   deleteSetting(key: string): void {
-    this.settings.delete(key);
+    if (!this.settings.delete(key)) return;
     this.writeThrough(this.cache.setSetting(key, null), `setting ${key}`);
   }
 
