@@ -143,6 +143,8 @@ export function durably<T>(db: CacheDb, write: () => T): T {
   // SQLite refuses the setting inside a transaction: within one, the outer commit is the one that
   // counts, and its caller decides how it is synced.
   if (db.inTransaction) return write();
+  // db.pragma, not a kept statement (prepared.ts): SQLite applies this pragma when it is prepared,
+  // and a kept one's first run did not take effect in a trial.
   db.pragma('synchronous = FULL');
   try {
     return write();
