@@ -6,7 +6,7 @@
  * figures alone do not show a renderer that got faster by pushing work to the GPU process.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { processCpuMs } from './machine';
+import { cpuMsOfStat, processCpuMs } from './machine';
 
 export type ChromiumCpu = { renderer: number; gpu: number; browser: number; other: number };
 
@@ -56,10 +56,8 @@ export function threadsCpu(pid: number): Map<string, number> | null {
   const byName = new Map<string, number>();
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
+      const { name, ms } = cpuMsOfStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      byName.set(name, (byName.get(name) ?? 0) + ms);
     } catch {
       // the thread ended between the listing and the read
     }

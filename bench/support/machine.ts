@@ -31,11 +31,15 @@ export function machineInfo(): MachineInfo {
  */
 export function processCpuMs(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at ") "; utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return cpuMsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).ms;
   } catch {
     return null;
   }
+}
+
+/** A /proc `stat` line (a process's or one thread's): its command name, and its CPU ms so far. */
+export function cpuMsOfStat(stat: string): { name: string; ms: number } {
+  // Fields after the command name (which may hold spaces) start at ") "; utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: (Number(fields[11]) + Number(fields[12])) * 10 };
 }
